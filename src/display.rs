@@ -1,0 +1,189 @@
+//! The display list: a laid-out page as positioned items, the one form both back ends draw.
+//!
+//! Everything here is resolved: positions in millimetres from the sheet's top-left corner,
+//! glyph ids in a face of the [`FontBook`](crate::fonts::FontBook), inks resolved to CMYK
+//! or spot definitions. Back ends read nothing else: not the spec, not the record.
+
+use crate::fonts::FaceId;
+use crate::spec::{Cmyk, Pass};
+use crate::units::{Mm, Point, Pt, Size};
+
+/// Index of an ink in [`Page::inks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InkId(pub usize);
+
+/// An ink as the back ends need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageInk {
+    /// The spec's key for it.
+    pub key: String,
+    /// What it is.
+    pub kind: InkKind,
+}
+
+/// Process colour or spot ink.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InkKind {
+    /// DeviceCMYK, percent.
+    Process(Cmyk),
+    /// A Separation with a CMYK proof colour.
+    Spot {
+        /// Colorant name.
+        name: String,
+        /// Proof and alternate colour.
+        proof: Cmyk,
+        /// Overprints instead of knocking out.
+        overprint: bool,
+        /// Invisible in daylight.
+        invisible: bool,
+    },
+}
+
+impl InkKind {
+    /// The CMYK colour a proof shows for it.
+    pub fn proof(&self) -> Cmyk {
+        match self {
+            InkKind::Process(cmyk) => *cmyk,
+            InkKind::Spot { proof, .. } => *proof,
+        }
+    }
+}
+
+/// A laid-out page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The sheet.
+    pub size: Size,
+    /// Inks used by items.
+    pub inks: Vec<PageInk>,
+    /// Items in painting order.
+    pub items: Vec<Item>,
+}
+
+/// One painted thing, tagged with the spec element it comes from.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Id of the spec element (for reports, errors and layers).
+    pub element: String,
+    /// Production pass.
+    pub pass: Pass,
+    /// Ink.
+    pub ink: InkId,
+    /// Geometry.
+    pub shape: Shape,
+}
+
+/// The geometry of an item.
+#[derive(Debug, Clone)]
+pub enum Shape {
+    /// Glyphs of one face on one baseline.
+    Text(GlyphRun),
+    /// A filled path (even-odd), in millimetres.
+    Path(Path),
+    /// A QR symbol of square modules.
+    Qr(QrSymbol),
+}
+
+/// Glyphs of one face, one size, on one baseline.
+#[derive(Debug, Clone)]
+pub struct GlyphRun {
+    /// The face.
+    pub face: FaceId,
+    /// Type size.
+    pub size: Pt,
+    /// Baseline position from the top of the sheet.
+    pub baseline: Mm,
+    /// The glyphs, left to right.
+    pub glyphs: Vec<PlacedGlyph>,
+    /// Painted (true) or only present as searchable text (false).
+    pub visible: bool,
+}
+
+/// A glyph at its pen position.
+#[derive(Debug, Clone)]
+pub struct PlacedGlyph {
+    /// Glyph id in the face.
+    pub id: u16,
+    /// Pen x position (left edge of its advance).
+    pub x: Mm,
+    /// The glyph's natural advance at the run's size.
+    pub advance: Mm,
+    /// The text it stands for (for ToUnicode maps).
+    pub text: char,
+}
+
+/// A path of straight and cubic segments.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Path {
+    /// The segments.
+    pub segments: Vec<Segment>,
+}
+
+/// A path segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Segment {
+    /// Starts a subpath.
+    MoveTo(Point),
+    /// A straight line.
+    LineTo(Point),
+    /// A cubic Bézier curve: two control points and the end.
+    CubicTo(Point, Point, Point),
+    /// Closes the subpath.
+    Close,
+}
+
+impl Path {
+    /// Adds a closed rectangle.
+    pub fn rect(&mut self, left: Mm, top: Mm, right: Mm, bottom: Mm) {
+        self.segments.extend([
+            Segment::MoveTo(Point::new(left, top)),
+            Segment::LineTo(Point::new(right, top)),
+            Segment::LineTo(Point::new(right, bottom)),
+            Segment::LineTo(Point::new(left, bottom)),
+            Segment::Close,
+        ]);
+    }
+
+    /// Adds a closed ellipse inscribed in the box, as four cubic arcs.
+    pub fn ellipse(&mut self, left: Mm, top: Mm, right: Mm, bottom: Mm) {
+        // Control-point distance for a quarter circle of radius 1.
+        const KAPPA: f64 = 0.552_284_749_830_793_4;
+        let (cx, cy) = ((left + right) / 2.0, (top + bottom) / 2.0);
+        let (rx, ry) = ((right - left) / 2.0, (bottom - top) / 2.0);
+        let (kx, ky) = (rx * KAPPA, ry * KAPPA);
+        let p = Point::new;
+        self.segments.extend([
+            Segment::MoveTo(p(right, cy)),
+            Segment::CubicTo(p(right, cy + ky), p(cx + kx, bottom), p(cx, bottom)),
+            Segment::CubicTo(p(cx - kx, bottom), p(left, cy + ky), p(left, cy)),
+            Segment::CubicTo(p(left, cy - ky), p(cx - kx, top), p(cx, top)),
+            Segment::CubicTo(p(cx + kx, top), p(right, cy - ky), p(right, cy)),
+            Segment::Close,
+        ]);
+    }
+}
+
+/// A QR symbol placed on the sheet.
+#[derive(Debug, Clone)]
+pub struct QrSymbol {
+    /// Top-left corner of the first module.
+    pub origin: Point,
+    /// Side of one module.
+    pub module: Mm,
+    /// Modules per side.
+    pub width: usize,
+    /// Dark modules, row by row.
+    pub dark: Vec<bool>,
+}
+
+impl QrSymbol {
+    /// Whether the module in `row`, `col` is dark.
+    pub fn is_dark(&self, row: usize, col: usize) -> bool {
+        self.dark[row * self.width + col]
+    }
+
+    /// Side of the whole symbol (without quiet zone).
+    pub fn side(&self) -> Mm {
+        self.module * self.width as f64
+    }
+}

@@ -1,0 +1,227 @@
+//! Errors: each names the input that failed (spec file and line, record and field) and,
+//! where there is one, what to do about it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Result with certpress's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in a spec file something is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecLocation {
+    /// The spec file.
+    pub file: PathBuf,
+    /// One-based line, when known.
+    pub line: Option<usize>,
+    /// One-based column, when known.
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for SpecLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong between a spec, a record and the output files.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The spec is not valid RON or does not match the spec format.
+    SpecSyntax {
+        /// Where.
+        at: SpecLocation,
+        /// What the parser said.
+        message: String,
+    },
+    /// The spec parses but says something impossible (an unknown ink, a duplicate id).
+    SpecInvalid {
+        /// Where.
+        at: SpecLocation,
+        /// The element concerned, if any.
+        element: Option<String>,
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
+    /// A font file is missing or cannot be parsed.
+    Font {
+        /// The font file or family.
+        what: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The record cannot be read, or a field of it is missing or invalid.
+    Record {
+        /// The record (file name, or `file:line` in a batch).
+        record: String,
+        /// The field key, when one field is at fault.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
+    /// A character of a text is in none of its family's faces.
+    MissingGlyph {
+        /// Element id (and field key) of the text.
+        element: String,
+        /// The character.
+        character: char,
+        /// The font family searched.
+        family: String,
+    },
+    /// A content does not fit its box even at its smallest allowed size.
+    Overflow {
+        /// Element id (and field key).
+        element: String,
+        /// Length of the text in characters.
+        chars: usize,
+        /// The box, described.
+        area: String,
+        /// What it would need at the smallest size.
+        needed: String,
+    },
+    /// A QR payload is too dense for its box.
+    QrTooDense {
+        /// Element id.
+        element: String,
+        /// Payload size in bytes.
+        bytes: usize,
+        /// Module side it would get, mm.
+        module_mm: f64,
+        /// Smallest module allowed, mm.
+        min_mm: f64,
+    },
+    /// Rendering failed (a size the rasteriser cannot allocate, a font the subsetter
+    /// refuses).
+    Render {
+        /// What failed.
+        message: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::SpecSyntax { at, message } => write!(f, "{at}: {message}"),
+            Error::SpecInvalid {
+                at,
+                element,
+                message,
+                hint,
+            } => {
+                write!(f, "{at}: ")?;
+                if let Some(element) = element {
+                    write!(f, "element `{element}`: ")?;
+                }
+                write!(f, "{message}")?;
+                if let Some(hint) = hint {
+                    write!(f, "\n  hint: {hint}")?;
+                }
+                Ok(())
+            }
+            Error::Font { what, message } => write!(f, "font {what}: {message}"),
+            Error::Record {
+                record,
+                field,
+                message,
+                hint,
+            } => {
+                write!(f, "record {record}")?;
+                if let Some(field) = field {
+                    write!(f, ", field `{field}`")?;
+                }
+                write!(f, ": {message}")?;
+                if let Some(hint) = hint {
+                    write!(f, "\n  hint: {hint}")?;
+                }
+                Ok(())
+            }
+            Error::MissingGlyph {
+                element,
+                character,
+                family,
+            } => write!(
+                f,
+                "{element}: the character {character:?} (U+{:04X}) is in no face of the font \
+                 family `{family}`\n  hint: add a face that has it to the family's chain \
+                 (`--font {family}=PATH`), or correct the record",
+                *character as u32
+            ),
+            Error::Overflow {
+                element,
+                chars,
+                area,
+                needed,
+            } => write!(
+                f,
+                "{element}: the text ({chars} characters) does not fit {area}; at the \
+                 smallest allowed size it needs {needed}\n  hint: shorten the text, or give \
+                 the element a larger box or a smaller minimum size in the spec"
+            ),
+            Error::QrTooDense {
+                element,
+                bytes,
+                module_mm,
+                min_mm,
+            } => write!(
+                f,
+                "{element}: a {bytes}-byte QR payload gives modules of {module_mm:.3} mm, \
+                 under the {min_mm:.2} mm minimum\n  hint: put a URL in the record's QR URL \
+                 field (the dynamic code) instead of the full listing"
+            ),
+            Error::Render { message } => write!(f, "rendering failed: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// A short stable code for machine-readable reports (`record`, `overflow`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io",
+            Error::SpecSyntax { .. } => "spec-syntax",
+            Error::SpecInvalid { .. } => "spec-invalid",
+            Error::Font { .. } => "font",
+            Error::Record { .. } => "record",
+            Error::MissingGlyph { .. } => "missing-glyph",
+            Error::Overflow { .. } => "overflow",
+            Error::QrTooDense { .. } => "qr-too-dense",
+            Error::Render { .. } => "render",
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

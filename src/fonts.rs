@@ -1,0 +1,281 @@
+//! Font loading: the faces of a spec's families, read once and shared.
+//!
+//! A [`FontBook`] holds each font file's bytes once (an `Arc`, so threads and layouts share
+//! them) and the metrics layout needs. Faces are parsed with `ttf-parser`, which reads
+//! tables lazily: parsing a 16 MB CJK face costs microseconds, so it is done per text run
+//! instead of being cached in a self-referential struct.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::spec::LoadedSpec;
+
+/// Index of a face in a [`FontBook`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct FaceId(pub usize);
+
+/// Metrics of a face, in font units.
+#[derive(Debug, Clone, Copy)]
+pub struct FaceMetrics {
+    /// Units per em.
+    pub units_per_em: f64,
+    /// Top of the ideographic em box above the baseline, as a fraction of the em.
+    ///
+    /// The specification positions text by "文字上边缘", the top edge of the characters.
+    /// For CJK faces the OS/2 typographic ascender and descender bound the ideographic em
+    /// box (880/−120 in Noto CJK), so the box's top is `ascender / (ascender − descender)`.
+    pub em_top: f64,
+    /// Ascender, units.
+    pub ascender: f64,
+    /// Descender (negative), units.
+    pub descender: f64,
+    /// Cap height, units.
+    pub cap_height: f64,
+    /// Bounding box of all glyphs, units: x min, y min, x max, y max.
+    pub bbox: [f64; 4],
+    /// Whether outlines are CFF (PostScript) rather than TrueType.
+    pub is_cff: bool,
+}
+
+/// One loaded font face.
+#[derive(Debug, Clone)]
+pub struct Face {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The whole file.
+    pub data: Arc<[u8]>,
+    /// Index in a collection.
+    pub index: u32,
+    /// PostScript name (or file stem), for PDF font names and reports.
+    pub name: String,
+    /// Whether it stands in for the face the spec asks for.
+    pub stand_in: bool,
+    /// Layout metrics.
+    pub metrics: FaceMetrics,
+}
+
+impl Face {
+    /// The parsed face. Parsing was proven to succeed when the book was loaded.
+    pub fn parse(&self) -> Result<ttf_parser::Face<'_>> {
+        ttf_parser::Face::parse(&self.data, self.index).map_err(|e| Error::Font {
+            what: self.path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// A family's faces in fallback order.
+#[derive(Debug, Clone)]
+pub struct Family {
+    /// The face the specification asks for.
+    pub requested: String,
+    /// The faces present, in fallback order.
+    pub faces: Vec<FaceId>,
+}
+
+/// Where to find font files and which extra faces the user adds.
+#[derive(Debug, Clone, Default)]
+pub struct FontOptions {
+    /// Folders searched after the spec's own folder. Default: empty (then the `fonts/`
+    /// folders above the spec, `$CERTPRESS_FONT_DIR` and the crate's `fonts/`).
+    pub dirs: Vec<PathBuf>,
+    /// Faces put in front of a family's chain: `(family, file)`. The issuer's licensed
+    /// faces (方正大标宋简体) go here.
+    pub extra_faces: Vec<(String, PathBuf)>,
+}
+
+/// The faces of every family a spec uses, loaded once.
+#[derive(Debug, Clone)]
+pub struct FontBook {
+    faces: Vec<Face>,
+    families: BTreeMap<String, Family>,
+}
+
+/// Largest font file accepted (the biggest CJK faces are about 30 MB).
+const MAX_FONT_BYTES: u64 = 128 << 20;
+
+impl FontBook {
+    /// Loads the faces of every family in the spec.
+    pub fn load(spec: &LoadedSpec, options: &FontOptions) -> Result<Self> {
+        let dirs = search_dirs(&spec.dir, options);
+        let mut book = FontBook {
+            faces: Vec::new(),
+            families: BTreeMap::new(),
+        };
+        let mut by_file: BTreeMap<(PathBuf, u32), FaceId> = BTreeMap::new();
+        for (name, family) in &spec.spec.fonts {
+            let mut ids = Vec::new();
+            for (extra_family, path) in &options.extra_faces {
+                if extra_family == name {
+                    ids.push(book.add(&mut by_file, path.clone(), 0, false)?);
+                }
+            }
+            for face in &family.faces {
+                match find_file(&face.file, &dirs) {
+                    Some(path) => {
+                        ids.push(book.add(&mut by_file, path, face.index, face.stand_in)?)
+                    }
+                    None if face.optional => {}
+                    None => {
+                        return Err(Error::Font {
+                            what: format!("`{}` of family `{name}`", face.file),
+                            message: format!(
+                                "not found in {}; mark it `optional: true` if the issuer may \
+                                 not have it, or pass its folder with --font-dir",
+                                dirs.iter()
+                                    .map(|d| d.display().to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        })
+                    }
+                }
+            }
+            if ids.is_empty() {
+                return Err(Error::Font {
+                    what: format!("family `{name}`"),
+                    message: "none of its faces is present".into(),
+                });
+            }
+            book.families.insert(
+                name.clone(),
+                Family {
+                    requested: family.requested.clone(),
+                    faces: ids,
+                },
+            );
+        }
+        for (family, _) in &options.extra_faces {
+            if !book.families.contains_key(family) {
+                return Err(Error::Font {
+                    what: format!("family `{family}`"),
+                    message: "given with --font, but the spec has no such family".into(),
+                });
+            }
+        }
+        Ok(book)
+    }
+
+    fn add(
+        &mut self,
+        by_file: &mut BTreeMap<(PathBuf, u32), FaceId>,
+        path: PathBuf,
+        index: u32,
+        stand_in: bool,
+    ) -> Result<FaceId> {
+        let key = (
+            std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
+            index,
+        );
+        if let Some(id) = by_file.get(&key) {
+            return Ok(*id);
+        }
+        let face = load_face(path, index, stand_in)?;
+        let id = FaceId(self.faces.len());
+        self.faces.push(face);
+        by_file.insert(key, id);
+        Ok(id)
+    }
+
+    /// A face by id.
+    pub fn face(&self, id: FaceId) -> &Face {
+        &self.faces[id.0]
+    }
+
+    /// All faces, indexed by [`FaceId`].
+    pub fn faces(&self) -> &[Face] {
+        &self.faces
+    }
+
+    /// A family by the spec's name for it.
+    pub fn family(&self, name: &str) -> Option<&Family> {
+        self.families.get(name)
+    }
+}
+
+fn search_dirs(spec_dir: &Path, options: &FontOptions) -> Vec<PathBuf> {
+    let mut dirs = vec![spec_dir.to_path_buf()];
+    dirs.extend(options.dirs.iter().cloned());
+    // A spec inside a checkout (specs/liuzhou/licence.ron) finds the checkout's fonts/.
+    dirs.extend(
+        spec_dir
+            .ancestors()
+            .skip(1)
+            .map(|a| a.join("fonts"))
+            .filter(|d| d.is_dir()),
+    );
+    if let Some(dir) = std::env::var_os("CERTPRESS_FONT_DIR") {
+        dirs.push(PathBuf::from(dir));
+    }
+    dirs.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts")));
+    dirs.dedup();
+    dirs
+}
+
+fn find_file(file: &str, dirs: &[PathBuf]) -> Option<PathBuf> {
+    let path = Path::new(file);
+    if path.is_absolute() {
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    dirs.iter().map(|dir| dir.join(path)).find(|p| p.is_file())
+}
+
+fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
+    let err = |message: String| Error::Font {
+        what: path.display().to_string(),
+        message,
+    };
+    let len = std::fs::metadata(&path)
+        .map_err(|e| Error::io(&path, e))?
+        .len();
+    if len > MAX_FONT_BYTES {
+        return Err(err(format!("{len} bytes, over the 128 MiB limit")));
+    }
+    let data: Arc<[u8]> = std::fs::read(&path)
+        .map_err(|e| Error::io(&path, e))?
+        .into();
+    let face = ttf_parser::Face::parse(&data, index).map_err(|e| err(e.to_string()))?;
+    let units_per_em = f64::from(face.units_per_em());
+    let (ascender, descender) = match (face.typographic_ascender(), face.typographic_descender()) {
+        (Some(a), Some(d)) if a > d => (f64::from(a), f64::from(d)),
+        _ => (f64::from(face.ascender()), f64::from(face.descender())),
+    };
+    if ascender <= descender {
+        return Err(err("its ascender is not above its descender".into()));
+    }
+    let bbox = face.global_bounding_box();
+    let metrics = FaceMetrics {
+        units_per_em,
+        em_top: ascender / (ascender - descender),
+        ascender,
+        descender,
+        cap_height: face.capital_height().map_or(ascender * 0.8, f64::from),
+        bbox: [bbox.x_min, bbox.y_min, bbox.x_max, bbox.y_max].map(f64::from),
+        is_cff: face.tables().cff.is_some(),
+    };
+    if face.tables().cff2.is_some() {
+        return Err(err(
+            "CFF2 (variable) fonts are not supported; use a static instance".into(),
+        ));
+    }
+    let name = face
+        .names()
+        .into_iter()
+        .find(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME && n.is_unicode())
+        .and_then(|n| n.to_string())
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+    Ok(Face {
+        path,
+        data,
+        index,
+        name,
+        stand_in,
+        metrics,
+    })
+}

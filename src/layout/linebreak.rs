@@ -1,0 +1,112 @@
+//! Line breaking with the Chinese rules (禁则).
+//!
+//! The text is cut into unbreakable units: a CJK character, a run of Latin letters and
+//! digits (words and numbers are never split), or a space. A closing punctuation mark
+//! joins the unit before it (no line starts with ，。、；：？！）》」』), an opening mark joins
+//! the unit after it (no line ends with （《「『). Lines are filled greedily; a space at a
+//! break is dropped.
+
+use std::ops::Range;
+
+use super::text::ShapedText;
+use crate::units::{Mm, Pt};
+
+/// Characters that must not start a line.
+pub const NO_LINE_START: &str = "，。、；：？！）》」』】〕〗〙〛〉｝］’”…‥·・—～%‰,.;:?!)]}›»°℃";
+/// Characters that must not end a line.
+pub const NO_LINE_END: &str = "（《「『【〔〖〘〚〈｛［‘“([{‹«";
+
+fn is_space(c: char) -> bool {
+    c == ' ' || c == '\u{3000}'
+}
+
+/// Whether `c` belongs to a Latin-like word that must not be split: letters and digits
+/// of non-CJK scripts and the ASCII marks inside URLs, codes and numbers (`3.5`, `A-1`).
+fn is_word_char(c: char) -> bool {
+    (c.is_alphanumeric() && !is_cjk_like(c)) || (c.is_ascii_graphic() && !"([{)]}".contains(c))
+}
+
+/// Scripts set one character per unit: Han, kana, Hangul, CJK symbols and full-width forms.
+fn is_cjk_like(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FFF | 0x3000..=0x30FF | 0x3100..=0x31FF | 0x3200..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xA960..=0xA97F | 0xAC00..=0xD7FF | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
+}
+
+/// The unbreakable units of a text, as character ranges.
+pub fn units(text: &ShapedText) -> Vec<Range<usize>> {
+    let chars: Vec<char> = text.chars.iter().map(|c| c.ch).collect();
+    let mut units: Vec<Range<usize>> = Vec::new();
+    let mut glue_next = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut end = i + 1;
+        if is_word_char(c) {
+            while end < chars.len() && is_word_char(chars[end]) {
+                end += 1;
+            }
+        }
+        let closing = NO_LINE_START.contains(c) && !is_space(c);
+        match units.last_mut() {
+            // Joined to the previous unit: closing marks, and anything after an opening mark.
+            Some(last) if (closing || glue_next) && !is_space(c) => last.end = end,
+            _ => units.push(i..end),
+        }
+        glue_next = NO_LINE_END.contains(chars[end - 1]);
+        i = end;
+    }
+    units
+}
+
+/// Breaks `text` into lines no wider than `max_width` at `size`.
+///
+/// Returns `None` when a single unit is wider than the line. Each line is a character
+/// range without leading or trailing spaces.
+pub fn break_lines(
+    text: &ShapedText,
+    units: &[Range<usize>],
+    size: Pt,
+    tracking: Pt,
+    max_width: Mm,
+) -> Option<Vec<Range<usize>>> {
+    let is_space_unit = |u: &Range<usize>| text.chars[u.clone()].iter().all(|c| is_space(c.ch));
+    let mut lines: Vec<Range<usize>> = Vec::new();
+    let mut current: Option<Range<usize>> = None;
+    for unit in units {
+        if is_space_unit(unit) {
+            // A space only separates: it extends a line but never starts one.
+            if let Some(line) = &mut current {
+                line.end = unit.end;
+            }
+            continue;
+        }
+        let candidate = match &current {
+            Some(line) => line.start..unit.end,
+            None => unit.clone(),
+        };
+        if text.width(candidate.clone(), size, tracking) <= max_width {
+            current = Some(candidate);
+            continue;
+        }
+        if let Some(line) = current.take() {
+            lines.push(trim_spaces(text, line));
+        }
+        if text.width(unit.clone(), size, tracking) > max_width {
+            return None;
+        }
+        current = Some(unit.clone());
+    }
+    if let Some(line) = current {
+        lines.push(trim_spaces(text, line));
+    }
+    Some(lines)
+}
+
+fn trim_spaces(text: &ShapedText, mut line: Range<usize>) -> Range<usize> {
+    while line.end > line.start && is_space(text.chars[line.end - 1].ch) {
+        line.end -= 1;
+    }
+    line
+}

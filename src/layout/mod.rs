@@ -1,0 +1,583 @@
+//! The layout solver: a spec and a bound record → a [`Page`] and a report of where every
+//! element landed.
+//!
+//! Text is positioned as the Liuzhou specification measures it: `at` is the left edge of
+//! the first character's em box and the top of the ideographic em box. Contents follow
+//! their labels on the label's baseline; distributed text puts its last advance edge on
+//! the span's end; fitted contents never leave their box or go under their floor size.
+
+pub mod fit;
+pub mod linebreak;
+pub mod qr;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use crate::display::{InkId, InkKind, Item, Page, PageInk, Path, Shape};
+use crate::error::{Error, Result};
+use crate::fonts::FontBook;
+use crate::record::BoundRecord;
+use crate::spec::{
+    Align, Cmyk, Content, Element, FieldElement, Ink, Label, LoadedSpec, Pass, QrElement,
+    ShapeElement, Span, StrokeAlign, TextElement, TextStyle,
+};
+use crate::units::{Mm, Point, Pt, Rect};
+use text::ShapedText;
+
+/// A laid-out certificate.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// What the back ends draw.
+    pub page: Page,
+    /// Where each element landed.
+    pub report: Vec<Placement>,
+}
+
+/// Which part of an element a [`Placement`] describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Part {
+    /// A fixed text.
+    Text,
+    /// A field's label.
+    Label,
+    /// A field's content.
+    Content,
+    /// A rectangle or ellipse.
+    Shape,
+    /// A QR symbol.
+    Qr,
+}
+
+/// Where one part of an element landed, against where the spec puts it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Placement {
+    /// Element id.
+    pub element: String,
+    /// Which part.
+    pub part: Part,
+    /// Production pass.
+    pub pass: Pass,
+    /// The position the spec gives (top-left), if it gives one for this part.
+    pub expected: Option<Point>,
+    /// The laid-out box: em boxes for text, the outline for shapes, the modules for QR.
+    pub laid_out: Rect,
+    /// The box a fitted content had to stay in.
+    pub area: Option<Rect>,
+    /// Faces that set the text, by name.
+    pub faces: Vec<String>,
+    /// Whether a stand-in or fallback face set any of the text.
+    pub substituted: bool,
+    /// Type size used.
+    pub size: Option<Pt>,
+    /// Lines used.
+    pub lines: Option<usize>,
+}
+
+impl Placement {
+    /// The largest distance, along either axis, between the spec's position and the
+    /// laid-out top-left corner.
+    pub fn deviation(&self) -> Option<Mm> {
+        let at = self.expected?;
+        Some(
+            (self.laid_out.left - at.x)
+                .abs()
+                .max((self.laid_out.top - at.y).abs()),
+        )
+    }
+}
+
+/// Lays out `record` on `spec`'s page.
+pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Result<Layout> {
+    let mut solver = Solver::new(spec, fonts, record);
+    for element in &spec.spec.elements {
+        match element {
+            Element::Text(e) => solver.text(e)?,
+            Element::Field(e) => solver.field(e)?,
+            Element::Rect(e) => solver.shape(e, false)?,
+            Element::Ellipse(e) => solver.shape(e, true)?,
+            Element::Qr(e) => solver.qr(e)?,
+        }
+    }
+    Ok(Layout {
+        page: Page {
+            size: spec.spec.page,
+            inks: solver.inks,
+            items: solver.items,
+        },
+        report: solver.report,
+    })
+}
+
+struct Solver<'a> {
+    spec: &'a LoadedSpec,
+    fonts: &'a FontBook,
+    record: &'a BoundRecord,
+    inks: Vec<PageInk>,
+    ink_ids: BTreeMap<&'a str, InkId>,
+    items: Vec<Item>,
+    report: Vec<Placement>,
+}
+
+/// A single line of text placed on the page.
+struct SetLine {
+    runs: Vec<crate::display::GlyphRun>,
+    bounds: Rect,
+    baseline: Mm,
+}
+
+impl<'a> Solver<'a> {
+    fn new(spec: &'a LoadedSpec, fonts: &'a FontBook, record: &'a BoundRecord) -> Self {
+        let mut inks = Vec::new();
+        let mut ink_ids = BTreeMap::new();
+        for (key, ink) in &spec.spec.inks {
+            let kind = match ink {
+                Ink::Process { c, m, y, k } => InkKind::Process(Cmyk {
+                    c: *c,
+                    m: *m,
+                    y: *y,
+                    k: *k,
+                }),
+                Ink::Spot {
+                    name,
+                    proof,
+                    overprint,
+                    invisible,
+                } => InkKind::Spot {
+                    name: name.clone(),
+                    proof: *proof,
+                    overprint: *overprint,
+                    invisible: *invisible,
+                },
+            };
+            ink_ids.insert(key.as_str(), InkId(inks.len()));
+            inks.push(PageInk {
+                key: key.clone(),
+                kind,
+            });
+        }
+        Solver {
+            spec,
+            fonts,
+            record,
+            inks,
+            ink_ids,
+            items: Vec::new(),
+            report: Vec::new(),
+        }
+    }
+
+    fn ink(&self, key: Option<&str>) -> InkId {
+        let key = key.unwrap_or(&self.spec.spec.default_ink);
+        // Spec loading proved every ink reference resolves.
+        self.ink_ids.get(key).copied().unwrap_or(InkId(0))
+    }
+
+    fn em_top(&self, shaped: &ShapedText) -> f64 {
+        self.fonts.face(shaped.primary).metrics.em_top
+    }
+
+    fn face_report(&self, shaped: &ShapedText) -> (Vec<String>, bool) {
+        let used = shaped.faces_used();
+        let substituted = used
+            .iter()
+            .any(|&id| id != shaped.primary || self.fonts.face(id).stand_in);
+        (
+            used.iter()
+                .map(|&id| self.fonts.face(id).name.clone())
+                .collect(),
+            substituted,
+        )
+    }
+
+    /// Sets one line at `at` (em-box top-left) with `align`.
+    fn set_line(
+        &self,
+        id: &str,
+        text: &str,
+        at: Point,
+        style: &TextStyle,
+        align: &Align,
+    ) -> Result<(SetLine, ShapedText)> {
+        let shaped = text::shape(self.fonts, &style.font, text, &format!("element `{id}`"))?;
+        let size = style.size.pt();
+        let n = shaped.chars.len();
+        let natural = shaped.width(0..n, size, Pt::ZERO);
+        let gap = match align {
+            Align::Start => style.tracking.to_mm(),
+            Align::Distribute(span) => {
+                let width = self.span_width(id, span, 0)?;
+                if width < natural {
+                    return Err(self.spec_error(
+                        id,
+                        format!("the text is {natural} wide, wider than the {width} it is distributed over"),
+                    ));
+                }
+                if n > 1 {
+                    (width - natural) / (n - 1) as f64
+                } else {
+                    Mm::ZERO
+                }
+            }
+        };
+        let em = size.to_mm();
+        let baseline = at.y + em * self.em_top(&shaped);
+        let runs = shaped.place(0..n, at.x, baseline, size, gap, true);
+        let width = natural + gap * n.saturating_sub(1) as f64;
+        let bounds = Rect::from_ltrb(at.x, at.y, at.x + width, at.y + em)
+            .ok_or_else(|| self.spec_error(id, "the text has no finite extent".into()))?;
+        Ok((
+            SetLine {
+                runs,
+                bounds,
+                baseline,
+            },
+            shaped,
+        ))
+    }
+
+    /// The width a distributed text spans.
+    fn span_width(&self, id: &str, span: &Span, depth: usize) -> Result<Mm> {
+        let start = self.element_start(id);
+        match span {
+            Span::To(end) => Ok(*end - start),
+            Span::LabelOf(other) => {
+                if depth > 8 {
+                    return Err(self.spec_error(id, "`LabelOf` references form a cycle".into()));
+                }
+                let label = self.label_of(other).ok_or_else(|| {
+                    self.spec_error(id, format!("`LabelOf({other:?})` names no field element"))
+                })?;
+                match &label.align {
+                    Align::Distribute(inner) => self.span_width(other, inner, depth + 1),
+                    Align::Start => {
+                        let shaped =
+                            text::shape(self.fonts, &label.style.font, &label.text, other)?;
+                        Ok(shaped.width(
+                            0..shaped.chars.len(),
+                            label.style.size.pt(),
+                            label.style.tracking,
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    fn label_of(&self, id: &str) -> Option<&'a Label> {
+        self.spec.spec.elements.iter().find_map(|e| match e {
+            Element::Field(f) if f.id == id => Some(&f.label),
+            _ => None,
+        })
+    }
+
+    fn element_start(&self, id: &str) -> Mm {
+        self.spec
+            .spec
+            .elements
+            .iter()
+            .find_map(|e| match e {
+                Element::Field(f) if f.id == id => Some(f.label.at.x),
+                Element::Text(t) if t.id == id => Some(t.at.x),
+                _ => None,
+            })
+            .unwrap_or(Mm::ZERO)
+    }
+
+    fn spec_error(&self, id: &str, message: String) -> Error {
+        Error::SpecInvalid {
+            at: self.spec.locate(id),
+            element: Some(id.to_owned()),
+            message,
+            hint: None,
+        }
+    }
+
+    fn push_runs(&mut self, id: &str, pass: Pass, ink: InkId, runs: Vec<crate::display::GlyphRun>) {
+        self.items.extend(runs.into_iter().map(|run| Item {
+            element: id.to_owned(),
+            pass,
+            ink,
+            shape: Shape::Text(run),
+        }));
+    }
+
+    fn text(&mut self, e: &TextElement) -> Result<()> {
+        let (line, shaped) = self.set_line(&e.id, &e.text, e.at, &e.style, &e.align)?;
+        let (faces, substituted) = self.face_report(&shaped);
+        self.report.push(Placement {
+            element: e.id.clone(),
+            part: Part::Text,
+            pass: e.pass,
+            expected: Some(e.at),
+            laid_out: line.bounds,
+            area: None,
+            faces,
+            substituted,
+            size: Some(e.style.size.pt()),
+            lines: Some(1),
+        });
+        let ink = self.ink(e.ink.as_deref());
+        self.push_runs(&e.id, e.pass, ink, line.runs);
+        Ok(())
+    }
+
+    fn field(&mut self, e: &FieldElement) -> Result<()> {
+        let label = &e.label;
+        let (line, shaped) =
+            self.set_line(&e.id, &label.text, label.at, &label.style, &label.align)?;
+        let (faces, substituted) = self.face_report(&shaped);
+        self.report.push(Placement {
+            element: e.id.clone(),
+            part: Part::Label,
+            pass: e.pass,
+            expected: Some(label.at),
+            laid_out: line.bounds,
+            area: None,
+            faces,
+            substituted,
+            size: Some(label.style.size.pt()),
+            lines: Some(1),
+        });
+        let ink = self.ink(e.ink.as_deref());
+        let label_bounds = line.bounds;
+        let baseline = line.baseline;
+        self.push_runs(&e.id, e.pass, ink, line.runs);
+        if let Some(content) = &e.content {
+            self.content(e, content, label_bounds, baseline, ink)?;
+        }
+        Ok(())
+    }
+
+    fn content(
+        &mut self,
+        e: &FieldElement,
+        content: &Content,
+        label: Rect,
+        baseline: Mm,
+        ink: InkId,
+    ) -> Result<()> {
+        let Some(value) = self.record.get(&content.key) else {
+            return Ok(());
+        };
+        let string = value.display(&content.join, content.date_style);
+        if string.is_empty() {
+            return Ok(());
+        }
+        let field_name = self
+            .spec
+            .spec
+            .fields
+            .get(&content.key)
+            .map_or("", |f| f.name.as_str());
+        let what = format!(
+            "record {}, field `{}` ({field_name})",
+            self.record.name, content.key
+        );
+        let shaped = text::shape(self.fonts, &content.style.font, &string, &what)?;
+        let left = label.right + content.gap;
+        let bottom = content.bottom.unwrap_or(label.bottom);
+        let area_rect = Rect::from_ltrb(left, label.top, content.right, bottom).ok_or_else(|| {
+            self.spec_error(&e.id, format!("the content box of `{}` is empty: it starts at {left}, right of its right edge {}", e.id, content.right))
+        })?;
+        let area = fit::Area {
+            width: area_rect.width(),
+            top: label.top,
+            bottom,
+            baseline,
+        };
+        let setting = fit::Setting {
+            tracking: content.style.tracking,
+            line_height: content.style.line_height,
+            em_top: self.em_top(&shaped),
+        };
+        let stages = fit::stages(&content.fit, content.style.size.pt());
+        let Some(fitted) = fit::fit(&shaped, setting, area, &stages) else {
+            let floor = stages
+                .iter()
+                .map(|s| s.min)
+                .fold(content.style.size.pt(), Pt::min);
+            return Err(Error::Overflow {
+                element: what,
+                chars: shaped.chars.len(),
+                area: format!("its box ({area_rect})"),
+                needed: fit::needed(&shaped, setting, area, floor),
+            });
+        };
+        let em = fitted.size.to_mm();
+        let pitch = em * content.style.line_height;
+        let mut bounds: Option<Rect> = None;
+        for (i, range) in fitted.lines.iter().enumerate() {
+            let line_baseline = baseline + pitch * i as f64;
+            let runs = shaped.place(
+                range.clone(),
+                left,
+                line_baseline,
+                fitted.size,
+                content.style.tracking.to_mm(),
+                true,
+            );
+            let width = shaped.width(range.clone(), fitted.size, content.style.tracking);
+            let top = line_baseline - em * setting.em_top;
+            if let Some(line_box) = Rect::from_ltrb(left, top, left + width, top + em) {
+                bounds = Some(bounds.map_or(line_box, |b| b.union(&line_box)));
+            }
+            self.push_runs(&e.id, e.pass, ink, runs);
+        }
+        let (faces, substituted) = self.face_report(&shaped);
+        self.report.push(Placement {
+            element: e.id.clone(),
+            part: Part::Content,
+            pass: e.pass,
+            expected: None,
+            laid_out: bounds.unwrap_or(area_rect),
+            area: Some(area_rect),
+            faces,
+            substituted,
+            size: Some(fitted.size),
+            lines: Some(fitted.lines.len()),
+        });
+        Ok(())
+    }
+
+    fn shape(&mut self, e: &ShapeElement, ellipse: bool) -> Result<()> {
+        let outline = Rect::from_origin_size(e.at, e.size)
+            .ok_or_else(|| self.spec_error(&e.id, "the shape has no finite extent".into()))?;
+        let add = |path: &mut Path, r: &Rect| {
+            if ellipse {
+                path.ellipse(r.left, r.top, r.right, r.bottom)
+            } else {
+                path.rect(r.left, r.top, r.right, r.bottom)
+            }
+        };
+        if let Some(fill) = &e.fill {
+            let mut path = Path::default();
+            add(&mut path, &outline);
+            let ink = self.ink(Some(fill));
+            self.items.push(Item {
+                element: e.id.clone(),
+                pass: e.pass,
+                ink,
+                shape: Shape::Path(path),
+            });
+        }
+        if let Some(stroke) = &e.stroke {
+            // A stroke is drawn as the ring between two outlines, filled even-odd, so both
+            // back ends paint exactly the band the spec measures.
+            let (outer, inner) = match stroke.align {
+                StrokeAlign::Inside => (Mm::ZERO, stroke.width),
+                StrokeAlign::Centre => (stroke.width / 2.0, stroke.width / 2.0),
+            };
+            let grow = |d: Mm| {
+                Rect::from_ltrb(
+                    outline.left - d,
+                    outline.top - d,
+                    outline.right + d,
+                    outline.bottom + d,
+                )
+            };
+            let (Some(o), Some(i)) = (grow(outer), grow(-inner)) else {
+                return Err(self.spec_error(&e.id, "the stroke is wider than the shape".into()));
+            };
+            let mut path = Path::default();
+            add(&mut path, &o);
+            add(&mut path, &i);
+            let ink = self.ink(Some(&stroke.ink));
+            self.items.push(Item {
+                element: e.id.clone(),
+                pass: e.pass,
+                ink,
+                shape: Shape::Path(path),
+            });
+        }
+        self.report.push(Placement {
+            element: e.id.clone(),
+            part: Part::Shape,
+            pass: e.pass,
+            expected: Some(e.at),
+            laid_out: outline,
+            area: None,
+            faces: Vec::new(),
+            substituted: false,
+            size: None,
+            lines: None,
+        });
+        Ok(())
+    }
+
+    fn qr(&mut self, e: &QrElement) -> Result<()> {
+        let data = qr::payload(e, &self.spec.spec, self.record);
+        let symbol = qr::symbol(e, &data, self.spec.spec.tolerance)?;
+        let side = symbol.side();
+        let laid_out = Rect::from_ltrb(
+            symbol.origin.x,
+            symbol.origin.y,
+            symbol.origin.x + side,
+            symbol.origin.y + side,
+        )
+        .ok_or_else(|| self.spec_error(&e.id, "the QR symbol has no finite extent".into()))?;
+        let ink = self.ink(e.ink.as_deref());
+        if let Some(family) = &e.text_layer_font {
+            self.qr_text_layer(e, family, &data, laid_out, ink)?;
+        }
+        self.items.push(Item {
+            element: e.id.clone(),
+            pass: e.pass,
+            ink,
+            shape: Shape::Qr(symbol),
+        });
+        self.report.push(Placement {
+            element: e.id.clone(),
+            part: Part::Qr,
+            pass: e.pass,
+            expected: Some(e.at),
+            laid_out,
+            area: Some(
+                Rect::from_ltrb(e.at.x, e.at.y, e.at.x + e.size, e.at.y + e.size)
+                    .unwrap_or(laid_out),
+            ),
+            faces: Vec::new(),
+            substituted: false,
+            size: None,
+            lines: None,
+        });
+        Ok(())
+    }
+
+    /// The payload as invisible text over the symbol, one payload line per text line,
+    /// sized so the longest line spans the symbol: an electronic copy can be searched and
+    /// copied for the licence number or the authority. It paints nothing.
+    fn qr_text_layer(
+        &mut self,
+        e: &QrElement,
+        family: &str,
+        data: &str,
+        area: Rect,
+        ink: InkId,
+    ) -> Result<()> {
+        let what = format!("record {}, QR text layer of `{}`", self.record.name, e.id);
+        let lines: Vec<ShapedText> = data
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|line| text::shape(self.fonts, family, line, &what))
+            .collect::<Result<_>>()?;
+        let widest_em = lines
+            .iter()
+            .map(|l| l.chars.iter().map(|c| c.advance_em).sum::<f64>())
+            .fold(1.0, f64::max);
+        let pitch = area.height() / lines.len().max(1) as f64;
+        let size = pitch.to_pt().min((area.width() / widest_em).to_pt());
+        for (i, shaped) in lines.iter().enumerate() {
+            let baseline = area.top + pitch * (i as f64 + 0.8);
+            let runs = shaped.place(
+                0..shaped.chars.len(),
+                area.left,
+                baseline,
+                size,
+                Mm::ZERO,
+                false,
+            );
+            self.push_runs(&e.id, e.pass, ink, runs);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,124 @@
+//! Text shaping: characters to glyphs along a family's fallback chain.
+//!
+//! CJK certificate text needs no contextual shaping: one character is one glyph at its
+//! horizontal advance. Each character is set in the first face of the chain that maps it;
+//! a character no face maps is an error, never a box on the licence.
+
+use crate::display::{GlyphRun, PlacedGlyph};
+use crate::error::{Error, Result};
+use crate::fonts::{FaceId, FontBook};
+use crate::units::{Mm, Pt};
+
+/// A character with the glyph that sets it.
+#[derive(Debug, Clone, Copy)]
+pub struct ShapedChar {
+    /// The character.
+    pub ch: char,
+    /// The face that has it.
+    pub face: FaceId,
+    /// Its glyph in that face.
+    pub glyph: u16,
+    /// Horizontal advance as a fraction of the em.
+    pub advance_em: f64,
+}
+
+/// A shaped line of text, independent of size.
+#[derive(Debug, Clone)]
+pub struct ShapedText {
+    /// The characters.
+    pub chars: Vec<ShapedChar>,
+    /// The family's first face: its em box places the text vertically.
+    pub primary: FaceId,
+}
+
+/// Shapes `text` in `family`. `what` names the text in errors.
+pub fn shape(book: &FontBook, family: &str, text: &str, what: &str) -> Result<ShapedText> {
+    let chain = book.family(family).ok_or_else(|| Error::Font {
+        what: format!("family `{family}`"),
+        message: "not loaded".into(),
+    })?;
+    let faces: Vec<(FaceId, ttf_parser::Face<'_>)> = chain
+        .faces
+        .iter()
+        .map(|&id| book.face(id).parse().map(|f| (id, f)))
+        .collect::<Result<_>>()?;
+    let mut chars = Vec::with_capacity(text.len());
+    for ch in text.chars() {
+        let found = faces.iter().find_map(|(id, face)| {
+            let glyph = face.glyph_index(ch).filter(|g| g.0 != 0)?;
+            let advance = face.glyph_hor_advance(glyph)?;
+            Some(ShapedChar {
+                ch,
+                face: *id,
+                glyph: glyph.0,
+                advance_em: f64::from(advance) / f64::from(face.units_per_em()),
+            })
+        });
+        chars.push(found.ok_or_else(|| Error::MissingGlyph {
+            element: what.to_owned(),
+            character: ch,
+            family: family.to_owned(),
+        })?);
+    }
+    Ok(ShapedText {
+        chars,
+        primary: chain.faces[0],
+    })
+}
+
+impl ShapedText {
+    /// Width of `chars[range]` at `size` with `tracking` between characters.
+    pub fn width(&self, range: std::ops::Range<usize>, size: Pt, tracking: Pt) -> Mm {
+        let slice = &self.chars[range];
+        let advances: f64 = slice.iter().map(|c| c.advance_em).sum();
+        let gaps = slice.len().saturating_sub(1) as f64;
+        (size * advances).to_mm() + tracking.to_mm() * gaps
+    }
+
+    /// Places `chars[range]` from pen position `x` on `baseline`, `gap` between glyphs
+    /// (beyond their advances), one run per face.
+    pub fn place(
+        &self,
+        range: std::ops::Range<usize>,
+        x: Mm,
+        baseline: Mm,
+        size: Pt,
+        gap: Mm,
+        visible: bool,
+    ) -> Vec<GlyphRun> {
+        let mut runs: Vec<GlyphRun> = Vec::new();
+        let mut pen = x;
+        for c in &self.chars[range] {
+            let advance = (size * c.advance_em).to_mm();
+            let glyph = PlacedGlyph {
+                id: c.glyph,
+                x: pen,
+                advance,
+                text: c.ch,
+            };
+            match runs.last_mut() {
+                Some(run) if run.face == c.face => run.glyphs.push(glyph),
+                _ => runs.push(GlyphRun {
+                    face: c.face,
+                    size,
+                    baseline,
+                    glyphs: vec![glyph],
+                    visible,
+                }),
+            }
+            pen += advance + gap;
+        }
+        runs
+    }
+
+    /// The faces used, in order of first use.
+    pub fn faces_used(&self) -> Vec<FaceId> {
+        let mut faces = Vec::new();
+        for c in &self.chars {
+            if !faces.contains(&c.face) {
+                faces.push(c.face);
+            }
+        }
+        faces
+    }
+}

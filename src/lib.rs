@@ -1,0 +1,41 @@
+//! certpress lays out and renders official certificates for print.
+//!
+//! A certificate's layout is a declarative RON spec (positions in millimetres, sizes in
+//! points or Chinese size names, inks, fonts with fallback chains, the record fields it
+//! prints). certpress fills it with a record and renders print-ready PDF and rasters.
+//!
+//! # Pipeline
+//! 1. [`spec`]: RON → a checked, typed [`spec::Spec`] ([`spec::LoadedSpec::load`]).
+//! 2. [`fonts`]: the spec's font families loaded once ([`fonts::FontBook`]).
+//! 3. [`record`]: a JSON/RON record checked against the spec's fields ([`record::bind`]).
+//! 4. [`layout`]: the solver places every element ([`layout::layout`]) and reports where.
+//! 5. [`display`]: the positioned result ([`display::Page`]), the only input of the back
+//!    ends.
+//! 6. Back ends: [`pdf::pdf`] and [`raster::render`].
+//!
+//! # Example
+//! ```
+//! use certpress::{fonts::{FontBook, FontOptions}, layout, pdf, record, spec::LoadedSpec};
+//!
+//! let spec = LoadedSpec::load("specs/liuzhou/licence.ron")?;
+//! let fonts = FontBook::load(&spec, &FontOptions::default())?;
+//! let record = record::Record::load("specs/liuzhou/sample.json")?;
+//! let bound = record::bind(&spec.spec, &record)?;
+//! let laid_out = layout::layout(&spec, &fonts, &bound)?;
+//! let bytes = pdf::pdf(&laid_out.page, &fonts, &pdf::PdfOptions::default())?;
+//! assert!(bytes.starts_with(b"%PDF-"));
+//! # Ok::<(), certpress::Error>(())
+//! ```
+
+pub mod display;
+pub mod error;
+pub mod fonts;
+pub mod layout;
+pub mod output;
+pub mod pdf;
+pub mod raster;
+pub mod record;
+pub mod spec;
+pub mod units;
+
+pub use error::{Error, Result};

@@ -1,0 +1,270 @@
+//! The raster back end: a [`Page`] as pixels, drawn with tiny-skia from the same glyph
+//! outlines and paths the PDF carries.
+//!
+//! Proof colours come from CMYK by the formula in [`proof_rgb`]. QR modules are snapped
+//! to whole device pixels and drawn without anti-aliasing, so a 300 dpi rendering prints
+//! and scans like the PDF.
+
+mod png;
+
+use std::collections::HashMap;
+
+use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
+
+use crate::display::{GlyphRun, InkKind, Page, Path, QrSymbol, Segment, Shape};
+use crate::error::{Error, Result};
+use crate::fonts::{FaceId, FontBook};
+use crate::spec::{Cmyk, Pass};
+use crate::units::{Mm, Point};
+
+/// Largest image accepted, in pixels (A3 at about 800 dpi; 600 MB of RGBA).
+pub const MAX_PIXELS: u64 = 150_000_000;
+
+/// How to rasterise.
+#[derive(Debug, Clone)]
+pub struct RasterOptions {
+    /// Resolution. Default: 300 dpi.
+    pub dpi: f64,
+    /// Only the items of this pass. Default: `None`, every item.
+    pub pass: Option<Pass>,
+}
+
+impl Default for RasterOptions {
+    fn default() -> Self {
+        Self {
+            dpi: 300.0,
+            pass: None,
+        }
+    }
+}
+
+/// A rendered page.
+pub struct Raster {
+    pixmap: Pixmap,
+    dpi: f64,
+}
+
+impl Raster {
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.pixmap.width()
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.pixmap.height()
+    }
+
+    /// Resolution in dots per inch.
+    pub fn dpi(&self) -> f64 {
+        self.dpi
+    }
+
+    /// The pixels as RGB, row by row (the page is opaque: paper white under everything).
+    pub fn rgb(&self) -> Vec<u8> {
+        self.pixmap
+            .data()
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect()
+    }
+
+    /// Encodes the page as an RGB PNG with its resolution recorded (pHYs).
+    pub fn encode_png(&self) -> Result<Vec<u8>> {
+        png::encode_rgb(&self.rgb(), self.width(), self.height(), self.dpi)
+    }
+}
+
+/// The screen colour of a CMYK proof colour.
+///
+/// Naive subtractive conversion, no ICC profile: `R = 255 (1 − C)(1 − K)`, likewise G from
+/// M and B from Y. It is a proof for position and presence, not a colour-managed contract
+/// proof: pure K gives black, C30 M35 Y100 gives a dark gold.
+pub fn proof_rgb(cmyk: Cmyk) -> [u8; 3] {
+    let k = 1.0 - (cmyk.k / 100.0).clamp(0.0, 1.0);
+    let channel = |v: f64| (255.0 * (1.0 - (v / 100.0).clamp(0.0, 1.0)) * k).round() as u8;
+    [channel(cmyk.c), channel(cmyk.m), channel(cmyk.y)]
+}
+
+/// Rasterises the page.
+pub fn render(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<Raster> {
+    let dpi = options.dpi;
+    if !(dpi.is_finite() && dpi >= 10.0 && dpi <= 2400.0) {
+        return Err(Error::Render {
+            message: format!("{dpi} dpi is outside 10–2400 dpi"),
+        });
+    }
+    let width = page.size.width.to_px(dpi).round() as u64;
+    let height = page.size.height.to_px(dpi).round() as u64;
+    if width * height > MAX_PIXELS {
+        return Err(Error::Render {
+            message: format!(
+                "{width} × {height} pixels is over the {MAX_PIXELS}-pixel limit; lower --dpi"
+            ),
+        });
+    }
+    let mut pixmap = Pixmap::new(width as u32, height as u32).ok_or_else(|| Error::Render {
+        message: format!("cannot allocate {width} × {height} pixels"),
+    })?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    let mut canvas = Canvas {
+        pixmap,
+        dpi,
+        glyphs: HashMap::new(),
+    };
+    for item in page
+        .items
+        .iter()
+        .filter(|i| options.pass.is_none_or(|p| p == i.pass))
+    {
+        let ink = &page.inks[item.ink.0].kind;
+        if matches!(
+            ink,
+            InkKind::Spot {
+                invisible: true,
+                ..
+            }
+        ) {
+            continue; // Daylight proof: fluorescent ink is not seen.
+        }
+        let [r, g, b] = proof_rgb(ink.proof());
+        let mut paint = Paint::default();
+        paint.set_color_rgba8(r, g, b, 255);
+        paint.anti_alias = true;
+        match &item.shape {
+            Shape::Text(run) => canvas.text(fonts, run, &paint)?,
+            Shape::Path(path) => canvas.path(path, &paint),
+            Shape::Qr(symbol) => canvas.qr(symbol, &mut paint),
+        }
+    }
+    Ok(Raster {
+        pixmap: canvas.pixmap,
+        dpi,
+    })
+}
+
+struct Canvas {
+    pixmap: Pixmap,
+    dpi: f64,
+    /// Glyph outlines in font units, built once per render.
+    glyphs: HashMap<(FaceId, u16), Option<tiny_skia::Path>>,
+}
+
+impl Canvas {
+    fn px(&self, v: Mm) -> f32 {
+        v.to_px(self.dpi) as f32
+    }
+
+    fn point(&self, p: Point) -> (f32, f32) {
+        (self.px(p.x), self.px(p.y))
+    }
+
+    fn text(&mut self, fonts: &FontBook, run: &GlyphRun, paint: &Paint) -> Result<()> {
+        if !run.visible {
+            return Ok(());
+        }
+        let face = fonts.face(run.face);
+        let parsed = face.parse()?;
+        let scale = (run.size.to_mm().to_px(self.dpi) / face.metrics.units_per_em) as f32;
+        let baseline = self.px(run.baseline);
+        for glyph in &run.glyphs {
+            let outline = self
+                .glyphs
+                .entry((run.face, glyph.id))
+                .or_insert_with(|| {
+                    let mut builder = OutlineBuilder(PathBuilder::new());
+                    parsed.outline_glyph(ttf_parser::GlyphId(glyph.id), &mut builder)?;
+                    builder.0.finish()
+                })
+                .as_ref();
+            if let Some(outline) = outline {
+                // Font units are y-up; the sheet is y-down.
+                let transform = Transform::from_row(
+                    scale,
+                    0.0,
+                    0.0,
+                    -scale,
+                    glyph.x.to_px(self.dpi) as f32,
+                    baseline,
+                );
+                self.pixmap
+                    .fill_path(outline, paint, FillRule::Winding, transform, None);
+            }
+        }
+        Ok(())
+    }
+
+    fn path(&mut self, path: &Path, paint: &Paint) {
+        let mut builder = PathBuilder::new();
+        for segment in &path.segments {
+            match *segment {
+                Segment::MoveTo(p) => {
+                    let (x, y) = self.point(p);
+                    builder.move_to(x, y);
+                }
+                Segment::LineTo(p) => {
+                    let (x, y) = self.point(p);
+                    builder.line_to(x, y);
+                }
+                Segment::CubicTo(a, b, p) => {
+                    let ((x1, y1), (x2, y2), (x, y)) =
+                        (self.point(a), self.point(b), self.point(p));
+                    builder.cubic_to(x1, y1, x2, y2, x, y);
+                }
+                Segment::Close => builder.close(),
+            }
+        }
+        if let Some(path) = builder.finish() {
+            self.pixmap
+                .fill_path(&path, paint, FillRule::EvenOdd, Transform::identity(), None);
+        }
+    }
+
+    fn qr(&mut self, symbol: &QrSymbol, paint: &mut Paint) {
+        // Whole pixels: origin and module size rounded to the device grid.
+        let module = symbol.module.to_px(self.dpi).round().max(1.0) as f32;
+        let left = symbol.origin.x.to_px(self.dpi).round() as f32;
+        let top = symbol.origin.y.to_px(self.dpi).round() as f32;
+        paint.anti_alias = false;
+        let mut builder = PathBuilder::new();
+        for row in 0..symbol.width {
+            for col in 0..symbol.width {
+                if symbol.is_dark(row, col) {
+                    if let Some(rect) = tiny_skia::Rect::from_xywh(
+                        left + module * col as f32,
+                        top + module * row as f32,
+                        module,
+                        module,
+                    ) {
+                        builder.push_rect(rect);
+                    }
+                }
+            }
+        }
+        if let Some(path) = builder.finish() {
+            self.pixmap
+                .fill_path(&path, paint, FillRule::Winding, Transform::identity(), None);
+        }
+    }
+}
+
+/// Collects a glyph outline into a tiny-skia path, in font units.
+struct OutlineBuilder(PathBuilder);
+
+impl ttf_parser::OutlineBuilder for OutlineBuilder {
+    fn move_to(&mut self, x: f32, y: f32) {
+        self.0.move_to(x, y);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        self.0.line_to(x, y);
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        self.0.quad_to(x1, y1, x, y);
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        self.0.cubic_to(x1, y1, x2, y2, x, y);
+    }
+    fn close(&mut self) {
+        self.0.close();
+    }
+}

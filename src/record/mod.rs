@@ -1,0 +1,306 @@
+//! Record binding: a licence record (JSON or RON) checked against the fields a spec
+//! declares, turned into typed values.
+//!
+//! A record is a flat map from keys to strings or lists of strings. Binding refuses what
+//! could print a wrong licence: missing or empty required fields, unknown keys, an invalid
+//! credit code, a date that does not exist, control and bidirectional-override characters.
+
+pub mod credit_code;
+mod date;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub use date::Date;
+
+use crate::error::{Error, Result};
+use crate::spec::{DateStyle, FieldKind, Spec};
+
+/// Largest record file accepted.
+const MAX_RECORD_BYTES: u64 = 1 << 20;
+/// Most items in a list field.
+const MAX_LIST_ITEMS: usize = 200;
+
+/// A record value as written: a string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum RawValue {
+    /// A string.
+    Text(String),
+    /// A list of strings.
+    List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Text(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<RawValue, E> {
+                Ok(RawValue::Text(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawValue, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    if items.len() == MAX_LIST_ITEMS {
+                        return Err(serde::de::Error::custom(format!(
+                            "a list holds at most {MAX_LIST_ITEMS} items"
+                        )));
+                    }
+                    items.push(item);
+                }
+                Ok(RawValue::List(items))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// A record as read, before it is checked against a spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// How messages name the record: its file, or `file:line` in a batch.
+    pub name: String,
+    /// Values by key.
+    pub values: BTreeMap<String, RawValue>,
+}
+
+impl Record {
+    /// Reads a record file: `.json` as JSON, `.ron` as RON.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let len = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len();
+        if len > MAX_RECORD_BYTES {
+            return Err(record_error(
+                &name,
+                None,
+                format!("{len} bytes, over the 1 MiB limit"),
+                None,
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Self::from_json(&text, name),
+            Some("ron") => Self::from_ron(&text, name),
+            _ => Err(record_error(
+                &name,
+                None,
+                "unknown record format".into(),
+                Some("name the file .json or .ron"),
+            )),
+        }
+    }
+
+    /// Parses a JSON object.
+    pub fn from_json(text: &str, name: impl Into<String>) -> Result<Self> {
+        let name = name.into();
+        let values = serde_json::from_str(text).map_err(|e| {
+            record_error(
+                &name,
+                None,
+                format!("line {} column {}: {e}", e.line(), e.column()),
+                None,
+            )
+        })?;
+        Ok(Record { name, values })
+    }
+
+    /// Parses a RON map.
+    pub fn from_ron(text: &str, name: impl Into<String>) -> Result<Self> {
+        let name = name.into();
+        let values = ron::Options::default()
+            .with_recursion_limit(8)
+            .from_str(text)
+            .map_err(|e| {
+                record_error(
+                    &name,
+                    None,
+                    format!(
+                        "line {} column {}: {}",
+                        e.span.start.line, e.span.start.col, e.code
+                    ),
+                    None,
+                )
+            })?;
+        Ok(Record { name, values })
+    }
+}
+
+/// A checked field value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Text (also a URL, an image path or a credit code, already checked).
+    Text(String),
+    /// A list of texts.
+    List(Vec<String>),
+    /// A calendar date.
+    Date(Date),
+}
+
+impl Value {
+    /// The value as printed: lists joined with `join`, dates in `date_style`.
+    pub fn display(&self, join: &str, date_style: DateStyle) -> String {
+        match self {
+            Value::Text(text) => text.clone(),
+            Value::List(items) => items.join(join),
+            Value::Date(date) => date.format(date_style),
+        }
+    }
+}
+
+/// A record checked against a spec's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundRecord {
+    /// The record's name for messages.
+    pub name: String,
+    values: BTreeMap<String, Value>,
+}
+
+impl BoundRecord {
+    /// A field's value, if the record has it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.values.get(key)
+    }
+}
+
+/// Checks a record against the spec's field declarations.
+pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
+    let name = &record.name;
+    if let Some(key) = record.values.keys().find(|k| !spec.fields.contains_key(*k)) {
+        let known: Vec<_> = spec.fields.keys().map(String::as_str).collect();
+        return Err(record_error(
+            name,
+            Some(key),
+            "unknown key".into(),
+            Some(&format!("this spec's keys: {}", known.join(", "))),
+        ));
+    }
+    let mut values = BTreeMap::new();
+    for (key, field) in &spec.fields {
+        let err =
+            |message: String, hint: Option<&str>| record_error(name, Some(key), message, hint);
+        let raw = match record.values.get(key) {
+            Some(raw) if !is_blank(raw) => raw,
+            _ if field.required => {
+                return Err(err(
+                    format!("{} is required but missing or empty", field.name),
+                    None,
+                ));
+            }
+            _ => continue,
+        };
+        let value = match (field.kind, raw) {
+            (FieldKind::List, RawValue::List(items)) => {
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                Value::List(items)
+            }
+            (FieldKind::List, RawValue::Text(text)) => Value::List(vec![text.trim().to_owned()]),
+            (_, RawValue::List(_)) => {
+                return Err(err("expected a string, found a list".into(), None))
+            }
+            (kind, RawValue::Text(text)) => {
+                let text = text.trim();
+                match kind {
+                    FieldKind::Date => Value::Date(Date::parse_iso(text).map_err(|m| {
+                        err(
+                            format!("{text:?}: {m}"),
+                            Some("write dates as YYYY-MM-DD, e.g. 2022-09-26"),
+                        )
+                    })?),
+                    FieldKind::CreditCode => {
+                        credit_code::validate(text).map_err(|e| {
+                            err(
+                                format!("{text:?} {e}"),
+                                Some("check the code against the business licence"),
+                            )
+                        })?;
+                        Value::Text(text.to_owned())
+                    }
+                    FieldKind::Url => {
+                        let ok = (text.starts_with("https://") || text.starts_with("http://"))
+                            && text.len() > 8
+                            && !text.chars().any(|c| c.is_whitespace());
+                        if !ok {
+                            return Err(err(format!("{text:?} is not an http(s) URL"), None));
+                        }
+                        Value::Text(text.to_owned())
+                    }
+                    _ => Value::Text(text.to_owned()),
+                }
+            }
+        };
+        check_characters(&value, field.max_chars).map_err(|m| err(m, None))?;
+        values.insert(key.clone(), value);
+    }
+    Ok(BoundRecord {
+        name: name.clone(),
+        values,
+    })
+}
+
+fn is_blank(raw: &RawValue) -> bool {
+    match raw {
+        RawValue::Text(text) => text.trim().is_empty(),
+        RawValue::List(items) => items.iter().all(|s| s.trim().is_empty()),
+    }
+}
+
+/// Refuses control characters and bidirectional overrides (they can make a printed text
+/// differ from what a screen shows), and bounds the length.
+fn check_characters(value: &Value, max_chars: usize) -> std::result::Result<(), String> {
+    let texts: Vec<&str> = match value {
+        Value::Text(text) => vec![text],
+        Value::List(items) => items.iter().map(String::as_str).collect(),
+        Value::Date(_) => return Ok(()),
+    };
+    let mut total = 0;
+    for text in texts {
+        for c in text.chars() {
+            let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+            if c.is_control()
+                || bidi
+                || matches!(c, '\u{FEFF}' | '\u{200B}' | '\u{2028}' | '\u{2029}')
+            {
+                return Err(format!(
+                    "contains the invisible or control character U+{:04X}; remove it",
+                    c as u32
+                ));
+            }
+            total += 1;
+        }
+    }
+    if total > max_chars {
+        return Err(format!(
+            "{total} characters, over the spec's limit of {max_chars}"
+        ));
+    }
+    Ok(())
+}
+
+fn record_error(record: &str, field: Option<&str>, message: String, hint: Option<&str>) -> Error {
+    Error::Record {
+        record: record.to_owned(),
+        field: field.map(str::to_owned),
+        message,
+        hint: hint.map(str::to_owned),
+    }
+}

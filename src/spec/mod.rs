@@ -1,0 +1,432 @@
+//! Spec loading: RON text → a typed, checked [`Spec`].
+//!
+//! Loading refuses a spec that could not produce a correct certificate: unknown keys,
+//! references to inks, fonts, fields or elements that do not exist, impossible numbers.
+//! Errors carry the file, line and column.
+
+mod model;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub use model::*;
+use ron::extensions::Extensions;
+
+use crate::error::{Error, Result, SpecLocation};
+use crate::units::Mm;
+
+/// Largest type size accepted, in points (a metre-high letter is not a certificate).
+const MAX_SIZE_PT: f64 = 1000.0;
+/// Largest sheet side accepted, in millimetres (A0 is 1189 mm).
+const MAX_PAGE_MM: f64 = 2000.0;
+/// Largest spec file accepted, in bytes.
+const MAX_SPEC_BYTES: u64 = 4 << 20;
+
+/// A spec together with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    /// The model.
+    pub spec: Spec,
+    /// The spec file.
+    pub path: PathBuf,
+    /// The spec's folder: relative font and asset paths resolve against it.
+    pub dir: PathBuf,
+    source: String,
+}
+
+impl LoadedSpec {
+    /// Reads and checks a spec file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() > MAX_SPEC_BYTES {
+            return Err(Error::SpecInvalid {
+                at: location(path, None),
+                element: None,
+                message: format!("the file is {} bytes, over the 4 MiB limit", meta.len()),
+                hint: None,
+            });
+        }
+        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::from_str(&source, path)
+    }
+
+    /// Parses and checks spec text; `path` names it in errors and anchors relative paths.
+    pub fn from_str(source: &str, path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        // `Rect(id: …)` instead of `Rect((id: …))`, and `fill: "beige"` instead of
+        // `fill: Some("beige")`: specs are written by hand.
+        let options = ron::Options::default()
+            .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
+            .with_recursion_limit(64);
+        let spec: Spec = options.from_str(source).map_err(|e| Error::SpecSyntax {
+            at: SpecLocation {
+                file: path.clone(),
+                line: Some(e.span.start.line),
+                column: Some(e.span.start.col),
+            },
+            message: e.code.to_string(),
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let loaded = LoadedSpec {
+            spec,
+            path,
+            dir,
+            source: source.to_owned(),
+        };
+        loaded.check()?;
+        Ok(loaded)
+    }
+
+    /// The location of an element, found by its id in the source text.
+    pub fn locate(&self, id: &str) -> SpecLocation {
+        let needle = format!("\"{id}\"");
+        let line = self
+            .source
+            .lines()
+            .position(|line| line.contains("id:") && line.contains(&needle))
+            .map(|i| i + 1);
+        location(&self.path, line)
+    }
+
+    fn invalid(&self, element: Option<&str>, message: String, hint: Option<&str>) -> Error {
+        Error::SpecInvalid {
+            at: match element {
+                Some(id) => self.locate(id),
+                None => location(&self.path, None),
+            },
+            element: element.map(str::to_owned),
+            message,
+            hint: hint.map(str::to_owned),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        let spec = &self.spec;
+        for (what, v) in [("width", spec.page.width), ("height", spec.page.height)] {
+            if !(v.get() > 0.0 && v.get() <= MAX_PAGE_MM) {
+                return Err(self.invalid(
+                    None,
+                    format!("page {what} {v} is out of range"),
+                    Some("a page side is between 0 and 2000 mm"),
+                ));
+            }
+        }
+        if !(spec.tolerance.get() >= 0.0 && spec.tolerance.get() < 50.0) {
+            return Err(self.invalid(
+                None,
+                format!("tolerance {} is out of range", spec.tolerance),
+                None,
+            ));
+        }
+        self.check_inks()?;
+        for (name, family) in &spec.fonts {
+            if family.faces.is_empty() {
+                return Err(self.invalid(None, format!("font family `{name}` has no faces"), None));
+            }
+        }
+        self.check_ink_ref(None, &spec.default_ink)?;
+
+        let mut ids = BTreeSet::new();
+        for element in &spec.elements {
+            let id = element.id();
+            if id.is_empty() || !ids.insert(id) {
+                return Err(self.invalid(
+                    Some(id),
+                    "element ids must be unique and non-empty".into(),
+                    None,
+                ));
+            }
+        }
+        for element in &spec.elements {
+            self.check_element(element)?;
+        }
+        Ok(())
+    }
+
+    fn check_inks(&self) -> Result<()> {
+        for (key, ink) in &self.spec.inks {
+            let (cmyk, spot_name) = match ink {
+                Ink::Process { c, m, y, k } => ([*c, *m, *y, *k], None),
+                Ink::Spot { name, proof, .. } => ([proof.c, proof.m, proof.y, proof.k], Some(name)),
+            };
+            if cmyk.iter().any(|v| !(0.0..=100.0).contains(v)) {
+                return Err(self.invalid(
+                    None,
+                    format!("ink `{key}`: CMYK values are percentages, 0 to 100"),
+                    None,
+                ));
+            }
+            if let Some(name) = spot_name {
+                let plain = name
+                    .chars()
+                    .all(|c| c.is_ascii_graphic() && c != '/' && c != '#');
+                if name.is_empty() || !plain {
+                    return Err(self.invalid(
+                        None,
+                        format!("ink `{key}`: spot name {name:?} must be printable ASCII without spaces, '/' or '#'"),
+                        Some("RIPs and plate setters match colorant names literally; use a name like \"HotFoilGold\""),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_ink_ref(&self, element: Option<&str>, ink: &str) -> Result<()> {
+        if self.spec.inks.contains_key(ink) {
+            return Ok(());
+        }
+        let known: Vec<_> = self.spec.inks.keys().map(String::as_str).collect();
+        Err(self.invalid(
+            element,
+            format!("unknown ink `{ink}`"),
+            Some(&format!("inks defined in this spec: {}", known.join(", "))),
+        ))
+    }
+
+    fn check_style(&self, id: &str, style: &TextStyle) -> Result<()> {
+        if !self.spec.fonts.contains_key(&style.font) {
+            let known: Vec<_> = self.spec.fonts.keys().map(String::as_str).collect();
+            return Err(self.invalid(
+                Some(id),
+                format!("unknown font family `{}`", style.font),
+                Some(&format!(
+                    "families defined in this spec: {}",
+                    known.join(", ")
+                )),
+            ));
+        }
+        let size = style.size.pt().get();
+        if !(size > 0.0 && size <= MAX_SIZE_PT) {
+            return Err(self.invalid(
+                Some(id),
+                format!("type size {size} pt is out of range (0–1000 pt)"),
+                None,
+            ));
+        }
+        if !(style.line_height > 0.0 && style.line_height <= 10.0) {
+            return Err(self.invalid(
+                Some(id),
+                "line_height must be between 0 and 10".into(),
+                None,
+            ));
+        }
+        if !style.tracking.is_finite() || style.tracking.get().abs() > MAX_SIZE_PT {
+            return Err(self.invalid(Some(id), "tracking is out of range".into(), None));
+        }
+        Ok(())
+    }
+
+    fn check_position(&self, id: &str, at: &crate::units::Point) -> Result<()> {
+        let page = self.spec.page;
+        let inside = |v: Mm, max: Mm| v.is_finite() && v >= Mm::ZERO && v <= max;
+        if !inside(at.x, page.width) || !inside(at.y, page.height) {
+            return Err(self.invalid(
+                Some(id),
+                format!(
+                    "position ({}, {}) is off the {} × {} page",
+                    at.x, at.y, page.width, page.height
+                ),
+                None,
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_field_key(&self, id: &str, key: &str) -> Result<()> {
+        if self.spec.fields.contains_key(key) {
+            return Ok(());
+        }
+        Err(self.invalid(
+            Some(id),
+            format!("record key `{key}` is not declared in `fields`"),
+            Some("declare it under `fields` with its kind and name"),
+        ))
+    }
+
+    fn check_element(&self, element: &Element) -> Result<()> {
+        let id = element.id();
+        match element {
+            Element::Text(text) => {
+                self.check_position(id, &text.at)?;
+                self.check_style(id, &text.style)?;
+                self.check_align(id, &text.align)?;
+                self.check_ink_ref(
+                    Some(id),
+                    text.ink.as_deref().unwrap_or(&self.spec.default_ink),
+                )?;
+            }
+            Element::Field(field) => {
+                self.check_position(id, &field.label.at)?;
+                self.check_style(id, &field.label.style)?;
+                self.check_align(id, &field.label.align)?;
+                self.check_ink_ref(
+                    Some(id),
+                    field.ink.as_deref().unwrap_or(&self.spec.default_ink),
+                )?;
+                if let Some(content) = &field.content {
+                    self.check_style(id, &content.style)?;
+                    self.check_field_key(id, &content.key)?;
+                    self.check_fit(id, content)?;
+                    if !content.right.is_finite() || content.right > self.spec.page.width {
+                        return Err(self.invalid(
+                            Some(id),
+                            "content `right` is off the page".into(),
+                            None,
+                        ));
+                    }
+                    if !content.gap.is_finite() || content.gap.abs() > self.spec.page.width {
+                        return Err(self.invalid(
+                            Some(id),
+                            "content `gap` is out of range".into(),
+                            None,
+                        ));
+                    }
+                }
+            }
+            Element::Rect(shape) | Element::Ellipse(shape) => {
+                self.check_position(id, &shape.at)?;
+                let size = shape.size;
+                let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;
+                if !positive(size.width) || !positive(size.height) {
+                    return Err(self.invalid(Some(id), "size must be positive".into(), None));
+                }
+                if let Some(fill) = &shape.fill {
+                    self.check_ink_ref(Some(id), fill)?;
+                }
+                if let Some(stroke) = &shape.stroke {
+                    self.check_ink_ref(Some(id), &stroke.ink)?;
+                    if !(stroke.width.get() > 0.0 && stroke.width <= size.width.min(size.height)) {
+                        return Err(self.invalid(
+                            Some(id),
+                            "stroke width must be positive and fit the shape".into(),
+                            None,
+                        ));
+                    }
+                }
+                if shape.fill.is_none() && shape.stroke.is_none() {
+                    return Err(self.invalid(
+                        Some(id),
+                        "a shape needs a fill, a stroke or both".into(),
+                        None,
+                    ));
+                }
+            }
+            Element::Qr(qr) => {
+                self.check_position(id, &qr.at)?;
+                if !(qr.size.get() > 0.0 && qr.size <= self.spec.page.width) {
+                    return Err(self.invalid(Some(id), "QR size must be positive".into(), None));
+                }
+                if !(qr.grid_dpi >= 72.0 && qr.grid_dpi <= 4800.0) {
+                    return Err(self.invalid(
+                        Some(id),
+                        "grid_dpi must be between 72 and 4800".into(),
+                        None,
+                    ));
+                }
+                if !(qr.min_module.get() > 0.0) {
+                    return Err(self.invalid(Some(id), "min_module must be positive".into(), None));
+                }
+                for line in &qr.lines {
+                    self.check_field_key(id, &line.key)?;
+                }
+                if let Some(key) = &qr.url_key {
+                    self.check_field_key(id, key)?;
+                }
+                if let Some(font) = &qr.text_layer_font {
+                    if !self.spec.fonts.contains_key(font) {
+                        return Err(self.invalid(
+                            Some(id),
+                            format!("unknown font family `{font}`"),
+                            None,
+                        ));
+                    }
+                }
+                self.check_ink_ref(
+                    Some(id),
+                    qr.ink.as_deref().unwrap_or(&self.spec.default_ink),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_align(&self, id: &str, align: &Align) -> Result<()> {
+        match align {
+            Align::Distribute(Span::LabelOf(other)) => {
+                let found = self
+                    .spec
+                    .elements
+                    .iter()
+                    .any(|e| matches!(e, Element::Field(f) if f.id == *other && f.id != id));
+                if !found {
+                    return Err(self.invalid(
+                        Some(id),
+                        format!("`LabelOf({other:?})` names no other field element"),
+                        None,
+                    ));
+                }
+            }
+            Align::Distribute(Span::To(end)) if !end.is_finite() || *end > self.spec.page.width => {
+                return Err(self.invalid(
+                    Some(id),
+                    format!("distribution end {end} is off the page"),
+                    None,
+                ));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check_fit(&self, id: &str, content: &Content) -> Result<()> {
+        let nominal = content.style.size.pt();
+        let check_min = |min: crate::units::FontSize| -> Result<()> {
+            let min = min.pt();
+            if !(min.get() > 0.0 && min <= nominal) {
+                return Err(self.invalid(
+                    Some(id),
+                    format!("fit minimum {min} must be positive and not above the nominal size {nominal}"),
+                    None,
+                ));
+            }
+            Ok(())
+        };
+        match &content.fit {
+            Fit::None | Fit::Wrap { .. } => {}
+            Fit::Shrink { min } | Fit::ShrinkWrap { min, .. } => check_min(*min)?,
+            Fit::Stages(stages) => {
+                if stages.is_empty() {
+                    return Err(self.invalid(
+                        Some(id),
+                        "`Stages` needs at least one stage".into(),
+                        None,
+                    ));
+                }
+                for stage in stages {
+                    check_min(stage.min)?;
+                    if let Some(max) = stage.max {
+                        check_min(max)?;
+                        if max.pt() < stage.min.pt() {
+                            return Err(self.invalid(
+                                Some(id),
+                                "a stage's max is below its min".into(),
+                                None,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn location(path: &Path, line: Option<usize>) -> SpecLocation {
+    SpecLocation {
+        file: path.to_path_buf(),
+        line,
+        column: None,
+    }
+}

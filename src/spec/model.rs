@@ -1,0 +1,517 @@
+//! The spec model: what a RON spec file says, typed.
+//!
+//! Every struct refuses unknown keys, so a misspelt property is an error that names the
+//! line, never a silently ignored setting.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::units::{FontSize, Mm, Point, Pt, Size};
+
+/// A certificate layout: one page, its inks, its fonts, the record it expects and its
+/// elements.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Human-readable name of the certificate.
+    pub name: String,
+    /// The sheet.
+    pub page: Size,
+    /// Positional tolerance of every element. Default: 1 mm.
+    #[serde(default = "default_tolerance")]
+    pub tolerance: Mm,
+    /// The ink that elements without an `ink` are printed in. Default: `"black"`.
+    #[serde(default = "default_ink")]
+    pub default_ink: String,
+    /// Inks by key.
+    pub inks: BTreeMap<String, Ink>,
+    /// Font families by the name the spec uses (`"宋体"`).
+    pub fonts: BTreeMap<String, FontFamily>,
+    /// The record's fields by key.
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldSpec>,
+    /// Everything on the page, painted in this order.
+    pub elements: Vec<Element>,
+}
+
+fn default_tolerance() -> Mm {
+    Mm(1.0)
+}
+
+fn default_ink() -> String {
+    "black".into()
+}
+
+/// A colour in CMYK percentages (0–100).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cmyk {
+    /// Cyan, percent.
+    #[serde(default)]
+    pub c: f64,
+    /// Magenta, percent.
+    #[serde(default)]
+    pub m: f64,
+    /// Yellow, percent.
+    #[serde(default)]
+    pub y: f64,
+    /// Black, percent.
+    #[serde(default)]
+    pub k: f64,
+}
+
+/// An ink: a process colour mixed from CMYK, or a spot ink with a plate of its own.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Ink {
+    /// A process colour, written as DeviceCMYK exactly as given.
+    Process {
+        /// Cyan, percent.
+        #[serde(default)]
+        c: f64,
+        /// Magenta, percent.
+        #[serde(default)]
+        m: f64,
+        /// Yellow, percent.
+        #[serde(default)]
+        y: f64,
+        /// Black, percent.
+        #[serde(default)]
+        k: f64,
+    },
+    /// A spot ink: its own plate (a Separation colour space in the PDF).
+    Spot {
+        /// The colorant name the print shop sees on the plate (`"HotFoilGold"`).
+        name: String,
+        /// The CMYK colour that stands for the ink in proofs and as the PDF alternate.
+        proof: Cmyk,
+        /// Whether the ink overprints (knocks nothing out under it). Default: false.
+        #[serde(default)]
+        overprint: bool,
+        /// Whether the ink is invisible in daylight (fluorescent security ink): left out of
+        /// the daylight proof. Default: false.
+        #[serde(default)]
+        invisible: bool,
+    },
+}
+
+/// A font family: the face the layout asks for and the faces that stand in for it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FontFamily {
+    /// The face the specification asks for (`"方正大标宋简体"`), for reports.
+    pub requested: String,
+    /// Faces in fallback order: each character is set in the first face that has it.
+    pub faces: Vec<FaceSpec>,
+}
+
+/// One font file in a family's chain.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceSpec {
+    /// File name, looked up in the spec's folder and then in the font folders.
+    pub file: String,
+    /// Face index within a collection (`.ttc`). Default: 0.
+    #[serde(default)]
+    pub index: u32,
+    /// A face the issuer may or may not have: skipped when the file is absent.
+    /// Default: false (an absent file is an error).
+    #[serde(default)]
+    pub optional: bool,
+    /// Whether this face stands in for the requested one; reports flag text set in it.
+    /// Default: false.
+    #[serde(default)]
+    pub stand_in: bool,
+}
+
+/// The type of a record field, which decides how it is validated and printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum FieldKind {
+    /// A line of text.
+    Text,
+    /// A list of texts (permits).
+    List,
+    /// An ISO 8601 calendar date (`2022-09-26`).
+    Date,
+    /// An 18-character unified social credit code, checked against GB 32100-2015.
+    CreditCode,
+    /// An `http`/`https` URL.
+    Url,
+    /// A path to an image file.
+    ImagePath,
+}
+
+/// One field of the record a spec expects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// What the field holds.
+    pub kind: FieldKind,
+    /// Its name on the certificate (`"经营者名称"`), for messages and QR payloads.
+    pub name: String,
+    /// Whether a record must carry it. Default: true.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// The longest value accepted, in characters (for a list, all items together).
+    /// Default: 500.
+    #[serde(default = "default_max_chars")]
+    pub max_chars: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_max_chars() -> usize {
+    500
+}
+
+/// Which production pass puts an element on paper.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+pub enum Pass {
+    /// Printed by the print shop on the blank stock (印制).
+    Press,
+    /// Printed by the issuing office onto the pre-printed blank (打印, 套打).
+    Print,
+}
+
+/// How a text's characters are spread along its line.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub enum Align {
+    /// Natural advances from the start position (tracking applied).
+    #[default]
+    Start,
+    /// Distributed (两端对齐): first character at the start, the last one's advance edge at
+    /// the end, equal gaps between.
+    Distribute(Span),
+}
+
+/// The line length a distributed text fills.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub enum Span {
+    /// Ends at this x position.
+    To(Mm),
+    /// As wide as the label of the field element with this id.
+    LabelOf(String),
+}
+
+/// How text is set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextStyle {
+    /// Font family key in `fonts`.
+    pub font: String,
+    /// Type size: points or a Chinese size name.
+    pub size: FontSize,
+    /// Extra space after each character but the last. Default: 0.
+    #[serde(default)]
+    pub tracking: Pt,
+    /// Distance between baselines, as a multiple of the size. Default: 1.2.
+    #[serde(default = "default_line_height")]
+    pub line_height: f64,
+}
+
+fn default_line_height() -> f64 {
+    1.2
+}
+
+/// A fixed text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextElement {
+    /// Unique id, used in reports and errors.
+    pub id: String,
+    /// Production pass.
+    pub pass: Pass,
+    /// The text, one line.
+    pub text: String,
+    /// Left edge of the first character's em box and top of the ideographic em box.
+    pub at: Point,
+    /// Typography.
+    pub style: TextStyle,
+    /// Spread along the line. Default: `Start`.
+    #[serde(default)]
+    pub align: Align,
+    /// Ink key. Default: the spec's `default_ink`.
+    #[serde(default)]
+    pub ink: Option<String>,
+}
+
+/// The label of a field (事项名称).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// The label's text.
+    pub text: String,
+    /// Left edge and em-box top of its first character.
+    pub at: Point,
+    /// Typography.
+    pub style: TextStyle,
+    /// Spread along the line. Default: `Start`.
+    #[serde(default)]
+    pub align: Align,
+}
+
+/// How a content that does not fit at its size is made to fit.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub enum Fit {
+    /// One line at the nominal size; anything longer is refused.
+    #[default]
+    None,
+    /// One line, shrunk down to `min`.
+    Shrink {
+        /// Smallest size allowed.
+        min: FontSize,
+    },
+    /// Wrapped in the box at the nominal size.
+    Wrap {
+        /// Most lines allowed. Default: as many as the box holds.
+        #[serde(default)]
+        max_lines: Option<u32>,
+    },
+    /// Wrapped in the box at the largest size that fits, down to `min`.
+    ShrinkWrap {
+        /// Smallest size allowed.
+        min: FontSize,
+        /// Most lines allowed. Default: as many as the box holds.
+        #[serde(default)]
+        max_lines: Option<u32>,
+    },
+    /// Tried in order; the first stage that fits wins.
+    Stages(Vec<FitStage>),
+}
+
+/// One attempt of a staged fit: the largest size in `min..=max` at which the text fits in
+/// `max_lines` lines.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitStage {
+    /// Most lines. Default: as many as the box holds.
+    #[serde(default)]
+    pub max_lines: Option<u32>,
+    /// Smallest size allowed in this stage.
+    pub min: FontSize,
+    /// Largest size tried. Default: the content's nominal size.
+    #[serde(default)]
+    pub max: Option<FontSize>,
+}
+
+/// How a date is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum DateStyle {
+    /// `2022年9月26日`.
+    #[default]
+    Arabic,
+    /// `二〇二二年九月二十六日`.
+    ChineseNumerals,
+}
+
+/// The variable content of a field (事项内容).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Content {
+    /// Record key it prints.
+    pub key: String,
+    /// Typography; the size is the nominal (largest) size.
+    pub style: TextStyle,
+    /// Space between the label's end and the content. Default: 0.
+    #[serde(default)]
+    pub gap: Mm,
+    /// Right edge of the content's box.
+    pub right: Mm,
+    /// Bottom edge of the content's box. Default: the bottom of the label's em box.
+    #[serde(default)]
+    pub bottom: Option<Mm>,
+    /// How a long content is made to fit. Default: `None` (one line, nominal size).
+    #[serde(default)]
+    pub fit: Fit,
+    /// Separator between the items of a list. Default: `"；"`.
+    #[serde(default = "default_join")]
+    pub join: String,
+    /// How a date is printed. Default: `Arabic`.
+    #[serde(default)]
+    pub date_style: DateStyle,
+}
+
+fn default_join() -> String {
+    "；".into()
+}
+
+/// A label and the record content that follows it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldElement {
+    /// Unique id.
+    pub id: String,
+    /// Production pass of label and content.
+    pub pass: Pass,
+    /// The label.
+    pub label: Label,
+    /// The content; absent for a field whose content is not printed (a seal).
+    #[serde(default)]
+    pub content: Option<Content>,
+    /// Ink key. Default: the spec's `default_ink`.
+    #[serde(default)]
+    pub ink: Option<String>,
+}
+
+/// A stroke along a rectangle's edge.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stroke {
+    /// Ink key.
+    pub ink: String,
+    /// Stroke width.
+    pub width: Mm,
+    /// Where the stroke lies relative to the edge. Default: `Inside`.
+    #[serde(default)]
+    pub align: StrokeAlign,
+}
+
+/// Where a stroke lies relative to the outline it follows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum StrokeAlign {
+    /// Entirely inside the shape: the outline is the stroke's outer edge.
+    #[default]
+    Inside,
+    /// Centred on the outline.
+    Centre,
+}
+
+/// A rectangle or an ellipse.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeElement {
+    /// Unique id.
+    pub id: String,
+    /// Production pass.
+    pub pass: Pass,
+    /// Top-left corner of the bounding box.
+    pub at: Point,
+    /// Size of the bounding box.
+    pub size: Size,
+    /// Fill ink key, if filled.
+    #[serde(default)]
+    pub fill: Option<String>,
+    /// Stroke, if stroked.
+    #[serde(default)]
+    pub stroke: Option<Stroke>,
+}
+
+/// Error-correction level of a QR code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum EcLevel {
+    /// About 7 % recoverable.
+    L,
+    /// About 15 % recoverable.
+    #[default]
+    M,
+    /// About 25 % recoverable.
+    Q,
+    /// About 30 % recoverable.
+    H,
+}
+
+/// One `名称：内容` line of a QR payload.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrLine {
+    /// Record key whose value follows the name.
+    pub key: String,
+    /// The name before the separator. Default: the field's `name`.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A QR code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrElement {
+    /// Unique id.
+    pub id: String,
+    /// Production pass.
+    pub pass: Pass,
+    /// Top-left corner of the box holding the symbol.
+    pub at: Point,
+    /// Side of the square box holding the symbol (its quiet zone may lie outside).
+    pub size: Mm,
+    /// The payload's lines, `名称：内容`, one per line.
+    pub lines: Vec<QrLine>,
+    /// Between name and content. Default: `"："`.
+    #[serde(default = "default_separator")]
+    pub separator: String,
+    /// Between the items of a list. Default: `"；"`.
+    #[serde(default = "default_join")]
+    pub join: String,
+    /// A record key whose URL, when present, is encoded instead of the lines.
+    #[serde(default)]
+    pub url_key: Option<String>,
+    /// Error-correction level. Default: `M`.
+    #[serde(default)]
+    pub ec_level: EcLevel,
+    /// Smallest module side accepted. Default: 0.25 mm.
+    #[serde(default = "default_min_module")]
+    pub min_module: Mm,
+    /// The printer grid modules snap to, so each module is whole printer dots. Default: 300.
+    #[serde(default = "default_grid_dpi")]
+    pub grid_dpi: f64,
+    /// Font family for the searchable text layer. When set, the PDF carries the payload as
+    /// invisible text over the symbol, so an electronic copy can be searched and copied.
+    #[serde(default)]
+    pub text_layer_font: Option<String>,
+    /// Ink key. Default: the spec's `default_ink`.
+    #[serde(default)]
+    pub ink: Option<String>,
+}
+
+fn default_separator() -> String {
+    "：".into()
+}
+
+fn default_min_module() -> Mm {
+    Mm(0.25)
+}
+
+fn default_grid_dpi() -> f64 {
+    300.0
+}
+
+/// Anything placed on the page.
+#[derive(Debug, Clone, Deserialize)]
+pub enum Element {
+    /// A fixed text (the title, the fluorescent mark).
+    Text(TextElement),
+    /// A label and the record content that follows it.
+    Field(FieldElement),
+    /// A rectangle (border, rules).
+    Rect(ShapeElement),
+    /// An ellipse (placeholder artwork).
+    Ellipse(ShapeElement),
+    /// A QR code built from record fields.
+    Qr(QrElement),
+}
+
+impl Element {
+    /// The element's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Element::Text(e) => &e.id,
+            Element::Field(e) => &e.id,
+            Element::Rect(e) | Element::Ellipse(e) => &e.id,
+            Element::Qr(e) => &e.id,
+        }
+    }
+
+    /// The pass that prints it.
+    pub fn pass(&self) -> Pass {
+        match self {
+            Element::Text(e) => e.pass,
+            Element::Field(e) => e.pass,
+            Element::Rect(e) | Element::Ellipse(e) => e.pass,
+            Element::Qr(e) => e.pass,
+        }
+    }
+}
