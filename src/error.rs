@@ -13,9 +13,9 @@ pub struct SpecLocation {
     /// The spec file.
     pub file: PathBuf,
     /// One-based line, when known.
-    pub line: Option<usize>,
+    pub line: Option<u32>,
     /// One-based column, when known.
-    pub column: Option<usize>,
+    pub column: Option<u32>,
 }
 
 impl fmt::Display for SpecLocation {

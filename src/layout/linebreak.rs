@@ -50,11 +50,12 @@ pub fn units(text: &ShapedText) -> Vec<Range<usize>> {
         }
         let closing = NO_LINE_START.contains(c) && !is_space(c);
         match units.last_mut() {
-            // Joined to the previous unit: closing marks, and anything after an opening mark.
-            Some(last) if (closing || glue_next) && !is_space(c) => last.end = end,
+            // Joined to the previous unit: closing marks, and anything after an opening
+            // mark (spaces too, so the mark stays with the text it opens).
+            Some(last) if (closing && !is_space(c)) || glue_next => last.end = end,
             _ => units.push(i..end),
         }
-        glue_next = NO_LINE_END.contains(chars[end - 1]);
+        glue_next = NO_LINE_END.contains(chars[end - 1]) || (glue_next && is_space(c));
         i = end;
     }
     units

@@ -6,7 +6,8 @@
 //! symbol is centred in the box, and its origin sits on the printer grid.
 
 use qrcode::bits::Bits;
-use qrcode::{EcLevel as QrEc, QrCode, QrResult, Version};
+use qrcode::canvas::{Canvas, MaskPattern};
+use qrcode::{Color, EcLevel as QrEc, QrResult, Version};
 
 use crate::display::QrSymbol;
 use crate::error::{Error, Result};
@@ -84,18 +85,13 @@ pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm) -> Result<QrSymbol> {
     let (module_px, version) = best
         .or(fallback.map(|(_, m, v)| (m, v)))
         .ok_or_else(|| too_dense(smallest_width))?;
-    let code = encode(data, version, ec).map_err(|e| Error::Render {
+    let dark = encode(data, version, ec).map_err(|e| Error::Render {
         message: format!("QR encoding failed: {e}"),
     })?;
-    let width = code.width();
+    let width = 17 + 4 * version as usize;
     let fill_px = module_px * width as i64;
     let offset_px = (box_px - fill_px) / 2;
     let snap = |v: Mm| Mm::from_px(v.to_px(dpi).round() + offset_px as f64, dpi);
-    let dark = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
-        .collect();
     Ok(QrSymbol {
         origin: Point::new(snap(qr.at.x), snap(qr.at.y)),
         module: Mm::from_px(module_px as f64, dpi),
@@ -105,17 +101,110 @@ pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm) -> Result<QrSymbol> {
 }
 
 /// Encodes `data` as one byte-mode segment in `version`, announced as UTF-8 (ECI 26)
-/// when it is not ASCII.
+/// when it is not ASCII; returns the dark modules row by row.
 ///
 /// Byte mode throughout: the automatic segmentation would put UTF-8 bytes that look like
 /// Shift JIS into Kanji mode, which decoders turn into the wrong characters. Without the
 /// ECI, decoders guess the charset, and some guess wrong for Chinese.
-fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<QrCode> {
-    let mut bits = Bits::new(Version::Normal(version));
+///
+/// The mask is chosen here by the ISO/IEC 18004 penalty rules: `qrcode`'s own selection
+/// allocates per module and takes about 20 ms for a version-18 symbol; this takes well
+/// under one.
+fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<Vec<bool>> {
+    let version = Version::Normal(version);
+    let raw = bits(data, version, ec)?.into_bytes();
+    let (codewords, ec_codewords) = qrcode::ec::construct_codewords(&raw, version, ec)?;
+    let mut canvas = Canvas::new(version, ec);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&codewords, &ec_codewords);
+    const MASKS: [MaskPattern; 8] = [
+        MaskPattern::Checkerboard,
+        MaskPattern::HorizontalLines,
+        MaskPattern::VerticalLines,
+        MaskPattern::DiagonalLines,
+        MaskPattern::LargeCheckerboard,
+        MaskPattern::Fields,
+        MaskPattern::Diamonds,
+        MaskPattern::Meadow,
+    ];
+    let width = version.width() as usize;
+    let best = MASKS
+        .iter()
+        .map(|&mask| {
+            let mut masked = canvas.clone();
+            masked.apply_mask(mask);
+            let dark: Vec<bool> = masked
+                .into_colors()
+                .into_iter()
+                .map(|c| c == Color::Dark)
+                .collect();
+            (penalty(&dark, width), dark)
+        })
+        .min_by_key(|(score, _)| *score)
+        .map(|(_, dark)| dark);
+    Ok(best.unwrap_or_default())
+}
+
+/// The ISO/IEC 18004 §7.8.3 penalty of a masked symbol: runs of five or more, 2 × 2
+/// blocks, finder-like patterns, and dark/light imbalance.
+fn penalty(dark: &[bool], width: usize) -> u32 {
+    let at = |x: usize, y: usize| dark[y * width + x];
+    let mut score = 0;
+    for horizontal in [true, false] {
+        for i in 0..width {
+            let line: Vec<bool> = (0..width)
+                .map(|j| if horizontal { at(j, i) } else { at(i, j) })
+                .collect();
+            // N1: runs of the same colour, 3 + (length − 5) for each run of 5 or more.
+            let mut run = 1;
+            for j in 1..=width {
+                if j < width && line[j] == line[j - 1] {
+                    run += 1;
+                } else {
+                    if run >= 5 {
+                        score += run - 2;
+                    }
+                    run = 1;
+                }
+            }
+            // N3: 1:1:3:1:1 dark-light-dark-dark-dark-light-dark with four light modules
+            // (or the symbol's edge) on either side.
+            const FINDER: [bool; 7] = [true, false, true, true, true, false, true];
+            let light = |k: isize| k < 0 || k >= width as isize || !line[k as usize];
+            for j in 0..width.saturating_sub(6) {
+                if line[j..j + 7] == FINDER {
+                    let j = j as isize;
+                    if (j - 4..j).all(light) || (j + 7..j + 11).all(light) {
+                        score += 40;
+                    }
+                }
+            }
+        }
+    }
+    // N2: 3 for each 2 × 2 block of one colour.
+    for y in 0..width - 1 {
+        for x in 0..width - 1 {
+            let c = at(x, y);
+            if at(x + 1, y) == c && at(x, y + 1) == c && at(x + 1, y + 1) == c {
+                score += 3;
+            }
+        }
+    }
+    // N4: 10 for each 5 % the dark share deviates from 50 %.
+    let dark_count = dark.iter().filter(|d| **d).count();
+    let percent = dark_count * 100 / dark.len().max(1);
+    score += (percent.abs_diff(50) / 5) as u32 * 10;
+    score
+}
+
+/// The data bits of `data` in `version`, or an error when it does not fit. Cheap: no
+/// error correction or masking, so versions can be tried one after another.
+fn bits(data: &str, version: Version, ec: QrEc) -> QrResult<Bits> {
+    let mut bits = Bits::new(version);
     if !data.is_ascii() {
         bits.push_eci_designator(26)?;
     }
     bits.push_byte_data(data.as_bytes())?;
     bits.push_terminator(ec)?;
-    QrCode::with_bits(bits, ec)
+    Ok(bits)
 }

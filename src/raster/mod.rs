@@ -1,9 +1,9 @@
 //! The raster back end: a [`Page`] as pixels, drawn with tiny-skia from the same glyph
 //! outlines and paths the PDF carries.
 //!
-//! Proof colours come from CMYK by the formula in [`proof_rgb`]. QR modules are snapped
-//! to whole device pixels and drawn without anti-aliasing, so a 300 dpi rendering prints
-//! and scans like the PDF.
+//! Proof colours come from CMYK by the formula in [`proof_rgb`]. At the printer grid the
+//! layout sized them for (300 dpi), QR modules are whole device pixels drawn without
+//! anti-aliasing, so a 300 dpi rendering prints and scans like the PDF.
 
 mod png;
 
@@ -89,7 +89,7 @@ pub fn proof_rgb(cmyk: Cmyk) -> [u8; 3] {
 /// Rasterises the page.
 pub fn render(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<Raster> {
     let dpi = options.dpi;
-    if !(dpi.is_finite() && dpi >= 10.0 && dpi <= 2400.0) {
+    if !(10.0..=2400.0).contains(&dpi) {
         return Err(Error::Render {
             message: format!("{dpi} dpi is outside 10–2400 dpi"),
         });
@@ -221,21 +221,28 @@ impl Canvas {
     }
 
     fn qr(&mut self, symbol: &QrSymbol, paint: &mut Paint) {
-        // Whole pixels: origin and module size rounded to the device grid.
-        let module = symbol.module.to_px(self.dpi).round().max(1.0) as f32;
-        let left = symbol.origin.x.to_px(self.dpi).round() as f32;
-        let top = symbol.origin.y.to_px(self.dpi).round() as f32;
-        paint.anti_alias = false;
+        // At the grid the layout chose (300 dpi by default) a module is a whole number of
+        // pixels: draw it snapped and without anti-aliasing. At any other resolution draw
+        // the exact geometry, anti-aliased, like a PDF viewer would.
+        let exact = symbol.module.to_px(self.dpi) as f32;
+        let whole = exact.round();
+        let snapped = whole >= 1.0 && (exact - whole).abs() < 0.01;
+        let (module, mut left, mut top) =
+            (exact, self.px(symbol.origin.x), self.px(symbol.origin.y));
+        let module = if snapped {
+            left = left.round();
+            top = top.round();
+            paint.anti_alias = false;
+            whole
+        } else {
+            module
+        };
         let mut builder = PathBuilder::new();
         for row in 0..symbol.width {
             for col in 0..symbol.width {
                 if symbol.is_dark(row, col) {
-                    if let Some(rect) = tiny_skia::Rect::from_xywh(
-                        left + module * col as f32,
-                        top + module * row as f32,
-                        module,
-                        module,
-                    ) {
+                    let (x, y) = (left + module * col as f32, top + module * row as f32);
+                    if let Some(rect) = tiny_skia::Rect::from_xywh(x, y, module, module) {
                         builder.push_rect(rect);
                     }
                 }

@@ -62,8 +62,8 @@ impl LoadedSpec {
         let spec: Spec = options.from_str(source).map_err(|e| Error::SpecSyntax {
             at: SpecLocation {
                 file: path.clone(),
-                line: Some(e.span.start.line),
-                column: Some(e.span.start.col),
+                line: Some(e.span.start.line as u32),
+                column: Some(e.span.start.col as u32),
             },
             message: e.code.to_string(),
         })?;
@@ -85,7 +85,7 @@ impl LoadedSpec {
             .source
             .lines()
             .position(|line| line.contains("id:") && line.contains(&needle))
-            .map(|i| i + 1);
+            .map(|i| i as u32 + 1);
         location(&self.path, line)
     }
 
@@ -325,7 +325,7 @@ impl LoadedSpec {
                         None,
                     ));
                 }
-                if !(qr.min_module.get() > 0.0) {
+                if qr.min_module.get().is_nan() || qr.min_module.get() <= 0.0 {
                     return Err(self.invalid(Some(id), "min_module must be positive".into(), None));
                 }
                 for line in &qr.lines {
@@ -423,7 +423,7 @@ impl LoadedSpec {
     }
 }
 
-fn location(path: &Path, line: Option<usize>) -> SpecLocation {
+fn location(path: &Path, line: Option<u32>) -> SpecLocation {
     SpecLocation {
         file: path.to_path_buf(),
         line,

@@ -1,0 +1,143 @@
+//! Bad specs and records: clear errors that name the place, never a panic or an output.
+
+mod common;
+
+use std::process::Command;
+
+use certpress::record::{self, Record};
+use certpress::spec::LoadedSpec;
+use certpress::Error;
+use common::*;
+
+fn spec_text() -> String {
+    std::fs::read_to_string(SPEC).unwrap()
+}
+
+#[test]
+fn an_unknown_spec_key_is_refused_with_its_line() {
+    let text = spec_text().replace("tolerance: 1.0,", "tolerance: 1.0,\n    tolerence: 2.0,");
+    let err = LoadedSpec::from_str(&text, SPEC).unwrap_err();
+    let Error::SpecSyntax { at, message } = &err else {
+        panic!("{err}")
+    };
+    let line = text.lines().position(|l| l.contains("tolerence")).unwrap() + 1;
+    assert_eq!(at.line, Some(line as u32));
+    assert!(message.contains("tolerence"), "{message}");
+    assert!(
+        err.to_string().starts_with(&format!("{SPEC}:{line}:")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_ink_is_refused_naming_the_element_and_its_line() {
+    let text = spec_text().replace(
+        "ink: \"foil_gold\",\n        ),",
+        "ink: \"gold_foil\",\n        ),",
+    );
+    assert_ne!(text, spec_text());
+    let err = LoadedSpec::from_str(&text, SPEC).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("unknown ink `gold_foil`") && message.contains("element `title`"),
+        "{message}"
+    );
+    let line = text
+        .lines()
+        .position(|l| l.contains("id: \"title\""))
+        .unwrap()
+        + 1;
+    assert!(message.starts_with(&format!("{SPEC}:{line}:")), "{message}");
+}
+
+#[test]
+fn a_content_bound_to_an_undeclared_key_is_refused() {
+    let text = spec_text().replace(
+        "content: (key: \"issue_date\"",
+        "content: (key: \"issued_on\"",
+    );
+    let err = LoadedSpec::from_str(&text, SPEC).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("record key `issued_on` is not declared"),
+        "{err}"
+    );
+}
+
+fn bind(record: &Record) -> Result<certpress::record::BoundRecord, Error> {
+    record::bind(&liuzhou().0.spec, record)
+}
+
+#[test]
+fn a_wrong_check_character_is_refused_with_the_expected_one() {
+    let err = bind(&sample_with(
+        "credit_code",
+        serde_json::json!("92450203MA5N8K2D77"),
+    ))
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("field `credit_code`"), "{message}");
+    assert!(
+        message.contains("check character is '7' but the first 17 characters give '6'"),
+        "{message}"
+    );
+}
+
+#[test]
+fn impossible_dates_unknown_keys_and_missing_fields_are_refused() {
+    let err = bind(&sample_with("issue_date", serde_json::json!("2022-02-30"))).unwrap_err();
+    assert!(err.to_string().contains("has no day 30"), "{err}");
+
+    let err = bind(&sample_with("operator_nmae", serde_json::json!("x"))).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("field `operator_nmae`: unknown key"),
+        "{err}"
+    );
+
+    let err = bind(&sample_with("operator_name", serde_json::json!("  "))).unwrap_err();
+    assert!(err.to_string().contains("经营者名称 is required"), "{err}");
+}
+
+#[test]
+fn control_and_bidi_override_characters_are_refused() {
+    for bad in ["柳州\u{202E}店", "柳州\n店", "柳州\u{0}店"] {
+        let err = bind(&sample_with("operator_name", serde_json::json!(bad))).unwrap_err();
+        assert!(err.to_string().contains("U+"), "{err}");
+    }
+}
+
+#[test]
+fn a_failed_render_writes_no_file_and_exits_non_zero() {
+    let dir = std::env::temp_dir().join(format!("certpress-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let record = dir.join("bad.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(SAMPLE).unwrap()).unwrap();
+    json["credit_code"] = serde_json::json!("92450203MA5N8K2D7Z");
+    std::fs::write(&record, json.to_string()).unwrap();
+    let pdf = dir.join("out.pdf");
+    let png = dir.join("out.png");
+    let output = Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .args(["render", SPEC, "--data"])
+        .arg(&record)
+        .arg("--pdf")
+        .arg(&pdf)
+        .arg("--png")
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("credit_code") && stderr.contains("'Z'"),
+        "{stderr}"
+    );
+    assert!(!pdf.exists() && !png.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "only the record is left"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,52 @@
+//! Shared fixtures: the Liuzhou spec, its fonts (loaded once per test binary) and records.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use certpress::fonts::{FontBook, FontOptions};
+use certpress::layout::{self, Layout, Part, Placement};
+use certpress::record::{self, Record};
+use certpress::spec::LoadedSpec;
+use certpress::Result;
+
+pub const SPEC: &str = "specs/liuzhou/licence.ron";
+pub const SAMPLE: &str = "specs/liuzhou/sample.json";
+
+/// The Liuzhou spec and its fonts, loaded once.
+pub fn liuzhou() -> &'static (LoadedSpec, FontBook) {
+    static CELL: OnceLock<(LoadedSpec, FontBook)> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let spec = LoadedSpec::load(SPEC).expect("the Liuzhou spec loads");
+        let fonts = FontBook::load(&spec, &FontOptions::default()).expect("its fonts load");
+        (spec, fonts)
+    })
+}
+
+/// The sample record.
+pub fn sample() -> Record {
+    Record::load(SAMPLE).expect("the sample record loads")
+}
+
+/// The sample record with `key` set to `value` (a JSON value).
+pub fn sample_with(key: &str, value: serde_json::Value) -> Record {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(SAMPLE).unwrap()).unwrap();
+    json[key] = value;
+    Record::from_json(&json.to_string(), format!("sample with {key}")).unwrap()
+}
+
+/// Binds and lays out a record on the Liuzhou spec.
+pub fn lay_out(record: &Record) -> Result<Layout> {
+    let (spec, fonts) = liuzhou();
+    let bound = record::bind(&spec.spec, record)?;
+    layout::layout(spec, fonts, &bound)
+}
+
+/// The placement of one part of an element.
+pub fn placement<'a>(layout: &'a Layout, element: &str, part: Part) -> &'a Placement {
+    layout
+        .report
+        .iter()
+        .find(|p| p.element == element && p.part == part)
+        .unwrap_or_else(|| panic!("no {part:?} placement for {element}"))
+}

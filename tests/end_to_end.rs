@@ -1,0 +1,262 @@
+//! The sample licence from spec and record to PDF and PNG, read back.
+
+mod common;
+
+use certpress::display::InkKind;
+use certpress::spec::Pass;
+use certpress::{pdf, raster};
+use common::*;
+
+fn sample_pdf() -> Vec<u8> {
+    let (spec, fonts) = liuzhou();
+    let layout = lay_out(&sample()).unwrap();
+    let options = pdf::PdfOptions {
+        title: Some(spec.spec.name.clone()),
+        ..Default::default()
+    };
+    pdf::pdf(&layout.page, fonts, &options).unwrap()
+}
+
+#[test]
+fn pdf_is_one_a3_landscape_page() {
+    let doc = lopdf::Document::load_mem(&sample_pdf()).unwrap();
+    let pages = doc.get_pages();
+    assert_eq!(pages.len(), 1);
+    let page = doc.get_dictionary(pages[&1]).unwrap();
+    let media = page.get(b"MediaBox").unwrap().as_array().unwrap();
+    let values: Vec<f32> = media.iter().map(|v| v.as_float().unwrap()).collect();
+    assert_eq!(values[..2], [0.0, 0.0]);
+    assert!((values[2] - 1190.55).abs() < 0.01, "width {}", values[2]);
+    assert!((values[3] - 841.89).abs() < 0.01, "height {}", values[3]);
+}
+
+#[test]
+fn pdf_text_holds_every_printed_field_through_to_unicode() {
+    let doc = lopdf::Document::load_mem(&sample_pdf()).unwrap();
+    let text: String = doc
+        .extract_text(&[1])
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let record = sample();
+    for (key, value) in &record.values {
+        let printed = match value {
+            certpress::record::RawValue::Text(t) if key == "issue_date" => {
+                assert_eq!(t, "2022-09-26");
+                "2022年9月26日".to_string()
+            }
+            certpress::record::RawValue::Text(t) => t.clone(),
+            certpress::record::RawValue::List(items) => items.join("；"),
+        };
+        let printed: String = printed.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            text.contains(&printed),
+            "field {key}: {printed:?} not in the PDF text"
+        );
+    }
+    // The rare character of the legal representative's name prints (CJK Ext. A, U+4DAE).
+    assert!(text.contains("王䶮"));
+    for label in [
+        "经营者名称",
+        "法定代表人（负责人）",
+        "统一社会信用代码",
+        "发证机关",
+        "制证日期",
+    ] {
+        assert!(text.contains(label), "label {label} missing");
+    }
+}
+
+#[test]
+fn pdf_embeds_every_font_as_a_subset_cid_font() {
+    let doc = lopdf::Document::load_mem(&sample_pdf()).unwrap();
+    let mut type0 = 0;
+    for object in doc.objects.values() {
+        let Ok(dict) = object.as_dict() else { continue };
+        if dict.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0") {
+            type0 += 1;
+            let name = dict.get(b"BaseFont").unwrap().as_name().unwrap();
+            assert_eq!(
+                name[6],
+                b'+',
+                "subset tag in {}",
+                String::from_utf8_lossy(name)
+            );
+            assert!(dict.get(b"ToUnicode").is_ok());
+            let descendant = dict.get(b"DescendantFonts").unwrap().as_array().unwrap()[0]
+                .as_reference()
+                .unwrap();
+            let cid = doc.get_dictionary(descendant).unwrap();
+            let descriptor = doc
+                .get_dictionary(cid.get(b"FontDescriptor").unwrap().as_reference().unwrap())
+                .unwrap();
+            assert!(descriptor.get(b"FontFile3").is_ok() || descriptor.get(b"FontFile2").is_ok());
+        }
+    }
+    assert_eq!(type0, 3, "title, label and content faces");
+}
+
+#[test]
+fn pdf_paints_black_as_k_only_and_gold_as_a_separation() {
+    let bytes = sample_pdf();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let content = doc.get_page_content(doc.get_pages()[&1]);
+    let content = lopdf::content::Content::decode(&content).unwrap();
+    let fills: Vec<Vec<f32>> = content
+        .operations
+        .iter()
+        .filter(|op| op.operator == "k")
+        .map(|op| op.operands.iter().map(|o| o.as_float().unwrap()).collect())
+        .collect();
+    assert!(
+        fills.contains(&vec![0.0, 0.0, 0.0, 1.0]),
+        "pure K fill present"
+    );
+    assert!(
+        content
+            .operations
+            .iter()
+            .all(|op| !["rg", "RG", "g", "G", "sc"].contains(&op.operator.as_str())),
+        "no RGB or grey colour operators"
+    );
+    let separations: Vec<String> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_array().ok())
+        .filter(|a| a.first().and_then(|n| n.as_name().ok()) == Some(b"Separation"))
+        .map(|a| String::from_utf8_lossy(a[1].as_name().unwrap()).into_owned())
+        .collect();
+    assert!(
+        separations.contains(&"HotFoilGold".to_string()),
+        "{separations:?}"
+    );
+    assert!(
+        separations.contains(&"FluorescentGreen".to_string()),
+        "{separations:?}"
+    );
+}
+
+#[test]
+fn text_items_of_the_print_pass_are_all_in_pure_black() {
+    let layout = lay_out(&sample()).unwrap();
+    for item in layout.page.items.iter().filter(|i| i.pass == Pass::Print) {
+        let ink = &layout.page.inks[item.ink.0];
+        assert_eq!(
+            ink.kind,
+            InkKind::Process(certpress::spec::Cmyk {
+                c: 0.0,
+                m: 0.0,
+                y: 0.0,
+                k: 100.0
+            }),
+            "{}",
+            item.element
+        );
+    }
+}
+
+#[test]
+fn rendering_twice_gives_the_same_bytes() {
+    assert_eq!(sample_pdf(), sample_pdf());
+    let (_, fonts) = liuzhou();
+    let layout = lay_out(&sample()).unwrap();
+    let options = raster::RasterOptions {
+        dpi: 100.0,
+        pass: None,
+    };
+    let a = raster::render(&layout.page, fonts, &options)
+        .unwrap()
+        .encode_png()
+        .unwrap();
+    let b = raster::render(&layout.page, fonts, &options)
+        .unwrap()
+        .encode_png()
+        .unwrap();
+    assert_eq!(a, b);
+}
+
+/// Decodes a PNG into 8-bit luma with its size.
+fn decode_luma(png_bytes: &[u8]) -> (Vec<u8>, usize, usize, Option<png::PixelDimensions>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let dims = reader.info().pixel_dims;
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    let luma = buf[..info.buffer_size()]
+        .chunks_exact(3)
+        .map(|p| {
+            ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000) as u8
+        })
+        .collect();
+    (luma, info.width as usize, info.height as usize, dims)
+}
+
+#[test]
+fn png_is_a3_at_300_dpi_and_its_qr_code_decodes_to_the_payload() {
+    let (spec, fonts) = liuzhou();
+    let layout = lay_out(&sample()).unwrap();
+    let png_bytes = raster::render(&layout.page, fonts, &raster::RasterOptions::default())
+        .unwrap()
+        .encode_png()
+        .unwrap();
+    let (luma, width, height, dims) = decode_luma(&png_bytes);
+    assert_eq!((width, height), (4961, 3508));
+    let dims = dims.expect("pHYs chunk");
+    assert_eq!(
+        (dims.xppu, dims.yppu, dims.unit),
+        (11811, 11811, png::Unit::Meter)
+    );
+
+    // Crop the QR box with a 6 mm margin (quiet zone over plain background) and decode.
+    let mm = |v: f64| (v * 300.0 / 25.4).round() as usize;
+    let (x0, y0, side) = (mm(89.0 - 6.0), mm(220.0 - 6.0), mm(31.0 + 12.0));
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+        luma[(y0 + y) * width + x0 + x]
+    });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR symbol");
+    let (_, content) = grids[0].decode().unwrap();
+
+    let (qr, bound) = {
+        let certpress::spec::Element::Qr(qr) = spec
+            .spec
+            .elements
+            .iter()
+            .find(|e| e.id() == "qr_code")
+            .unwrap()
+        else {
+            unreachable!()
+        };
+        (qr, certpress::record::bind(&spec.spec, &sample()).unwrap())
+    };
+    let expected = certpress::layout::qr::payload(qr, &spec.spec, &bound);
+    assert_eq!(content, expected);
+    assert!(content.starts_with("经营者名称：柳州市鱼峰区桂香螺蛳粉店\n"));
+    assert!(content.contains("许可证编号：柳鱼一业一证〔2022〕0001号"));
+    assert!(content.ends_with("制证日期：2022年9月26日"));
+}
+
+#[test]
+fn qr_url_replaces_the_listing_when_the_record_has_one() {
+    let (spec, _) = liuzhou();
+    let record = sample_with(
+        "qr_url",
+        serde_json::json!("https://zwfw.liuzhou.gov.cn/yyyz/4502032022YY0001"),
+    );
+    let bound = certpress::record::bind(&spec.spec, &record).unwrap();
+    let certpress::spec::Element::Qr(qr) = spec
+        .spec
+        .elements
+        .iter()
+        .find(|e| e.id() == "qr_code")
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        certpress::layout::qr::payload(qr, &spec.spec, &bound),
+        "https://zwfw.liuzhou.gov.cn/yyyz/4502032022YY0001"
+    );
+}

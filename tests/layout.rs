@@ -1,0 +1,329 @@
+//! The layout solver, measured in millimetres against the Liuzhou specification.
+
+mod common;
+
+use certpress::display::Shape;
+use certpress::layout::{fit, linebreak, text, Part};
+use certpress::spec::Fit;
+use certpress::units::{FontSize, Mm, Pt};
+use certpress::Error;
+use common::*;
+use proptest::prelude::*;
+
+const EXACT: f64 = 1e-6;
+
+fn close(a: Mm, b: f64, within: f64) -> bool {
+    (a.get() - b).abs() <= within
+}
+
+#[test]
+fn every_label_and_fixed_text_sits_exactly_where_the_spec_puts_it() {
+    let layout = lay_out(&sample()).unwrap();
+    let mut checked = 0;
+    for placement in &layout.report {
+        if let Some(deviation) = placement.deviation() {
+            // A QR symbol is centred in its box on whole printer dots, within half the
+            // tolerance; everything else lands exactly.
+            let allowed = if placement.part == Part::Qr {
+                0.5
+            } else {
+                EXACT
+            };
+            assert!(
+                deviation.get() <= allowed,
+                "{} {:?} is {deviation} off",
+                placement.element,
+                placement.part
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 14, "only {checked} elements had a spec position");
+}
+
+#[test]
+fn justified_labels_end_where_the_operator_name_label_ends() {
+    let layout = lay_out(&sample()).unwrap();
+    // 经营者名称: five characters of 24 pt from 75 mm.
+    let reference = 75.0 + 5.0 * 24.0 * 25.4 / 72.0;
+    let name = placement(&layout, "operator_name", Part::Label);
+    assert!(
+        close(name.laid_out.right, reference, 0.01),
+        "{}",
+        name.laid_out.right
+    );
+    for id in ["industry_category", "business_address", "permits"] {
+        let label = placement(&layout, id, Part::Label);
+        assert!(close(label.laid_out.left, 75.0, EXACT));
+        assert!(
+            close(label.laid_out.right, reference, 0.05),
+            "{id} ends at {}",
+            label.laid_out.right
+        );
+    }
+    // The last glyph's advance edge is on the span's end (not just the box).
+    let last = layout
+        .page
+        .items
+        .iter()
+        .filter(|i| i.element == "industry_category")
+        .filter_map(|i| match &i.shape {
+            Shape::Text(run) => run
+                .glyphs
+                .iter()
+                .find(|g| g.text == '别')
+                .map(|g| g.x + g.advance),
+            _ => None,
+        })
+        .next()
+        .unwrap();
+    assert!(close(last, reference, 0.05), "别 ends at {last}");
+    // 法定代表人（负责人） keeps its natural width: ten characters of 24 pt.
+    let legal = placement(&layout, "legal_representative", Part::Label);
+    assert!(close(
+        legal.laid_out.right,
+        75.0 + 10.0 * 24.0 * 25.4 / 72.0,
+        0.01
+    ));
+}
+
+#[test]
+fn title_is_distributed_across_123_to_297_mm() {
+    let layout = lay_out(&sample()).unwrap();
+    let title = placement(&layout, "title", Part::Text);
+    assert!(close(title.laid_out.left, 123.0, EXACT));
+    assert!(close(title.laid_out.right, 297.0, 0.05));
+    let xs: Vec<f64> = layout
+        .page
+        .items
+        .iter()
+        .filter(|i| i.element == "title")
+        .flat_map(|i| match &i.shape {
+            Shape::Text(run) => run.glyphs.iter().map(|g| g.x.get()).collect(),
+            _ => vec![],
+        })
+        .collect();
+    assert_eq!(xs.len(), 7);
+    let pitches: Vec<f64> = xs.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        pitches.iter().all(|p| (p - pitches[0]).abs() < 1e-6),
+        "equal gaps: {pitches:?}"
+    );
+}
+
+#[test]
+fn contents_start_at_their_label_end_on_its_baseline() {
+    let layout = lay_out(&sample()).unwrap();
+    for id in [
+        "credit_code",
+        "operator_name",
+        "legal_representative",
+        "industry_category",
+        "business_address",
+        "permits",
+        "issue_date",
+    ] {
+        let label = placement(&layout, id, Part::Label);
+        let content = placement(&layout, id, Part::Content);
+        assert!(
+            close(content.laid_out.left, label.laid_out.right.get(), EXACT),
+            "{id}"
+        );
+        let baselines: Vec<Mm> = layout
+            .page
+            .items
+            .iter()
+            .filter(|i| i.element == id)
+            .filter_map(|i| match &i.shape {
+                Shape::Text(run) => Some(run.baseline),
+                _ => None,
+            })
+            .collect();
+        // The label's baseline is the first; the content's first line shares it.
+        assert!(baselines.len() >= 2);
+        assert!(
+            baselines
+                .iter()
+                .filter(|b| (b.get() - baselines[0].get()).abs() < EXACT)
+                .count()
+                >= 2,
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn a_90_character_address_shrinks_then_wraps_within_its_row() {
+    let address = "广西壮族自治区柳州市鱼峰区箭盘路十二号桂香园小区三栋一单元一百零一号门面及二楼二百零一至二百零八号房间（原柳州市第二机械厂职工宿舍改造项目东侧临街商铺，与箭盘山街道办事处大楼相邻）";
+    assert_eq!(address.chars().count(), 90);
+    let layout = lay_out(&sample_with("business_address", serde_json::json!(address))).unwrap();
+    let content = placement(&layout, "business_address", Part::Content);
+    let area = content.area.unwrap();
+    assert!(
+        area.contains(&content.laid_out, Mm(1e-9)),
+        "{} not in {area}",
+        content.laid_out
+    );
+    assert!(close(area.bottom, 195.0, EXACT) && close(area.right, 385.0, EXACT));
+    assert_eq!(content.lines, Some(2));
+    let size = content.size.unwrap();
+    assert!(size >= Pt(10.5) && size <= Pt(20.0), "{size}");
+}
+
+#[test]
+fn twelve_permits_wrap_and_shrink_into_the_band() {
+    let permits: Vec<String> = (1..=12)
+        .map(|i| format!("第{i}类许可：食品经营许可证（JY2450203{i:07}）"))
+        .collect();
+    // Twelve permits are too many for a listing QR code; the record carries the URL form.
+    let mut record = sample_with("permits", serde_json::json!(permits));
+    record.values.insert(
+        "qr_url".into(),
+        certpress::record::RawValue::Text("https://example.gov.cn/l/1".into()),
+    );
+    let layout = lay_out(&record).unwrap();
+    let content = placement(&layout, "permits", Part::Content);
+    let area = content.area.unwrap();
+    assert!(area.contains(&content.laid_out, Mm(1e-9)));
+    assert!(close(area.top, 196.0, EXACT) && close(area.bottom, 216.0, EXACT));
+    assert!(content.lines.unwrap() >= 3);
+    assert!(content.size.unwrap() >= Pt(9.0) && content.size.unwrap() < Pt(20.0));
+}
+
+#[test]
+fn a_permit_list_too_long_for_9_pt_is_refused_naming_the_field() {
+    let permits: Vec<String> = (1..=24)
+        .map(|i| format!("第{i}项许可：公共场所卫生许可证（柳鱼卫公字〔2022〕第{i:04}号）"))
+        .collect();
+    let err = lay_out(&sample_with("permits", serde_json::json!(permits))).unwrap_err();
+    let Error::Overflow {
+        element,
+        chars,
+        needed,
+        ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert!(
+        element.contains("permits") && element.contains("许可项目"),
+        "{element}"
+    );
+    assert!(*chars > 700);
+    assert!(needed.contains("9.00 pt"), "{needed}");
+}
+
+#[test]
+fn mixed_latin_and_cjk_names_lay_out_without_splitting_words() {
+    let name = "柳州 Golden Snail Foods 螺蛳粉（Liuzhou）Co., Ltd. 第2分店";
+    let layout = lay_out(&sample_with("operator_name", serde_json::json!(name))).unwrap();
+    let content = placement(&layout, "operator_name", Part::Content);
+    assert_eq!(content.lines, Some(1));
+    assert!(content.area.unwrap().contains(&content.laid_out, Mm(1e-9)));
+}
+
+#[test]
+fn a_character_in_no_face_is_an_error_with_its_code_point() {
+    let err = lay_out(&sample_with(
+        "operator_name",
+        serde_json::json!("柳州\u{E000}店"),
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MissingGlyph {
+                character: '\u{E000}',
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("U+E000") && message.contains("operator_name"),
+        "{message}"
+    );
+}
+
+#[test]
+fn chinese_size_names_are_points() {
+    assert_eq!(FontSize::parse("小一").unwrap().pt(), Pt(24.0));
+    assert_eq!(FontSize::parse("小五").unwrap().pt(), Pt(9.0));
+}
+
+fn shape(text: &str) -> text::ShapedText {
+    let (_, fonts) = liuzhou();
+    text::shape(fonts, "宋体", text, "test").unwrap()
+}
+
+#[test]
+fn line_breaking_keeps_closing_punctuation_off_line_starts() {
+    let shaped = shape("许可证（柳鱼卫公字〔2022〕第0087号），公共场所卫生许可证。");
+    let units = linebreak::units(&shaped);
+    for width in 10..60 {
+        let Some(lines) =
+            linebreak::break_lines(&shaped, &units, Pt(20.0), Pt::ZERO, Mm(f64::from(width)))
+        else {
+            continue;
+        };
+        for line in lines {
+            let first = shaped.chars[line.start].ch;
+            let last = shaped.chars[line.end - 1].ch;
+            assert!(
+                !linebreak::NO_LINE_START.contains(first),
+                "line starts with {first}"
+            );
+            assert!(
+                !linebreak::NO_LINE_END.contains(last),
+                "line ends with {last}"
+            );
+        }
+    }
+}
+
+/// Characters the property tests draw from: CJK, Latin, digits, spaces and punctuation.
+fn text_strategy() -> impl Strategy<Value = String> {
+    let alphabet: Vec<char> =
+        "柳州市鱼峰区许可证食品经营店王䶮abcXYZ0123456789 （）《》，。；：、！？“”〔〕.-/"
+            .chars()
+            .collect();
+    proptest::collection::vec(proptest::sample::select(alphabet), 1..120)
+        .prop_map(|v| v.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn fitted_text_fits_or_is_refused(text in text_strategy(), width in 5.0f64..300.0, height in 5.0f64..40.0, min in 5.0f64..20.0) {
+        let shaped = shape(&text);
+        let setting = fit::Setting { tracking: Pt::ZERO, line_height: 1.2, em_top: 0.88 };
+        let area = fit::Area { width: Mm(width), top: Mm(0.0), bottom: Mm(height), baseline: Pt(20.0).to_mm() * 0.88 };
+        let stages = fit::stages(&Fit::ShrinkWrap { min: FontSize(Pt(min)), max_lines: None }, Pt(20.0));
+        if let Some(fitted) = fit::fit(&shaped, setting, area, &stages) {
+            prop_assert!(fitted.size >= Pt(min) && fitted.size <= Pt(20.0));
+            let em = fitted.size.to_mm();
+            let n = fitted.lines.len();
+            let bottom = area.baseline + em * 1.2 * (n.max(1) - 1) as f64 + em * 0.12;
+            prop_assert!(bottom <= Mm(height + 1e-9), "bottom {} > {}", bottom, height);
+            let mut covered = 0;
+            for (i, line) in fitted.lines.iter().enumerate() {
+                prop_assert!(shaped.width(line.clone(), fitted.size, Pt::ZERO) <= Mm(width + 1e-9));
+                let first = shaped.chars[line.start].ch;
+                let last = shaped.chars[line.end - 1].ch;
+                // The text's own first and last characters have nowhere else to go.
+                prop_assert!(i == 0 || !linebreak::NO_LINE_START.contains(first), "starts with {}", first);
+                prop_assert!(i + 1 == n || !linebreak::NO_LINE_END.contains(last), "ends with {}", last);
+                covered += line.len();
+            }
+            // No character lost except spaces dropped at breaks.
+            let non_space = shaped.chars.iter().filter(|c| c.ch != ' ').count();
+            prop_assert!(covered >= non_space);
+        } else {
+            // Refused: then it does not fit at the floor size either.
+            let floor = fit::fit(&shaped, setting, area, &[fit::Stage { min: Pt(min), max: Pt(min), max_lines: u32::MAX }]);
+            prop_assert!(floor.is_none());
+        }
+    }
+}
