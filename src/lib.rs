@@ -33,6 +33,7 @@ pub mod fonts;
 pub mod layout;
 pub mod output;
 pub mod pdf;
+pub mod qa;
 pub mod raster;
 pub mod record;
 pub mod spec;

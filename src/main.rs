@@ -23,6 +23,36 @@ struct Cli {
 enum Command {
     /// Renders one record on a spec to PDF and/or PNG.
     Render(RenderArgs),
+    /// Checks where every element lands against the spec: the layout's boxes, and the ink
+    /// in a raster (ours at 300 dpi, or --image). Exit status 1 when anything is out of
+    /// tolerance, 2 when the record is refused.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The spec (RON).
+    spec: PathBuf,
+    /// The record: JSON (.json) or RON (.ron).
+    #[arg(long)]
+    data: PathBuf,
+    /// Measures the ink in this PNG instead of in our own 300 dpi rendering.
+    #[arg(long)]
+    image: Option<PathBuf>,
+    /// Resolution of --image when the file does not record it.
+    #[arg(long)]
+    dpi: Option<f64>,
+    /// Checks only the elements of one pass (for an image of that pass).
+    #[arg(long, value_enum, default_value_t = PassArg::All)]
+    pass: PassArg,
+    /// A pixel darker than this luma (0–255) is ink.
+    #[arg(long, default_value_t = certpress::qa::ink::DEFAULT_THRESHOLD)]
+    threshold: u8,
+    /// Prints the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    fonts: FontArgs,
 }
 
 /// Options shared by the commands that load a spec's fonts.
@@ -98,10 +128,12 @@ struct RenderArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Render(args) => render(&args),
+        Command::Render(args) => render(&args).map(|()| true),
+        Command::Check(args) => check(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
@@ -155,4 +187,120 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs the conformance check; `Ok(false)` when anything is out of tolerance.
+fn check(args: &CheckArgs) -> anyhow::Result<bool> {
+    use certpress::qa::{self, ink};
+
+    let spec = LoadedSpec::load(&args.spec)?;
+    let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
+    let record = record::Record::load(&args.data)?;
+    let bound = record::bind(&spec.spec, &record)?;
+    let laid_out = layout::layout(&spec, &fonts, &bound)?;
+    let tolerance = spec.spec.tolerance;
+    let pass = args.pass.filter();
+    let entries: Vec<_> = qa::conformance(&laid_out, tolerance)
+        .into_iter()
+        .filter(|e| pass.is_none_or(|p| p == e.pass))
+        .collect();
+    let image = match &args.image {
+        Some(path) => ink::Image::load_png(path, args.dpi)?,
+        None => {
+            let options = raster::RasterOptions { dpi: 300.0, pass };
+            ink::Image::from_raster(&raster::render(&laid_out.page, &fonts, &options)?)
+        }
+    };
+    let inks = ink::measure(&image, &laid_out, tolerance, args.threshold, pass);
+    let ok = entries.iter().all(|e| e.pass_check) && inks.iter().all(|e| e.pass_check);
+    if args.json {
+        let report = serde_json::json!({
+            "spec": args.spec,
+            "record": args.data,
+            "tolerance_mm": tolerance.get(),
+            "image": args.image,
+            "image_dpi": image.dpi,
+            "layout": entries,
+            "ink": inks,
+            "pass": ok,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ok);
+    }
+    let verdict = |ok: bool| if ok { "ok" } else { "FAIL" };
+    let mm =
+        |v: Option<certpress::units::Mm>| v.map_or("-".to_string(), |v| format!("{:.2}", v.get()));
+    println!(
+        "layout against {} (tolerance ±{:.2} mm)",
+        args.spec.display(),
+        tolerance.get()
+    );
+    println!(
+        "{:<22} {:<8} {:<6} {:>16} {:>16} {:>7} {:>8} {:>5}  {:<4}  faces",
+        "element", "part", "pass", "spec x, y", "laid out x, y", "dev mm", "size pt", "lines", ""
+    );
+    for e in &entries {
+        let at = e.expected.map_or("-".into(), |p| {
+            format!("{:.2}, {:.2}", p.x.get(), p.y.get())
+        });
+        let laid = format!("{:.2}, {:.2}", e.laid_out.left.get(), e.laid_out.top.get());
+        let size = e.size.map_or("-".into(), |s| format!("{:.2}", s.get()));
+        let lines = e.lines.map_or("-".into(), |l| l.to_string());
+        let faces = format!(
+            "{}{}",
+            e.faces.join(", "),
+            if e.substituted { " (stand-in)" } else { "" }
+        );
+        println!(
+            "{:<22} {:<8} {:<6} {:>16} {:>16} {:>7} {:>8} {:>5}  {:<4}  {faces}",
+            e.element,
+            format!("{:?}", e.part),
+            format!("{:?}", e.pass),
+            at,
+            laid,
+            mm(e.deviation),
+            size,
+            lines,
+            verdict(e.pass_check)
+        );
+    }
+    let source = args
+        .image
+        .as_ref()
+        .map_or("our 300 dpi rendering".to_string(), |p| {
+            p.display().to_string()
+        });
+    println!(
+        "\nink in {source} ({:.0} dpi, threshold {})",
+        image.dpi, args.threshold
+    );
+    println!(
+        "{:<22} {:<8} {:>16} {:>16} {:>7}  {:<4}  note",
+        "element", "part", "expected x, y", "ink x, y", "dev mm", ""
+    );
+    for e in &inks {
+        let expected = format!("{:.2}, {:.2}", e.expected.left.get(), e.expected.top.get());
+        let found = e.found.map_or("-".into(), |r| {
+            format!("{:.2}, {:.2}", r.left.get(), r.top.get())
+        });
+        println!(
+            "{:<22} {:<8} {:>16} {:>16} {:>7}  {:<4}  {}",
+            e.element,
+            format!("{:?}", e.part),
+            expected,
+            found,
+            mm(e.deviation),
+            verdict(e.pass_check),
+            e.note
+        );
+    }
+    println!(
+        "\n{}",
+        if ok {
+            "all elements within tolerance"
+        } else {
+            "some elements are out of tolerance"
+        }
+    );
+    Ok(ok)
 }

@@ -1,0 +1,281 @@
+//! Measuring ink in a raster: where did each element actually print?
+//!
+//! For every text and label, the left and top edges of the ink near the spec's position
+//! are compared with that position (the specification measures "文字的左边缘…文字上边缘").
+//! For every fitted content, the ink must stay inside its box. For a QR code, all four
+//! edges of its ink are compared with its box. The raster can be ours, another system's
+//! or a scan: a pixel is ink when its luma is below a threshold.
+
+use serde::Serialize;
+
+use crate::display::{InkKind, Page};
+use crate::error::{Error, Result};
+use crate::layout::{Layout, Part};
+use crate::raster::Raster;
+use crate::spec::Pass;
+use crate::units::{Mm, Rect};
+
+/// Default ink threshold: a pixel darker than this luma (0–255) is ink. Black text, the
+/// gold proof colour (luma ≈ 150) and the QR code are ink; the beige background (≈ 240)
+/// is not.
+pub const DEFAULT_THRESHOLD: u8 = 200;
+
+/// Slack added to the search window around an expected position, beyond the tolerance, so
+/// that ink out of tolerance is still found and reported with its distance.
+const SEARCH: Mm = Mm(3.0);
+
+/// A greyscale image with its resolution.
+pub struct Image {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Dots per inch.
+    pub dpi: f64,
+    /// Luma, row by row.
+    pub luma: Vec<u8>,
+}
+
+impl Image {
+    /// Our own raster.
+    pub fn from_raster(raster: &Raster) -> Self {
+        let luma = raster
+            .rgb()
+            .chunks_exact(3)
+            .map(|p| luma(p[0], p[1], p[2]))
+            .collect();
+        Image {
+            width: raster.width() as usize,
+            height: raster.height() as usize,
+            dpi: raster.dpi(),
+            luma,
+        }
+    }
+
+    /// Decodes a PNG file. Its resolution is read from the file (pHYs) unless `dpi` is
+    /// given; with neither, it is an error.
+    pub fn load_png(path: &std::path::Path, dpi: Option<f64>) -> Result<Self> {
+        let err = |message: String| Error::Render {
+            message: format!("{}: {message}", path.display()),
+        };
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let mut reader = decoder.read_info().map_err(|e| err(e.to_string()))?;
+        let (width, height) = (reader.info().width as usize, reader.info().height as usize);
+        if (width as u64) * (height as u64) > crate::raster::MAX_PIXELS {
+            return Err(err(format!("{width} × {height} pixels is over the limit")));
+        }
+        let file_dpi = reader.info().pixel_dims.and_then(|d| {
+            (d.unit == png::Unit::Meter && d.xppu > 0).then(|| f64::from(d.xppu) * 0.0254)
+        });
+        let dpi = dpi
+            .or(file_dpi)
+            .ok_or_else(|| err("the file records no resolution; give --dpi".into()))?;
+        let size = reader
+            .output_buffer_size()
+            .ok_or_else(|| err("image too large".into()))?;
+        let mut buf = vec![0; size];
+        let info = reader
+            .next_frame(&mut buf)
+            .map_err(|e| err(e.to_string()))?;
+        let buf = &buf[..info.buffer_size()];
+        let luma: Vec<u8> = match info.color_type {
+            png::ColorType::Grayscale => buf.to_vec(),
+            png::ColorType::GrayscaleAlpha => {
+                buf.chunks_exact(2).map(|p| blend(p[0], p[1])).collect()
+            }
+            png::ColorType::Rgb => buf
+                .chunks_exact(3)
+                .map(|p| luma(p[0], p[1], p[2]))
+                .collect(),
+            png::ColorType::Rgba => buf
+                .chunks_exact(4)
+                .map(|p| blend(luma(p[0], p[1], p[2]), p[3]))
+                .collect(),
+            png::ColorType::Indexed => return Err(err("indexed colour was not expanded".into())),
+        };
+        Ok(Image {
+            width,
+            height,
+            dpi,
+            luma,
+        })
+    }
+
+    /// The bounding box of ink inside `window`, in mm, or `None` when there is none.
+    pub fn ink_box(&self, window: Rect, threshold: u8) -> Option<Rect> {
+        let px = |v: Mm| v.to_px(self.dpi);
+        let clamp = |v: f64, max: usize| (v.max(0.0) as usize).min(max);
+        let (x0, x1) = (
+            clamp(px(window.left).floor(), self.width),
+            clamp(px(window.right).ceil(), self.width),
+        );
+        let (y0, y1) = (
+            clamp(px(window.top).floor(), self.height),
+            clamp(px(window.bottom).ceil(), self.height),
+        );
+        let (mut min_x, mut min_y, mut max_x, mut max_y) = (usize::MAX, usize::MAX, 0, 0);
+        for y in y0..y1 {
+            let row = &self.luma[y * self.width..(y + 1) * self.width];
+            for (x, &v) in row.iter().enumerate().take(x1).skip(x0) {
+                if v < threshold {
+                    min_x = min_x.min(x);
+                    max_x = max_x.max(x);
+                    min_y = min_y.min(y);
+                    max_y = max_y.max(y);
+                }
+            }
+        }
+        (min_x != usize::MAX).then(|| {
+            let mm = |p: usize| Mm::from_px(p as f64, self.dpi);
+            Rect::from_ltrb(mm(min_x), mm(min_y), mm(max_x + 1), mm(max_y + 1))
+        })?
+    }
+}
+
+fn luma(r: u8, g: u8, b: u8) -> u8 {
+    ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
+}
+
+/// Composites a grey value over white paper.
+fn blend(v: u8, alpha: u8) -> u8 {
+    let a = u32::from(alpha);
+    ((u32::from(v) * a + 255 * (255 - a)) / 255) as u8
+}
+
+/// What was measured for one part of an element.
+#[derive(Debug, Clone, Serialize)]
+pub struct InkEntry {
+    /// Element id.
+    pub element: String,
+    /// Which part.
+    pub part: Part,
+    /// What the ink was compared with.
+    pub expected: Rect,
+    /// The ink found.
+    pub found: Option<Rect>,
+    /// The largest distance of a measured edge from where it belongs (for contents: how
+    /// far the ink runs past its box, zero when inside).
+    pub deviation: Option<Mm>,
+    /// Within tolerance.
+    pub pass_check: bool,
+    /// Why an element was not measured, or what failed.
+    pub note: String,
+}
+
+/// Measures the ink of every text, label, content and QR code of `layout` in `image`.
+///
+/// `pass` restricts the check to one production pass (for an image of that pass only).
+/// Elements in an ink invisible in daylight are reported as not measured.
+pub fn measure(
+    image: &Image,
+    layout: &Layout,
+    tolerance: Mm,
+    threshold: u8,
+    pass: Option<Pass>,
+) -> Vec<InkEntry> {
+    let page = &layout.page;
+    let mut entries = Vec::new();
+    for placement in &layout.report {
+        if pass.is_some_and(|p| p != placement.pass) || placement.part == Part::Shape {
+            continue;
+        }
+        let mut entry = InkEntry {
+            element: placement.element.clone(),
+            part: placement.part,
+            expected: placement.laid_out,
+            found: None,
+            deviation: None,
+            pass_check: false,
+            note: String::new(),
+        };
+        if invisible(page, &placement.element) {
+            entry.pass_check = true;
+            entry.note = "invisible in daylight: not measured".into();
+            entries.push(entry);
+            continue;
+        }
+        let grow = tolerance + SEARCH;
+        match (placement.part, placement.expected, placement.area) {
+            (Part::Text | Part::Label, Some(at), _) => {
+                // Left and top edges, as the specification measures text.
+                let window = Rect::from_ltrb(
+                    at.x - grow,
+                    at.y - grow,
+                    placement.laid_out.right,
+                    placement.laid_out.bottom,
+                );
+                entry.expected = Rect::from_ltrb(
+                    at.x,
+                    at.y,
+                    placement.laid_out.right,
+                    placement.laid_out.bottom,
+                )
+                .unwrap_or(placement.laid_out);
+                entry.found = window.and_then(|w| image.ink_box(w, threshold));
+                entry.deviation = entry
+                    .found
+                    .map(|ink| (ink.left - at.x).abs().max((ink.top - at.y).abs()));
+            }
+            (Part::Content, _, Some(area)) => {
+                // Everything inside the box: search a little beyond its right and bottom.
+                let window = Rect::from_ltrb(
+                    area.left,
+                    area.top,
+                    area.right + grow,
+                    area.bottom + Mm(1.0),
+                );
+                entry.expected = area;
+                entry.found = window.and_then(|w| image.ink_box(w, threshold));
+                entry.deviation = entry.found.map(|ink| {
+                    (ink.right - area.right)
+                        .max(ink.bottom - area.bottom)
+                        .max(Mm::ZERO)
+                });
+            }
+            (Part::Qr, _, Some(area)) => {
+                let window = Rect::from_ltrb(
+                    area.left - grow,
+                    area.top - grow,
+                    area.right + grow,
+                    area.bottom + grow,
+                );
+                entry.expected = area;
+                entry.found = window.and_then(|w| image.ink_box(w, threshold));
+                entry.deviation = entry.found.map(|ink| {
+                    [
+                        ink.left - area.left,
+                        ink.top - area.top,
+                        ink.right - area.right,
+                        ink.bottom - area.bottom,
+                    ]
+                    .into_iter()
+                    .map(Mm::abs)
+                    .fold(Mm::ZERO, Mm::max)
+                });
+            }
+            _ => continue,
+        }
+        match (entry.found, entry.deviation) {
+            (None, _) => entry.note = "no ink found".into(),
+            (Some(_), Some(d)) if d <= tolerance => entry.pass_check = true,
+            (Some(_), Some(d)) => entry.note = format!("{d} off, beyond the {tolerance} tolerance"),
+            (Some(_), None) => {}
+        }
+        entries.push(entry);
+    }
+    entries
+}
+
+fn invisible(page: &Page, element: &str) -> bool {
+    page.items.iter().filter(|i| i.element == element).all(|i| {
+        matches!(
+            page.inks[i.ink.0].kind,
+            InkKind::Spot {
+                invisible: true,
+                ..
+            }
+        )
+    })
+}

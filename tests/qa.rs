@@ -1,0 +1,112 @@
+//! QA: the conformance check passes our own output and catches a misplaced element.
+
+mod common;
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use certpress::layout::{self, Part};
+use certpress::qa::{self, ink};
+use certpress::spec::LoadedSpec;
+use certpress::{raster, record};
+use common::*;
+
+/// Our own 300 dpi rendering of the sample, as an image to measure.
+fn sample_image() -> &'static ink::Image {
+    static CELL: OnceLock<ink::Image> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let (_, fonts) = liuzhou();
+        let layout = lay_out(&sample()).unwrap();
+        ink::Image::from_raster(
+            &raster::render(&layout.page, fonts, &raster::RasterOptions::default()).unwrap(),
+        )
+    })
+}
+
+#[test]
+fn our_rendering_passes_the_ink_check_within_tolerance() {
+    let layout = lay_out(&sample()).unwrap();
+    let entries = ink::measure(
+        sample_image(),
+        &layout,
+        certpress::units::Mm(1.0),
+        ink::DEFAULT_THRESHOLD,
+        None,
+    );
+    let measured: Vec<_> = entries.iter().filter(|e| e.found.is_some()).collect();
+    // Title, 8 labels, 7 contents and the QR code carry visible ink.
+    assert_eq!(measured.len(), 17, "{entries:#?}");
+    for e in &entries {
+        assert!(e.pass_check, "{} {:?}: {}", e.element, e.part, e.note);
+    }
+    // Text ink starts just inside the em box, never before it.
+    for e in measured
+        .iter()
+        .filter(|e| matches!(e.part, Part::Label | Part::Text))
+    {
+        let ink = e.found.unwrap();
+        assert!(
+            ink.left >= e.expected.left && ink.top >= e.expected.top,
+            "{} ink before its em box",
+            e.element
+        );
+    }
+    assert!(qa::conformance(&layout, certpress::units::Mm(1.0))
+        .iter()
+        .all(|e| e.pass_check));
+}
+
+#[test]
+fn a_label_2_mm_off_the_spec_fails_and_is_named() {
+    // The image is the real rendering; the spec QA checks it against has the label moved.
+    let text = std::fs::read_to_string(SPEC)
+        .unwrap()
+        .replace("at: (x: 75.0, y: 166.0)", "at: (x: 77.0, y: 166.0)");
+    let moved = LoadedSpec::from_str(&text, SPEC).unwrap();
+    let (_, fonts) = liuzhou();
+    let bound = record::bind(&moved.spec, &sample()).unwrap();
+    let layout = layout::layout(&moved, fonts, &bound).unwrap();
+    let entries = ink::measure(
+        sample_image(),
+        &layout,
+        moved.spec.tolerance,
+        ink::DEFAULT_THRESHOLD,
+        None,
+    );
+    let failed: Vec<_> = entries.iter().filter(|e| !e.pass_check).collect();
+    assert!(!failed.is_empty());
+    assert!(
+        failed.iter().all(|e| e.element == "industry_category"),
+        "{failed:#?}"
+    );
+    let label = failed
+        .iter()
+        .find(|e| e.part == Part::Label)
+        .expect("the label fails");
+    let deviation = label.deviation.unwrap().get();
+    assert!((1.5..2.5).contains(&deviation), "{deviation}");
+}
+
+#[test]
+fn check_command_reports_json_and_exits_zero_on_the_sample() {
+    let output = Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .args(["check", SPEC, "--data", SAMPLE, "--json", "--pass", "print"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["pass"], true);
+    let layout = report["layout"].as_array().unwrap();
+    assert!(layout.iter().all(|e| e["pass"] == "Print"));
+    let permits = layout
+        .iter()
+        .find(|e| e["element"] == "permits" && e["part"] == "Content")
+        .unwrap();
+    assert_eq!(permits["size"], 20.0);
+    assert_eq!(permits["substituted"], true);
+}
