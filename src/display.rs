@@ -78,7 +78,7 @@ pub struct Item {
 pub enum Shape {
     /// Glyphs of one face on one baseline.
     Text(GlyphRun),
-    /// A filled path (even-odd), in millimetres.
+    /// A filled path, in millimetres.
     Path(Path),
     /// A QR symbol of square modules.
     Qr(QrSymbol),
@@ -112,11 +112,13 @@ pub struct PlacedGlyph {
     pub text: char,
 }
 
-/// A path of straight and cubic segments.
+/// A filled path of straight and cubic segments.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Path {
     /// The segments.
     pub segments: Vec<Segment>,
+    /// Fill rule: even-odd (true) or non-zero winding (false).
+    pub even_odd: bool,
 }
 
 /// A path segment.

@@ -27,6 +27,7 @@
 //! # Ok::<(), certpress::Error>(())
 //! ```
 
+pub mod assets;
 pub mod display;
 pub mod error;
 pub mod fonts;

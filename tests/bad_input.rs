@@ -32,8 +32,8 @@ fn an_unknown_spec_key_is_refused_with_its_line() {
 #[test]
 fn an_unknown_ink_is_refused_naming_the_element_and_its_line() {
     let text = spec_text().replace(
-        "ink: \"foil_gold\",\n        ),",
-        "ink: \"gold_foil\",\n        ),",
+        "align: Distribute(To(297.0)),\n            ink: \"foil_gold\",",
+        "align: Distribute(To(297.0)),\n            ink: \"gold_foil\",",
     );
     assert_ne!(text, spec_text());
     let err = LoadedSpec::from_str(&text, SPEC).unwrap_err();
@@ -140,4 +140,42 @@ fn a_failed_render_writes_no_file_and_exits_non_zero() {
         "only the record is left"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_asset_outside_the_spec_folder_is_refused() {
+    for file in ["../../Cargo.toml", "/etc/hostname"] {
+        let text = spec_text().replace(
+            "file: \"emblem-placeholder.svg\"",
+            &format!("file: {file:?}"),
+        );
+        let err = LoadedSpec::from_str(&text, SPEC).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("element `emblem`"), "{message}");
+        assert!(
+            message.contains("outside the spec's folder") || message.contains("absolute path"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn an_svg_linking_an_external_image_is_refused() {
+    let dir = std::env::temp_dir().join(format!("certpress-svg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("art.svg"),
+        r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><rect width="5" height="5"/><image xlink:href="https://example.com/x.png" width="10" height="10"/></svg>"#,
+    )
+    .unwrap();
+    let text = spec_text().replace("file: \"emblem-placeholder.svg\"", "file: \"art.svg\"");
+    // Fonts resolve through the crate's fonts/ folder, so the spec may live anywhere.
+    let result = LoadedSpec::from_str(&text, dir.join("licence.ron"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    // usvg drops an image it cannot resolve; what remains must still be only the rect, or
+    // the whole asset is refused. Either way no external file is read.
+    match result {
+        Ok(spec) => assert_eq!(spec.assets["emblem"].paths.len(), 1),
+        Err(err) => assert!(err.to_string().contains("raster image"), "{err}"),
+    }
 }

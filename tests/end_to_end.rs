@@ -260,3 +260,52 @@ fn qr_url_replaces_the_listing_when_the_record_has_one() {
         "https://zwfw.liuzhou.gov.cn/yyyz/4502032022YY0001"
     );
 }
+
+#[test]
+fn the_emblem_is_vector_paths_in_hot_foil_inside_its_box() {
+    use certpress::display::{Segment, Shape};
+    let layout = lay_out(&sample()).unwrap();
+    let emblem: Vec<_> = layout
+        .page
+        .items
+        .iter()
+        .filter(|i| i.element == "emblem")
+        .collect();
+    assert!(emblem.len() > 3, "the placeholder has several outlines");
+    let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for item in &emblem {
+        let ink = &layout.page.inks[item.ink.0];
+        assert!(
+            matches!(&ink.kind, InkKind::Spot { name, .. } if name == "HotFoilGold"),
+            "{:?}",
+            ink.kind
+        );
+        let Shape::Path(path) = &item.shape else {
+            panic!("emblem item is not a path: {:?}", item.shape)
+        };
+        for segment in &path.segments {
+            let points = match *segment {
+                Segment::MoveTo(p) | Segment::LineTo(p) => vec![p],
+                Segment::CubicTo(a, b, c) => vec![a, b, c],
+                Segment::Close => vec![],
+            };
+            for p in points {
+                left = left.min(p.x.0);
+                top = top.min(p.y.0);
+                right = right.max(p.x.0);
+                bottom = bottom.max(p.y.0);
+            }
+        }
+    }
+    // The spec's box is 185,10 – 236,65 mm; the artwork fills its width or height.
+    let eps = 0.01;
+    assert!(
+        left >= 185.0 - eps && right <= 236.0 + eps,
+        "{left}–{right}"
+    );
+    assert!(top >= 10.0 - eps && bottom <= 65.0 + eps, "{top}–{bottom}");
+    assert!(
+        (right - left) > 50.0 || (bottom - top) > 54.0,
+        "scaled to fit: {left},{top} – {right},{bottom}"
+    );
+}

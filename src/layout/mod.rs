@@ -19,7 +19,7 @@ use crate::fonts::FontBook;
 use crate::record::BoundRecord;
 use crate::spec::{
     Align, Cmyk, Content, Element, FieldElement, Ink, Label, LoadedSpec, Pass, QrElement,
-    ShapeElement, Span, StrokeAlign, TextElement, TextStyle,
+    ShapeElement, Span, StrokeAlign, SvgElement, TextElement, TextStyle,
 };
 use crate::units::{Mm, Point, Pt, Rect};
 use text::ShapedText;
@@ -96,6 +96,7 @@ pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Resu
             Element::Rect(e) => solver.shape(e, false)?,
             Element::Ellipse(e) => solver.shape(e, true)?,
             Element::Qr(e) => solver.qr(e)?,
+            Element::Svg(e) => solver.svg(e)?,
         }
     }
     Ok(Layout {
@@ -450,7 +451,10 @@ impl<'a> Solver<'a> {
             }
         };
         if let Some(fill) = &e.fill {
-            let mut path = Path::default();
+            let mut path = Path {
+                even_odd: true,
+                ..Path::default()
+            };
             add(&mut path, &outline);
             let ink = self.ink(Some(fill));
             self.items.push(Item {
@@ -478,7 +482,10 @@ impl<'a> Solver<'a> {
             let (Some(o), Some(i)) = (grow(outer), grow(-inner)) else {
                 return Err(self.spec_error(&e.id, "the stroke is wider than the shape".into()));
             };
-            let mut path = Path::default();
+            let mut path = Path {
+                even_odd: true,
+                ..Path::default()
+            };
             add(&mut path, &o);
             add(&mut path, &i);
             let ink = self.ink(Some(&stroke.ink));
@@ -495,6 +502,38 @@ impl<'a> Solver<'a> {
             pass: e.pass,
             expected: Some(e.at),
             laid_out: outline,
+            area: None,
+            faces: Vec::new(),
+            substituted: false,
+            size: None,
+            lines: None,
+        });
+        Ok(())
+    }
+
+    fn svg(&mut self, e: &SvgElement) -> Result<()> {
+        let area = Rect::from_origin_size(e.at, e.size)
+            .ok_or_else(|| self.spec_error(&e.id, "the asset's box has no finite extent".into()))?;
+        let asset = self
+            .spec
+            .assets
+            .get(&e.id)
+            .ok_or_else(|| self.spec_error(&e.id, "its SVG asset was not loaded".into()))?;
+        let ink = self.ink(e.ink.as_deref());
+        for path in asset.place(area) {
+            self.items.push(Item {
+                element: e.id.clone(),
+                pass: e.pass,
+                ink,
+                shape: Shape::Path(path),
+            });
+        }
+        self.report.push(Placement {
+            element: e.id.clone(),
+            part: Part::Shape,
+            pass: e.pass,
+            expected: Some(e.at),
+            laid_out: area,
             area: None,
             faces: Vec::new(),
             substituted: false,

@@ -290,7 +290,11 @@ impl Painter {
                 }
             }
         }
-        self.content.fill_even_odd();
+        if path.even_odd {
+            self.content.fill_even_odd();
+        } else {
+            self.content.fill_nonzero();
+        }
     }
 
     fn qr(&mut self, symbol: &QrSymbol) {

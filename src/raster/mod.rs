@@ -214,9 +214,14 @@ impl Canvas {
                 Segment::Close => builder.close(),
             }
         }
-        if let Some(path) = builder.finish() {
+        let rule = if path.even_odd {
+            FillRule::EvenOdd
+        } else {
+            FillRule::Winding
+        };
+        if let Some(outline) = builder.finish() {
             self.pixmap
-                .fill_path(&path, paint, FillRule::EvenOdd, Transform::identity(), None);
+                .fill_path(&outline, paint, rule, Transform::identity(), None);
         }
     }
 

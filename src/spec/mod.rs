@@ -6,12 +6,13 @@
 
 mod model;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub use model::*;
 use ron::extensions::Extensions;
 
+use crate::assets::{self, SvgAsset};
 use crate::error::{Error, Result, SpecLocation};
 use crate::units::Mm;
 
@@ -31,6 +32,8 @@ pub struct LoadedSpec {
     pub path: PathBuf,
     /// The spec's folder: relative font and asset paths resolve against it.
     pub dir: PathBuf,
+    /// SVG assets by element id, loaded and flattened once.
+    pub assets: BTreeMap<String, SvgAsset>,
     source: String,
 }
 
@@ -68,13 +71,36 @@ impl LoadedSpec {
             message: e.code.to_string(),
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let loaded = LoadedSpec {
+        let mut loaded = LoadedSpec {
             spec,
             path,
             dir,
+            assets: BTreeMap::new(),
             source: source.to_owned(),
         };
         loaded.check()?;
+        let mut assets = BTreeMap::new();
+        for element in &loaded.spec.elements {
+            if let Element::Svg(svg) = element {
+                let asset = assets::load_for_spec(&loaded.dir, &svg.file, &loaded.path, &svg.id)
+                    .map_err(|e| match e {
+                        Error::SpecInvalid {
+                            element,
+                            message,
+                            hint,
+                            ..
+                        } => Error::SpecInvalid {
+                            at: loaded.locate(&svg.id),
+                            element,
+                            message,
+                            hint,
+                        },
+                        other => other,
+                    })?;
+                assets.insert(svg.id.clone(), asset);
+            }
+        }
+        loaded.assets = assets;
         Ok(loaded)
     }
 
@@ -312,6 +338,17 @@ impl LoadedSpec {
                         None,
                     ));
                 }
+            }
+            Element::Svg(svg) => {
+                self.check_position(id, &svg.at)?;
+                let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;
+                if !positive(svg.size.width) || !positive(svg.size.height) {
+                    return Err(self.invalid(Some(id), "size must be positive".into(), None));
+                }
+                self.check_ink_ref(
+                    Some(id),
+                    svg.ink.as_deref().unwrap_or(&self.spec.default_ink),
+                )?;
             }
             Element::Qr(qr) => {
                 self.check_position(id, &qr.at)?;

@@ -492,6 +492,27 @@ pub enum Element {
     Ellipse(ShapeElement),
     /// A QR code built from record fields.
     Qr(QrElement),
+    /// SVG artwork drawn in one ink.
+    Svg(SvgElement),
+}
+
+/// SVG artwork (an emblem), scaled into its box and drawn in one ink.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SvgElement {
+    /// Unique id.
+    pub id: String,
+    /// Production pass.
+    pub pass: Pass,
+    /// Top-left corner of the box.
+    pub at: Point,
+    /// Size of the box; the artwork is scaled to fit it, aspect ratio kept, centred.
+    pub size: Size,
+    /// The SVG file, relative to the spec's folder (and inside it).
+    pub file: String,
+    /// Ink key. Default: the spec's `default_ink`.
+    #[serde(default)]
+    pub ink: Option<String>,
 }
 
 impl Element {
@@ -502,6 +523,7 @@ impl Element {
             Element::Field(e) => &e.id,
             Element::Rect(e) | Element::Ellipse(e) => &e.id,
             Element::Qr(e) => &e.id,
+            Element::Svg(e) => &e.id,
         }
     }
 
@@ -512,6 +534,7 @@ impl Element {
             Element::Field(e) => e.pass,
             Element::Rect(e) | Element::Ellipse(e) => e.pass,
             Element::Qr(e) => e.pass,
+            Element::Svg(e) => e.pass,
         }
     }
 }

@@ -1,0 +1,215 @@
+//! SVG assets: artwork (an emblem, a seal) drawn in the one ink the spec assigns.
+//!
+//! usvg resolves the SVG (styles, transforms, `use`, shapes to paths); we keep only path
+//! geometry: fills as they are, strokes turned into outlines. Colours are dropped on
+//! purpose: the artwork prints on the plate of the spec's ink (hot foil, black), never as
+//! RGB. What single-ink geometry cannot express (raster images, text, clip paths, masks,
+//! filters) is refused rather than silently lost.
+//!
+//! Assets are confined to the spec's folder: an absolute path or one that escapes it is
+//! refused.
+
+use std::path::{Path as FsPath, PathBuf};
+
+use usvg::tiny_skia_path::{PathSegment, Transform};
+
+use crate::display::{Path, Segment};
+use crate::error::{Error, Result};
+use crate::units::{Mm, Point, Rect};
+
+/// Largest SVG file accepted.
+const MAX_SVG_BYTES: u64 = 8 << 20;
+
+/// An SVG reduced to filled paths, in its own user units.
+#[derive(Debug, Clone)]
+pub struct SvgAsset {
+    /// Width and height of the SVG canvas, user units.
+    pub size: (f64, f64),
+    /// Filled outlines, in painting order.
+    pub paths: Vec<AssetPath>,
+}
+
+/// One filled outline of an asset.
+#[derive(Debug, Clone)]
+pub struct AssetPath {
+    /// The outline, absolute user units.
+    path: usvg::tiny_skia_path::Path,
+    /// Even-odd (true) or non-zero fill.
+    even_odd: bool,
+}
+
+/// Resolves `file` inside `dir`, refusing absolute paths and paths that leave it.
+pub fn confine(dir: &FsPath, file: &str) -> std::result::Result<PathBuf, String> {
+    let relative = FsPath::new(file);
+    if relative.is_absolute() {
+        return Err(format!(
+            "{file:?} is an absolute path; assets are named relative to the spec's folder"
+        ));
+    }
+    let base = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+        FsPath::new(".")
+    } else {
+        dir
+    })
+    .map_err(|e| format!("the spec's folder: {e}"))?;
+    let full = std::fs::canonicalize(base.join(relative)).map_err(|e| format!("{file:?}: {e}"))?;
+    if !full.starts_with(&base) {
+        return Err(format!(
+            "{file:?} lies outside the spec's folder {}",
+            base.display()
+        ));
+    }
+    Ok(full)
+}
+
+impl SvgAsset {
+    /// Reads and flattens an SVG file.
+    pub fn load(path: &FsPath) -> std::result::Result<Self, String> {
+        let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+        if len > MAX_SVG_BYTES {
+            return Err(format!("{len} bytes, over the 8 MiB limit"));
+        }
+        let data = std::fs::read(path).map_err(|e| e.to_string())?;
+        // Nothing outside the file: external images are not resolved.
+        let options = usvg::Options {
+            image_href_resolver: usvg::ImageHrefResolver {
+                resolve_data: Box::new(|_, _, _| None),
+                resolve_string: Box::new(|_, _| None),
+            },
+            ..Default::default()
+        };
+        let tree = usvg::Tree::from_data(&data, &options).map_err(|e| e.to_string())?;
+        let size = (
+            f64::from(tree.size().width()),
+            f64::from(tree.size().height()),
+        );
+        let mut paths = Vec::new();
+        collect(tree.root(), &mut paths)?;
+        if paths.is_empty() {
+            return Err("the SVG draws nothing".into());
+        }
+        Ok(SvgAsset { size, paths })
+    }
+
+    /// The asset scaled to fit `area` (aspect ratio kept, centred), as display paths.
+    pub fn place(&self, area: Rect) -> Vec<Path> {
+        let scale = (area.width().get() / self.size.0).min(area.height().get() / self.size.1);
+        let dx = area.left.get() + (area.width().get() - self.size.0 * scale) / 2.0;
+        let dy = area.top.get() + (area.height().get() - self.size.1 * scale) / 2.0;
+        let p = |x: f32, y: f32| {
+            Point::new(Mm(dx + f64::from(x) * scale), Mm(dy + f64::from(y) * scale))
+        };
+        self.paths
+            .iter()
+            .map(|asset| {
+                let mut segments = Vec::new();
+                let mut last = (0.0, 0.0);
+                for segment in asset.path.segments() {
+                    match segment {
+                        PathSegment::MoveTo(a) => {
+                            segments.push(Segment::MoveTo(p(a.x, a.y)));
+                            last = (a.x, a.y);
+                        }
+                        PathSegment::LineTo(a) => {
+                            segments.push(Segment::LineTo(p(a.x, a.y)));
+                            last = (a.x, a.y);
+                        }
+                        PathSegment::QuadTo(c, a) => {
+                            // A quadratic is the cubic with controls 2/3 of the way to c.
+                            let c1 = (
+                                last.0 + 2.0 / 3.0 * (c.x - last.0),
+                                last.1 + 2.0 / 3.0 * (c.y - last.1),
+                            );
+                            let c2 = (a.x + 2.0 / 3.0 * (c.x - a.x), a.y + 2.0 / 3.0 * (c.y - a.y));
+                            segments.push(Segment::CubicTo(
+                                p(c1.0, c1.1),
+                                p(c2.0, c2.1),
+                                p(a.x, a.y),
+                            ));
+                            last = (a.x, a.y);
+                        }
+                        PathSegment::CubicTo(c1, c2, a) => {
+                            segments.push(Segment::CubicTo(
+                                p(c1.x, c1.y),
+                                p(c2.x, c2.y),
+                                p(a.x, a.y),
+                            ));
+                            last = (a.x, a.y);
+                        }
+                        PathSegment::Close => segments.push(Segment::Close),
+                    }
+                }
+                Path {
+                    segments,
+                    even_odd: asset.even_odd,
+                }
+            })
+            .collect()
+    }
+}
+
+fn collect(group: &usvg::Group, out: &mut Vec<AssetPath>) -> std::result::Result<(), String> {
+    if group.clip_path().is_some() || group.mask().is_some() || !group.filters().is_empty() {
+        return Err(format!(
+            "group {:?} uses a clip path, mask or filter, which a single-ink asset cannot express; flatten it in the artwork",
+            group.id()
+        ));
+    }
+    for node in group.children() {
+        match node {
+            usvg::Node::Group(g) => collect(g, out)?,
+            usvg::Node::Path(path) if path.is_visible() => {
+                let transform: Transform = path.abs_transform();
+                if let Some(fill) = path.fill() {
+                    if let Some(outline) = path.data().clone().transform(transform) {
+                        out.push(AssetPath {
+                            path: outline,
+                            even_odd: fill.rule() == usvg::FillRule::EvenOdd,
+                        });
+                    }
+                }
+                if let Some(stroke) = path.stroke() {
+                    let outline = path
+                        .data()
+                        .stroke(&stroke.to_tiny_skia(), 1.0)
+                        .and_then(|o| o.transform(transform));
+                    if let Some(outline) = outline {
+                        out.push(AssetPath {
+                            path: outline,
+                            even_odd: false,
+                        });
+                    }
+                }
+            }
+            usvg::Node::Path(_) => {}
+            usvg::Node::Image(_) => {
+                return Err("the SVG embeds or links a raster image; use vector paths".into())
+            }
+            usvg::Node::Text(_) => {
+                return Err("the SVG contains text; convert it to outlines".into())
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Loads the SVG asset of element `id` from `file`, relative to `dir`.
+pub fn load_for_spec(dir: &FsPath, file: &str, spec_path: &FsPath, id: &str) -> Result<SvgAsset> {
+    let fail = |message: String, hint: &str| Error::SpecInvalid {
+        at: crate::error::SpecLocation {
+            file: spec_path.to_path_buf(),
+            line: None,
+            column: None,
+        },
+        element: Some(id.to_owned()),
+        message,
+        hint: Some(hint.to_owned()),
+    };
+    let path = confine(dir, file).map_err(|m| {
+        fail(
+            m,
+            "put the asset in the spec's folder and name it relative to it",
+        )
+    })?;
+    SvgAsset::load(&path).map_err(|m| fail(format!("SVG asset {file:?}: {m}"), "fix the artwork"))
+}
