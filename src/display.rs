@@ -58,6 +58,8 @@ pub struct Page {
     pub inks: Vec<PageInk>,
     /// Items in painting order.
     pub items: Vec<Item>,
+    /// Bleed and crop marks (PDF only).
+    pub marks: Option<crate::spec::PrintMarks>,
 }
 
 /// One painted thing, tagged with the spec element it comes from.

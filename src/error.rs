@@ -109,6 +109,11 @@ pub enum Error {
         /// Smallest module allowed, mm.
         min_mm: f64,
     },
+    /// An output option is invalid (a calibration, a view that needs another pass).
+    Options {
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// Rendering failed (a size the rasteriser cannot allocate, a font the subsetter
     /// refuses).
     Render {
@@ -188,6 +193,7 @@ impl fmt::Display for Error {
                  under the {min_mm:.2} mm minimum\n  hint: put a URL in the record's QR URL \
                  field (the dynamic code) instead of the full listing"
             ),
+            Error::Options { message } => write!(f, "invalid option: {message}"),
             Error::Render { message } => write!(f, "rendering failed: {message}"),
         }
     }
@@ -214,6 +220,7 @@ impl Error {
             Error::MissingGlyph { .. } => "missing-glyph",
             Error::Overflow { .. } => "overflow",
             Error::QrTooDense { .. } => "qr-too-dense",
+            Error::Options { .. } => "options",
             Error::Render { .. } => "render",
         }
     }

@@ -34,6 +34,7 @@ pub mod fonts;
 pub mod layout;
 pub mod output;
 pub mod pdf;
+pub mod production;
 pub mod qa;
 pub mod raster;
 pub mod record;

@@ -8,7 +8,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use certpress::fonts::{FontBook, FontOptions};
 use certpress::output::write_atomic;
+use certpress::production::Calibration;
+use certpress::raster::{Colorant, View};
 use certpress::spec::{LoadedSpec, Pass};
+use certpress::units::Mm;
 use certpress::{layout, pdf, raster, record};
 
 /// Lays out and renders official certificates for print.
@@ -121,8 +124,66 @@ struct RenderArgs {
     /// Which production pass to output.
     #[arg(long, value_enum, default_value_t = PassArg::All)]
     pass: PassArg,
+    /// What the PNG shows: the daylight proof, or the sheet under a UV lamp.
+    #[arg(long, value_enum, default_value_t = ViewArg::Proof)]
+    view: ViewArg,
+    /// Also writes one 8-bit grey PNG per plate (C, M, Y, K and each spot ink) into this
+    /// folder: `plate-C.png` … `plate-<SpotName>.png`.
+    #[arg(long, value_name = "DIR")]
+    plates: Option<PathBuf>,
+    #[command(flatten)]
+    calibration: CalibrationArgs,
     #[command(flatten)]
     fonts: FontArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ViewArg {
+    /// Daylight: the fluorescent ink is invisible.
+    Proof,
+    /// Under a UV lamp: the fluorescent ink glows, the rest is dimmed.
+    Uv,
+}
+
+/// The office printer's registration, for `--pass print` onto pre-printed blanks.
+#[derive(clap::Args)]
+struct CalibrationArgs {
+    /// A calibration file (RON): `(offset_x: 0.8, offset_y: -0.5, scale: 1.0)`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["offset_x", "offset_y", "scale"])]
+    calibration: Option<PathBuf>,
+    /// Shifts the print pass right by this many mm (negative: left).
+    #[arg(long, value_name = "MM", allow_hyphen_values = true)]
+    offset_x: Option<f64>,
+    /// Shifts the print pass down by this many mm (negative: up).
+    #[arg(long, value_name = "MM", allow_hyphen_values = true)]
+    offset_y: Option<f64>,
+    /// Scales the print pass about the sheet's top-left corner.
+    #[arg(long)]
+    scale: Option<f64>,
+}
+
+impl CalibrationArgs {
+    fn calibration(&self, pass: PassArg) -> anyhow::Result<Calibration> {
+        let calibration = match &self.calibration {
+            Some(path) => Calibration::load(path)?,
+            None => {
+                let default = Calibration::default();
+                let calibration = Calibration {
+                    offset_x: self.offset_x.map_or(default.offset_x, Mm),
+                    offset_y: self.offset_y.map_or(default.offset_y, Mm),
+                    scale: self.scale.unwrap_or(default.scale),
+                };
+                calibration
+                    .check()
+                    .map_err(|message| certpress::Error::Options { message })?;
+                calibration
+            }
+        };
+        if !calibration.is_identity() && !matches!(pass, PassArg::Print) {
+            bail!("a calibration registers the print pass on pre-printed blanks; add --pass print");
+        }
+        Ok(calibration)
+    }
 }
 
 fn main() -> ExitCode {
@@ -142,22 +203,16 @@ fn main() -> ExitCode {
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<()> {
-    if args.pdf.is_none() && args.png.is_none() {
-        bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png or both");
+    if args.pdf.is_none() && args.png.is_none() && args.plates.is_none() {
+        bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png, --plates DIR or several");
     }
+    let calibration = args.calibration.calibration(args.pass)?;
     let spec = LoadedSpec::load(&args.spec)?;
     let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
     let record = record::Record::load(&args.data)?;
     let bound = record::bind(&spec.spec, &record)?;
     let laid_out = layout::layout(&spec, &fonts, &bound)?;
-    for placement in laid_out.report.iter().filter(|p| p.substituted) {
-        eprintln!(
-            "note: {} ({:?}) is set in a stand-in face: {}",
-            placement.element,
-            placement.part,
-            placement.faces.join(", ")
-        );
-    }
+    report_stand_ins(&laid_out);
     // Everything is rendered before anything is written: a failure leaves no file.
     let pass = args.pass.filter();
     let pdf_bytes = match &args.pdf {
@@ -165,6 +220,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
             let options = pdf::PdfOptions {
                 pass,
                 title: Some(spec.spec.name.clone()),
+                calibration,
             };
             Some(pdf::pdf(&laid_out.page, &fonts, &options)?)
         }
@@ -175,18 +231,65 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
             let options = raster::RasterOptions {
                 dpi: args.dpi,
                 pass,
+                view: match args.view {
+                    ViewArg::Proof => View::Proof,
+                    ViewArg::Uv => View::Uv,
+                },
+                calibration,
             };
             Some(raster::render(&laid_out.page, &fonts, &options)?.encode_png()?)
         }
         None => None,
     };
-    for (path, bytes) in [(&args.pdf, pdf_bytes), (&args.png, png_bytes)] {
-        if let (Some(path), Some(bytes)) = (path, bytes) {
-            write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    let mut outputs: Vec<(PathBuf, Vec<u8>)> = [(&args.pdf, pdf_bytes), (&args.png, png_bytes)]
+        .into_iter()
+        .filter_map(|(path, bytes)| Some((path.clone()?, bytes?)))
+        .collect();
+    if let Some(dir) = &args.plates {
+        for plate in Colorant::plates(&laid_out.page) {
+            let options = raster::RasterOptions {
+                dpi: args.dpi,
+                pass,
+                view: View::Plate(plate.clone()),
+                calibration,
+            };
+            let bytes = raster::render(&laid_out.page, &fonts, &options)?.encode_png()?;
+            let name: String = plate
+                .name()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            outputs.push((dir.join(format!("plate-{name}.png")), bytes));
         }
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    for (path, bytes) in &outputs {
+        write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
+}
+
+/// One note per stand-in face, naming the elements it sets.
+fn report_stand_ins(laid_out: &layout::Layout) {
+    let mut by_face: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for placement in laid_out.report.iter().filter(|p| p.substituted) {
+        for face in &placement.faces {
+            let elements = by_face.entry(face).or_default();
+            if !elements.contains(&placement.element.as_str()) {
+                elements.push(&placement.element);
+            }
+        }
+    }
+    for (face, elements) in by_face {
+        eprintln!("note: stand-in face {face} sets {}", elements.join(", "));
+    }
 }
 
 /// Runs the conformance check; `Ok(false)` when anything is out of tolerance.
@@ -207,7 +310,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
     let image = match &args.image {
         Some(path) => ink::Image::load_png(path, args.dpi)?,
         None => {
-            let options = raster::RasterOptions { dpi: 300.0, pass };
+            let options = raster::RasterOptions {
+                pass,
+                ..Default::default()
+            };
             ink::Image::from_raster(&raster::render(&laid_out.page, &fonts, &options)?)
         }
     };

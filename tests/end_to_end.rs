@@ -163,7 +163,7 @@ fn rendering_twice_gives_the_same_bytes() {
     let layout = lay_out(&sample()).unwrap();
     let options = raster::RasterOptions {
         dpi: 100.0,
-        pass: None,
+        ..Default::default()
     };
     let a = raster::render(&layout.page, fonts, &options)
         .unwrap()

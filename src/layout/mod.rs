@@ -104,6 +104,7 @@ pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Resu
             size: spec.spec.page,
             inks: solver.inks,
             items: solver.items,
+            marks: spec.spec.marks,
         },
         report: solver.report,
     })

@@ -3,9 +3,16 @@
 //! Process colours are written as DeviceCMYK exactly as the spec gives them (black as K
 //! only); spot inks as Separation colour spaces whose alternate is their CMYK proof colour
 //! (an invisible ink's alternate is no ink at all, so it never shows in a composite view);
-//! overprinting inks are painted under an ExtGState with OP/op and OPM 1. Text is real
+//! overprinting inks are painted under an ExtGState with OP/op, OPM 1 and Multiply. Text is real
 //! text: subset CID fonts with ToUnicode maps. QR modules are vector rectangles. Output is
 //! deterministic: no dates, and the document ID is a hash of the content.
+//!
+//! Items are grouped into optional-content layers a print shop recognises (press artwork,
+//! fluorescent UV ink, variable data). The invisible ink's no-ink alternate is painted in
+//! Multiply blend mode, so no composite view shows it (not even as a knock-out), while a
+//! separating RIP puts it in full on its own plate. With the spec's `marks`,
+//! the MediaBox grows around the sheet (TrimBox) and its bleed (BleedBox), and crop marks
+//! are drawn in registration colour (the `All` colorant: every plate).
 
 mod font;
 
@@ -17,6 +24,7 @@ use pdf_writer::{Chunk, Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, Text
 use crate::display::{GlyphRun, InkId, InkKind, Page, Path, QrSymbol, Segment, Shape};
 use crate::error::Result;
 use crate::fonts::{FaceId, FontBook};
+use crate::production::{Calibration, Layer};
 use crate::spec::Pass;
 use crate::units::{Mm, Point};
 use font::FontUsage;
@@ -29,6 +37,9 @@ pub struct PdfOptions {
     pub pass: Option<Pass>,
     /// Document title. Default: none.
     pub title: Option<String>,
+    /// Moves and scales everything drawn (not the page boxes or crop marks): the office
+    /// printer's registration for the print pass. Default: none.
+    pub calibration: Calibration,
 }
 
 /// Writes the page as PDF bytes.
@@ -52,12 +63,52 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
         fonts: BTreeMap::new(),
         inks_used: Vec::new(),
     };
+    if let Some(marks) = page.marks.filter(|m| m.crop_marks) {
+        painter.crop_marks(page.size.width, marks.bleed);
+    }
+    let calibration = options.calibration;
+    if !calibration.is_identity() {
+        // Sheet (x, y) ↦ (x·s + dx, y·s + dy), y down; in PDF space (y up from the
+        // bottom edge H): Y ↦ Y·s + H(1 − s) − dy.
+        let s = calibration.scale as f32;
+        painter.content.save_state();
+        painter.content.transform([
+            s,
+            0.0,
+            0.0,
+            s,
+            pt(calibration.offset_x),
+            pt(height) * (1.0 - s) - pt(calibration.offset_y),
+        ]);
+    }
+    let mut layers_used: Vec<Layer> = Vec::new();
+    let mut open_layer: Option<Layer> = None;
     for item in page
         .items
         .iter()
         .filter(|i| options.pass.is_none_or(|p| p == i.pass))
     {
+        let layer = Layer::of(page, item);
+        if open_layer != Some(layer) {
+            if open_layer.is_some() {
+                painter.content.end_marked_content();
+            }
+            painter
+                .content
+                .begin_marked_content_with_properties(Name(b"OC"))
+                .properties_named(layer_name(layer).as_name());
+            open_layer = Some(layer);
+            if !layers_used.contains(&layer) {
+                layers_used.push(layer);
+            }
+        }
         painter.item(page, item.ink, &item.shape);
+    }
+    if open_layer.is_some() {
+        painter.content.end_marked_content();
+    }
+    if !calibration.is_identity() {
+        painter.content.restore_state();
     }
     let Painter {
         content,
@@ -111,25 +162,64 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
             }
         )
     });
+    let registration_ref = alloc();
+    if page.marks.is_some_and(|m| m.crop_marks) {
+        let mut separation = chunk.color_space(registration_ref).separation(Name(b"All"));
+        separation.alternate_color_space().device_cmyk();
+        separation
+            .tint_exponential()
+            .domain([0.0, 1.0])
+            .c0([0.0; 4])
+            .c1([1.0; 4])
+            .n(1.0);
+    }
+    layers_used.sort();
+    let layer_refs: Vec<(Layer, Ref)> = layers_used.iter().map(|&l| (l, alloc())).collect();
+    for &(layer, r) in &layer_refs {
+        let mut group = chunk.indirect(r).dict();
+        group.pair(Name(b"Type"), Name(b"OCG"));
+        group.pair(Name(b"Name"), TextStr(layer.name()));
+    }
     let gs_ref = alloc();
     if overprint {
         chunk
             .ext_graphics(gs_ref)
             .overprint(true)
             .overprint_fill(true)
-            .overprint_mode(pdf_writer::types::OverprintMode::IgnoreZeroChannel);
+            .overprint_mode(pdf_writer::types::OverprintMode::IgnoreZeroChannel)
+            // Multiply: where the Separation is not output as its own plate (any
+            // composite view, with or without overprint preview) its no-ink alternate
+            // leaves what is under it unchanged; on the ink's own plate it prints in full.
+            .blend_mode(pdf_writer::types::BlendMode::Multiply);
     }
 
     let mut pdf = Pdf::new();
-    pdf.catalog(catalog_ref).pages(pages_ref);
+    let mut catalog = pdf.catalog(catalog_ref);
+    catalog.pages(pages_ref);
+    if !layer_refs.is_empty() {
+        write_oc_properties(&mut catalog, &layer_refs);
+    }
+    catalog.finish();
     pdf.pages(pages_ref).kids([page_ref]).count(1);
-    let media = Rect::new(0.0, 0.0, pt(page.size.width), pt(height));
+    let trim = Rect::new(0.0, 0.0, pt(page.size.width), pt(height));
+    let (bleed, media) = match page.marks {
+        None => (trim, trim),
+        Some(marks) => {
+            let b = pt(marks.bleed);
+            let m = if marks.crop_marks {
+                pt(mark_offset(marks.bleed) + CROP_MARK_LENGTH + Mm(2.0))
+            } else {
+                b
+            };
+            (grow(trim, b), grow(trim, m))
+        }
+    };
     let mut pdf_page = pdf.page(page_ref);
     pdf_page
         .parent(pages_ref)
         .media_box(media)
-        .trim_box(media)
-        .bleed_box(media)
+        .trim_box(trim)
+        .bleed_box(bleed)
         .contents(content_ref);
     let mut resources = pdf_page.resources();
     let mut font_dict = resources.fonts();
@@ -141,9 +231,18 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
     for (ink, r) in &ink_refs {
         spaces.pair(ink_name(*ink).as_name(), *r);
     }
+    if page.marks.is_some_and(|m| m.crop_marks) {
+        spaces.pair(Name(b"CSreg"), registration_ref);
+    }
     spaces.finish();
     if overprint {
         resources.ext_g_states().pair(Name(b"GSop"), gs_ref);
+    }
+    if !layer_refs.is_empty() {
+        let mut properties = resources.insert(Name(b"Properties")).dict();
+        for &(layer, r) in &layer_refs {
+            properties.pair(layer_name(layer).as_name(), r);
+        }
     }
     resources.finish();
     pdf_page.finish();
@@ -159,6 +258,41 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
     let id = hash(pdf.as_bytes()).to_be_bytes().to_vec();
     pdf.set_file_id((id.clone(), id));
     Ok(pdf.finish())
+}
+
+/// Length of a crop mark.
+const CROP_MARK_LENGTH: Mm = Mm(6.0);
+
+/// Distance of crop marks from the trim: outside the bleed, at least 3 mm.
+fn mark_offset(bleed: Mm) -> Mm {
+    Mm(bleed.get().max(3.0))
+}
+
+fn grow(r: Rect, by: f32) -> Rect {
+    Rect::new(r.x1 - by, r.y1 - by, r.x2 + by, r.y2 + by)
+}
+
+/// The catalog's optional-content properties: every layer listed and on.
+fn write_oc_properties(catalog: &mut pdf_writer::writers::Catalog, layers: &[(Layer, Ref)]) {
+    let mut properties = catalog.insert(Name(b"OCProperties")).dict();
+    properties
+        .insert(Name(b"OCGs"))
+        .array()
+        .items(layers.iter().map(|&(_, r)| r));
+    let mut config = properties.insert(Name(b"D")).dict();
+    config.pair(Name(b"Name"), TextStr("Composite"));
+    config
+        .insert(Name(b"Order"))
+        .array()
+        .items(layers.iter().map(|&(_, r)| r));
+    config
+        .insert(Name(b"ON"))
+        .array()
+        .items(layers.iter().map(|&(_, r)| r));
+}
+
+fn layer_name(layer: Layer) -> ResName {
+    ResName(format!("L{}", layer as usize))
 }
 
 /// A resource name as owned bytes.
@@ -195,6 +329,33 @@ struct Painter {
 }
 
 impl Painter {
+    /// Crop marks at the four corners of the trim, outside the bleed, on every plate.
+    fn crop_marks(&mut self, width: Mm, bleed: Mm) {
+        let (w, h) = (pt(width), pt(self.height));
+        let (near, far) = (
+            pt(mark_offset(bleed)),
+            pt(mark_offset(bleed) + CROP_MARK_LENGTH),
+        );
+        let content = &mut self.content;
+        content.save_state();
+        content.set_stroke_color_space(pdf_writer::types::ColorSpaceOperand::Named(Name(b"CSreg")));
+        content.set_stroke_color([1.0]);
+        content.set_line_width(0.25);
+        for (x, y, dx, dy) in [
+            (0.0, 0.0, -1.0, -1.0),
+            (w, 0.0, 1.0, -1.0),
+            (0.0, h, -1.0, 1.0),
+            (w, h, 1.0, 1.0),
+        ] {
+            // A horizontal mark on the trim's horizontal edge, a vertical one on its
+            // vertical edge, both pointing away from the sheet.
+            content.move_to(x + dx * near, y).line_to(x + dx * far, y);
+            content.move_to(x, y + dy * near).line_to(x, y + dy * far);
+        }
+        content.stroke();
+        content.restore_state();
+    }
+
     /// PDF user space (points, y up) of a sheet point (mm, y down).
     fn point(&self, p: Point) -> (f32, f32) {
         (pt(p.x), pt(self.height - p.y))

@@ -4,6 +4,9 @@
 //! Proof colours come from CMYK by the formula in [`proof_rgb`]. At the printer grid the
 //! layout sized them for (300 dpi), QR modules are whole device pixels drawn without
 //! anti-aliasing, so a 300 dpi rendering prints and scans like the PDF.
+//!
+//! Views: the daylight proof, the page under a UV lamp, and one grey plate per ink (the
+//! print shop's separation preview); see [`View`].
 
 mod png;
 
@@ -14,6 +17,7 @@ use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
 use crate::display::{GlyphRun, InkKind, Page, Path, QrSymbol, Segment, Shape};
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
+use crate::production::Calibration;
 use crate::spec::{Cmyk, Pass};
 use crate::units::{Mm, Point};
 
@@ -27,6 +31,11 @@ pub struct RasterOptions {
     pub dpi: f64,
     /// Only the items of this pass. Default: `None`, every item.
     pub pass: Option<Pass>,
+    /// What the picture shows. Default: the daylight proof.
+    pub view: View,
+    /// Moves and scales everything drawn: the office printer's registration for the print
+    /// pass. Default: none.
+    pub calibration: Calibration,
 }
 
 impl Default for RasterOptions {
@@ -34,6 +43,83 @@ impl Default for RasterOptions {
         Self {
             dpi: 300.0,
             pass: None,
+            view: View::Proof,
+            calibration: Calibration::default(),
+        }
+    }
+}
+
+/// What a raster shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// In daylight: every ink in its proof colour, invisible (fluorescent) inks not seen.
+    Proof,
+    /// Under a UV lamp: fluorescent inks glow in their proof colour; paper and every other
+    /// ink are dimmed to a dark violet ([`uv_rgb`]).
+    Uv,
+    /// One printing plate as 8-bit grey, darkness = ink coverage: the print shop's
+    /// separation preview. An opaque ink knocks out the plates it does not use; an
+    /// overprinting ink leaves them alone.
+    Plate(Colorant),
+}
+
+/// One plate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Colorant {
+    /// Process cyan.
+    Cyan,
+    /// Process magenta.
+    Magenta,
+    /// Process yellow.
+    Yellow,
+    /// Process black.
+    Black,
+    /// A spot ink, by its colorant name (`HotFoilGold`).
+    Spot(String),
+}
+
+impl Colorant {
+    /// The plates a page uses: C, M, Y, K, then each spot ink in the order of the page's
+    /// inks.
+    pub fn plates(page: &Page) -> Vec<Colorant> {
+        let mut plates = vec![
+            Colorant::Cyan,
+            Colorant::Magenta,
+            Colorant::Yellow,
+            Colorant::Black,
+        ];
+        for ink in &page.inks {
+            if let InkKind::Spot { name, .. } = &ink.kind {
+                let plate = Colorant::Spot(name.clone());
+                if !plates.contains(&plate) {
+                    plates.push(plate);
+                }
+            }
+        }
+        plates
+    }
+
+    /// A short name for file names and reports: `C`, `M`, `Y`, `K` or the spot's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Colorant::Cyan => "C",
+            Colorant::Magenta => "M",
+            Colorant::Yellow => "Y",
+            Colorant::Black => "K",
+            Colorant::Spot(name) => name,
+        }
+    }
+
+    /// How much of this plate an ink lays down, 0–1.
+    fn coverage(&self, ink: &InkKind) -> f64 {
+        let unit = |v: f64| (v / 100.0).clamp(0.0, 1.0);
+        match (self, ink) {
+            (Colorant::Cyan, InkKind::Process(c)) => unit(c.c),
+            (Colorant::Magenta, InkKind::Process(c)) => unit(c.m),
+            (Colorant::Yellow, InkKind::Process(c)) => unit(c.y),
+            (Colorant::Black, InkKind::Process(c)) => unit(c.k),
+            (Colorant::Spot(plate), InkKind::Spot { name, .. }) if plate == name => 1.0,
+            _ => 0.0,
         }
     }
 }
@@ -42,6 +128,7 @@ impl Default for RasterOptions {
 pub struct Raster {
     pixmap: Pixmap,
     dpi: f64,
+    grey: bool,
 }
 
 impl Raster {
@@ -69,9 +156,60 @@ impl Raster {
             .collect()
     }
 
-    /// Encodes the page as an RGB PNG with its resolution recorded (pHYs).
+    /// Encodes the page as a PNG with its resolution recorded (pHYs): RGB, or 8-bit grey
+    /// for a plate.
     pub fn encode_png(&self) -> Result<Vec<u8>> {
-        png::encode_rgb(&self.rgb(), self.width(), self.height(), self.dpi)
+        if self.grey {
+            let grey: Vec<u8> = self.pixmap.data().chunks_exact(4).map(|p| p[0]).collect();
+            png::encode(
+                &grey,
+                ::png::ColorType::Grayscale,
+                self.width(),
+                self.height(),
+                self.dpi,
+            )
+        } else {
+            png::encode(
+                &self.rgb(),
+                ::png::ColorType::Rgb,
+                self.width(),
+                self.height(),
+                self.dpi,
+            )
+        }
+    }
+}
+
+/// What a UV lamp shows of a colour that does not fluoresce: a fifth of it, over the
+/// lamp's dark violet. White paper becomes `[71, 63, 96]`, black `[20, 12, 45]`.
+pub fn uv_rgb([r, g, b]: [u8; 3]) -> [u8; 3] {
+    const LAMP: [f64; 3] = [20.0, 12.0, 45.0];
+    let dim = |v: u8, lamp: f64| (f64::from(v) * 0.2 + lamp).round() as u8;
+    [dim(r, LAMP[0]), dim(g, LAMP[1]), dim(b, LAMP[2])]
+}
+
+/// The colour an item of `ink` paints in `view`, or `None` when it paints nothing.
+fn view_rgb(ink: &InkKind, view: &View) -> Option<[u8; 3]> {
+    let (invisible, overprint) = match ink {
+        InkKind::Process(_) => (false, false),
+        InkKind::Spot {
+            invisible,
+            overprint,
+            ..
+        } => (*invisible, *overprint),
+    };
+    match view {
+        View::Proof => (!invisible).then(|| proof_rgb(ink.proof())),
+        View::Uv if invisible => Some(proof_rgb(ink.proof())),
+        View::Uv => Some(uv_rgb(proof_rgb(ink.proof()))),
+        View::Plate(plate) => {
+            let coverage = plate.coverage(ink);
+            if coverage == 0.0 && overprint {
+                return None;
+            }
+            let grey = (255.0 * (1.0 - coverage)).round() as u8;
+            Some([grey; 3])
+        }
     }
 }
 
@@ -106,11 +244,30 @@ pub fn render(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<
     let mut pixmap = Pixmap::new(width as u32, height as u32).ok_or_else(|| Error::Render {
         message: format!("cannot allocate {width} × {height} pixels"),
     })?;
-    pixmap.fill(tiny_skia::Color::WHITE);
+    let [r, g, b] = match options.view {
+        View::Uv => uv_rgb([255; 3]),
+        _ => [255; 3],
+    };
+    pixmap.fill(tiny_skia::Color::from_rgba8(r, g, b, 255));
+    options
+        .calibration
+        .check()
+        .map_err(|message| Error::Options { message })?;
+    let c = options.calibration;
+    let px = |v: Mm| v.to_px(dpi) as f32;
     let mut canvas = Canvas {
         pixmap,
         dpi,
         glyphs: HashMap::new(),
+        base: Transform::from_row(
+            c.scale as f32,
+            0.0,
+            0.0,
+            c.scale as f32,
+            px(c.offset_x),
+            px(c.offset_y),
+        ),
+        calibrated: !c.is_identity(),
     };
     for item in page
         .items
@@ -118,16 +275,9 @@ pub fn render(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<
         .filter(|i| options.pass.is_none_or(|p| p == i.pass))
     {
         let ink = &page.inks[item.ink.0].kind;
-        if matches!(
-            ink,
-            InkKind::Spot {
-                invisible: true,
-                ..
-            }
-        ) {
-            continue; // Daylight proof: fluorescent ink is not seen.
-        }
-        let [r, g, b] = proof_rgb(ink.proof());
+        let Some([r, g, b]) = view_rgb(ink, &options.view) else {
+            continue;
+        };
         let mut paint = Paint::default();
         paint.set_color_rgba8(r, g, b, 255);
         paint.anti_alias = true;
@@ -140,6 +290,7 @@ pub fn render(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<
     Ok(Raster {
         pixmap: canvas.pixmap,
         dpi,
+        grey: matches!(options.view, View::Plate(_)),
     })
 }
 
@@ -148,6 +299,10 @@ struct Canvas {
     dpi: f64,
     /// Glyph outlines in font units, built once per render.
     glyphs: HashMap<(FaceId, u16), Option<tiny_skia::Path>>,
+    /// The calibration, in pixels, applied to everything drawn.
+    base: Transform,
+    /// Whether `base` moves anything (QR modules are then not snapped to pixels).
+    calibrated: bool,
 }
 
 impl Canvas {
@@ -187,8 +342,13 @@ impl Canvas {
                     glyph.x.to_px(self.dpi) as f32,
                     baseline,
                 );
-                self.pixmap
-                    .fill_path(outline, paint, FillRule::Winding, transform, None);
+                self.pixmap.fill_path(
+                    outline,
+                    paint,
+                    FillRule::Winding,
+                    self.base.pre_concat(transform),
+                    None,
+                );
             }
         }
         Ok(())
@@ -221,7 +381,7 @@ impl Canvas {
         };
         if let Some(outline) = builder.finish() {
             self.pixmap
-                .fill_path(&outline, paint, rule, Transform::identity(), None);
+                .fill_path(&outline, paint, rule, self.base, None);
         }
     }
 
@@ -231,7 +391,7 @@ impl Canvas {
         // the exact geometry, anti-aliased, like a PDF viewer would.
         let exact = symbol.module.to_px(self.dpi) as f32;
         let whole = exact.round();
-        let snapped = whole >= 1.0 && (exact - whole).abs() < 0.01;
+        let snapped = whole >= 1.0 && (exact - whole).abs() < 0.01 && !self.calibrated;
         let (module, mut left, mut top) =
             (exact, self.px(symbol.origin.x), self.px(symbol.origin.y));
         let module = if snapped {
@@ -255,7 +415,7 @@ impl Canvas {
         }
         if let Some(path) = builder.finish() {
             self.pixmap
-                .fill_path(&path, paint, FillRule::Winding, Transform::identity(), None);
+                .fill_path(&path, paint, FillRule::Winding, self.base, None);
         }
     }
 }

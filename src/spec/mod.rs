@@ -145,6 +145,15 @@ impl LoadedSpec {
                 None,
             ));
         }
+        if let Some(marks) = spec.marks {
+            if !(0.0..=20.0).contains(&marks.bleed.get()) {
+                return Err(self.invalid(
+                    None,
+                    format!("marks: bleed {} is out of range", marks.bleed),
+                    Some("a bleed is between 0 and 20 mm; 3 mm is usual"),
+                ));
+            }
+        }
         self.check_inks()?;
         for (name, family) in &spec.fonts {
             if family.faces.is_empty() {

@@ -31,8 +31,28 @@ pub struct Spec {
     /// The record's fields by key.
     #[serde(default)]
     pub fields: BTreeMap<String, FieldSpec>,
+    /// Bleed and crop marks for the print shop's PDF. Default: none (the PDF is the sheet).
+    #[serde(default)]
+    pub marks: Option<PrintMarks>,
     /// Everything on the page, painted in this order.
     pub elements: Vec<Element>,
+}
+
+/// Bleed and crop marks: the PDF's MediaBox grows around the sheet (the TrimBox).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintMarks {
+    /// How far artwork may run past the trim, mm (the BleedBox). Default: 3 mm.
+    #[serde(default = "default_bleed")]
+    pub bleed: Mm,
+    /// Draws crop marks outside the bleed, in registration colour (every plate).
+    /// Default: true.
+    #[serde(default = "yes")]
+    pub crop_marks: bool,
+}
+
+fn default_bleed() -> Mm {
+    Mm(3.0)
 }
 
 fn default_tolerance() -> Mm {
