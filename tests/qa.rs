@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -109,4 +110,65 @@ fn check_command_reports_json_and_exits_zero_on_the_sample() {
         .unwrap();
     assert_eq!(permits["size"], 20.0);
     assert_eq!(permits["substituted"], true);
+}
+
+#[test]
+fn diff_command_locates_a_5_mm_square_in_mm_and_exits_non_zero() {
+    use certpress::qa::image::Picture;
+
+    let (_, fonts) = liuzhou();
+    let layout = lay_out(&sample()).unwrap();
+    let options = raster::RasterOptions {
+        dpi: 150.0,
+        ..Default::default()
+    };
+    let ours = Picture::from_raster(&raster::render(&layout.page, fonts, &options).unwrap());
+    let mut painted = ours.clone();
+    let px = |mm: f64| (mm / 25.4 * 150.0).round() as usize;
+    for y in px(250.0)..px(255.0) {
+        for x in px(150.0)..px(155.0) {
+            let i = (y * painted.width + x) * 3;
+            painted.rgb[i..i + 3].copy_from_slice(&[0, 0, 0]);
+        }
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("diff-command");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b, out) = (dir.join("a.png"), dir.join("b.png"), dir.join("diff.png"));
+    std::fs::write(&a, ours.encode_png().unwrap()).unwrap();
+    std::fs::write(&b, painted.encode_png().unwrap()).unwrap();
+
+    let run = |a: &Path, b: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_certpress"))
+            .arg("diff")
+            .args([a, b])
+            .arg("--out")
+            .arg(&out)
+            .arg("--json")
+            .output()
+            .unwrap()
+    };
+    let same = run(&a, &a);
+    assert_eq!(same.status.code(), Some(0));
+    let output = run(&a, &b);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let regions = report["regions"].as_array().unwrap();
+    assert_eq!(regions.len(), 1, "{stdout}");
+    let area = &regions[0]["area"];
+    let one_pixel = 25.4 / 150.0;
+    for (edge, mm) in [
+        ("left", 150.0),
+        ("top", 250.0),
+        ("right", 155.0),
+        ("bottom", 255.0),
+    ] {
+        let got = area[edge].as_f64().unwrap();
+        assert!((got - mm).abs() <= one_pixel, "{edge}: {got} mm, not {mm}");
+    }
+    assert_eq!(report["within_tolerance"], false);
+    let diff = Picture::load_png(&out, None).unwrap();
+    assert_eq!((diff.width, diff.height), (ours.width, ours.height));
+    let centre = (px(252.5) * diff.width + px(152.5)) * 3;
+    assert_eq!(diff.rgb[centre..centre + 3], [230, 0, 0], "marked red");
 }

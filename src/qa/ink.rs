@@ -9,8 +9,9 @@
 use serde::Serialize;
 
 use crate::display::{InkKind, Page};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layout::{Layout, Part};
+use crate::qa::image::Picture;
 use crate::raster::Raster;
 use crate::spec::Pass;
 use crate::units::{Mm, Rect};
@@ -39,68 +40,22 @@ pub struct Image {
 impl Image {
     /// Our own raster.
     pub fn from_raster(raster: &Raster) -> Self {
-        let luma = raster
-            .rgb()
-            .chunks_exact(3)
-            .map(|p| luma(p[0], p[1], p[2]))
-            .collect();
+        Self::from_picture(&Picture::from_raster(raster))
+    }
+
+    /// The luma of a picture.
+    pub fn from_picture(picture: &Picture) -> Self {
         Image {
-            width: raster.width() as usize,
-            height: raster.height() as usize,
-            dpi: raster.dpi(),
-            luma,
+            width: picture.width,
+            height: picture.height,
+            dpi: picture.dpi,
+            luma: picture.luma(),
         }
     }
 
-    /// Decodes a PNG file. Its resolution is read from the file (pHYs) unless `dpi` is
-    /// given; with neither, it is an error.
+    /// Decodes a PNG file (see [`Picture::load_png`]).
     pub fn load_png(path: &std::path::Path, dpi: Option<f64>) -> Result<Self> {
-        let err = |message: String| Error::Render {
-            message: format!("{}: {message}", path.display()),
-        };
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-        let mut reader = decoder.read_info().map_err(|e| err(e.to_string()))?;
-        let (width, height) = (reader.info().width as usize, reader.info().height as usize);
-        if (width as u64) * (height as u64) > crate::raster::MAX_PIXELS {
-            return Err(err(format!("{width} × {height} pixels is over the limit")));
-        }
-        let file_dpi = reader.info().pixel_dims.and_then(|d| {
-            (d.unit == png::Unit::Meter && d.xppu > 0).then(|| f64::from(d.xppu) * 0.0254)
-        });
-        let dpi = dpi
-            .or(file_dpi)
-            .ok_or_else(|| err("the file records no resolution; give --dpi".into()))?;
-        let size = reader
-            .output_buffer_size()
-            .ok_or_else(|| err("image too large".into()))?;
-        let mut buf = vec![0; size];
-        let info = reader
-            .next_frame(&mut buf)
-            .map_err(|e| err(e.to_string()))?;
-        let buf = &buf[..info.buffer_size()];
-        let luma: Vec<u8> = match info.color_type {
-            png::ColorType::Grayscale => buf.to_vec(),
-            png::ColorType::GrayscaleAlpha => {
-                buf.chunks_exact(2).map(|p| blend(p[0], p[1])).collect()
-            }
-            png::ColorType::Rgb => buf
-                .chunks_exact(3)
-                .map(|p| luma(p[0], p[1], p[2]))
-                .collect(),
-            png::ColorType::Rgba => buf
-                .chunks_exact(4)
-                .map(|p| blend(luma(p[0], p[1], p[2]), p[3]))
-                .collect(),
-            png::ColorType::Indexed => return Err(err("indexed colour was not expanded".into())),
-        };
-        Ok(Image {
-            width,
-            height,
-            dpi,
-            luma,
-        })
+        Ok(Self::from_picture(&Picture::load_png(path, dpi)?))
     }
 
     /// The bounding box of ink inside `window`, in mm, or `None` when there is none.
@@ -132,16 +87,6 @@ impl Image {
             Rect::from_ltrb(mm(min_x), mm(min_y), mm(max_x + 1), mm(max_y + 1))
         })?
     }
-}
-
-fn luma(r: u8, g: u8, b: u8) -> u8 {
-    ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
-}
-
-/// Composites a grey value over white paper.
-fn blend(v: u8, alpha: u8) -> u8 {
-    let a = u32::from(alpha);
-    ((u32::from(v) * a + 255 * (255 - a)) / 255) as u8
 }
 
 /// What was measured for one part of an element.

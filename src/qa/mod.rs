@@ -3,6 +3,8 @@
 //! Two measurements: the layout's own boxes ([`conformance`]), and the ink found in a
 //! raster ([`ink::measure`]): our own rendering, another system's, or a 300 dpi scan.
 
+pub mod diff;
+pub mod image;
 pub mod ink;
 
 use serde::Serialize;

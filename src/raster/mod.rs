@@ -8,7 +8,7 @@
 //! Views: the daylight proof, the page under a UV lamp, and one grey plate per ink (the
 //! print shop's separation preview); see [`View`].
 
-mod png;
+pub(crate) mod png;
 
 use std::collections::HashMap;
 

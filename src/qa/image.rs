@@ -1,0 +1,111 @@
+//! Pictures QA reads: our own rasters, or PNG files from anywhere (an older version, another
+//! system, a 300 dpi scan), as 8-bit RGB on white paper with their resolution.
+
+use crate::error::{Error, Result};
+use crate::raster::Raster;
+
+/// An RGB picture with its resolution.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Dots per inch.
+    pub dpi: f64,
+    /// RGB, row by row.
+    pub rgb: Vec<u8>,
+}
+
+impl Picture {
+    /// Our own raster.
+    pub fn from_raster(raster: &Raster) -> Self {
+        Picture {
+            width: raster.width() as usize,
+            height: raster.height() as usize,
+            dpi: raster.dpi(),
+            rgb: raster.rgb(),
+        }
+    }
+
+    /// Decodes a PNG file of any colour type; transparency is composited over white paper.
+    /// Its resolution is read from the file (pHYs) unless `dpi` is given; with neither, it
+    /// is an error.
+    pub fn load_png(path: &std::path::Path, dpi: Option<f64>) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::decode_png(&bytes, dpi).map_err(|message| Error::Render {
+            message: format!("{}: {message}", path.display()),
+        })
+    }
+
+    /// Decodes PNG bytes; see [`Picture::load_png`].
+    pub fn decode_png(bytes: &[u8], dpi: Option<f64>) -> std::result::Result<Self, String> {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+        let (width, height) = (reader.info().width as usize, reader.info().height as usize);
+        if (width as u64) * (height as u64) > crate::raster::MAX_PIXELS {
+            return Err(format!("{width} × {height} pixels is over the limit"));
+        }
+        let file_dpi = reader.info().pixel_dims.and_then(|d| {
+            (d.unit == png::Unit::Meter && d.xppu > 0).then(|| f64::from(d.xppu) * 0.0254)
+        });
+        let dpi = dpi
+            .or(file_dpi)
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .ok_or("the file records no resolution; give --dpi")?;
+        let size = reader.output_buffer_size().ok_or("image too large")?;
+        let mut buf = vec![0; size];
+        let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+        let buf = &buf[..info.buffer_size()];
+        let rgb: Vec<u8> = match info.color_type {
+            png::ColorType::Grayscale => buf.iter().flat_map(|&v| [v; 3]).collect(),
+            png::ColorType::GrayscaleAlpha => buf
+                .chunks_exact(2)
+                .flat_map(|p| [over_white(p[0], p[1]); 3])
+                .collect(),
+            png::ColorType::Rgb => buf.to_vec(),
+            png::ColorType::Rgba => buf
+                .chunks_exact(4)
+                .flat_map(|p| [0, 1, 2].map(|c| over_white(p[c], p[3])))
+                .collect(),
+            png::ColorType::Indexed => return Err("indexed colour was not expanded".into()),
+        };
+        Ok(Picture {
+            width,
+            height,
+            dpi,
+            rgb,
+        })
+    }
+
+    /// Encodes it as an RGB PNG with its resolution recorded.
+    pub fn encode_png(&self) -> Result<Vec<u8>> {
+        crate::raster::png::encode(
+            &self.rgb,
+            png::ColorType::Rgb,
+            self.width as u32,
+            self.height as u32,
+            self.dpi,
+        )
+    }
+
+    /// Luma (ITU-R BT.601), row by row.
+    pub fn luma(&self) -> Vec<u8> {
+        self.rgb
+            .chunks_exact(3)
+            .map(|p| luma(p[0], p[1], p[2]))
+            .collect()
+    }
+}
+
+/// Luma (ITU-R BT.601) of an RGB pixel.
+pub fn luma(r: u8, g: u8, b: u8) -> u8 {
+    ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
+}
+
+/// Composites a value over white paper.
+fn over_white(v: u8, alpha: u8) -> u8 {
+    let a = u32::from(alpha);
+    ((u32::from(v) * a + 255 * (255 - a)) / 255) as u8
+}
