@@ -3,9 +3,12 @@
 //! Run with `cargo bench`. Fonts and the spec are loaded once, outside the timed loops,
 //! as an issuing system would.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
+use certpress::batch::{self, BatchOptions, BatchRecord};
 use certpress::fonts::{FontBook, FontOptions};
+use certpress::record::credit_code::check_character;
+use certpress::record::RawValue;
 use certpress::spec::{LoadedSpec, Pass};
 use certpress::{layout, pdf, raster, record};
 
@@ -54,5 +57,51 @@ fn pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pipeline);
+/// Batch throughput: 50 licences (the sample with its own credit code each) to PDF files
+/// with two jobs, every file written atomically, as `certpress batch --jobs 2` does.
+fn batch(c: &mut Criterion) {
+    const COUNT: usize = 50;
+    let spec = LoadedSpec::load("specs/liuzhou/licence.ron").unwrap();
+    let fonts = FontBook::load(&spec, &FontOptions::default()).unwrap();
+    let sample = record::Record::load("specs/liuzhou/sample.json").unwrap();
+    let make = || {
+        (1..=COUNT)
+            .map(|n| {
+                let mut record = sample.clone();
+                let first17 = format!("92450203MA5{:06}", n * 7919);
+                let check = check_character(&first17).unwrap();
+                record.values.insert(
+                    "credit_code".into(),
+                    RawValue::Text(format!("{first17}{check}")),
+                );
+                BatchRecord {
+                    line: n as u64,
+                    record: Ok(record),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let options = BatchOptions {
+        out_dir: std::path::PathBuf::from("target/bench-batch"),
+        force: true,
+        jobs: 2,
+        ..Default::default()
+    };
+    let mut group = c.benchmark_group("batch");
+    group.throughput(Throughput::Elements(COUNT as u64));
+    group.sample_size(10);
+    group.bench_function("50 PDFs, 2 jobs, files written", |b| {
+        b.iter_batched(
+            make,
+            |records| {
+                let report = batch::run(&spec, &fonts, records, &options, &|_, _| {}).unwrap();
+                assert_eq!(report.written(), COUNT);
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, pipeline, batch);
 criterion_main!(benches);

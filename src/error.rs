@@ -225,6 +225,18 @@ impl Error {
         }
     }
 
+    /// The record field or spec element an error concerns, when there is one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Record { field, .. } => field.as_deref(),
+            Error::SpecInvalid { element, .. } => element.as_deref(),
+            Error::MissingGlyph { element, .. }
+            | Error::Overflow { element, .. }
+            | Error::QrTooDense { element, .. } => Some(element),
+            _ => None,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

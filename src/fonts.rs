@@ -6,8 +6,9 @@
 //! instead of being cached in a self-referential struct.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::spec::LoadedSpec;
@@ -54,6 +55,50 @@ pub struct Face {
     pub stand_in: bool,
     /// Layout metrics.
     pub metrics: FaceMetrics,
+    /// Subsets already made of this face, as embedded: in a batch the title and label
+    /// faces set the same glyphs on every licence and are subset once.
+    pub subsets: SubsetMemo,
+}
+
+/// Embedded font programs of one face by glyph set (the original glyph ids in subset
+/// order), shared by the threads of a batch. Bounded: when full it starts over.
+#[derive(Debug, Default)]
+pub struct SubsetMemo(Mutex<HashMap<Vec<u16>, Arc<[u8]>>>);
+
+impl SubsetMemo {
+    /// Most glyph sets remembered per face.
+    const CAPACITY: usize = 64;
+
+    /// The program for `glyphs`, made by `make` unless already made.
+    pub fn get_or_make<E>(
+        &self,
+        glyphs: &[u16],
+        make: impl FnOnce() -> std::result::Result<Vec<u8>, E>,
+    ) -> std::result::Result<Arc<[u8]>, E> {
+        // A poisoned lock only means another thread panicked mid-insert of a complete
+        // value; the map is still sound.
+        let lookup = |memo: &Self| {
+            let map = memo.0.lock().unwrap_or_else(|e| e.into_inner());
+            map.get(glyphs).cloned()
+        };
+        if let Some(found) = lookup(self) {
+            return Ok(found);
+        }
+        let made: Arc<[u8]> = make()?.into();
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert(glyphs.to_vec(), made.clone());
+        Ok(made)
+    }
+}
+
+impl Clone for SubsetMemo {
+    /// A clone starts empty: the memo is a cache, not part of the face's value.
+    fn clone(&self) -> Self {
+        Self::default()
+    }
 }
 
 impl Face {
@@ -179,6 +224,11 @@ impl FontBook {
         Ok(id)
     }
 
+    /// How many faces the book holds.
+    pub fn face_count(&self) -> usize {
+        self.faces.len()
+    }
+
     /// A face by id.
     pub fn face(&self, id: FaceId) -> &Face {
         &self.faces[id.0]
@@ -277,5 +327,6 @@ fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
         name,
         stand_in,
         metrics,
+        subsets: SubsetMemo::default(),
     })
 }

@@ -24,10 +24,21 @@
 //! let laid_out = layout::layout(&spec, &fonts, &bound)?;
 //! let bytes = pdf::pdf(&laid_out.page, &fonts, &pdf::PdfOptions::default())?;
 //! assert!(bytes.starts_with(b"%PDF-"));
+//!
+//! // The same layout as a 300 dpi proof, encoded as PNG with its resolution recorded.
+//! let picture = certpress::raster::render(&laid_out.page, &fonts, &Default::default())?;
+//! let png = picture.encode_png()?;
+//! assert!(png.starts_with(b"\x89PNG"));
 //! # Ok::<(), certpress::Error>(())
 //! ```
+//!
+//! A [`spec::LoadedSpec`] and a [`fonts::FontBook`] are read-only once loaded and can be
+//! shared by any number of threads (`&` references, or an `Arc`); font files are read once
+//! and their bytes shared, never re-parsed per record. [`batch::run`] does this for a file
+//! of records.
 
 pub mod assets;
+pub mod batch;
 pub mod display;
 pub mod error;
 pub mod fonts;

@@ -30,9 +30,48 @@ enum Command {
     /// in a raster (ours at 300 dpi, or --image). Exit status 1 when anything is out of
     /// tolerance, 2 when the record is refused.
     Check(CheckArgs),
+    /// Renders every record of a JSON Lines or CSV file into a folder, on every core. Exit
+    /// status 1 when any record was refused (each is reported with its line).
+    Batch(BatchArgs),
     /// Compares two renderings pixel by pixel and says where they differ, in mm. Exit
     /// status 1 beyond the tolerance.
     Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct BatchArgs {
+    /// The spec (RON).
+    spec: PathBuf,
+    /// The records: `.jsonl` (one JSON object per line) or `.csv` (a header row of keys;
+    /// list items separated by `|`).
+    #[arg(long)]
+    data: PathBuf,
+    /// The folder to write into (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Worker threads. Default: every core.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Also writes a PNG per record.
+    #[arg(long)]
+    png: bool,
+    /// Resolution of the PNGs.
+    #[arg(long, default_value_t = 300.0)]
+    dpi: f64,
+    /// The record key that names each file. Default: credit_code or licence_number when
+    /// the spec requires one, else the line number.
+    #[arg(long)]
+    name_key: Option<String>,
+    /// Re-renders licences whose files exist (by default they are skipped).
+    #[arg(long)]
+    force: bool,
+    /// Which production pass to output.
+    #[arg(long, value_enum, default_value_t = PassArg::All)]
+    pass: PassArg,
+    #[command(flatten)]
+    calibration: CalibrationArgs,
+    #[command(flatten)]
+    fonts: FontArgs,
 }
 
 #[derive(clap::Args)]
@@ -218,6 +257,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render(&args).map(|()| true),
         Command::Check(args) => check(&args),
         Command::Diff(args) => diff(&args),
+        Command::Batch(args) => batch(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -301,6 +341,90 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
+}
+
+/// Runs a batch; `Ok(false)` when any record was refused.
+fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
+    use certpress::batch::{self, BatchOptions};
+    use std::io::IsTerminal;
+
+    let spec = LoadedSpec::load(&args.spec)?;
+    let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
+    let records = batch::read_records(&args.data, &spec)?;
+    let calibration = args.calibration.calibration(args.pass)?;
+    let options = BatchOptions {
+        out_dir: args.out.clone(),
+        name_key: args.name_key.clone(),
+        pdf: true,
+        png_dpi: args.png.then_some(args.dpi),
+        pdf_options: pdf::PdfOptions {
+            pass: args.pass.filter(),
+            title: Some(spec.spec.name.clone()),
+            calibration,
+        },
+        force: args.force,
+        jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),
+    };
+    let started = std::time::Instant::now();
+    let total = records.len() as u64;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} licences  {per_sec}  eta {eta}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    let step = (total / 10).max(1) as usize;
+    let progress = |done: usize, total: usize| match &bar {
+        Some(bar) => bar.set_position(done as u64),
+        None if done % step == 0 || done == total => eprintln!("progress: {done}/{total}"),
+        None => {}
+    };
+    let report = batch::run(&spec, &fonts, records, &options, &progress)?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let data = args.data.display();
+    let errors_path = args.out.join("errors.jsonl");
+    let mut errors = String::new();
+    for failure in report.failures() {
+        // Messages about a record name it already; others get its place in the file.
+        let place = format!("{data}:{}", failure.line);
+        if failure.message.contains(&place) {
+            eprintln!("error: {}", failure.message);
+        } else {
+            eprintln!("error: {place}: {}", failure.message);
+        }
+        errors.push_str(&serde_json::to_string(failure)?);
+        errors.push('\n');
+    }
+    if errors.is_empty() {
+        // A report from an earlier run no longer applies.
+        match std::fs::remove_file(&errors_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("removing {}", errors_path.display()))
+            }
+            _ => {}
+        }
+    } else {
+        write_atomic(&errors_path, errors.as_bytes())?;
+    }
+    let failed = report.failures().count();
+    eprintln!(
+        "{} written, {} skipped (already there; --force re-renders), {failed} refused{} in {:.2} s",
+        report.written(),
+        report.skipped(),
+        if failed > 0 {
+            format!(" (listed in {})", errors_path.display())
+        } else {
+            String::new()
+        },
+        started.elapsed().as_secs_f64()
+    );
+    Ok(failed == 0)
 }
 
 /// Compares two pictures; `Ok(false)` beyond the tolerance.

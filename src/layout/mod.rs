@@ -113,6 +113,7 @@ pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Resu
 struct Solver<'a> {
     spec: &'a LoadedSpec,
     fonts: &'a FontBook,
+    shaper: text::Shaper<'a>,
     record: &'a BoundRecord,
     inks: Vec<PageInk>,
     ink_ids: BTreeMap<&'a str, InkId>,
@@ -160,6 +161,7 @@ impl<'a> Solver<'a> {
         Solver {
             spec,
             fonts,
+            shaper: text::Shaper::new(fonts),
             record,
             inks,
             ink_ids,
@@ -200,7 +202,9 @@ impl<'a> Solver<'a> {
         style: &TextStyle,
         align: &Align,
     ) -> Result<(SetLine, ShapedText)> {
-        let shaped = text::shape(self.fonts, &style.font, text, &format!("element `{id}`"))?;
+        let shaped = self
+            .shaper
+            .shape(&style.font, text, &format!("element `{id}`"))?;
         let size = style.size.pt();
         let n = shaped.chars.len();
         let natural = shaped.width(0..n, size, Pt::ZERO);
@@ -252,8 +256,7 @@ impl<'a> Solver<'a> {
                 match &label.align {
                     Align::Distribute(inner) => self.span_width(other, inner, depth + 1),
                     Align::Start => {
-                        let shaped =
-                            text::shape(self.fonts, &label.style.font, &label.text, other)?;
+                        let shaped = self.shaper.shape(&label.style.font, &label.text, other)?;
                         Ok(shaped.width(
                             0..shaped.chars.len(),
                             label.style.size.pt(),
@@ -375,7 +378,7 @@ impl<'a> Solver<'a> {
             "record {}, field `{}` ({field_name})",
             self.record.name, content.key
         );
-        let shaped = text::shape(self.fonts, &content.style.font, &string, &what)?;
+        let shaped = self.shaper.shape(&content.style.font, &string, &what)?;
         let left = label.right + content.gap;
         let bottom = content.bottom.unwrap_or(label.bottom);
         let area_rect = Rect::from_ltrb(left, label.top, content.right, bottom).ok_or_else(|| {
@@ -598,7 +601,7 @@ impl<'a> Solver<'a> {
         let lines: Vec<ShapedText> = data
             .lines()
             .filter(|l| !l.is_empty())
-            .map(|line| text::shape(self.fonts, family, line, &what))
+            .map(|line| self.shaper.shape(family, line, &what))
             .collect::<Result<_>>()?;
         let widest_em = lines
             .iter()

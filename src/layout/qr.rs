@@ -60,7 +60,7 @@ pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm) -> Result<QrSymbol> {
         min_mm: qr.min_module.get(),
     };
     let first = (1..=40)
-        .find(|&v| encode(data, v, ec).is_ok())
+        .find(|&v| bits(data, Version::Normal(v), ec).is_ok())
         .ok_or_else(|| too_dense(177))?;
     let smallest_width = 17 + 4 * first as usize;
     let min_module_px = qr.min_module.to_px(dpi).ceil() as i64;
@@ -148,44 +148,21 @@ fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<Vec<bool>> {
 /// The ISO/IEC 18004 §7.8.3 penalty of a masked symbol: runs of five or more, 2 × 2
 /// blocks, finder-like patterns, and dark/light imbalance.
 fn penalty(dark: &[bool], width: usize) -> u32 {
-    let at = |x: usize, y: usize| dark[y * width + x];
-    let mut score = 0;
-    for horizontal in [true, false] {
-        for i in 0..width {
-            let line: Vec<bool> = (0..width)
-                .map(|j| if horizontal { at(j, i) } else { at(i, j) })
-                .collect();
-            // N1: runs of the same colour, 3 + (length − 5) for each run of 5 or more.
-            let mut run = 1;
-            for j in 1..=width {
-                if j < width && line[j] == line[j - 1] {
-                    run += 1;
-                } else {
-                    if run >= 5 {
-                        score += run - 2;
-                    }
-                    run = 1;
-                }
-            }
-            // N3: 1:1:3:1:1 dark-light-dark-dark-dark-light-dark with four light modules
-            // (or the symbol's edge) on either side.
-            const FINDER: [bool; 7] = [true, false, true, true, true, false, true];
-            let light = |k: isize| k < 0 || k >= width as isize || !line[k as usize];
-            for j in 0..width.saturating_sub(6) {
-                if line[j..j + 7] == FINDER {
-                    let j = j as isize;
-                    if (j - 4..j).all(light) || (j + 7..j + 11).all(light) {
-                        score += 40;
-                    }
-                }
-            }
-        }
+    let mut columns = vec![false; dark.len()];
+    for (i, &module) in dark.iter().enumerate() {
+        columns[(i % width) * width + i / width] = module;
     }
+    let mut score: u32 = dark
+        .chunks_exact(width)
+        .chain(columns.chunks_exact(width))
+        .map(line_penalty)
+        .sum();
     // N2: 3 for each 2 × 2 block of one colour.
-    for y in 0..width - 1 {
+    for rows in dark.windows(2 * width).step_by(width) {
+        let (row, next) = rows.split_at(width);
         for x in 0..width - 1 {
-            let c = at(x, y);
-            if at(x + 1, y) == c && at(x, y + 1) == c && at(x + 1, y + 1) == c {
+            let c = row[x];
+            if row[x + 1] == c && next[x] == c && next[x + 1] == c {
                 score += 3;
             }
         }
@@ -194,6 +171,39 @@ fn penalty(dark: &[bool], width: usize) -> u32 {
     let dark_count = dark.iter().filter(|d| **d).count();
     let percent = dark_count * 100 / dark.len().max(1);
     score += (percent.abs_diff(50) / 5) as u32 * 10;
+    score
+}
+
+/// The penalties N1 and N3 of one row or column.
+fn line_penalty(line: &[bool]) -> u32 {
+    let mut score = 0;
+    // N1: runs of the same colour, 3 + (length − 5) for each run of 5 or more.
+    let mut run = 1;
+    for pair in line.windows(2) {
+        if pair[0] == pair[1] {
+            run += 1;
+        } else {
+            if run >= 5 {
+                score += run - 2;
+            }
+            run = 1;
+        }
+    }
+    if run >= 5 {
+        score += run - 2;
+    }
+    // N3: 1:1:3:1:1 dark-light-dark-dark-dark-light-dark with four light modules (or the
+    // symbol's edge) on at least one side, found in a 15-module window slid along the
+    // line; the window starts light and four light modules follow the line's end.
+    const CORE: u32 = 0b101_1101;
+    let mut window = 0u32;
+    for k in 0..line.len() + 4 {
+        let dark = line.get(k).copied().unwrap_or(false);
+        window = ((window << 1) | u32::from(dark)) & 0x7fff;
+        if (window >> 4) & 0x7f == CORE && (window >> 11 == 0 || window & 0xf == 0) {
+            score += 40;
+        }
+    }
     score
 }
 
@@ -207,4 +217,102 @@ fn bits(data: &str, version: Version, ec: QrEc) -> QrResult<Bits> {
     bits.push_byte_data(data.as_bytes())?;
     bits.push_terminator(ec)?;
     Ok(bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ISO/IEC 18004 §7.8.3 written out module by module: the reference the fast scoring
+    /// must agree with.
+    fn reference_penalty(dark: &[bool], width: usize) -> u32 {
+        let at = |x: usize, y: usize| dark[y * width + x];
+        let mut score = 0;
+        for horizontal in [true, false] {
+            for i in 0..width {
+                let line: Vec<bool> = (0..width)
+                    .map(|j| if horizontal { at(j, i) } else { at(i, j) })
+                    .collect();
+                let mut run = 1;
+                for j in 1..=width {
+                    if j < width && line[j] == line[j - 1] {
+                        run += 1;
+                    } else {
+                        if run >= 5 {
+                            score += run - 2;
+                        }
+                        run = 1;
+                    }
+                }
+                const FINDER: [bool; 7] = [true, false, true, true, true, false, true];
+                let light = |k: isize| k < 0 || k >= width as isize || !line[k as usize];
+                for j in 0..width.saturating_sub(6) {
+                    if line[j..j + 7] == FINDER {
+                        let j = j as isize;
+                        if (j - 4..j).all(light) || (j + 7..j + 11).all(light) {
+                            score += 40;
+                        }
+                    }
+                }
+            }
+        }
+        for y in 0..width - 1 {
+            for x in 0..width - 1 {
+                let c = at(x, y);
+                if at(x + 1, y) == c && at(x, y + 1) == c && at(x + 1, y + 1) == c {
+                    score += 3;
+                }
+            }
+        }
+        let dark_count = dark.iter().filter(|d| **d).count();
+        let percent = dark_count * 100 / dark.len().max(1);
+        score + (percent.abs_diff(50) / 5) as u32 * 10
+    }
+
+    #[test]
+    fn fast_penalty_agrees_with_the_reference_on_symbols_and_random_grids() {
+        // Real symbols: every mask of several versions.
+        for version in [1, 7, 18, 26, 40] {
+            let v = Version::Normal(version);
+            let data = "柳州市鱼峰区桂香螺蛳粉店 92450203MA5N8K2D76".repeat(version as usize);
+            let Ok(bits) = bits(&data, v, QrEc::L) else {
+                continue;
+            };
+            let (codewords, ec) =
+                qrcode::ec::construct_codewords(&bits.into_bytes(), v, QrEc::L).expect("codewords");
+            let mut canvas = Canvas::new(v, QrEc::L);
+            canvas.draw_all_functional_patterns();
+            canvas.draw_data(&codewords, &ec);
+            let width = v.width() as usize;
+            for mask in [
+                MaskPattern::Checkerboard,
+                MaskPattern::Diamonds,
+                MaskPattern::Meadow,
+            ] {
+                let mut masked = canvas.clone();
+                masked.apply_mask(mask);
+                let dark: Vec<bool> = masked
+                    .into_colors()
+                    .into_iter()
+                    .map(|c| c == Color::Dark)
+                    .collect();
+                assert_eq!(penalty(&dark, width), reference_penalty(&dark, width));
+            }
+        }
+        // Random grids, sparse to dense, so runs and finder patterns at the edges occur.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for width in [21, 25, 57, 121, 177] {
+            for tenths_dark in [2, 5, 8] {
+                let dark: Vec<bool> = (0..width * width)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        state % 10 < tenths_dark
+                    })
+                    .collect();
+                assert_eq!(penalty(&dark, width), reference_penalty(&dark, width));
+            }
+        }
+    }
 }

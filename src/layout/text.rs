@@ -4,6 +4,8 @@
 //! horizontal advance. Each character is set in the first face of the chain that maps it;
 //! a character no face maps is an error, never a box on the licence.
 
+use std::cell::OnceCell;
+
 use crate::display::{GlyphRun, PlacedGlyph};
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
@@ -31,39 +33,76 @@ pub struct ShapedText {
     pub primary: FaceId,
 }
 
-/// Shapes `text` in `family`. `what` names the text in errors.
-pub fn shape(book: &FontBook, family: &str, text: &str, what: &str) -> Result<ShapedText> {
-    let chain = book.family(family).ok_or_else(|| Error::Font {
-        what: format!("family `{family}`"),
-        message: "not loaded".into(),
-    })?;
-    let faces: Vec<(FaceId, ttf_parser::Face<'_>)> = chain
-        .faces
-        .iter()
-        .map(|&id| book.face(id).parse().map(|f| (id, f)))
-        .collect::<Result<_>>()?;
-    let mut chars = Vec::with_capacity(text.len());
-    for ch in text.chars() {
-        let found = faces.iter().find_map(|(id, face)| {
-            let glyph = face.glyph_index(ch).filter(|g| g.0 != 0)?;
-            let advance = face.glyph_hor_advance(glyph)?;
-            Some(ShapedChar {
-                ch,
-                face: *id,
-                glyph: glyph.0,
-                advance_em: f64::from(advance) / f64::from(face.units_per_em()),
-            })
-        });
-        chars.push(found.ok_or_else(|| Error::MissingGlyph {
-            element: what.to_owned(),
-            character: ch,
-            family: family.to_owned(),
-        })?);
+/// Shapes texts against a [`FontBook`], parsing each face once per layout (a CFF face's
+/// parse reads its charset, which shows in a batch when repeated per text).
+pub struct Shaper<'a> {
+    book: &'a FontBook,
+    parsed: Vec<OnceCell<ttf_parser::Face<'a>>>,
+}
+
+impl<'a> Shaper<'a> {
+    /// A shaper over `book`; faces are parsed when first used.
+    pub fn new(book: &'a FontBook) -> Self {
+        Shaper {
+            book,
+            parsed: (0..book.face_count()).map(|_| OnceCell::new()).collect(),
+        }
     }
-    Ok(ShapedText {
-        chars,
-        primary: chain.faces[0],
-    })
+
+    /// The book it shapes from.
+    pub fn book(&self) -> &'a FontBook {
+        self.book
+    }
+
+    fn face(&self, id: FaceId) -> Result<&ttf_parser::Face<'a>> {
+        let cell = &self.parsed[id.0];
+        if let Some(face) = cell.get() {
+            return Ok(face);
+        }
+        let face = self.book.face(id).parse()?;
+        Ok(cell.get_or_init(|| face))
+    }
+
+    /// Shapes `text` in `family`. `what` names the text in errors.
+    pub fn shape(&self, family: &str, text: &str, what: &str) -> Result<ShapedText> {
+        let chain = self.book.family(family).ok_or_else(|| Error::Font {
+            what: format!("family `{family}`"),
+            message: "not loaded".into(),
+        })?;
+        let faces: Vec<(FaceId, &ttf_parser::Face<'a>)> = chain
+            .faces
+            .iter()
+            .map(|&id| self.face(id).map(|f| (id, f)))
+            .collect::<Result<_>>()?;
+        let mut chars = Vec::with_capacity(text.len());
+        for ch in text.chars() {
+            let found = faces.iter().find_map(|(id, face)| {
+                let glyph = face.glyph_index(ch).filter(|g| g.0 != 0)?;
+                let advance = face.glyph_hor_advance(glyph)?;
+                Some(ShapedChar {
+                    ch,
+                    face: *id,
+                    glyph: glyph.0,
+                    advance_em: f64::from(advance) / f64::from(face.units_per_em()),
+                })
+            });
+            chars.push(found.ok_or_else(|| Error::MissingGlyph {
+                element: what.to_owned(),
+                character: ch,
+                family: family.to_owned(),
+            })?);
+        }
+        Ok(ShapedText {
+            chars,
+            primary: chain.faces[0],
+        })
+    }
+}
+
+/// Shapes `text` in `family` (parsing the chain's faces for this one text; a layout uses
+/// a [`Shaper`]). `what` names the text in errors.
+pub fn shape(book: &FontBook, family: &str, text: &str, what: &str) -> Result<ShapedText> {
+    Shaper::new(book).shape(family, text, what)
 }
 
 impl ShapedText {

@@ -11,7 +11,7 @@ use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Chunk, Filter, Finish, Name, Rect, Ref, Str};
 use subsetter::GlyphRemapper;
 
-use super::{deflate, hash};
+use super::{deflate, hash, Effort};
 use crate::error::{Error, Result};
 use crate::fonts::Face;
 
@@ -48,24 +48,14 @@ pub fn write_font(
     usage: &FontUsage,
 ) -> Result<()> {
     let parsed = face.parse()?;
-    let subset =
-        subsetter::subset(&face.data, face.index, &usage.remapper).map_err(|e| Error::Render {
-            message: format!("subsetting {} failed: {e}", face.name),
-        })?;
-    // A CFF subset is embedded as its bare CFF table (FontFile3/CIDFontType0C); a
-    // TrueType subset as the whole font (FontFile2).
-    let (program, subtype) = if face.metrics.is_cff {
-        let raw = ttf_parser::RawFace::parse(&subset, 0).map_err(|e| Error::Render {
-            message: e.to_string(),
-        })?;
-        let cff = raw
-            .table(ttf_parser::Tag::from_bytes(b"CFF "))
-            .ok_or_else(|| Error::Render {
-                message: format!("the subset of {} has no CFF table", face.name),
-            })?;
-        (cff.to_vec(), CidFontType::Type0)
+    let cids: Vec<u16> = usage.remapper.remapped_gids().collect();
+    let program = face
+        .subsets
+        .get_or_make(&cids, || embedded_program(face, &usage.remapper))?;
+    let subtype = if face.metrics.is_cff {
+        CidFontType::Type0
     } else {
-        (subset, CidFontType::Type2)
+        CidFontType::Type2
     };
 
     let cid_ref = alloc();
@@ -75,7 +65,6 @@ pub fn write_font(
 
     let units = face.metrics.units_per_em;
     let to_pdf = |v: f64| (v * 1000.0 / units) as f32;
-    let cids: Vec<u16> = usage.remapper.remapped_gids().collect();
     let base_font = format!("{}+{}", subset_tag(&face.name, &cids), face.name);
     let base_font = Name(base_font.as_bytes());
 
@@ -139,17 +128,38 @@ pub fn write_font(
     for (&cid, &ch) in &usage.text {
         cmap.pair(cid, ch);
     }
-    let cmap = deflate(&cmap.finish());
+    let cmap = deflate(&cmap.finish(), Effort::Fast);
     chunk.cmap(cmap_ref, &cmap).filter(Filter::FlateDecode);
 
-    let compressed = deflate(&program);
-    let mut stream = chunk.stream(file_ref, &compressed);
+    let mut stream = chunk.stream(file_ref, &program);
     stream.filter(Filter::FlateDecode);
     if face.metrics.is_cff {
         stream.pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
     }
     stream.finish();
     Ok(())
+}
+
+/// The subset of `face` holding the glyphs `remapper` has seen, compressed as it is
+/// embedded. A CFF subset is embedded as its bare CFF table (FontFile3/CIDFontType0C);
+/// a TrueType subset as the whole font (FontFile2).
+fn embedded_program(face: &Face, remapper: &GlyphRemapper) -> Result<Vec<u8>> {
+    let subset =
+        subsetter::subset(&face.data, face.index, remapper).map_err(|e| Error::Render {
+            message: format!("subsetting {} failed: {e}", face.name),
+        })?;
+    if !face.metrics.is_cff {
+        return Ok(deflate(&subset, Effort::Small));
+    }
+    let raw = ttf_parser::RawFace::parse(&subset, 0).map_err(|e| Error::Render {
+        message: e.to_string(),
+    })?;
+    let cff = raw
+        .table(ttf_parser::Tag::from_bytes(b"CFF "))
+        .ok_or_else(|| Error::Render {
+            message: format!("the subset of {} has no CFF table", face.name),
+        })?;
+    Ok(deflate(cff, Effort::Small))
 }
 
 /// The six-letter subset tag: derived from the face and its glyph set, so the same

@@ -159,24 +159,19 @@ impl Raster {
     /// Encodes the page as a PNG with its resolution recorded (pHYs): RGB, or 8-bit grey
     /// for a plate.
     pub fn encode_png(&self) -> Result<Vec<u8>> {
-        if self.grey {
-            let grey: Vec<u8> = self.pixmap.data().chunks_exact(4).map(|p| p[0]).collect();
-            png::encode(
-                &grey,
-                ::png::ColorType::Grayscale,
-                self.width(),
-                self.height(),
-                self.dpi,
-            )
+        let (color, samples) = if self.grey {
+            (::png::ColorType::Grayscale, 1)
         } else {
-            png::encode(
-                &self.rgb(),
-                ::png::ColorType::Rgb,
-                self.width(),
-                self.height(),
-                self.dpi,
-            )
-        }
+            (::png::ColorType::Rgb, 3)
+        };
+        let stride = self.width() as usize * 4;
+        let data = self.pixmap.data();
+        png::encode_rows(color, self.width(), self.height(), self.dpi, |y, row| {
+            let rgba = &data[y as usize * stride..][..stride];
+            for (out, pixel) in row.chunks_exact_mut(samples).zip(rgba.chunks_exact(4)) {
+                out.copy_from_slice(&pixel[..samples]);
+            }
+        })
     }
 }
 

@@ -110,10 +110,14 @@ impl Record {
     pub fn from_json(text: &str, name: impl Into<String>) -> Result<Self> {
         let name = name.into();
         let values = serde_json::from_str(text).map_err(|e| {
+            // serde_json ends its message with the place; put the place first instead.
+            let place = format!(" at line {} column {}", e.line(), e.column());
+            let message = e.to_string();
+            let message = message.strip_suffix(&place).unwrap_or(&message);
             record_error(
                 &name,
                 None,
-                format!("line {} column {}: {e}", e.line(), e.column()),
+                format!("line {} column {}: {message}", e.line(), e.column()),
                 None,
             )
         })?;

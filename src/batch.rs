@@ -1,0 +1,459 @@
+//! Batch issuing: thousands of records through one spec, on every core.
+//!
+//! The spec and its fonts are loaded once and shared read-only by the workers; each record
+//! is bound, laid out and rendered on its own, and written atomically (a temporary name,
+//! then a rename). A bad record is reported with its line and field and does not stop the
+//! others. Licences already written are skipped unless `force` is set, so a re-run after a
+//! fix renders only what is missing.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::fonts::FontBook;
+use crate::output::write_atomic;
+use crate::record::{self, RawValue, Record};
+use crate::spec::{FieldKind, LoadedSpec};
+use crate::{layout, pdf, raster};
+
+/// Largest records file accepted.
+const MAX_BATCH_BYTES: u64 = 1 << 30;
+/// Longest line of a JSON Lines file (one record).
+const MAX_LINE_BYTES: usize = 1 << 20;
+/// Separator of list items in a CSV cell: `食品经营许可证|公共场所卫生许可证`.
+pub const CSV_LIST_SEPARATOR: char = '|';
+
+/// One record of a batch file, or why it could not be read.
+#[derive(Debug)]
+pub struct BatchRecord {
+    /// Line of the file it starts on (1-based).
+    pub line: u64,
+    /// The record, or the error reading it.
+    pub record: Result<Record>,
+}
+
+/// Reads a batch file: `.jsonl` (one JSON object per line; blank lines skipped) or `.csv`
+/// (a header row of record keys; list fields split on [`CSV_LIST_SEPARATOR`]; an empty cell
+/// leaves the key out).
+pub fn read_records(path: &Path, spec: &LoadedSpec) -> Result<Vec<BatchRecord>> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    if len > MAX_BATCH_BYTES {
+        return Err(Error::Options {
+            message: format!(
+                "{}: {len} bytes, over the 1 GiB limit; split the batch",
+                path.display()
+            ),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    // Spreadsheets save UTF-8 CSV with a byte-order mark; it is not part of the first key.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let file = path.display().to_string();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("jsonl" | "ndjson") => Ok(read_json_lines(text, &file)),
+        Some("csv") => read_csv(text, &file, spec),
+        _ => Err(Error::Options {
+            message: format!("{file}: unknown batch format; name it .jsonl or .csv"),
+        }),
+    }
+}
+
+fn read_json_lines(text: &str, file: &str) -> Vec<BatchRecord> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            let line_no = i as u64 + 1;
+            let name = format!("{file}:{line_no}");
+            let record = if line.len() > MAX_LINE_BYTES {
+                Err(Error::Record {
+                    record: name,
+                    field: None,
+                    message: format!("{} bytes, over the 1 MiB limit", line.len()),
+                    hint: None,
+                })
+            } else {
+                Record::from_json(line, name)
+            };
+            BatchRecord {
+                line: line_no,
+                record,
+            }
+        })
+        .collect()
+}
+
+fn read_csv(text: &str, file: &str, spec: &LoadedSpec) -> Result<Vec<BatchRecord>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Options {
+            message: format!("{file}: the header row: {e}"),
+        })?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let (line, record) = match row {
+            Ok(row) => {
+                let line = row.position().map_or(0, |p| p.line());
+                let mut values = std::collections::BTreeMap::new();
+                for (key, cell) in headers.iter().zip(row.iter()) {
+                    if cell.is_empty() {
+                        continue;
+                    }
+                    let list = matches!(
+                        spec.spec.fields.get(key).map(|f| f.kind),
+                        Some(FieldKind::List)
+                    );
+                    let value = if list {
+                        RawValue::List(
+                            cell.split(CSV_LIST_SEPARATOR)
+                                .map(|s| s.trim().to_owned())
+                                .collect(),
+                        )
+                    } else {
+                        RawValue::Text(cell.to_owned())
+                    };
+                    values.insert(key.clone(), value);
+                }
+                let name = format!("{file}:{line}");
+                (line, Ok(Record { name, values }))
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                let record = Err(Error::Record {
+                    record: format!("{file}:{line}"),
+                    field: None,
+                    message: e.to_string(),
+                    hint: Some("every row has as many cells as the header".into()),
+                });
+                (line, record)
+            }
+        };
+        out.push(BatchRecord { line, record });
+    }
+    Ok(out)
+}
+
+/// What to write for each record.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// The folder the licences go to (created if missing).
+    pub out_dir: PathBuf,
+    /// The record key whose value names each file. Default: the first of `credit_code`
+    /// and `licence_number` the spec declares as required; otherwise the line number.
+    pub name_key: Option<String>,
+    /// Writes a PDF per record. Default: true.
+    pub pdf: bool,
+    /// Writes a PNG per record at this resolution. Default: none.
+    pub png_dpi: Option<f64>,
+    /// Options of each PDF.
+    pub pdf_options: pdf::PdfOptions,
+    /// Re-renders licences whose files exist. Default: false (they are skipped).
+    pub force: bool,
+    /// Worker threads. Default: every core.
+    pub jobs: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            out_dir: PathBuf::from("."),
+            name_key: None,
+            pdf: true,
+            png_dpi: None,
+            pdf_options: pdf::PdfOptions::default(),
+            force: false,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Rendered and written.
+    Written {
+        /// The files written.
+        files: Vec<PathBuf>,
+    },
+    /// Its files exist already (and `force` was not set).
+    Skipped {
+        /// The existing files.
+        files: Vec<PathBuf>,
+    },
+    /// Refused: nothing written.
+    Failed(BatchError),
+}
+
+/// A refused record, as the machine-readable error file lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchError {
+    /// Line of the batch file.
+    pub line: u64,
+    /// The record field or spec element concerned, when one is.
+    pub field: Option<String>,
+    /// A stable code (`record`, `overflow`, `missing-glyph`, …).
+    pub code: String,
+    /// The full message.
+    pub message: String,
+}
+
+/// The result of a batch, in the order of the file.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchReport {
+    /// Per record: its line and what happened.
+    pub records: Vec<(u64, Outcome)>,
+}
+
+impl BatchReport {
+    /// Records written.
+    pub fn written(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Written { .. }))
+    }
+
+    /// Records skipped because their files exist.
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Skipped { .. }))
+    }
+
+    /// The refused records.
+    pub fn failures(&self) -> impl Iterator<Item = &BatchError> {
+        self.records.iter().filter_map(|(_, o)| match o {
+            Outcome::Failed(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.records.iter().filter(|(_, o)| f(o)).count()
+    }
+}
+
+/// Renders every record, `options.jobs` at a time. `progress` is called after each record
+/// with the number done and the total (from any worker thread).
+///
+/// ```
+/// use certpress::batch::{self, BatchOptions};
+/// use certpress::fonts::{FontBook, FontOptions};
+/// use certpress::spec::LoadedSpec;
+///
+/// let spec = LoadedSpec::load("specs/liuzhou/licence.ron")?;
+/// let fonts = FontBook::load(&spec, &FontOptions::default())?;
+/// let dir = std::env::temp_dir().join(format!("certpress-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let sample = std::fs::read_to_string("specs/liuzhou/sample.json").unwrap();
+/// let jsonl = dir.join("records.jsonl");
+/// std::fs::write(&jsonl, sample.replace('\n', "") + "\n").unwrap();
+///
+/// let records = batch::read_records(&jsonl, &spec)?;
+/// let options = BatchOptions { out_dir: dir.join("out"), ..Default::default() };
+/// let report = batch::run(&spec, &fonts, records, &options, &|done, total| {
+///     eprintln!("{done}/{total}");
+/// })?;
+/// assert_eq!(report.written(), 1);
+/// assert!(dir.join("out/92450203MA5N8K2D76.pdf").exists());
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), certpress::Error>(())
+/// ```
+pub fn run(
+    spec: &LoadedSpec,
+    fonts: &FontBook,
+    records: Vec<BatchRecord>,
+    options: &BatchOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<BatchReport> {
+    std::fs::create_dir_all(&options.out_dir).map_err(|e| Error::io(&options.out_dir, e))?;
+    let name_key = options.name_key.clone().or_else(|| {
+        ["credit_code", "licence_number"]
+            .into_iter()
+            .find(|k| spec.spec.fields.get(*k).is_some_and(|f| f.required))
+            .map(str::to_owned)
+    });
+    if let Some(key) = &name_key {
+        if !spec.spec.fields.contains_key(key) {
+            return Err(Error::Options {
+                message: format!("the name key `{key}` is not a field of the spec"),
+            });
+        }
+    }
+    // Output names are decided up front, so two records cannot claim one file.
+    let names = output_names(&records, name_key.as_deref());
+    let total = records.len();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; total]);
+    let jobs = options.jobs.clamp(1, 256);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(total.max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let item = &records[i];
+                let outcome = match &names[i] {
+                    Err(message) => Outcome::Failed(BatchError {
+                        line: item.line,
+                        field: name_key.clone(),
+                        code: "record".into(),
+                        message: message.clone(),
+                    }),
+                    Ok(stem) => one(spec, fonts, item, stem, options),
+                };
+                outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok(BatchReport {
+        records: records
+            .iter()
+            .zip(outcomes)
+            .map(|(r, o)| {
+                let outcome = o.unwrap_or_else(|| {
+                    Outcome::Failed(BatchError {
+                        line: r.line,
+                        field: None,
+                        code: "render".into(),
+                        message: "the worker rendering this record stopped".into(),
+                    })
+                });
+                (r.line, outcome)
+            })
+            .collect(),
+    })
+}
+
+/// The file stem of each record: its name key's value made safe for a file name, or
+/// `line-N`. Records that would share a file are all refused: which of them is the right
+/// licence is for the issuer to settle, not for the order of the file.
+fn output_names(
+    records: &[BatchRecord],
+    key: Option<&str>,
+) -> Vec<std::result::Result<String, String>> {
+    let stems: Vec<std::result::Result<String, String>> = records
+        .iter()
+        .map(|item| match (key, &item.record) {
+            (Some(key), Ok(record)) => match record.values.get(key) {
+                Some(RawValue::Text(value)) => safe_file_stem(value)
+                    .ok_or_else(|| format!("field `{key}`: {value:?} cannot name a file")),
+                _ => Ok(format!("line-{}", item.line)),
+            },
+            _ => Ok(format!("line-{}", item.line)),
+        })
+        .collect();
+    let mut lines_of: std::collections::HashMap<&str, Vec<u64>> = Default::default();
+    for (item, stem) in records.iter().zip(&stems) {
+        if let Ok(stem) = stem {
+            lines_of.entry(stem).or_default().push(item.line);
+        }
+    }
+    records
+        .iter()
+        .zip(&stems)
+        .map(|(item, stem)| {
+            let stem = stem.clone()?;
+            let others: Vec<String> = lines_of[stem.as_str()]
+                .iter()
+                .filter(|&&l| l != item.line)
+                .map(u64::to_string)
+                .collect();
+            if others.is_empty() {
+                Ok(stem)
+            } else {
+                Err(format!(
+                    "names the same file `{stem}` as line {}; each licence needs its own name",
+                    others.join(", ")
+                ))
+            }
+        })
+        .collect()
+}
+
+/// A value as a file stem: no path separators, no characters file systems refuse, no
+/// leading dot, at most 120 characters.
+fn safe_file_stem(value: &str) -> Option<String> {
+    let stem: String = value
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(120)
+        .collect();
+    (!stem.is_empty() && !stem.starts_with('.')).then_some(stem)
+}
+
+/// Renders and writes one record.
+fn one(
+    spec: &LoadedSpec,
+    fonts: &FontBook,
+    item: &BatchRecord,
+    stem: &str,
+    options: &BatchOptions,
+) -> Outcome {
+    let mut files = Vec::new();
+    if options.pdf {
+        files.push(options.out_dir.join(format!("{stem}.pdf")));
+    }
+    if options.png_dpi.is_some() {
+        files.push(options.out_dir.join(format!("{stem}.png")));
+    }
+    if !options.force && !files.is_empty() && files.iter().all(|f| f.exists()) {
+        return Outcome::Skipped { files };
+    }
+    let failed = |err: &Error| {
+        Outcome::Failed(BatchError {
+            line: item.line,
+            field: err.field().map(str::to_owned),
+            code: err.code().into(),
+            message: err.to_string(),
+        })
+    };
+    let record = match &item.record {
+        Ok(record) => record,
+        Err(err) => return failed(err),
+    };
+    let result = (|| -> Result<()> {
+        let bound = record::bind(&spec.spec, record)?;
+        let laid_out = layout::layout(spec, fonts, &bound)?;
+        // Everything is rendered before anything is written.
+        let mut outputs = Vec::new();
+        if options.pdf {
+            outputs.push(pdf::pdf(&laid_out.page, fonts, &options.pdf_options)?);
+        }
+        if let Some(dpi) = options.png_dpi {
+            let raster_options = raster::RasterOptions {
+                dpi,
+                pass: options.pdf_options.pass,
+                calibration: options.pdf_options.calibration,
+                ..Default::default()
+            };
+            outputs.push(raster::render(&laid_out.page, fonts, &raster_options)?.encode_png()?);
+        }
+        for (path, bytes) in files.iter().zip(&outputs) {
+            write_atomic(path, bytes)?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Outcome::Written { files },
+        Err(err) => failed(&err),
+    }
+}

@@ -1,0 +1,279 @@
+//! Batch issuing through the `certpress batch` command: bad records reported with their
+//! line and field while the others are written, a machine-readable error file, re-runs
+//! that skip what exists, CSV input, names that collide, and no partial files.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use certpress::record::credit_code::check_character;
+use common::{SAMPLE, SPEC};
+
+/// A scratch folder of its own for each test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("certpress-batch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The sample record with its own valid credit code `n`.
+fn record(n: usize) -> serde_json::Value {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(SAMPLE).unwrap()).unwrap();
+    let first17 = format!("92450203MA5{:06}", n * 7919);
+    let check = check_character(&first17).unwrap();
+    json["credit_code"] = format!("{first17}{check}").into();
+    json["operator_name"] = format!("柳州市鱼峰区第{n}螺蛳粉店").into();
+    json
+}
+
+fn batch(data: &Path, out: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .args(["batch", SPEC, "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(["--jobs", "2"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Six records, lines 3 and 5 bad: the four good ones are written, the two bad ones named
+/// by line and field on stderr and in `errors.jsonl`, the exit status is 1, and nothing
+/// else (no temporary file, no PDF for a bad record) is left in the folder.
+#[test]
+fn bad_records_are_reported_by_line_and_field_while_the_others_are_written() {
+    let dir = scratch("mixed");
+    let mut lines = Vec::new();
+    for n in 1..=6 {
+        let mut json = record(n);
+        if n == 3 {
+            let code = json["credit_code"].as_str().unwrap().to_owned();
+            let last = code.chars().last().unwrap();
+            let wrong = if last == '0' { '1' } else { '0' };
+            json["credit_code"] = format!("{}{wrong}", &code[..17]).into();
+        }
+        if n == 5 {
+            json["issue_date"] = "2022-02-30".into();
+        }
+        lines.push(json.to_string());
+    }
+    let data = dir.join("records.jsonl");
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let out = dir.join("out");
+
+    let output = batch(&data, &out, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(":3") && stderr.contains("credit_code"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(":5") && stderr.contains("issue_date"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("4 written"), "{stderr}");
+
+    let names = files(&out);
+    let pdfs: Vec<&String> = names.iter().filter(|n| n.ends_with(".pdf")).collect();
+    assert_eq!(pdfs.len(), 4, "{names:?}");
+    assert_eq!(
+        names.len(),
+        5,
+        "four PDFs and errors.jsonl, nothing else: {names:?}"
+    );
+    for n in [1, 2, 4, 6] {
+        let code = record(n)["credit_code"].as_str().unwrap().to_owned();
+        let pdf = std::fs::read(out.join(format!("{code}.pdf"))).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(
+            pdf[pdf.len() - 8..].windows(5).any(|w| w == b"%%EOF"),
+            "complete file"
+        );
+    }
+
+    let errors = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
+    let errors: Vec<serde_json::Value> = errors
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0]["line"], 3);
+    assert_eq!(errors[0]["field"], "credit_code");
+    assert_eq!(errors[1]["line"], 5);
+    assert_eq!(errors[1]["field"], "issue_date");
+    assert!(errors
+        .iter()
+        .all(|e| !e["message"].as_str().unwrap().is_empty()));
+}
+
+/// A re-run skips what is written; `--force` renders it again; after the bad records are
+/// fixed, a re-run renders only them and removes the stale error file.
+#[test]
+fn a_rerun_skips_written_licences_unless_forced() {
+    let dir = scratch("rerun");
+    let data = dir.join("records.jsonl");
+    let mut bad = record(2);
+    bad["issue_date"] = "2022-13-01".into();
+    let lines = [record(1).to_string(), bad.to_string()];
+    std::fs::write(&data, lines.join("\n")).unwrap();
+    let out = dir.join("out");
+
+    assert_eq!(batch(&data, &out, &[]).status.code(), Some(1));
+    let first = out.join(format!(
+        "{}.pdf",
+        record(1)["credit_code"].as_str().unwrap()
+    ));
+    let written = std::fs::metadata(&first).unwrap().modified().unwrap();
+
+    let again = batch(&data, &out, &[]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("0 written, 1 skipped"), "{stderr}");
+    assert_eq!(
+        std::fs::metadata(&first).unwrap().modified().unwrap(),
+        written
+    );
+
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let forced = batch(&data, &out, &["--force"]);
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert!(stderr.contains("1 written, 0 skipped"), "{stderr}");
+    assert_ne!(
+        std::fs::metadata(&first).unwrap().modified().unwrap(),
+        written
+    );
+
+    let fixed = [record(1).to_string(), record(2).to_string()];
+    std::fs::write(&data, fixed.join("\n")).unwrap();
+    let output = batch(&data, &out, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 written, 1 skipped"), "{stderr}");
+    assert!(
+        !out.join("errors.jsonl").exists(),
+        "a stale error file is removed"
+    );
+}
+
+/// CSV (with a byte-order mark): a header of record keys, lists split on `|`; `--png` writes a PNG beside each PDF;
+/// `--name-key` chooses the file names.
+#[test]
+fn csv_records_render_with_pngs_named_by_the_chosen_key() {
+    let dir = scratch("csv");
+    let keys = [
+        "operator_name",
+        "legal_representative",
+        "industry_category",
+        "credit_code",
+        "business_address",
+        "permits",
+        "issuing_authority",
+        "issue_date",
+        "licence_number",
+    ];
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(keys).unwrap();
+    for n in 1..=2 {
+        let json = record(n);
+        let row: Vec<String> = keys
+            .iter()
+            .map(|k| match &json[*k] {
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                value => value.as_str().unwrap().to_owned(),
+            })
+            .map(|v| {
+                if v.contains("0001号") {
+                    v.replace("0001", &format!("000{n}"))
+                } else {
+                    v
+                }
+            })
+            .collect();
+        csv.write_record(&row).unwrap();
+    }
+    let data = dir.join("records.csv");
+    // As a spreadsheet saves it: with a UTF-8 byte-order mark.
+    let bytes = [b"\xef\xbb\xbf".as_slice(), &csv.into_inner().unwrap()].concat();
+    std::fs::write(&data, bytes).unwrap();
+    let out = dir.join("out");
+
+    let output = batch(
+        &data,
+        &out,
+        &["--png", "--dpi", "100", "--name-key", "licence_number"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let names = files(&out);
+    assert_eq!(
+        names,
+        [
+            "柳鱼一业一证〔2022〕0001号.pdf",
+            "柳鱼一业一证〔2022〕0001号.png",
+            "柳鱼一业一证〔2022〕0002号.pdf",
+            "柳鱼一业一证〔2022〕0002号.png",
+        ],
+        "{stderr}"
+    );
+    // The permit list survived the `|` split: the PDF's text holds the second permit.
+    let pdf = lopdf::Document::load(out.join(&names[0])).unwrap();
+    let text = pdf.extract_text(&[1]).unwrap();
+    assert!(text.contains("公共场所卫生许可证"), "{text}");
+}
+
+/// Two records that would name the same file are both refused (which one is right is for
+/// the issuer to say), and the licence between them still renders.
+#[test]
+fn records_that_name_the_same_file_are_refused() {
+    let dir = scratch("duplicate");
+    let lines = [
+        record(1).to_string(),
+        record(2).to_string(),
+        record(1).to_string(),
+    ];
+    let data = dir.join("records.jsonl");
+    std::fs::write(&data, lines.join("\n")).unwrap();
+    let out = dir.join("out");
+    let output = batch(&data, &out, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("as line 3"), "{stderr}");
+    assert!(stderr.contains("as line 1"), "{stderr}");
+    let code = record(2)["credit_code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        files(&out),
+        [format!("{code}.pdf"), "errors.jsonl".to_owned()]
+    );
+}
+
+/// A batch that cannot start (a file of an unknown format) is an error of its own (exit 2)
+/// and creates nothing.
+#[test]
+fn an_unreadable_batch_is_refused_before_anything_is_written() {
+    let dir = scratch("format");
+    let data = dir.join("records.xlsx");
+    std::fs::write(&data, "not a batch").unwrap();
+    let out = dir.join("out");
+    let output = batch(&data, &out, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(".jsonl or .csv"), "{stderr}");
+    assert!(!out.exists());
+}
