@@ -33,6 +33,11 @@ enum Command {
     /// Renders every record of a JSON Lines or CSV file into a folder, on every core. Exit
     /// status 1 when any record was refused (each is reported with its line).
     Batch(BatchArgs),
+    /// Lints a spec: refuses what cannot render (exit 2, with file:line), and warns about
+    /// what renders but is probably wrong: the notice's words the coordinates contradict,
+    /// overlapping texts, texts off the sheet, type under 6 pt, fields never printed.
+    /// Exit status 0 (warnings or not), 1 with --strict when there are warnings.
+    Lint(LintArgs),
     /// Compares two renderings pixel by pixel and says where they differ, in mm. Exit
     /// status 1 beyond the tolerance.
     Diff(DiffArgs),
@@ -200,6 +205,28 @@ struct RenderArgs {
     calibration: CalibrationArgs,
     #[command(flatten)]
     fonts: FontArgs,
+    /// On failure, prints the error as JSON on stdout (`code`, `field`, `message`) for
+    /// issuing systems; stderr keeps the human-readable text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct LintArgs {
+    /// The spec (RON).
+    spec: PathBuf,
+    /// The record to lay out for the layout checks. Default: `sample.json` beside the
+    /// spec, when there is one.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Warnings make the exit status 1.
+    #[arg(long)]
+    strict: bool,
+    /// Prints the findings (or the error) as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    fonts: FontArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -253,9 +280,16 @@ impl CalibrationArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json_errors = match &cli.command {
+        Command::Render(args) => args.json,
+        Command::Check(args) => args.json,
+        Command::Lint(args) => args.json,
+        Command::Diff(_) | Command::Batch(_) => false,
+    };
     let result = match cli.command {
         Command::Render(args) => render(&args).map(|()| true),
         Command::Check(args) => check(&args),
+        Command::Lint(args) => lint(&args),
         Command::Diff(args) => diff(&args),
         Command::Batch(args) => batch(&args),
     };
@@ -264,9 +298,64 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(err) => {
             eprintln!("error: {err:#}");
+            if json_errors {
+                println!("{}", error_json(&err));
+            }
             ExitCode::from(2)
         }
     }
+}
+
+/// An error as issuing systems read it: `{"error": {"code", "field", "message"}}`.
+fn error_json(err: &anyhow::Error) -> String {
+    let (code, field) = match err.downcast_ref::<certpress::Error>() {
+        Some(e) => (e.code(), e.field().map(str::to_owned)),
+        None => ("usage", None),
+    };
+    let value = serde_json::json!({
+        "error": { "code": code, "field": field, "message": format!("{err:#}") }
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+fn lint(args: &LintArgs) -> anyhow::Result<bool> {
+    let spec = LoadedSpec::load(&args.spec)?;
+    let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
+    let data = args.data.clone().or_else(|| {
+        let sample = args.spec.parent()?.join("sample.json");
+        sample.exists().then_some(sample)
+    });
+    let placements = match &data {
+        Some(path) => {
+            let record = record::Record::load(path)?;
+            let bound = record::bind(&spec.spec, &record)
+                .with_context(|| format!("the spec's sample {} is refused", path.display()))?;
+            Some(layout::layout(&spec, &fonts, &bound)?.report)
+        }
+        None => None,
+    };
+    let warnings = certpress::spec::lint::lint(&spec, placements.as_deref());
+    let file = args.spec.display();
+    if args.json {
+        let value = serde_json::json!({
+            "spec": file.to_string(),
+            "laid_out": data.as_ref().map(|p| p.display().to_string()),
+            "warnings": warnings,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    }
+    for w in &warnings {
+        match w.line {
+            Some(line) => eprintln!("warning: {file}:{line}: {}", w.message),
+            None => eprintln!("warning: {file}: {}", w.message),
+        }
+    }
+    let checked = match &data {
+        Some(path) => format!("laid out with {}", path.display()),
+        None => "no record to lay out (give --data for the layout checks)".to_owned(),
+    };
+    eprintln!("{file}: valid; {} warning(s); {checked}", warnings.len());
+    Ok(!args.strict || warnings.is_empty())
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<()> {

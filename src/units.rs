@@ -112,7 +112,12 @@ macro_rules! length_unit {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 // Two decimals: a hundredth of a millimetre is below any press's registration.
-                write!(f, "{:.2} {}", self.0, $suffix)
+                // Absurd values (from bad input) in scientific notation, to stay readable.
+                if self.0.abs() < 1e6 || !self.0.is_finite() {
+                    write!(f, "{:.2} {}", self.0, $suffix)
+                } else {
+                    write!(f, "{:.3e} {}", self.0, $suffix)
+                }
             }
         }
     };

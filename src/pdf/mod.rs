@@ -44,6 +44,10 @@ pub struct PdfOptions {
 
 /// Writes the page as PDF bytes.
 pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8>> {
+    options
+        .calibration
+        .check()
+        .map_err(|message| crate::error::Error::Options { message })?;
     let mut next = 1;
     let mut alloc = move || {
         let r = Ref::new(next);

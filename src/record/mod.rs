@@ -248,6 +248,15 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
                         }
                         Value::Text(text.to_owned())
                     }
+                    FieldKind::ImagePath => {
+                        check_image_path(text).map_err(|m| {
+                            err(
+                                format!("{text:?}: {m}"),
+                                Some("give the artwork's path relative to the record's folder, e.g. seals/yufeng.svg"),
+                            )
+                        })?;
+                        Value::Text(text.to_owned())
+                    }
                     _ => Value::Text(text.to_owned()),
                 }
             }
@@ -259,6 +268,32 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
         name: name.clone(),
         values,
     })
+}
+
+/// An image path a record may name: relative, inside the folder it is resolved against
+/// (no `..`), SVG artwork (drawn as vector in the spec's ink, like every asset).
+fn check_image_path(text: &str) -> std::result::Result<(), String> {
+    let path = std::path::Path::new(text);
+    if path.is_absolute() || text.starts_with('/') || text.starts_with('\\') || text.contains(':') {
+        return Err("an absolute path; records name images relative to their folder".into());
+    }
+    if path.components().any(|c| {
+        !matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    }) || text.split(['/', '\\']).any(|part| part == "..")
+    {
+        return Err("the path leaves the record's folder".into());
+    }
+    let svg = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if !svg {
+        return Err("not an SVG file; seals and other record artwork are SVG".into());
+    }
+    Ok(())
 }
 
 fn is_blank(raw: &RawValue) -> bool {

@@ -4,6 +4,7 @@
 //! references to inks, fonts, fields or elements that do not exist, impossible numbers.
 //! Errors carry the file, line and column.
 
+pub mod lint;
 mod model;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +19,8 @@ use crate::units::Mm;
 
 /// Largest type size accepted, in points (a metre-high letter is not a certificate).
 const MAX_SIZE_PT: f64 = 1000.0;
+/// Smallest type size: below a point no press or printer forms a glyph.
+const MIN_SIZE_PT: f64 = 1.0;
 /// Largest sheet side accepted, in millimetres (A0 is 1189 mm).
 const MAX_PAGE_MM: f64 = 2000.0;
 /// Largest spec file accepted, in bytes.
@@ -176,6 +179,22 @@ impl LoadedSpec {
         for element in &spec.elements {
             self.check_element(element)?;
         }
+        for rule in &spec.notice {
+            let (NoticeRule::Edge { element, .. } | NoticeRule::AlignLeft { element, .. }) = rule;
+            let mut named = vec![element];
+            if let NoticeRule::AlignLeft { with, .. } = rule {
+                named.push(with);
+            }
+            for id in named {
+                if !ids.contains(id.as_str()) {
+                    return Err(self.invalid(
+                        None,
+                        format!("notice: no element has the id `{id}`"),
+                        Some("a notice rule names an element of `elements` by its id"),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -233,10 +252,10 @@ impl LoadedSpec {
             ));
         }
         let size = style.size.pt().get();
-        if !(size > 0.0 && size <= MAX_SIZE_PT) {
+        if !(MIN_SIZE_PT..=MAX_SIZE_PT).contains(&size) {
             return Err(self.invalid(
                 Some(id),
-                format!("type size {size} pt is out of range (0–1000 pt)"),
+                format!("type size {} is out of range (1–1000 pt)", style.size.pt()),
                 None,
             ));
         }
@@ -430,10 +449,10 @@ impl LoadedSpec {
         let nominal = content.style.size.pt();
         let check_min = |min: crate::units::FontSize| -> Result<()> {
             let min = min.pt();
-            if !(min.get() > 0.0 && min <= nominal) {
+            if !(min.get() >= MIN_SIZE_PT && min <= nominal) {
                 return Err(self.invalid(
                     Some(id),
-                    format!("fit minimum {min} must be positive and not above the nominal size {nominal}"),
+                    format!("fit minimum {min} must be at least 1 pt and not above the nominal size {nominal}"),
                     None,
                 ));
             }

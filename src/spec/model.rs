@@ -36,6 +36,51 @@ pub struct Spec {
     pub marks: Option<PrintMarks>,
     /// Everything on the page, painted in this order.
     pub elements: Vec<Element>,
+    /// What the published notice says in words that its coordinates may contradict.
+    /// `certpress lint` checks each against the layout and warns where they disagree; the
+    /// coordinates always win. Default: none.
+    #[serde(default)]
+    pub notice: Vec<NoticeRule>,
+}
+
+/// A sentence of the notice, as something the layout can be measured against.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum NoticeRule {
+    /// An edge of an element's laid-out box lies at `at` mm from the page's top-left
+    /// corner (x for left and right edges, y for top and bottom).
+    Edge {
+        /// Element id.
+        element: String,
+        /// Which edge.
+        edge: Edge,
+        /// Where the notice puts it, mm.
+        at: Mm,
+        /// The notice's words.
+        says: String,
+    },
+    /// Two elements start at the same x (左端对齐).
+    AlignLeft {
+        /// Element id.
+        element: String,
+        /// The element it is to align with.
+        with: String,
+        /// The notice's words.
+        says: String,
+    },
+}
+
+/// An edge of a box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Edge {
+    /// Left edge.
+    Left,
+    /// Top edge.
+    Top,
+    /// Right edge.
+    Right,
+    /// Bottom edge.
+    Bottom,
 }
 
 /// Bleed and crop marks: the PDF's MediaBox grows around the sheet (the TrimBox).

@@ -1,0 +1,220 @@
+//! The spec linter: what a valid spec may still get wrong.
+//!
+//! Loading refuses what cannot be rendered (unknown inks, fonts and keys, anchors off the
+//! page, impossible numbers). The linter lays out a record (the spec's sample) and warns
+//! about what renders but is probably a mistake: the notice's words that the coordinates
+//! contradict, texts that overlap or run off the page, type too small to read, fields
+//! declared but never printed.
+
+use serde::Serialize;
+
+use super::{Content, Edge, Element, Fit, LoadedSpec, NoticeRule};
+use crate::layout::{Part, Placement};
+use crate::units::{Mm, Pt, Rect};
+
+/// Smallest type a licence should carry: below 6 pt a clerk's printer smudges it.
+const MIN_READABLE: Pt = Pt(6.0);
+
+/// One finding of the linter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    /// A stable code: `notice`, `overlap`, `off-page`, `small-type`, `unused-field`.
+    pub code: &'static str,
+    /// The element (or field key) concerned.
+    pub element: Option<String>,
+    /// Line of the spec file, when known.
+    pub line: Option<u32>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// Lints `spec`. `placements` is the layout report of a record on it (the spec's sample),
+/// or `None` to lint what can be seen without laying out.
+pub fn lint(spec: &LoadedSpec, placements: Option<&[Placement]>) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    let mut warn = |code, element: Option<&str>, message: String| {
+        warnings.push(Warning {
+            code,
+            element: element.map(str::to_owned),
+            line: element.and_then(|id| spec.locate(id).line),
+            message,
+        });
+    };
+    let tolerance = spec.spec.tolerance;
+
+    for (key, field) in &spec.spec.fields {
+        if !uses_field(spec, key) {
+            warn(
+                "unused-field",
+                None,
+                format!(
+                    "field `{key}` ({}) is declared but no element or QR code prints it",
+                    field.name
+                ),
+            );
+        }
+    }
+    for element in &spec.spec.elements {
+        for (what, size) in type_sizes(element) {
+            if size < MIN_READABLE {
+                warn(
+                    "small-type",
+                    Some(element.id()),
+                    format!("{what} can be set at {size}, under the {MIN_READABLE} a print stays readable at"),
+                );
+            }
+        }
+    }
+
+    let Some(placements) = placements else {
+        return warnings;
+    };
+    let page = spec.spec.page;
+    let sheet = Rect::from_ltrb(Mm::ZERO, Mm::ZERO, page.width, page.height);
+    let box_of = |id: &str| {
+        placements
+            .iter()
+            .filter(|p| p.element == id)
+            .map(|p| p.laid_out)
+            .reduce(|a, b| a.union(&b))
+    };
+
+    for rule in &spec.spec.notice {
+        match rule {
+            NoticeRule::Edge {
+                element,
+                edge,
+                at,
+                says,
+            } => {
+                let Some(found) = box_of(element) else {
+                    continue;
+                };
+                let actual = match edge {
+                    Edge::Left => found.left,
+                    Edge::Top => found.top,
+                    Edge::Right => found.right,
+                    Edge::Bottom => found.bottom,
+                };
+                if (actual - *at).abs() > tolerance {
+                    warn(
+                        "notice",
+                        Some(element),
+                        format!(
+                            "the notice says «{says}»: the {} edge of `{element}` should be at {at}, the coordinates put it at {actual}; the coordinates win",
+                            edge_name(*edge)
+                        ),
+                    );
+                }
+            }
+            NoticeRule::AlignLeft {
+                element,
+                with,
+                says,
+            } => {
+                let (Some(a), Some(b)) = (box_of(element), box_of(with)) else {
+                    continue;
+                };
+                if (a.left - b.left).abs() > tolerance {
+                    warn(
+                        "notice",
+                        Some(element),
+                        format!(
+                            "the notice says «{says}»: `{element}` should start at the left edge of `{with}` ({}), the coordinates put it at {}; the coordinates win",
+                            b.left, a.left
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    let printed: Vec<&Placement> = placements
+        .iter()
+        .filter(|p| matches!(p.part, Part::Text | Part::Label | Part::Content | Part::Qr))
+        .collect();
+    for p in &printed {
+        if let Some(sheet) = sheet {
+            if !sheet.contains(&p.laid_out, Mm::ZERO) {
+                warn(
+                    "off-page",
+                    Some(&p.element),
+                    format!(
+                        "`{}` runs off the {} × {} mm sheet: {}",
+                        p.element,
+                        page.width.get(),
+                        page.height.get(),
+                        p.laid_out
+                    ),
+                );
+            }
+        }
+    }
+    for (i, a) in printed.iter().enumerate() {
+        for b in &printed[i + 1..] {
+            if a.element == b.element || !a.laid_out.overlaps(&b.laid_out) {
+                continue;
+            }
+            warn(
+                "overlap",
+                Some(&b.element),
+                format!(
+                    "`{}` ({}) overlaps `{}` ({}); move one, or give a content a `right` or `bottom` limit",
+                    b.element,
+                    b.laid_out,
+                    a.element,
+                    a.laid_out
+                ),
+            );
+        }
+    }
+    warnings
+}
+
+/// Whether any element or QR code prints the field `key`.
+fn uses_field(spec: &LoadedSpec, key: &str) -> bool {
+    spec.spec.elements.iter().any(|e| match e {
+        Element::Field(f) => f.content.as_ref().is_some_and(|c| c.key == key),
+        Element::Qr(q) => q.url_key.as_deref() == Some(key) || q.lines.iter().any(|l| l.key == key),
+        _ => false,
+    })
+}
+
+/// The type sizes an element can be set at: nominal sizes and fit floors.
+fn type_sizes(element: &Element) -> Vec<(String, Pt)> {
+    let content_sizes = |content: &Content| {
+        let mut sizes = vec![("its content".to_owned(), content.style.size.pt())];
+        match &content.fit {
+            Fit::Shrink { min } | Fit::ShrinkWrap { min, .. } => {
+                sizes.push(("its content, shrunk to fit,".to_owned(), min.pt()));
+            }
+            Fit::Stages(stages) => {
+                for stage in stages {
+                    sizes.push(("its content, shrunk to fit,".to_owned(), stage.min.pt()));
+                }
+            }
+            Fit::None | Fit::Wrap { .. } => {}
+        }
+        sizes
+    };
+    match element {
+        Element::Text(t) => vec![("its text".to_owned(), t.style.size.pt())],
+        Element::Field(f) => {
+            let mut sizes = vec![("its label".to_owned(), f.label.style.size.pt())];
+            if let Some(content) = &f.content {
+                sizes.extend(content_sizes(content));
+            }
+            sizes
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn edge_name(edge: Edge) -> &'static str {
+    match edge {
+        Edge::Left => "left",
+        Edge::Top => "top",
+        Edge::Right => "right",
+        Edge::Bottom => "bottom",
+    }
+}
