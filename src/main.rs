@@ -38,6 +38,11 @@ enum Command {
     /// overlapping texts, texts off the sheet, type under 6 pt, fields never printed.
     /// Exit status 0 (warnings or not), 1 with --strict when there are warnings.
     Lint(LintArgs),
+    /// Lists the record keys a spec expects: kind, whether required, the longest value.
+    Fields(FieldsArgs),
+    /// Writes a record skeleton for a spec (JSON, every field with a placeholder of its
+    /// kind) for an integrator to fill.
+    Sample(SampleArgs),
     /// Compares two renderings pixel by pixel and says where they differ, in mm. Exit
     /// status 1 beyond the tolerance.
     Diff(DiffArgs),
@@ -212,6 +217,24 @@ struct RenderArgs {
 }
 
 #[derive(clap::Args)]
+struct FieldsArgs {
+    /// The spec (RON).
+    spec: PathBuf,
+    /// Prints JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct SampleArgs {
+    /// The spec (RON).
+    spec: PathBuf,
+    /// Writes the skeleton here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
 struct LintArgs {
     /// The spec (RON).
     spec: PathBuf,
@@ -284,12 +307,15 @@ fn main() -> ExitCode {
         Command::Render(args) => args.json,
         Command::Check(args) => args.json,
         Command::Lint(args) => args.json,
-        Command::Diff(_) | Command::Batch(_) => false,
+        Command::Fields(args) => args.json,
+        Command::Diff(_) | Command::Batch(_) | Command::Sample(_) => false,
     };
     let result = match cli.command {
         Command::Render(args) => render(&args).map(|()| true),
         Command::Check(args) => check(&args),
         Command::Lint(args) => lint(&args),
+        Command::Fields(args) => fields(&args).map(|()| true),
+        Command::Sample(args) => sample(&args).map(|()| true),
         Command::Diff(args) => diff(&args),
         Command::Batch(args) => batch(&args),
     };
@@ -316,6 +342,59 @@ fn error_json(err: &anyhow::Error) -> String {
         "error": { "code": code, "field": field, "message": format!("{err:#}") }
     });
     serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+fn fields(args: &FieldsArgs) -> anyhow::Result<()> {
+    let spec = LoadedSpec::load(&args.spec)?;
+    let fields = &spec.spec.fields;
+    if args.json {
+        let list: Vec<serde_json::Value> = fields
+            .iter()
+            .map(|(key, f)| {
+                serde_json::json!({
+                    "key": key,
+                    "name": f.name,
+                    "kind": format!("{:?}", f.kind),
+                    "required": f.required,
+                    "max_chars": f.max_chars,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    let width = fields.keys().map(|k| k.len()).max().unwrap_or(3).max(3);
+    println!(
+        "{:width$}  {:10}  {:8}  {:>9}  name",
+        "key", "kind", "required", "max chars"
+    );
+    for (key, f) in fields {
+        let kind = format!("{:?}", f.kind);
+        let required = if f.required { "yes" } else { "no" };
+        println!(
+            "{key:width$}  {kind:10}  {required:8}  {:>9}  {}",
+            f.max_chars, f.name
+        );
+    }
+    Ok(())
+}
+
+fn sample(args: &SampleArgs) -> anyhow::Result<()> {
+    let spec = LoadedSpec::load(&args.spec)?;
+    let skeleton = record::skeleton(&spec.spec);
+    let text = serde_json::to_string_pretty(&skeleton)? + "\n";
+    match &args.out {
+        Some(path) => {
+            write_atomic(path, text.as_bytes())?;
+            eprintln!(
+                "wrote {} ({} fields)",
+                path.display(),
+                spec.spec.fields.len()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
 }
 
 fn lint(args: &LintArgs) -> anyhow::Result<bool> {

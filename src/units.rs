@@ -253,6 +253,17 @@ impl Rect {
             && other.bottom <= self.bottom + slack
     }
 
+    /// The rectangle grown by `by` on every side (shrunk when negative), or `None` when
+    /// that leaves it empty or not finite.
+    pub fn outset(&self, by: Mm) -> Option<Rect> {
+        Self::from_ltrb(
+            self.left - by,
+            self.top - by,
+            self.right + by,
+            self.bottom + by,
+        )
+    }
+
     /// Whether the two rectangles share any area.
     pub fn overlaps(&self, other: &Rect) -> bool {
         self.left < other.right

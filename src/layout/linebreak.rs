@@ -48,6 +48,13 @@ pub fn units(text: &ShapedText) -> Vec<Range<usize>> {
                 end += 1;
             }
         }
+        if c == '\n' {
+            // A forced break is a unit of its own, glued to nothing.
+            units.push(i..i + 1);
+            glue_next = false;
+            i += 1;
+            continue;
+        }
         let closing = NO_LINE_START.contains(c) && !is_space(c);
         match units.last_mut() {
             // Joined to the previous unit: closing marks, and anything after an opening
@@ -76,6 +83,12 @@ pub fn break_lines(
     let mut lines: Vec<Range<usize>> = Vec::new();
     let mut current: Option<Range<usize>> = None;
     for unit in units {
+        if text.chars[unit.clone()].iter().any(|c| c.ch == '\n') {
+            // A forced break ends the line (an empty one when two follow each other).
+            let line = current.take().unwrap_or(unit.start..unit.start);
+            lines.push(trim_spaces(text, line));
+            continue;
+        }
         if is_space_unit(unit) {
             // A space only separates: it extends a line but never starts one.
             if let Some(line) = &mut current {

@@ -19,7 +19,7 @@ use crate::fonts::FontBook;
 use crate::record::BoundRecord;
 use crate::spec::{
     Align, Cmyk, Content, Element, FieldElement, Ink, Label, LoadedSpec, Pass, QrElement,
-    ShapeElement, Span, StrokeAlign, SvgElement, TextElement, TextStyle,
+    ShapeElement, Span, StrokeAlign, SvgElement, TextElement, TextStyle, VerticalText,
 };
 use crate::units::{Mm, Point, Pt, Rect};
 use text::ShapedText;
@@ -97,6 +97,7 @@ pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Resu
             Element::Ellipse(e) => solver.shape(e, true)?,
             Element::Qr(e) => solver.qr(e)?,
             Element::Svg(e) => solver.svg(e)?,
+            Element::Vertical(e) => solver.vertical(e)?,
         }
     }
     Ok(Layout {
@@ -326,6 +327,96 @@ impl<'a> Solver<'a> {
         Ok(())
     }
 
+    /// A column of upright characters: each centred on the column's axis, one em (plus
+    /// tracking, or the distributed gap) below the last.
+    fn vertical(&mut self, e: &VerticalText) -> Result<()> {
+        let text = match (&e.text, &e.key) {
+            (Some(text), _) => text.clone(),
+            (None, Some(key)) => match self.record.get(key) {
+                Some(value) => value.display("", Default::default()),
+                None => return Ok(()),
+            },
+            (None, None) => return Ok(()),
+        };
+        let what = match &e.key {
+            Some(key) => format!("record {}, field `{key}`", self.record.name),
+            None => format!("element `{}`", e.id),
+        };
+        if let Some(c) = text.chars().find(|&c| needs_vertical_form(c)) {
+            return Err(self.spec_error(
+                &e.id,
+                format!(
+                    "{what}: {c:?} (U+{:04X}) cannot be set upright in a vertical column (punctuation needs vertical forms certpress does not apply); leave it out of vertical text",
+                    c as u32
+                ),
+            ));
+        }
+        let shaped = self.shaper.shape(&e.style.font, &text, &what)?;
+        let n = shaped.chars.len();
+        let size = e.style.size.pt();
+        let em = size.to_mm();
+        let step = match e.length {
+            Some(length) if n > 1 => {
+                if length < em * n as f64 {
+                    return Err(self.spec_error(
+                        &e.id,
+                        format!(
+                            "{what}: {n} characters need {} but the length is {length}",
+                            em * n as f64
+                        ),
+                    ));
+                }
+                (length - em) / (n - 1) as f64
+            }
+            _ => em + e.style.tracking.to_mm(),
+        };
+        let em_top = self.em_top(&shaped);
+        let mut runs = Vec::with_capacity(n);
+        for i in 0..n {
+            let advance = (size * shaped.chars[i].advance_em).to_mm();
+            let x = e.at.x + (em - advance) / 2.0;
+            let baseline = e.at.y + step * i as f64 + em * em_top;
+            runs.extend(shaped.place(i..i + 1, x, baseline, size, Mm::ZERO, true));
+        }
+        let height = if n == 0 {
+            Mm::ZERO
+        } else {
+            step * (n - 1) as f64 + em
+        };
+        let bounds = Rect::from_ltrb(e.at.x, e.at.y, e.at.x + em, e.at.y + height)
+            .ok_or_else(|| self.spec_error(&e.id, "the text has no finite extent".into()))?;
+        let page = self.spec.spec.page;
+        if bounds.bottom > page.height {
+            return Err(self.spec_error(
+                &e.id,
+                format!(
+                    "{what}: the column runs to {}, past the page's {} height",
+                    bounds.bottom, page.height
+                ),
+            ));
+        }
+        let (faces, substituted) = self.face_report(&shaped);
+        self.report.push(Placement {
+            element: e.id.clone(),
+            part: if e.key.is_some() {
+                Part::Content
+            } else {
+                Part::Text
+            },
+            pass: e.pass,
+            expected: Some(e.at),
+            laid_out: bounds,
+            area: None,
+            faces,
+            substituted,
+            size: Some(size),
+            lines: Some(n),
+        });
+        let ink = self.ink(e.ink.as_deref());
+        self.push_runs(&e.id, e.pass, ink, runs);
+        Ok(())
+    }
+
     fn field(&mut self, e: &FieldElement) -> Result<()> {
         let label = &e.label;
         let (line, shaped) =
@@ -380,20 +471,27 @@ impl<'a> Solver<'a> {
         );
         let shaped = self.shaper.shape(&content.style.font, &string, &what)?;
         let left = label.right + content.gap;
-        let bottom = content.bottom.unwrap_or(label.bottom);
-        let area_rect = Rect::from_ltrb(left, label.top, content.right, bottom).ok_or_else(|| {
+        // The box spans the label's em box and the content's own at its nominal size on the
+        // same baseline: a content set larger than its label may rise above the label.
+        let em_top = self.em_top(&shaped);
+        let nominal = content.style.size.pt().to_mm();
+        let top = label.top.min(baseline - nominal * em_top);
+        let bottom = content
+            .bottom
+            .unwrap_or_else(|| label.bottom.max(baseline + nominal * (1.0 - em_top)));
+        let area_rect = Rect::from_ltrb(left, top, content.right, bottom).ok_or_else(|| {
             self.spec_error(&e.id, format!("the content box of `{}` is empty: it starts at {left}, right of its right edge {}", e.id, content.right))
         })?;
         let area = fit::Area {
             width: area_rect.width(),
-            top: label.top,
+            top,
             bottom,
             baseline,
         };
         let setting = fit::Setting {
             tracking: content.style.tracking,
             line_height: content.style.line_height,
-            em_top: self.em_top(&shaped),
+            em_top,
         };
         let stages = fit::stages(&content.fit, content.style.size.pt());
         let Some(fitted) = fit::fit(&shaped, setting, area, &stages) else {
@@ -623,4 +721,11 @@ impl<'a> Solver<'a> {
         }
         Ok(())
     }
+}
+
+/// Punctuation and brackets, whose upright forms are wrong in a vertical column.
+fn needs_vertical_form(c: char) -> bool {
+    c.is_control()
+        || c.is_ascii_punctuation()
+        || matches!(c, '\u{3001}'..='\u{3003}' | '\u{3008}'..='\u{3011}' | '\u{3014}'..='\u{301F}' | '\u{3030}' | '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}' | '\u{2010}'..='\u{2027}' | '\u{FE10}'..='\u{FE4F}')
 }

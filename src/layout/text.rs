@@ -76,6 +76,17 @@ impl<'a> Shaper<'a> {
             .collect::<Result<_>>()?;
         let mut chars = Vec::with_capacity(text.len());
         for ch in text.chars() {
+            if ch == '\n' {
+                // A forced line break (a list joined with "\n"): no glyph, no width; the
+                // line breaker ends the line there and placing skips it.
+                chars.push(ShapedChar {
+                    ch,
+                    face: chain.faces[0],
+                    glyph: 0,
+                    advance_em: 0.0,
+                });
+                continue;
+            }
             let found = faces.iter().find_map(|(id, face)| {
                 let glyph = face.glyph_index(ch).filter(|g| g.0 != 0)?;
                 let advance = face.glyph_hor_advance(glyph)?;
@@ -128,6 +139,9 @@ impl ShapedText {
         let mut runs: Vec<GlyphRun> = Vec::new();
         let mut pen = x;
         for c in &self.chars[range] {
+            if c.ch == '\n' {
+                continue;
+            }
             let advance = (size * c.advance_em).to_mm();
             let glyph = PlacedGlyph {
                 id: c.glyph,

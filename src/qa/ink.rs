@@ -6,6 +6,8 @@
 //! edges of its ink are compared with its box. The raster can be ours, another system's
 //! or a scan: a pixel is ink when its luma is below a threshold.
 
+use std::ops::Range;
+
 use serde::Serialize;
 
 use crate::display::{InkKind, Page};
@@ -24,6 +26,9 @@ pub const DEFAULT_THRESHOLD: u8 = 200;
 /// Slack added to the search window around an expected position, beyond the tolerance, so
 /// that ink out of tolerance is still found and reported with its distance.
 const SEARCH: Mm = Mm(3.0);
+
+/// Margin around a neighbour's box whose ink is left out of an element's search.
+const MASK_MARGIN: Mm = Mm(0.3);
 
 /// A greyscale image with its resolution.
 pub struct Image {
@@ -60,6 +65,12 @@ impl Image {
 
     /// The bounding box of ink inside `window`, in mm, or `None` when there is none.
     pub fn ink_box(&self, window: Rect, threshold: u8) -> Option<Rect> {
+        self.ink_box_outside(window, threshold, &[])
+    }
+
+    /// The bounding box of ink inside `window` but outside every rectangle of `masks` (the
+    /// boxes of neighbouring elements, whose ink is theirs), in mm.
+    pub fn ink_box_outside(&self, window: Rect, threshold: u8, masks: &[Rect]) -> Option<Rect> {
         let px = |v: Mm| v.to_px(self.dpi);
         let clamp = |v: f64, max: usize| (v.max(0.0) as usize).min(max);
         let (x0, x1) = (
@@ -70,11 +81,28 @@ impl Image {
             clamp(px(window.top).floor(), self.height),
             clamp(px(window.bottom).ceil(), self.height),
         );
+        let masks: Vec<(Range<usize>, Range<usize>)> = masks
+            .iter()
+            .map(|m| {
+                (
+                    clamp(px(m.left).floor(), self.width)..clamp(px(m.right).ceil(), self.width),
+                    clamp(px(m.top).floor(), self.height)..clamp(px(m.bottom).ceil(), self.height),
+                )
+            })
+            .collect();
+        let mut masked_here: Vec<&Range<usize>> = Vec::with_capacity(masks.len());
         let (mut min_x, mut min_y, mut max_x, mut max_y) = (usize::MAX, usize::MAX, 0, 0);
         for y in y0..y1 {
             let row = &self.luma[y * self.width..(y + 1) * self.width];
+            masked_here.clear();
+            masked_here.extend(
+                masks
+                    .iter()
+                    .filter(|(_, ys)| ys.contains(&y))
+                    .map(|(xs, _)| xs),
+            );
             for (x, &v) in row.iter().enumerate().take(x1).skip(x0) {
-                if v < threshold {
+                if v < threshold && !masked_here.iter().any(|xs| xs.contains(&x)) {
                     min_x = min_x.min(x);
                     max_x = max_x.max(x);
                     min_y = min_y.min(y);
@@ -142,6 +170,21 @@ pub fn measure(
             continue;
         }
         let grow = tolerance + SEARCH;
+        // The search reaches past the element's box; ink in a neighbour's box (a text, a
+        // code, a frame beside it) is the neighbour's, so it is left out, unless the
+        // neighbour overlaps this box (a background holds everything). Glyph outlines may
+        // overshoot their em box a little: hence the margin.
+        let own = placement.area.unwrap_or(placement.laid_out);
+        let masks: Vec<Rect> = layout
+            .report
+            .iter()
+            .filter(|other| {
+                let itself = other.element == placement.element && other.part == placement.part;
+                !itself && !invisible(page, &other.element)
+            })
+            .filter_map(|other| other.laid_out.outset(MASK_MARGIN))
+            .filter(|other| !other.overlaps(&own))
+            .collect();
         match (placement.part, placement.expected, placement.area) {
             (Part::Text | Part::Label, Some(at), _) => {
                 // Left and top edges, as the specification measures text.
@@ -158,7 +201,7 @@ pub fn measure(
                     placement.laid_out.bottom,
                 )
                 .unwrap_or(placement.laid_out);
-                entry.found = window.and_then(|w| image.ink_box(w, threshold));
+                entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
                 entry.deviation = entry
                     .found
                     .map(|ink| (ink.left - at.x).abs().max((ink.top - at.y).abs()));
@@ -172,7 +215,7 @@ pub fn measure(
                     area.bottom + Mm(1.0),
                 );
                 entry.expected = area;
-                entry.found = window.and_then(|w| image.ink_box(w, threshold));
+                entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
                 entry.deviation = entry.found.map(|ink| {
                     (ink.right - area.right)
                         .max(ink.bottom - area.bottom)
@@ -187,7 +230,7 @@ pub fn measure(
                     area.bottom + grow,
                 );
                 entry.expected = area;
-                entry.found = window.and_then(|w| image.ink_box(w, threshold));
+                entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
                 entry.deviation = entry.found.map(|ink| {
                     [
                         ink.left - area.left,

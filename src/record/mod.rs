@@ -182,6 +182,37 @@ impl BoundRecord {
     }
 }
 
+/// A record skeleton for `spec`: every field with a placeholder of its kind that binds
+/// (the field's name as text, a valid example credit code, today's form of a date), for
+/// an integrator to fill. Image paths are left out: they name files the record ships.
+pub fn skeleton(spec: &Spec) -> serde_json::Map<String, serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    for (key, field) in &spec.fields {
+        let value = match field.kind {
+            FieldKind::Text => serde_json::json!(field.name),
+            FieldKind::List => {
+                serde_json::json!([format!("{}一", field.name), format!("{}二", field.name)])
+            }
+            FieldKind::Date => serde_json::json!("2026-01-01"),
+            FieldKind::CreditCode => {
+                let first17 = "91000000MA0000000";
+                let check = credit_code::check_character(first17).unwrap_or('0');
+                serde_json::json!(format!("{first17}{check}"))
+            }
+            FieldKind::Url => serde_json::json!("https://example.gov.cn/licence/0001"),
+            FieldKind::ImagePath => continue,
+        };
+        let value = match value {
+            serde_json::Value::String(s) if s.chars().count() > field.max_chars => {
+                serde_json::Value::String(s.chars().take(field.max_chars).collect())
+            }
+            other => other,
+        };
+        map.insert(key.clone(), value);
+    }
+    map
+}
+
 /// Checks a record against the spec's field declarations.
 pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
     let name = &record.name;

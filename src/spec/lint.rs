@@ -176,6 +176,7 @@ fn uses_field(spec: &LoadedSpec, key: &str) -> bool {
     spec.spec.elements.iter().any(|e| match e {
         Element::Field(f) => f.content.as_ref().is_some_and(|c| c.key == key),
         Element::Qr(q) => q.url_key.as_deref() == Some(key) || q.lines.iter().any(|l| l.key == key),
+        Element::Vertical(v) => v.key.as_deref() == Some(key),
         _ => false,
     })
 }
@@ -199,6 +200,7 @@ fn type_sizes(element: &Element) -> Vec<(String, Pt)> {
     };
     match element {
         Element::Text(t) => vec![("its text".to_owned(), t.style.size.pt())],
+        Element::Vertical(v) => vec![("its text".to_owned(), v.style.size.pt())],
         Element::Field(f) => {
             let mut sizes = vec![("its label".to_owned(), f.label.style.size.pt())];
             if let Some(content) = &f.content {

@@ -367,6 +367,32 @@ impl LoadedSpec {
                     ));
                 }
             }
+            Element::Vertical(v) => {
+                self.check_position(id, &v.at)?;
+                self.check_style(id, &v.style)?;
+                match (&v.text, &v.key) {
+                    (Some(_), None) => {}
+                    (None, Some(key)) => self.check_field_key(id, key)?,
+                    _ => {
+                        return Err(self.invalid(
+                            Some(id),
+                            "a vertical text needs exactly one of `text` and `key`".into(),
+                            None,
+                        ))
+                    }
+                }
+                if let Some(length) = v.length {
+                    if !(length.is_finite() && length > Mm::ZERO && length <= self.spec.page.height)
+                    {
+                        return Err(self.invalid(
+                            Some(id),
+                            format!("length {length} must be positive and within the page"),
+                            None,
+                        ));
+                    }
+                }
+                self.check_ink_ref(Some(id), v.ink.as_deref().unwrap_or(&self.spec.default_ink))?;
+            }
             Element::Svg(svg) => {
                 self.check_position(id, &svg.at)?;
                 let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;

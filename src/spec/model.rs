@@ -559,6 +559,38 @@ pub enum Element {
     Qr(QrElement),
     /// SVG artwork drawn in one ink.
     Svg(SvgElement),
+    /// A column of upright characters, top to bottom (竖排): a side title, a seal's legend.
+    Vertical(VerticalText),
+}
+
+/// A column of upright characters read top to bottom, each centred on the column's axis.
+///
+/// Characters are set upright at their advance height of one em; punctuation, which needs
+/// vertical forms, is refused rather than printed sideways.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerticalText {
+    /// Unique id.
+    pub id: String,
+    /// Production pass.
+    pub pass: Pass,
+    /// A fixed text. One of `text` and `key`.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A record key whose value is set (nothing when the record lacks an optional field).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Top-left of the column: its left edge (one em wide) and the first character's em top.
+    pub at: Point,
+    /// Typography; `tracking` adds space between characters.
+    pub style: TextStyle,
+    /// Spreads the characters so the last one's em box ends this far below `at` (两端对齐,
+    /// vertically). Default: none, characters one em (plus tracking) apart.
+    #[serde(default)]
+    pub length: Option<Mm>,
+    /// Ink key. Default: the spec's `default_ink`.
+    #[serde(default)]
+    pub ink: Option<String>,
 }
 
 /// SVG artwork (an emblem), scaled into its box and drawn in one ink.
@@ -589,6 +621,7 @@ impl Element {
             Element::Rect(e) | Element::Ellipse(e) => &e.id,
             Element::Qr(e) => &e.id,
             Element::Svg(e) => &e.id,
+            Element::Vertical(e) => &e.id,
         }
     }
 
@@ -600,6 +633,7 @@ impl Element {
             Element::Rect(e) | Element::Ellipse(e) => e.pass,
             Element::Qr(e) => e.pass,
             Element::Svg(e) => e.pass,
+            Element::Vertical(e) => e.pass,
         }
     }
 }
