@@ -54,13 +54,23 @@ pub fn read_records(path: &Path, spec: &LoadedSpec) -> Result<Vec<BatchRecord>> 
     // Spreadsheets save UTF-8 CSV with a byte-order mark; it is not part of the first key.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let file = path.display().to_string();
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("jsonl" | "ndjson") => Ok(read_json_lines(text, &file)),
-        Some("csv") => read_csv(text, &file, spec),
-        _ => Err(Error::Options {
-            message: format!("{file}: unknown batch format; name it .jsonl or .csv"),
-        }),
+    let mut records = match path.extension().and_then(|e| e.to_str()) {
+        Some("jsonl" | "ndjson") => read_json_lines(text, &file),
+        Some("csv") => read_csv(text, &file, spec)?,
+        _ => {
+            return Err(Error::Options {
+                message: format!("{file}: unknown batch format; name it .jsonl or .csv"),
+            })
+        }
+    };
+    // Image paths in the records (a seal) resolve in the batch file's folder.
+    let folder = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    for batch_record in &mut records {
+        if let Ok(record) = &mut batch_record.record {
+            record.folder = Some(folder.clone());
+        }
     }
+    Ok(records)
 }
 
 fn read_json_lines(text: &str, file: &str) -> Vec<BatchRecord> {
@@ -126,7 +136,14 @@ fn read_csv(text: &str, file: &str, spec: &LoadedSpec) -> Result<Vec<BatchRecord
                     values.insert(key.clone(), value);
                 }
                 let name = format!("{file}:{line}");
-                (line, Ok(Record { name, values }))
+                (
+                    line,
+                    Ok(Record {
+                        name,
+                        values,
+                        folder: None,
+                    }),
+                )
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());

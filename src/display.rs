@@ -4,9 +4,11 @@
 //! glyph ids in a face of the [`FontBook`](crate::fonts::FontBook), inks resolved to CMYK
 //! or spot definitions. Back ends read nothing else: not the spec, not the record.
 
+use std::sync::{Arc, OnceLock};
+
 use crate::fonts::FaceId;
 use crate::spec::{Cmyk, Pass};
-use crate::units::{Mm, Point, Pt, Size};
+use crate::units::{Mm, Point, Pt, Rect, Size};
 
 /// Index of an ink in [`Page::inks`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,6 +86,86 @@ pub enum Shape {
     Path(Path),
     /// A QR symbol of square modules.
     Qr(QrSymbol),
+    /// Fine lines: one tile of centre-lines drawn at several places, stroked, clipped.
+    Lines(Lines),
+}
+
+/// Fine stroked lines (guilloche): a tile drawn at each of `copies`, clipped to `clip`. One
+/// tile serves many copies, so the PDF defines it once and the copies cost a few bytes each.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    /// The centre-lines and their width; shared by every copy, and by every licence of a
+    /// spec (the pattern does not depend on the record).
+    pub tile: Arc<Tile>,
+    /// Where the tile is drawn: tile millimetres to sheet millimetres, rotation and
+    /// translation only (the stroke width is the same everywhere).
+    pub copies: Vec<Affine>,
+    /// The region drawn into: a union of non-overlapping rectangles, on the sheet.
+    pub clip: Vec<Rect>,
+}
+
+/// Open centre-lines in their own millimetres, stroked `width` wide.
+#[derive(Debug)]
+pub struct Tile {
+    /// The centre-lines.
+    pub path: Path,
+    /// Stroke width.
+    pub width: Mm,
+    /// The PDF back end's compressed form stream and bounding box, made on first use: a
+    /// tile shared by a spec's licences is compressed once, not once per licence.
+    pub pdf_form: OnceLock<(Vec<u8>, [f32; 4])>,
+}
+
+impl Tile {
+    /// A tile of `path` stroked `width` wide.
+    pub fn new(path: Path, width: Mm) -> Self {
+        Self {
+            path,
+            width,
+            pdf_form: OnceLock::new(),
+        }
+    }
+}
+
+/// An affine map of millimetres: (x, y) ↦ (a·x + c·y + e, b·x + d·y + f).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Affine {
+    /// x from x.
+    pub a: f64,
+    /// y from x.
+    pub b: f64,
+    /// x from y.
+    pub c: f64,
+    /// y from y.
+    pub d: f64,
+    /// x offset, mm.
+    pub e: f64,
+    /// y offset, mm.
+    pub f: f64,
+}
+
+impl Affine {
+    /// A rotation by `degrees` (clockwise on the y-down sheet), then a move to `to`.
+    pub fn rotate_then_move(degrees: f64, to: Point) -> Self {
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        Self {
+            a: cos,
+            b: sin,
+            c: -sin,
+            d: cos,
+            e: to.x.get(),
+            f: to.y.get(),
+        }
+    }
+
+    /// Where `p` goes.
+    pub fn apply(&self, p: Point) -> Point {
+        let (x, y) = (p.x.get(), p.y.get());
+        Point::new(
+            Mm(self.a * x + self.c * y + self.e),
+            Mm(self.b * x + self.d * y + self.f),
+        )
+    }
 }
 
 /// Glyphs of one face, one size, on one baseline.

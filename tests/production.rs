@@ -325,18 +325,32 @@ fn plates_separate_each_ink() {
         "the mark has its plate"
     );
     assert!(fluorescent.ink_box(title, 128).is_none());
-    // The border (C15 M70 Y75 K5) is on the C plate at 15 % (luma ≈ 217); the K text
-    // knocks the background out of C.
-    let border = area(21.0, 150.0, 28.0, 160.0);
-    assert!((mean_luma(&cyan, border) - 217.0).abs() < 2.0);
+    // The border's outer keyline (C15 M70 Y75 K5, 20.0–20.5 mm) is on the C plate at 15 %
+    // (luma ≈ 217): the one 100 dpi pixel column wholly inside it; the K text knocks the
+    // background out of C.
+    let keyline = area(20.07, 150.0, 20.33, 160.0);
+    assert!((mean_luma(&cyan, keyline) - 217.0).abs() < 2.0);
     assert!(
         mean_luma(&cyan, label) > 254.0,
         "knocked out under black text"
     );
-    // The fluorescent ink overprints: it leaves the beige (Y18) under the mark alone.
+    // The fluorescent ink overprints: the Y plate under the mark (beige Y18 and the
+    // pattern's Y34 lines) is what it is without the mark.
     let yellow = plate("Y");
-    let inside = area(40.0, 60.0, 42.0, 62.0);
-    assert!((mean_luma(&yellow, inside) - 209.0).abs() < 2.0);
+    let mut unmarked = layout.page.clone();
+    unmarked.items.retain(|i| i.element != "fluorescent_mark");
+    let (_, fonts) = liuzhou();
+    let options = RasterOptions {
+        dpi: 100.0,
+        view: View::Plate(plates.iter().find(|p| p.name() == "Y").unwrap().clone()),
+        ..Default::default()
+    };
+    let without = Image::from_raster(&raster::render(&unmarked, fonts, &options).unwrap());
+    assert!(yellow.ink_box(mark, 250).is_some(), "beige under the mark");
+    assert!(
+        yellow.luma == without.luma,
+        "the mark knocks something out of Y"
+    );
 }
 
 #[test]

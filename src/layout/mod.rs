@@ -7,6 +7,7 @@
 //! the span's end; fitted contents never leave their box or go under their floor size.
 
 pub mod fit;
+pub mod guilloche;
 pub mod linebreak;
 pub mod qr;
 pub mod text;
@@ -18,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::fonts::FontBook;
 use crate::record::BoundRecord;
 use crate::spec::{
-    Align, Cmyk, Content, Element, FieldElement, Ink, Label, LoadedSpec, Pass, QrElement,
-    ShapeElement, Span, StrokeAlign, SvgElement, TextElement, TextStyle, VerticalText,
+    Align, Cmyk, Content, Element, FieldElement, GuillocheElement, Ink, Label, LoadedSpec, Pass,
+    QrElement, ShapeElement, Span, StrokeAlign, SvgElement, TextElement, TextStyle, VerticalText,
 };
 use crate::units::{Mm, Point, Pt, Rect};
 use text::ShapedText;
@@ -98,6 +99,7 @@ pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Resu
             Element::Qr(e) => solver.qr(e)?,
             Element::Svg(e) => solver.svg(e)?,
             Element::Vertical(e) => solver.vertical(e)?,
+            Element::Guilloche(e) => solver.guilloche(e)?,
         }
     }
     Ok(Layout {
@@ -616,11 +618,23 @@ impl<'a> Solver<'a> {
     fn svg(&mut self, e: &SvgElement) -> Result<()> {
         let area = Rect::from_origin_size(e.at, e.size)
             .ok_or_else(|| self.spec_error(&e.id, "the asset's box has no finite extent".into()))?;
-        let asset = self
-            .spec
-            .assets
-            .get(&e.id)
-            .ok_or_else(|| self.spec_error(&e.id, "its SVG asset was not loaded".into()))?;
+        let from_record;
+        let asset = match &e.key {
+            Some(key) => {
+                let Some(value) = self.record.get(key) else {
+                    // An optional image the record does not give (a seal on a blank that is
+                    // stamped by hand): nothing to draw.
+                    return Ok(());
+                };
+                from_record = self.record_image(key, &value.display("", Default::default()))?;
+                &from_record
+            }
+            None => self
+                .spec
+                .assets
+                .get(&e.id)
+                .ok_or_else(|| self.spec_error(&e.id, "its SVG asset was not loaded".into()))?,
+        };
         let ink = self.ink(e.ink.as_deref());
         for path in asset.place(area) {
             self.items.push(Item {
@@ -642,6 +656,68 @@ impl<'a> Solver<'a> {
             size: None,
             lines: None,
         });
+        Ok(())
+    }
+
+    /// The SVG a record names (a seal), confined to the record's folder.
+    fn record_image(&self, key: &str, file: &str) -> Result<crate::assets::SvgAsset> {
+        let fail = |message: String, hint: &str| Error::Record {
+            record: self.record.name.clone(),
+            field: Some(key.to_owned()),
+            message,
+            hint: Some(hint.to_owned()),
+        };
+        let Some(folder) = &self.record.folder else {
+            return Err(fail(
+                format!("{file:?}: a record made in memory has no folder to find it in"),
+                "load the record from its file, or set Record::folder",
+            ));
+        };
+        let path = crate::assets::confine(folder, file).map_err(|m| {
+            fail(
+                m.replace("the spec's folder", "the record's folder"),
+                "put the artwork beside the record and name it relative to it",
+            )
+        })?;
+        crate::assets::SvgAsset::load(&path)
+            .map_err(|m| fail(format!("SVG {file:?}: {m}"), "fix the artwork"))
+    }
+
+    /// Fine-line security artwork, generated once when the spec was loaded.
+    fn guilloche(&mut self, e: &GuillocheElement) -> Result<()> {
+        let lines = self
+            .spec
+            .artwork
+            .get(&e.id)
+            .ok_or_else(|| self.spec_error(&e.id, "its pattern was not generated".into()))?
+            .clone();
+        let ink = self.ink(e.ink.as_deref());
+        let mut bounds: Option<Rect> = None;
+        for l in lines {
+            for r in &l.clip {
+                bounds = Some(bounds.map_or(*r, |b| b.union(r)));
+            }
+            self.items.push(Item {
+                element: e.id.clone(),
+                pass: e.pass,
+                ink,
+                shape: Shape::Lines(l),
+            });
+        }
+        if let Some(laid_out) = bounds {
+            self.report.push(Placement {
+                element: e.id.clone(),
+                part: Part::Shape,
+                pass: e.pass,
+                expected: None,
+                laid_out,
+                area: None,
+                faces: Vec::new(),
+                substituted: false,
+                size: None,
+                lines: None,
+            });
+        }
         Ok(())
     }
 

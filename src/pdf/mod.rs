@@ -17,11 +17,12 @@
 mod font;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use crate::display::{GlyphRun, InkId, InkKind, Page, Path, QrSymbol, Segment, Shape};
+use crate::display::{GlyphRun, InkId, InkKind, Lines, Page, Path, QrSymbol, Segment, Shape, Tile};
 use crate::error::Result;
 use crate::fonts::{FaceId, FontBook};
 use crate::production::{Calibration, Layer};
@@ -66,6 +67,7 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
         content: Content::new(),
         fonts: BTreeMap::new(),
         inks_used: Vec::new(),
+        tiles: Vec::new(),
     };
     if let Some(marks) = page.marks.filter(|m| m.crop_marks) {
         painter.crop_marks(page.size.width, marks.bleed);
@@ -118,6 +120,7 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
         content,
         fonts: usages,
         inks_used,
+        tiles,
         ..
     } = painter;
     let content = deflate(&content.finish(), Effort::Fast);
@@ -129,6 +132,23 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
         font::write_font(&mut chunk, &mut alloc, type0, fonts.face(*face_id), usage)?;
         font_refs.push((*face_id, type0));
     }
+    // Each guilloche tile once, as a form drawn by every copy; compressed once per tile,
+    // which a spec's licences share.
+    let tile_refs: Vec<Ref> = tiles
+        .iter()
+        .map(|tile| {
+            let r = alloc();
+            let (stream, bbox) = tile.pdf_form.get_or_init(|| {
+                let (stream, bbox) = tile_stream(&tile.path, tile.width);
+                (deflate(&stream, Effort::Small), bbox)
+            });
+            chunk
+                .form_xobject(r, stream)
+                .bbox(Rect::new(bbox[0], bbox[1], bbox[2], bbox[3]))
+                .filter(Filter::FlateDecode);
+            r
+        })
+        .collect();
     let mut ink_refs = Vec::new();
     for ink in &inks_used {
         if let InkKind::Spot {
@@ -242,6 +262,12 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
     if overprint {
         resources.ext_g_states().pair(Name(b"GSop"), gs_ref);
     }
+    if !tile_refs.is_empty() {
+        let mut forms = resources.x_objects();
+        for (i, r) in tile_refs.iter().enumerate() {
+            forms.pair(tile_name(i).as_name(), *r);
+        }
+    }
     if !layer_refs.is_empty() {
         let mut properties = resources.insert(Name(b"Properties")).dict();
         for &(layer, r) in &layer_refs {
@@ -312,6 +338,59 @@ fn font_name(face: FaceId) -> ResName {
     ResName(format!("F{}", face.0))
 }
 
+fn tile_name(index: usize) -> ResName {
+    ResName(format!("T{index}"))
+}
+
+/// A guilloche tile's content stream (its own millimetres; the copies' matrices place and
+/// scale it) and its bounding box. The stroke colour comes from the caller.
+fn tile_stream(tile: &Path, width: Mm) -> (Vec<u8>, [f32; 4]) {
+    let mut content = Content::new();
+    content.set_line_width(width.get() as f32);
+    let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    let mut grow = |p: &Point| {
+        left = left.min(p.x.get());
+        right = right.max(p.x.get());
+        top = top.min(p.y.get());
+        bottom = bottom.max(p.y.get());
+    };
+    let v = |m: Mm| m.get() as f32;
+    for segment in &tile.segments {
+        match segment {
+            Segment::MoveTo(p) => {
+                grow(p);
+                content.move_to(v(p.x), v(p.y));
+            }
+            Segment::LineTo(p) => {
+                grow(p);
+                content.line_to(v(p.x), v(p.y));
+            }
+            Segment::CubicTo(a, b, p) => {
+                grow(a);
+                grow(b);
+                grow(p);
+                content.cubic_to(v(a.x), v(a.y), v(b.x), v(b.y), v(p.x), v(p.y));
+            }
+            Segment::Close => {
+                content.close_path();
+            }
+        }
+    }
+    content.stroke();
+    let w = width.get();
+    let bbox = if left <= right {
+        [
+            (left - w) as f32,
+            (top - w) as f32,
+            (right + w) as f32,
+            (bottom + w) as f32,
+        ]
+    } else {
+        [0.0; 4]
+    };
+    (content.finish().to_vec(), bbox)
+}
+
 fn ink_name(ink: InkId) -> ResName {
     ResName(format!("CS{}", ink.0))
 }
@@ -330,6 +409,8 @@ struct Painter {
     content: Content,
     fonts: BTreeMap<FaceId, FontUsage>,
     inks_used: Vec<InkId>,
+    /// Guilloche tiles met so far (one form each), in order of first use.
+    tiles: Vec<Arc<Tile>>,
 }
 
 impl Painter {
@@ -367,20 +448,29 @@ impl Painter {
 
     fn item(&mut self, page: &Page, ink: InkId, shape: &Shape) {
         self.content.save_state();
+        let stroked = matches!(shape, Shape::Lines(_));
         match &page.inks[ink.0].kind {
             InkKind::Process(cmyk) => {
                 let [c, m, y, k] = cmyk_unit(cmyk);
-                self.content.set_fill_cmyk(c, m, y, k);
+                if stroked {
+                    self.content.set_stroke_cmyk(c, m, y, k);
+                } else {
+                    self.content.set_fill_cmyk(c, m, y, k);
+                }
             }
             InkKind::Spot { overprint, .. } => {
                 if *overprint {
                     self.content.set_parameters(Name(b"GSop"));
                 }
-                self.content
-                    .set_fill_color_space(pdf_writer::types::ColorSpaceOperand::Named(
-                        ink_name(ink).as_name(),
-                    ));
-                self.content.set_fill_color([1.0]);
+                let name = ink_name(ink);
+                let space = pdf_writer::types::ColorSpaceOperand::Named(name.as_name());
+                if stroked {
+                    self.content.set_stroke_color_space(space);
+                    self.content.set_stroke_color([1.0]);
+                } else {
+                    self.content.set_fill_color_space(space);
+                    self.content.set_fill_color([1.0]);
+                }
             }
         }
         if !self.inks_used.contains(&ink) {
@@ -390,8 +480,43 @@ impl Painter {
             Shape::Text(run) => self.text(run),
             Shape::Path(path) => self.path(path),
             Shape::Qr(symbol) => self.qr(symbol),
+            Shape::Lines(lines) => self.lines(lines),
         }
         self.content.restore_state();
+    }
+
+    /// Guilloche lines: clipped to their region, the tile's form drawn at every copy.
+    fn lines(&mut self, lines: &Lines) {
+        let index = match self.tiles.iter().position(|t| Arc::ptr_eq(t, &lines.tile)) {
+            Some(i) => i,
+            None => {
+                self.tiles.push(lines.tile.clone());
+                self.tiles.len() - 1
+            }
+        };
+        for r in &lines.clip {
+            let (x, y) = self.point(Point::new(r.left, r.bottom));
+            self.content.rect(x, y, pt(r.width()), pt(r.height()));
+        }
+        self.content.clip_nonzero();
+        self.content.end_path();
+        // Tile millimetres (y down) to PDF points (y up from the sheet's foot).
+        let k = pt(Mm(1.0)) as f64;
+        let h = self.height.get();
+        let name = tile_name(index);
+        for c in &lines.copies {
+            self.content.save_state();
+            self.content.transform([
+                (k * c.a) as f32,
+                (-k * c.b) as f32,
+                (k * c.c) as f32,
+                (-k * c.d) as f32,
+                (k * c.e) as f32,
+                (k * (h - c.f)) as f32,
+            ]);
+            self.content.x_object(name.as_name());
+            self.content.restore_state();
+        }
     }
 
     fn text(&mut self, run: &GlyphRun) {

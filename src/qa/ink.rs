@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::display::{InkKind, Page};
 use crate::error::Result;
+use crate::layout::guilloche::subtract;
 use crate::layout::{Layout, Part};
 use crate::qa::image::Picture;
 use crate::raster::Raster;
@@ -171,9 +172,10 @@ pub fn measure(
         }
         let grow = tolerance + SEARCH;
         // The search reaches past the element's box; ink in a neighbour's box (a text, a
-        // code, a frame beside it) is the neighbour's, so it is left out, unless the
-        // neighbour overlaps this box (a background holds everything). Glyph outlines may
-        // overshoot their em box a little: hence the margin.
+        // code, a frame, a seal over it) is the neighbour's, so it is left out, except
+        // within this element's own box, and except for neighbours that hold this box
+        // whole (a background holds everything). Glyph outlines may overshoot their em box
+        // a little: hence the margin.
         let own = placement.area.unwrap_or(placement.laid_out);
         let masks: Vec<Rect> = layout
             .report
@@ -183,7 +185,8 @@ pub fn measure(
                 !itself && !invisible(page, &other.element)
             })
             .filter_map(|other| other.laid_out.outset(MASK_MARGIN))
-            .filter(|other| !other.overlaps(&own))
+            .filter(|other| !other.contains(&own, Mm::ZERO))
+            .flat_map(|other| subtract(other, &[own]))
             .collect();
         match (placement.part, placement.expected, placement.area) {
             (Part::Text | Part::Label, Some(at), _) => {

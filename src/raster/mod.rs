@@ -8,6 +8,7 @@
 //! Views: the daylight proof, the page under a UV lamp, and one grey plate per ink (the
 //! print shop's separation preview); see [`View`].
 
+mod lines;
 pub(crate) mod png;
 
 use std::collections::HashMap;
@@ -280,6 +281,9 @@ pub fn render(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<
             Shape::Text(run) => canvas.text(fonts, run, &paint)?,
             Shape::Path(path) => canvas.path(path, &paint),
             Shape::Qr(symbol) => canvas.qr(symbol, &mut paint),
+            Shape::Lines(lines) => {
+                lines::draw(&mut canvas.pixmap, lines, canvas.base, dpi, [r, g, b])
+            }
         }
     }
     Ok(Raster {

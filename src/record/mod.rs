@@ -10,7 +10,7 @@ mod date;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -75,6 +75,10 @@ pub struct Record {
     pub name: String,
     /// Values by key.
     pub values: BTreeMap<String, RawValue>,
+    /// The folder image paths (a seal) are resolved in, and confined to: the record file's
+    /// folder when it was loaded from one. `None` for a record made in memory: image paths
+    /// are then refused at layout.
+    pub folder: Option<PathBuf>,
 }
 
 impl Record {
@@ -94,9 +98,10 @@ impl Record {
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let folder = Some(path.parent().unwrap_or(Path::new("")).to_path_buf());
         match path.extension().and_then(|e| e.to_str()) {
-            Some("json") => Self::from_json(&text, name),
-            Some("ron") => Self::from_ron(&text, name),
+            Some("json") => Self::from_json(&text, name).map(|r| Record { folder, ..r }),
+            Some("ron") => Self::from_ron(&text, name).map(|r| Record { folder, ..r }),
             _ => Err(record_error(
                 &name,
                 None,
@@ -121,7 +126,11 @@ impl Record {
                 None,
             )
         })?;
-        Ok(Record { name, values })
+        Ok(Record {
+            name,
+            values,
+            folder: None,
+        })
     }
 
     /// Parses a RON map.
@@ -141,7 +150,11 @@ impl Record {
                     None,
                 )
             })?;
-        Ok(Record { name, values })
+        Ok(Record {
+            name,
+            values,
+            folder: None,
+        })
     }
 }
 
@@ -173,6 +186,8 @@ pub struct BoundRecord {
     /// The record's name for messages.
     pub name: String,
     values: BTreeMap<String, Value>,
+    /// Where its image paths resolve (see [`Record::folder`]).
+    pub folder: Option<PathBuf>,
 }
 
 impl BoundRecord {
@@ -298,6 +313,7 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
     Ok(BoundRecord {
         name: name.clone(),
         values,
+        folder: record.folder.clone(),
     })
 }
 

@@ -177,6 +177,7 @@ fn uses_field(spec: &LoadedSpec, key: &str) -> bool {
         Element::Field(f) => f.content.as_ref().is_some_and(|c| c.key == key),
         Element::Qr(q) => q.url_key.as_deref() == Some(key) || q.lines.iter().any(|l| l.key == key),
         Element::Vertical(v) => v.key.as_deref() == Some(key),
+        Element::Svg(svg) => svg.key.as_deref() == Some(key),
         _ => false,
     })
 }

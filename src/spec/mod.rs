@@ -37,6 +37,8 @@ pub struct LoadedSpec {
     pub dir: PathBuf,
     /// SVG assets by element id, loaded and flattened once.
     pub assets: BTreeMap<String, SvgAsset>,
+    /// Guilloche patterns by element id, generated once: they do not depend on the record.
+    pub artwork: BTreeMap<String, Vec<crate::display::Lines>>,
     source: String,
 }
 
@@ -79,13 +81,19 @@ impl LoadedSpec {
             path,
             dir,
             assets: BTreeMap::new(),
+            artwork: BTreeMap::new(),
             source: source.to_owned(),
         };
         loaded.check()?;
         let mut assets = BTreeMap::new();
         for element in &loaded.spec.elements {
-            if let Element::Svg(svg) = element {
-                let asset = assets::load_for_spec(&loaded.dir, &svg.file, &loaded.path, &svg.id)
+            if let Element::Svg(
+                svg @ SvgElement {
+                    file: Some(file), ..
+                },
+            ) = element
+            {
+                let asset = assets::load_for_spec(&loaded.dir, file, &loaded.path, &svg.id)
                     .map_err(|e| match e {
                         Error::SpecInvalid {
                             element,
@@ -104,6 +112,16 @@ impl LoadedSpec {
             }
         }
         loaded.assets = assets;
+        let mut artwork = BTreeMap::new();
+        for element in &loaded.spec.elements {
+            if let Element::Guilloche(g) = element {
+                let holes = crate::layout::guilloche::holes(&loaded.spec, g);
+                let lines = crate::layout::guilloche::generate(g, &holes)
+                    .map_err(|m| loaded.invalid(Some(&g.id), m, None))?;
+                artwork.insert(g.id.clone(), lines);
+            }
+        }
+        loaded.artwork = artwork;
         Ok(loaded)
     }
 
@@ -288,6 +306,107 @@ impl LoadedSpec {
         Ok(())
     }
 
+    fn check_guilloche(&self, g: &GuillocheElement) -> Result<()> {
+        let id = g.id.as_str();
+        let bad = |message: String| Err(self.invalid(Some(id), message, None));
+        let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;
+        let (at, size) = match g.area {
+            PatternArea::Rect { at, size } => (at, size),
+            PatternArea::Frame { at, size, width } => {
+                if !(positive(width) && width * 2.0 < size.width.min(size.height)) {
+                    return bad(format!("frame width {width} must be positive and under half the frame's smaller side"));
+                }
+                (at, size)
+            }
+        };
+        self.check_position(id, &at)?;
+        let page = self.spec.page;
+        if !(positive(size.width)
+            && positive(size.height)
+            && at.x + size.width <= page.width + Mm(1e-9)
+            && at.y + size.height <= page.height + Mm(1e-9))
+        {
+            return bad(format!(
+                "the pattern's area {} × {} at ({}, {}) must be positive and on the page",
+                size.width, size.height, at.x, at.y
+            ));
+        }
+        if !(g.line_width.is_finite() && g.line_width >= MIN_LINE_WIDTH && g.line_width <= Mm(2.0))
+        {
+            return Err(self.invalid(
+                Some(id),
+                format!(
+                    "line width {} is outside {MIN_LINE_WIDTH}–2 mm",
+                    g.line_width
+                ),
+                Some("lines finer than 0.08 mm do not print; security patterns use 0.08–0.2 mm"),
+            ));
+        }
+        let within = |v: Mm, low: Mm, high: Mm| v.is_finite() && v >= low && v <= high;
+        let check_rosette = |r: &Rosette| -> Result<()> {
+            let ok = positive(r.radius)
+                && r.radius <= Mm(1000.0)
+                && within(r.amplitude, Mm::ZERO, r.radius)
+                && (1..=64).contains(&r.petals)
+                && (1..=32).contains(&r.curves)
+                && (1..=64).contains(&r.rings)
+                && within(r.ring_spacing, Mm::ZERO, r.radius)
+                && r.ring_spacing * f64::from(r.rings - 1) < r.radius
+                && r.phase.is_finite();
+            if !ok {
+                return bad(format!(
+                    "rosette needs 0 < radius ≤ 1000 mm, 0 ≤ amplitude ≤ radius, 1–64 petals, 1–32 curves, 1–64 rings whose spacing keeps the inner ring's radius positive; got {r:?}"
+                ));
+            }
+            Ok(())
+        };
+        match &g.pattern {
+            Pattern::Waves(w) => {
+                let ok = within(w.wavelength, Mm(0.5), Mm(1000.0))
+                    && within(w.amplitude, Mm::ZERO, Mm(100.0))
+                    && (1..=32).contains(&w.curves)
+                    && within(w.spacing, g.line_width, Mm(1000.0))
+                    && w.phase.is_finite()
+                    && w.shift.is_finite()
+                    && (0.0..=0.5).contains(&w.harmonic);
+                if !ok {
+                    return bad(format!(
+                        "waves need a wavelength of 0.5–1000 mm, an amplitude of 0–100 mm, 1–32 curves, a spacing of at least the line width, finite phases and a harmonic of 0–0.5; got {w:?}"
+                    ));
+                }
+            }
+            Pattern::Rosette(r) => check_rosette(r)?,
+        }
+        if let Some(corners) = &g.corners {
+            if !matches!(g.area, PatternArea::Frame { .. }) {
+                return bad("`corners` applies to a Frame only".into());
+            }
+            check_rosette(corners)?;
+        }
+        self.check_ink_ref(Some(id), g.ink.as_deref().unwrap_or(&self.spec.default_ink))?;
+        for clear in &g.clear {
+            if !(clear.margin.is_finite() && clear.margin >= Mm::ZERO && clear.margin <= Mm(100.0))
+            {
+                return bad(format!(
+                    "clearance margin {} must be 0–100 mm",
+                    clear.margin
+                ));
+            }
+            match self.spec.elements.iter().find(|e| e.id() == clear.element) {
+                Some(Element::Qr(_) | Element::Rect(_) | Element::Ellipse(_) | Element::Svg(_)) => {
+                }
+                Some(_) => {
+                    return bad(format!(
+                        "`{}` has no box the spec fixes; clear a Qr, Rect, Ellipse or Svg",
+                        clear.element
+                    ))
+                }
+                None => return bad(format!("clears unknown element `{}`", clear.element)),
+            }
+        }
+        Ok(())
+    }
+
     fn check_field_key(&self, id: &str, key: &str) -> Result<()> {
         if self.spec.fields.contains_key(key) {
             return Ok(());
@@ -367,6 +486,7 @@ impl LoadedSpec {
                     ));
                 }
             }
+            Element::Guilloche(g) => self.check_guilloche(g)?,
             Element::Vertical(v) => {
                 self.check_position(id, &v.at)?;
                 self.check_style(id, &v.style)?;
@@ -398,6 +518,26 @@ impl LoadedSpec {
                 let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;
                 if !positive(svg.size.width) || !positive(svg.size.height) {
                     return Err(self.invalid(Some(id), "size must be positive".into(), None));
+                }
+                match (&svg.file, &svg.key) {
+                    (Some(_), None) => {}
+                    (None, Some(key)) => {
+                        self.check_field_key(id, key)?;
+                        if self.spec.fields[key].kind != FieldKind::ImagePath {
+                            return Err(self.invalid(
+                                Some(id),
+                                format!("record key `{key}` is not of kind ImagePath"),
+                                Some("an Svg element's `key` names a field declared `kind: ImagePath`"),
+                            ));
+                        }
+                    }
+                    _ => {
+                        return Err(self.invalid(
+                            Some(id),
+                            "an Svg element needs exactly one of `file` and `key`".into(),
+                            None,
+                        ))
+                    }
                 }
                 self.check_ink_ref(
                     Some(id),
@@ -513,6 +653,9 @@ impl LoadedSpec {
         Ok(())
     }
 }
+
+/// Finest line a guilloche may use: below it, offset and toner printing break the line.
+pub const MIN_LINE_WIDTH: Mm = Mm(0.08);
 
 fn location(path: &Path, line: Option<u32>) -> SpecLocation {
     SpecLocation {

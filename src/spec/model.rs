@@ -561,6 +561,8 @@ pub enum Element {
     Svg(SvgElement),
     /// A column of upright characters, top to bottom (竖排): a side title, a seal's legend.
     Vertical(VerticalText),
+    /// Fine-line security artwork generated from parameters (a border band, a background).
+    Guilloche(GuillocheElement),
 }
 
 /// A column of upright characters read top to bottom, each centred on the column's axis.
@@ -605,11 +607,144 @@ pub struct SvgElement {
     pub at: Point,
     /// Size of the box; the artwork is scaled to fit it, aspect ratio kept, centred.
     pub size: Size,
-    /// The SVG file, relative to the spec's folder (and inside it).
-    pub file: String,
+    /// The SVG file, relative to the spec's folder (and inside it). One of `file` and `key`.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// A record key of kind `ImagePath` (a seal for electronic copies): the SVG it names,
+    /// relative to the record's folder. Nothing is drawn when the record has none.
+    #[serde(default)]
+    pub key: Option<String>,
     /// Ink key. Default: the spec's `default_ink`.
     #[serde(default)]
     pub ink: Option<String>,
+}
+
+/// Fine-line security artwork (guilloche), generated from parameters rather than drawn:
+/// a family of curves filling an area or a frame band, stroked in one ink.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuillocheElement {
+    /// Unique id.
+    pub id: String,
+    /// Production pass (pre-printed artwork is `Press`).
+    pub pass: Pass,
+    /// Where the pattern lies.
+    pub area: PatternArea,
+    /// The curves: waves along the area, or a rosette.
+    pub pattern: Pattern,
+    /// For a `Frame`: a rosette in each corner square (without one the corners stay clear).
+    #[serde(default)]
+    pub corners: Option<Rosette>,
+    /// Stroke width of every line, at least 0.08 mm (finer does not print).
+    pub line_width: Mm,
+    /// Ink key. Default: the spec's `default_ink`.
+    #[serde(default)]
+    pub ink: Option<String>,
+    /// Elements whose box, grown by a margin, the pattern leaves clear (a QR code, so
+    /// scanners read it over the pattern).
+    #[serde(default)]
+    pub clear: Vec<Clearance>,
+}
+
+/// Where a guilloche lies.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum PatternArea {
+    /// A rectangle: rows of waves across it, or a rosette at its centre.
+    Rect {
+        /// Top-left corner.
+        at: Point,
+        /// Size.
+        size: Size,
+    },
+    /// The band just inside a rectangle's edge, `width` wide (a border): waves run along
+    /// each side between the corner squares, clockwise, so the four corners are alike.
+    Frame {
+        /// Outer top-left corner.
+        at: Point,
+        /// Outer size.
+        size: Size,
+        /// Width of the band.
+        width: Mm,
+    },
+}
+
+/// A family of guilloche curves.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum Pattern {
+    /// Rows of interlaced sine waves.
+    Waves(Waves),
+    /// Concentric rings of petalled closed curves.
+    Rosette(Rosette),
+}
+
+/// Interlaced sine waves: `curves` waves per row, each a `1/curves` period behind the last,
+/// crossing to form a chain; rows `spacing` apart.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waves {
+    /// Length of one period.
+    pub wavelength: Mm,
+    /// Peak displacement from the row's axis.
+    pub amplitude: Mm,
+    /// Interlaced waves per row. Default 2.
+    #[serde(default = "default_curves")]
+    pub curves: u32,
+    /// Distance between rows (in a `Frame`, rows are centred in the band; one row when it is
+    /// wider than the band).
+    pub spacing: Mm,
+    /// Phase of the first wave, degrees. Default 0.
+    #[serde(default)]
+    pub phase: f64,
+    /// Phase added from one row to the next, degrees: slanting the pattern. Default 0.
+    #[serde(default)]
+    pub shift: f64,
+    /// Share of a third harmonic mixed into each wave (0–0.5), for a richer line. Default 0.
+    #[serde(default)]
+    pub harmonic: f64,
+}
+
+/// A rosette: `curves` closed curves r(θ) = radius + amplitude · sin(petals · θ + phase +
+/// k · 360° / curves), on `rings` radii `ring_spacing` apart.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rosette {
+    /// Mean radius of the outer ring.
+    pub radius: Mm,
+    /// Radial swing of each petal.
+    pub amplitude: Mm,
+    /// Petals per curve.
+    pub petals: u32,
+    /// Curves per ring, each rotated a fraction of a petal. Default 2.
+    #[serde(default = "default_curves")]
+    pub curves: u32,
+    /// Rings. Default 1.
+    #[serde(default = "default_rings")]
+    pub rings: u32,
+    /// Radius lost from one ring to the next. Default 0.
+    #[serde(default)]
+    pub ring_spacing: Mm,
+    /// Phase, degrees. Default 0.
+    #[serde(default)]
+    pub phase: f64,
+}
+
+fn default_curves() -> u32 {
+    2
+}
+
+fn default_rings() -> u32 {
+    1
+}
+
+/// An element's box that a pattern leaves clear.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clearance {
+    /// The element: a `Qr`, `Rect`, `Ellipse` or `Svg` (elements whose box the spec fixes).
+    pub element: String,
+    /// Clear space around its box. Default 0.
+    #[serde(default)]
+    pub margin: Mm,
 }
 
 impl Element {
@@ -622,6 +757,7 @@ impl Element {
             Element::Qr(e) => &e.id,
             Element::Svg(e) => &e.id,
             Element::Vertical(e) => &e.id,
+            Element::Guilloche(e) => &e.id,
         }
     }
 
@@ -634,6 +770,7 @@ impl Element {
             Element::Qr(e) => e.pass,
             Element::Svg(e) => e.pass,
             Element::Vertical(e) => e.pass,
+            Element::Guilloche(e) => e.pass,
         }
     }
 }
