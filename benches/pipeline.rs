@@ -42,6 +42,26 @@ fn pipeline(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // The same page without its guilloche (border band and background pattern): what the
+    // security artwork costs.
+    let mut plain = laid_out.page.clone();
+    plain
+        .items
+        .retain(|item| !matches!(item.shape, certpress::display::Shape::Lines(_)));
+    group.bench_function("render, all passes, without the guilloche", |b| {
+        b.iter(|| raster::render(&plain, &fonts, &raster::RasterOptions::default()).unwrap())
+    });
+    group.bench_function(
+        "render and encode PNG, all passes, without the guilloche",
+        |b| {
+            b.iter(|| {
+                raster::render(&plain, &fonts, &raster::RasterOptions::default())
+                    .unwrap()
+                    .encode_png()
+                    .unwrap()
+            })
+        },
+    );
     group.bench_function("render and encode PNG, print pass", |b| {
         let options = raster::RasterOptions {
             pass: Some(Pass::Print),

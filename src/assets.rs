@@ -38,10 +38,16 @@ pub struct AssetPath {
     even_odd: bool,
 }
 
-/// Resolves `file` inside `dir`, refusing absolute paths and paths that leave it.
-pub fn confine(dir: &FsPath, file: &str) -> std::result::Result<PathBuf, String> {
+/// Resolves `file` inside `dir`, refusing absolute paths and paths that leave it, unless
+/// they lead into one of the `allowed` folders (canonical paths, given explicitly by the
+/// caller: `--asset-dir`).
+pub fn confine(
+    dir: &FsPath,
+    file: &str,
+    allowed: &[PathBuf],
+) -> std::result::Result<PathBuf, String> {
     let relative = FsPath::new(file);
-    if relative.is_absolute() {
+    if relative.is_absolute() && allowed.is_empty() {
         return Err(format!(
             "{file:?} is an absolute path; assets are named relative to the spec's folder"
         ));
@@ -53,10 +59,15 @@ pub fn confine(dir: &FsPath, file: &str) -> std::result::Result<PathBuf, String>
     })
     .map_err(|e| format!("the spec's folder: {e}"))?;
     let full = std::fs::canonicalize(base.join(relative)).map_err(|e| format!("{file:?}: {e}"))?;
-    if !full.starts_with(&base) {
+    if !full.starts_with(&base) && !allowed.iter().any(|a| full.starts_with(a)) {
         return Err(format!(
-            "{file:?} lies outside the spec's folder {}",
-            base.display()
+            "{file:?} lies outside the spec's folder {}{}",
+            base.display(),
+            if allowed.is_empty() {
+                String::new()
+            } else {
+                " and every --asset-dir".to_owned()
+            }
         ));
     }
     Ok(full)
@@ -70,6 +81,7 @@ impl SvgAsset {
             return Err(format!("{len} bytes, over the 8 MiB limit"));
         }
         let data = std::fs::read(path).map_err(|e| e.to_string())?;
+        refuse_external_references(&data)?;
         // Nothing outside the file: external images are not resolved.
         let options = usvg::Options {
             image_href_resolver: usvg::ImageHrefResolver {
@@ -193,8 +205,69 @@ fn collect(group: &usvg::Group, out: &mut Vec<AssetPath>) -> std::result::Result
     Ok(())
 }
 
+/// Refuses an SVG that names anything outside itself: an `href` other than a fragment
+/// (`#id`) — another file, a URL, a `data:` image — and a CSS `url(…)` or `@import` that
+/// is not a fragment. usvg would drop what it cannot resolve and draw the rest: artwork
+/// silently missing a part is a wrong licence, so it is an error.
+fn refuse_external_references(data: &[u8]) -> std::result::Result<(), String> {
+    let text = std::str::from_utf8(data).map_err(|_| "the SVG is not UTF-8 text".to_owned())?;
+    let document = roxmltree::Document::parse_with_options(
+        text,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| format!("not a well-formed SVG: {e}"))?;
+    let external_url = |css: &str| {
+        let css = css.to_ascii_lowercase();
+        css.contains("@import")
+            || css.match_indices("url(").any(|(i, _)| {
+                !css[i + 4..]
+                    .trim_start_matches(['\'', '"', ' '])
+                    .starts_with('#')
+            })
+    };
+    for node in document.descendants() {
+        for attribute in node.attributes() {
+            let value = attribute.value().trim();
+            if attribute.name() == "href" && !value.starts_with('#') {
+                return Err(format!(
+                    "line {}: <{}> refers to {value:?} outside the SVG; artwork must be self-contained vector paths",
+                    document.text_pos_at(node.range().start).row,
+                    node.tag_name().name()
+                ));
+            }
+            if external_url(value) {
+                return Err(format!(
+                    "line {}: <{}> loads {value:?} from outside the SVG; artwork must be self-contained",
+                    document.text_pos_at(node.range().start).row,
+                    node.tag_name().name()
+                ));
+            }
+        }
+        if node.is_text() && node.parent().is_some_and(|p| p.has_tag_name("style")) {
+            if let Some(css) = node.text() {
+                if external_url(css) {
+                    return Err(
+                        "a <style> sheet loads a file or URL; artwork must be self-contained"
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Loads the SVG asset of element `id` from `file`, relative to `dir`.
-pub fn load_for_spec(dir: &FsPath, file: &str, spec_path: &FsPath, id: &str) -> Result<SvgAsset> {
+pub fn load_for_spec(
+    dir: &FsPath,
+    file: &str,
+    spec_path: &FsPath,
+    id: &str,
+    allowed: &[PathBuf],
+) -> Result<SvgAsset> {
     let fail = |message: String, hint: &str| Error::SpecInvalid {
         at: crate::error::SpecLocation {
             file: spec_path.to_path_buf(),
@@ -205,10 +278,10 @@ pub fn load_for_spec(dir: &FsPath, file: &str, spec_path: &FsPath, id: &str) -> 
         message,
         hint: Some(hint.to_owned()),
     };
-    let path = confine(dir, file).map_err(|m| {
+    let path = confine(dir, file, allowed).map_err(|m| {
         fail(
             m,
-            "put the asset in the spec's folder and name it relative to it",
+            "put the asset in the spec's folder and name it relative to it, or allow its folder with --asset-dir",
         )
     })?;
     SvgAsset::load(&path).map_err(|m| fail(format!("SVG asset {file:?}: {m}"), "fix the artwork"))

@@ -142,9 +142,20 @@ struct FontArgs {
     /// Another folder to look for the spec's font files in.
     #[arg(long = "font-dir", value_name = "DIR")]
     font_dirs: Vec<PathBuf>,
+    /// A folder outside the spec's that its artwork may come from (assets are otherwise
+    /// confined to the spec's folder).
+    #[arg(long = "asset-dir", value_name = "DIR")]
+    asset_dirs: Vec<PathBuf>,
 }
 
 impl FontArgs {
+    fn load_spec(&self, path: &std::path::Path) -> anyhow::Result<LoadedSpec> {
+        let options = certpress::spec::LoadOptions {
+            asset_dirs: self.asset_dirs.clone(),
+        };
+        Ok(LoadedSpec::load_with(path, &options)?)
+    }
+
     fn options(&self) -> anyhow::Result<FontOptions> {
         let mut extra_faces = Vec::new();
         for font in &self.fonts {
@@ -398,7 +409,7 @@ fn sample(args: &SampleArgs) -> anyhow::Result<()> {
 }
 
 fn lint(args: &LintArgs) -> anyhow::Result<bool> {
-    let spec = LoadedSpec::load(&args.spec)?;
+    let spec = args.fonts.load_spec(&args.spec)?;
     let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
     let data = args.data.clone().or_else(|| {
         let sample = args.spec.parent()?.join("sample.json");
@@ -442,7 +453,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png, --plates DIR or several");
     }
     let calibration = args.calibration.calibration(args.pass)?;
-    let spec = LoadedSpec::load(&args.spec)?;
+    let spec = args.fonts.load_spec(&args.spec)?;
     let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
     let record = record::Record::load(&args.data)?;
     let bound = record::bind(&spec.spec, &record)?;
@@ -516,7 +527,7 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
     use certpress::batch::{self, BatchOptions};
     use std::io::IsTerminal;
 
-    let spec = LoadedSpec::load(&args.spec)?;
+    let spec = args.fonts.load_spec(&args.spec)?;
     let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
     let records = batch::read_records(&args.data, &spec)?;
     let calibration = args.calibration.calibration(args.pass)?;
@@ -666,7 +677,7 @@ fn report_stand_ins(laid_out: &layout::Layout) {
 fn check(args: &CheckArgs) -> anyhow::Result<bool> {
     use certpress::qa::{self, ink};
 
-    let spec = LoadedSpec::load(&args.spec)?;
+    let spec = args.fonts.load_spec(&args.spec)?;
     let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
     let record = record::Record::load(&args.data)?;
     let bound = record::bind(&spec.spec, &record)?;

@@ -289,7 +289,7 @@ fn a_seal_outside_the_records_folder_or_from_nowhere_is_refused() {
     json["seal_image"] = "link.svg".into();
     let err = attempt(&json);
     assert!(
-        err.to_string().contains("seal_image") && err.to_string().contains("image"),
+        err.to_string().contains("seal_image") && err.to_string().contains("outside the SVG"),
         "{err}"
     );
     // A record made in memory has no folder to resolve a seal in.
@@ -298,4 +298,65 @@ fn a_seal_outside_the_records_folder_or_from_nowhere_is_refused() {
     let err = layout::layout(spec, fonts, &bound).unwrap_err();
     assert!(err.to_string().contains("folder"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn artwork_outside_the_spec_folder_needs_an_explicit_asset_dir() {
+    let root = std::env::temp_dir().join(format!("certpress-assets-{}", std::process::id()));
+    let (specs, art) = (root.join("spec"), root.join("art"));
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::create_dir_all(&art).unwrap();
+    std::fs::copy(
+        "specs/liuzhou/emblem-placeholder.svg",
+        art.join("emblem.svg"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(SPEC).unwrap().replace(
+        "file: \"emblem-placeholder.svg\"",
+        "file: \"../art/emblem.svg\"",
+    );
+    let path = specs.join("licence.ron");
+    std::fs::write(&path, &text).unwrap();
+    let err = LoadedSpec::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("emblem") && err.contains("outside") && err.contains("--asset-dir"),
+        "{err}"
+    );
+    let options = certpress::spec::LoadOptions {
+        asset_dirs: vec![art.clone()],
+    };
+    let spec = LoadedSpec::load_with(&path, &options).unwrap();
+    assert!(spec.assets.contains_key("emblem"));
+
+    // An SVG that links another file, a URL or a style sheet is refused, allowed or not.
+    for (name, svg) in [
+        (
+            "image.svg",
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/><image href="https://example.com/e.png" width="9" height="9"/></svg>"#,
+        ),
+        (
+            "use.svg",
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><use href="other.svg#e"/><rect width="5" height="5"/></svg>"#,
+        ),
+        (
+            "style.svg",
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><style>@import url(https://example.com/s.css);</style><rect width="5" height="5"/></svg>"#,
+        ),
+    ] {
+        std::fs::write(art.join(name), svg).unwrap();
+        let linked = text.replace(
+            "file: \"../art/emblem.svg\"",
+            &format!("file: \"../art/{name}\""),
+        );
+        std::fs::write(&path, &linked).unwrap();
+        let err = LoadedSpec::load_with(&path, &options)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("emblem")
+                && (err.contains("outside the SVG") || err.contains("<style> sheet loads")),
+            "{name}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -673,7 +673,7 @@ impl<'a> Solver<'a> {
                 "load the record from its file, or set Record::folder",
             ));
         };
-        let path = crate::assets::confine(folder, file).map_err(|m| {
+        let path = crate::assets::confine(folder, file, &[]).map_err(|m| {
             fail(
                 m.replace("the spec's folder", "the record's folder"),
                 "put the artwork beside the record and name it relative to it",

@@ -43,8 +43,13 @@ pub struct LoadedSpec {
 }
 
 impl LoadedSpec {
-    /// Reads and checks a spec file.
+    /// Reads and checks a spec file, its artwork confined to the spec's folder.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::load_with(path, &LoadOptions::default())
+    }
+
+    /// Reads and checks a spec file with `options`.
+    pub fn load_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
         let path = path.as_ref();
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.len() > MAX_SPEC_BYTES {
@@ -56,12 +61,30 @@ impl LoadedSpec {
             });
         }
         let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::from_str(&source, path)
+        Self::from_str_with(&source, path, options)
     }
 
     /// Parses and checks spec text; `path` names it in errors and anchors relative paths.
     pub fn from_str(source: &str, path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_str_with(source, path, &LoadOptions::default())
+    }
+
+    /// [`LoadedSpec::from_str`] with `options`.
+    pub fn from_str_with(
+        source: &str,
+        path: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        let asset_dirs = options
+            .asset_dirs
+            .iter()
+            .map(|dir| {
+                std::fs::canonicalize(dir).map_err(|e| Error::Options {
+                    message: format!("--asset-dir {}: {e}", dir.display()),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         // `Rect(id: …)` instead of `Rect((id: …))`, and `fill: "beige"` instead of
         // `fill: Some("beige")`: specs are written by hand.
         let options = ron::Options::default()
@@ -93,21 +116,22 @@ impl LoadedSpec {
                 },
             ) = element
             {
-                let asset = assets::load_for_spec(&loaded.dir, file, &loaded.path, &svg.id)
-                    .map_err(|e| match e {
-                        Error::SpecInvalid {
-                            element,
-                            message,
-                            hint,
-                            ..
-                        } => Error::SpecInvalid {
-                            at: loaded.locate(&svg.id),
-                            element,
-                            message,
-                            hint,
-                        },
-                        other => other,
-                    })?;
+                let asset =
+                    assets::load_for_spec(&loaded.dir, file, &loaded.path, &svg.id, &asset_dirs)
+                        .map_err(|e| match e {
+                            Error::SpecInvalid {
+                                element,
+                                message,
+                                hint,
+                                ..
+                            } => Error::SpecInvalid {
+                                at: loaded.locate(&svg.id),
+                                element,
+                                message,
+                                hint,
+                            },
+                            other => other,
+                        })?;
                 assets.insert(svg.id.clone(), asset);
             }
         }
@@ -652,6 +676,15 @@ impl LoadedSpec {
         }
         Ok(())
     }
+}
+
+/// How a spec is loaded.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Folders outside the spec's folder that its artwork (`Svg` `file`) may come from: a
+    /// shared folder of an issuer's emblems. Default: none, artwork stays in the spec's
+    /// folder. Record images (a seal) stay confined to the record's folder regardless.
+    pub asset_dirs: Vec<PathBuf>,
 }
 
 /// Finest line a guilloche may use: below it, offset and toner printing break the line.
