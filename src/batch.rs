@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
 
@@ -311,6 +311,8 @@ pub fn run(
     let done = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; total]);
     let jobs = options.jobs.clamp(1, 256);
+    // PNGs start from the press artwork rendered once, with the first licence laid out.
+    let underlay: OnceLock<Option<raster::Underlay>> = OnceLock::new();
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(total.max(1)) {
             scope.spawn(|| loop {
@@ -326,7 +328,7 @@ pub fn run(
                         code: "record".into(),
                         message: message.clone(),
                     }),
-                    Ok(stem) => one(spec, fonts, item, stem, options),
+                    Ok(stem) => one(spec, fonts, item, stem, options, &underlay),
                 };
                 outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
@@ -424,6 +426,7 @@ fn one(
     item: &BatchRecord,
     stem: &str,
     options: &BatchOptions,
+    underlay: &OnceLock<Option<raster::Underlay>>,
 ) -> Outcome {
     let mut files = Vec::new();
     if options.pdf {
@@ -462,7 +465,15 @@ fn one(
                 calibration: options.pdf_options.calibration,
                 ..Default::default()
             };
-            outputs.push(raster::render(&laid_out.page, fonts, &raster_options)?.encode_png()?);
+            let underlay = underlay
+                .get_or_init(|| raster::Underlay::new(&laid_out.page, fonts, &raster_options).ok());
+            let raster = match underlay {
+                Some(underlay) => {
+                    raster::render_over(&laid_out.page, fonts, &raster_options, underlay)?
+                }
+                None => raster::render(&laid_out.page, fonts, &raster_options)?,
+            };
+            outputs.push(raster.encode_png()?);
         }
         for (path, bytes) in files.iter().zip(&outputs) {
             write_atomic(path, bytes)?;

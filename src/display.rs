@@ -69,6 +69,9 @@ pub struct Page {
 pub struct Item {
     /// Id of the spec element (for reports, errors and layers).
     pub element: String,
+    /// Whether the item is the same on every licence of the spec (it does not depend on
+    /// the record): what a back end may prepare once.
+    pub fixed: bool,
     /// Production pass.
     pub pass: Pass,
     /// Ink.

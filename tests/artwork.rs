@@ -360,3 +360,46 @@ fn artwork_outside_the_spec_folder_needs_an_explicit_asset_dir() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_licence_over_the_prepared_press_underlay_is_pixel_for_pixel_a_full_render() {
+    let (_, fonts) = liuzhou();
+    let first = lay_out(&sample()).unwrap();
+    let options = RasterOptions {
+        dpi: 100.0,
+        ..Default::default()
+    };
+    let underlay = raster::Underlay::new(&first.page, fonts, &options).unwrap();
+    // Another licence: other name, other permits.
+    let other = lay_out(&sample_with(
+        "permits",
+        serde_json::json!(["食品经营许可证（JY24502030099999）", "酒类零售许可"]),
+    ))
+    .unwrap();
+    assert!(underlay.fits(&other.page, &options));
+    let over = raster::render_over(&other.page, fonts, &options, &underlay).unwrap();
+    let full = raster::render(&other.page, fonts, &options).unwrap();
+    assert!(over.rgb() == full.rgb(), "the underlay changed the picture");
+    // The print pass, or another spec's page, does not fit this underlay: drawn in full.
+    let print = RasterOptions {
+        pass: Some(Pass::Print),
+        ..options.clone()
+    };
+    assert!(!underlay.fits(&other.page, &print));
+    let over = raster::render_over(&other.page, fonts, &print, &underlay).unwrap();
+    assert!(over.rgb() == raster::render(&other.page, fonts, &print).unwrap().rgb());
+    let card = LoadedSpec::load("specs/health-card/card.ron").unwrap();
+    let card_fonts =
+        certpress::fonts::FontBook::load(&card, &certpress::fonts::FontOptions::default()).unwrap();
+    let record = Record::load("specs/health-card/sample.json").unwrap();
+    let page = layout::layout(
+        &card,
+        &card_fonts,
+        &record::bind(&card.spec, &record).unwrap(),
+    )
+    .unwrap()
+    .page;
+    assert!(!underlay.fits(&page, &options));
+    let over = raster::render_over(&page, &card_fonts, &options, &underlay).unwrap();
+    assert!(over.rgb() == raster::render(&page, &card_fonts, &options).unwrap().rgb());
+}

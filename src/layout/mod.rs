@@ -102,6 +102,24 @@ pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Resu
             Element::Guilloche(e) => solver.guilloche(e)?,
         }
     }
+    // What the record cannot change: every licence of the spec paints these items alike.
+    let fixed: std::collections::BTreeSet<&str> = spec
+        .spec
+        .elements
+        .iter()
+        .filter(|e| match e {
+            Element::Text(_) | Element::Rect(_) | Element::Ellipse(_) | Element::Guilloche(_) => {
+                true
+            }
+            Element::Svg(svg) => svg.key.is_none(),
+            Element::Vertical(v) => v.key.is_none(),
+            Element::Field(_) | Element::Qr(_) => false,
+        })
+        .map(Element::id)
+        .collect();
+    for item in &mut solver.items {
+        item.fixed = fixed.contains(item.element.as_str());
+    }
     Ok(Layout {
         page: Page {
             size: spec.spec.page,
@@ -303,6 +321,7 @@ impl<'a> Solver<'a> {
     fn push_runs(&mut self, id: &str, pass: Pass, ink: InkId, runs: Vec<crate::display::GlyphRun>) {
         self.items.extend(runs.into_iter().map(|run| Item {
             element: id.to_owned(),
+            fixed: false,
             pass,
             ink,
             shape: Shape::Text(run),
@@ -563,6 +582,7 @@ impl<'a> Solver<'a> {
             let ink = self.ink(Some(fill));
             self.items.push(Item {
                 element: e.id.clone(),
+                fixed: false,
                 pass: e.pass,
                 ink,
                 shape: Shape::Path(path),
@@ -595,6 +615,7 @@ impl<'a> Solver<'a> {
             let ink = self.ink(Some(&stroke.ink));
             self.items.push(Item {
                 element: e.id.clone(),
+                fixed: false,
                 pass: e.pass,
                 ink,
                 shape: Shape::Path(path),
@@ -639,6 +660,7 @@ impl<'a> Solver<'a> {
         for path in asset.place(area) {
             self.items.push(Item {
                 element: e.id.clone(),
+                fixed: false,
                 pass: e.pass,
                 ink,
                 shape: Shape::Path(path),
@@ -699,6 +721,7 @@ impl<'a> Solver<'a> {
             }
             self.items.push(Item {
                 element: e.id.clone(),
+                fixed: false,
                 pass: e.pass,
                 ink,
                 shape: Shape::Lines(l),
@@ -738,6 +761,7 @@ impl<'a> Solver<'a> {
         }
         self.items.push(Item {
             element: e.id.clone(),
+            fixed: false,
             pass: e.pass,
             ink,
             shape: Shape::Qr(symbol),

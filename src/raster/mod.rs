@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
 
-use crate::display::{GlyphRun, InkKind, Page, Path, QrSymbol, Segment, Shape};
+use crate::display::{GlyphRun, InkKind, Item, Page, Path, QrSymbol, Segment, Shape};
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
 use crate::production::Calibration;
@@ -26,7 +26,7 @@ use crate::units::{Mm, Point};
 pub const MAX_PIXELS: u64 = 150_000_000;
 
 /// How to rasterise.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RasterOptions {
     /// Resolution. Default: 300 dpi.
     pub dpi: f64,
@@ -222,77 +222,79 @@ pub fn proof_rgb(cmyk: Cmyk) -> [u8; 3] {
 
 /// Rasterises the page.
 pub fn render(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<Raster> {
-    let dpi = options.dpi;
-    if !(10.0..=2400.0).contains(&dpi) {
-        return Err(Error::Render {
-            message: format!("{dpi} dpi is outside 10–2400 dpi"),
-        });
-    }
-    let width = page.size.width.to_px(dpi).round() as u64;
-    let height = page.size.height.to_px(dpi).round() as u64;
-    if width * height > MAX_PIXELS {
-        return Err(Error::Render {
-            message: format!(
-                "{width} × {height} pixels is over the {MAX_PIXELS}-pixel limit; lower --dpi"
-            ),
-        });
-    }
-    let mut pixmap = Pixmap::new(width as u32, height as u32).ok_or_else(|| Error::Render {
-        message: format!("cannot allocate {width} × {height} pixels"),
-    })?;
-    let [r, g, b] = match options.view {
-        View::Uv => uv_rgb([255; 3]),
-        _ => [255; 3],
-    };
-    pixmap.fill(tiny_skia::Color::from_rgba8(r, g, b, 255));
-    options
-        .calibration
-        .check()
-        .map_err(|message| Error::Options { message })?;
-    let c = options.calibration;
-    let px = |v: Mm| v.to_px(dpi) as f32;
-    let mut canvas = Canvas {
-        pixmap,
-        dpi,
-        glyphs: HashMap::new(),
-        base: Transform::from_row(
-            c.scale as f32,
-            0.0,
-            0.0,
-            c.scale as f32,
-            px(c.offset_x),
-            px(c.offset_y),
-        ),
-        calibrated: !c.is_identity(),
-    };
-    for item in page
-        .items
-        .iter()
-        .filter(|i| options.pass.is_none_or(|p| p == i.pass))
-    {
-        let ink = &page.inks[item.ink.0].kind;
-        let Some([r, g, b]) = view_rgb(ink, &options.view) else {
-            continue;
-        };
-        let mut paint = Paint::default();
-        paint.set_color_rgba8(r, g, b, 255);
-        paint.anti_alias = true;
-        match &item.shape {
-            Shape::Text(run) => canvas.text(fonts, run, &paint)?,
-            Shape::Path(path) => canvas.path(path, &paint),
-            Shape::Qr(symbol) => canvas.qr(symbol, &mut paint),
-            Shape::Lines(lines) => {
-                lines::draw(&mut canvas.pixmap, lines, canvas.base, dpi, [r, g, b])
-            }
-        }
-    }
-    Ok(Raster {
-        pixmap: canvas.pixmap,
-        dpi,
-        grey: matches!(options.view, View::Plate(_)),
-    })
+    let mut canvas = Canvas::new(page, options)?;
+    canvas.paint(page, page_items(page, options), fonts, options)?;
+    Ok(canvas.finish(options))
 }
 
+/// The items of `page` that `options` draws, in painting order.
+fn page_items<'a>(page: &'a Page, options: &RasterOptions) -> impl Iterator<Item = &'a Item> {
+    let pass = options.pass;
+    page.items
+        .iter()
+        .filter(move |i| pass.is_none_or(|p| p == i.pass))
+}
+
+/// The leading items every licence of a spec paints alike (the press artwork under the
+/// variable data), rasterised once. [`render_over`] starts each licence from a copy of it
+/// instead of drawing them again: a batch of PNGs pays for the artwork once.
+pub struct Underlay {
+    options: RasterOptions,
+    /// The elements and passes of the items it holds, in order: a page it is used for
+    /// must begin with the same.
+    items: Vec<(String, Pass)>,
+    size: crate::units::Size,
+    canvas: Canvas,
+}
+
+impl Underlay {
+    /// Renders the leading fixed items of `page` (any licence of the spec) with `options`.
+    pub fn new(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<Self> {
+        let mut canvas = Canvas::new(page, options)?;
+        let fixed: Vec<&Item> = page_items(page, options).take_while(|i| i.fixed).collect();
+        canvas.paint(page, fixed.iter().copied(), fonts, options)?;
+        Ok(Self {
+            options: options.clone(),
+            items: fixed.iter().map(|i| (i.element.clone(), i.pass)).collect(),
+            size: page.size,
+            canvas,
+        })
+    }
+
+    /// Whether `page` drawn with `options` begins with what this underlay holds (and
+    /// [`render_over`] will use it).
+    pub fn fits(&self, page: &Page, options: &RasterOptions) -> bool {
+        let mut leading = page_items(page, options).take_while(|i| i.fixed);
+        self.options == *options
+            && self.size == page.size
+            && self.items.iter().all(|(element, pass)| {
+                leading
+                    .next()
+                    .is_some_and(|i| i.element == *element && i.pass == *pass)
+            })
+            && leading.next().is_none()
+    }
+}
+
+/// Rasterises `page` over `underlay`: the same pixels as [`render`], the fixed items
+/// copied rather than drawn. A page the underlay does not fit (another spec, other
+/// options) is rendered in full.
+pub fn render_over(
+    page: &Page,
+    fonts: &FontBook,
+    options: &RasterOptions,
+    underlay: &Underlay,
+) -> Result<Raster> {
+    if !underlay.fits(page, options) {
+        return render(page, fonts, options);
+    }
+    let mut canvas = underlay.canvas.clone();
+    let rest = page_items(page, options).skip(underlay.items.len());
+    canvas.paint(page, rest, fonts, options)?;
+    Ok(canvas.finish(options))
+}
+
+#[derive(Clone)]
 struct Canvas {
     pixmap: Pixmap,
     dpi: f64,
@@ -305,6 +307,89 @@ struct Canvas {
 }
 
 impl Canvas {
+    /// A blank sheet for `page` under `options`: paper white (or paper under UV).
+    fn new(page: &Page, options: &RasterOptions) -> Result<Self> {
+        let dpi = options.dpi;
+        if !(10.0..=2400.0).contains(&dpi) {
+            return Err(Error::Render {
+                message: format!("{dpi} dpi is outside 10–2400 dpi"),
+            });
+        }
+        let width = page.size.width.to_px(dpi).round() as u64;
+        let height = page.size.height.to_px(dpi).round() as u64;
+        if width * height > MAX_PIXELS {
+            return Err(Error::Render {
+                message: format!(
+                    "{width} × {height} pixels is over the {MAX_PIXELS}-pixel limit; lower --dpi"
+                ),
+            });
+        }
+        let mut pixmap = Pixmap::new(width as u32, height as u32).ok_or_else(|| Error::Render {
+            message: format!("cannot allocate {width} × {height} pixels"),
+        })?;
+        let [r, g, b] = match options.view {
+            View::Uv => uv_rgb([255; 3]),
+            _ => [255; 3],
+        };
+        pixmap.fill(tiny_skia::Color::from_rgba8(r, g, b, 255));
+        options
+            .calibration
+            .check()
+            .map_err(|message| Error::Options { message })?;
+        let c = options.calibration;
+        let px = |v: Mm| v.to_px(dpi) as f32;
+        Ok(Canvas {
+            pixmap,
+            dpi,
+            glyphs: HashMap::new(),
+            base: Transform::from_row(
+                c.scale as f32,
+                0.0,
+                0.0,
+                c.scale as f32,
+                px(c.offset_x),
+                px(c.offset_y),
+            ),
+            calibrated: !c.is_identity(),
+        })
+    }
+
+    /// Draws `items` of `page` in their inks as `options` shows them.
+    fn paint<'a>(
+        &mut self,
+        page: &Page,
+        items: impl Iterator<Item = &'a Item>,
+        fonts: &FontBook,
+        options: &RasterOptions,
+    ) -> Result<()> {
+        for item in items {
+            let ink = &page.inks[item.ink.0].kind;
+            let Some([r, g, b]) = view_rgb(ink, &options.view) else {
+                continue;
+            };
+            let mut paint = Paint::default();
+            paint.set_color_rgba8(r, g, b, 255);
+            paint.anti_alias = true;
+            match &item.shape {
+                Shape::Text(run) => self.text(fonts, run, &paint)?,
+                Shape::Path(path) => self.path(path, &paint),
+                Shape::Qr(symbol) => self.qr(symbol, &mut paint),
+                Shape::Lines(lines) => {
+                    lines::draw(&mut self.pixmap, lines, self.base, self.dpi, [r, g, b])
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, options: &RasterOptions) -> Raster {
+        Raster {
+            pixmap: self.pixmap,
+            dpi: self.dpi,
+            grey: matches!(options.view, View::Plate(_)),
+        }
+    }
+
     fn px(&self, v: Mm) -> f32 {
         v.to_px(self.dpi) as f32
     }
