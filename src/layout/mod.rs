@@ -75,6 +75,22 @@ pub struct Placement {
 }
 
 impl Placement {
+    /// The placement of a shape, an asset or a pattern: a box, no text.
+    fn shape(element: &str, pass: Pass, expected: Option<Point>, laid_out: Rect) -> Self {
+        Self {
+            element: element.to_owned(),
+            part: Part::Shape,
+            pass,
+            expected,
+            laid_out,
+            area: None,
+            faces: Vec::new(),
+            substituted: false,
+            size: None,
+            lines: None,
+        }
+    }
+
     /// The largest distance, along either axis, between the spec's position and the
     /// laid-out top-left corner.
     pub fn deviation(&self) -> Option<Mm> {
@@ -621,18 +637,8 @@ impl<'a> Solver<'a> {
                 shape: Shape::Path(path),
             });
         }
-        self.report.push(Placement {
-            element: e.id.clone(),
-            part: Part::Shape,
-            pass: e.pass,
-            expected: Some(e.at),
-            laid_out: outline,
-            area: None,
-            faces: Vec::new(),
-            substituted: false,
-            size: None,
-            lines: None,
-        });
+        self.report
+            .push(Placement::shape(&e.id, e.pass, Some(e.at), outline));
         Ok(())
     }
 
@@ -666,18 +672,8 @@ impl<'a> Solver<'a> {
                 shape: Shape::Path(path),
             });
         }
-        self.report.push(Placement {
-            element: e.id.clone(),
-            part: Part::Shape,
-            pass: e.pass,
-            expected: Some(e.at),
-            laid_out: area,
-            area: None,
-            faces: Vec::new(),
-            substituted: false,
-            size: None,
-            lines: None,
-        });
+        self.report
+            .push(Placement::shape(&e.id, e.pass, Some(e.at), area));
         Ok(())
     }
 
@@ -728,18 +724,8 @@ impl<'a> Solver<'a> {
             });
         }
         if let Some(laid_out) = bounds {
-            self.report.push(Placement {
-                element: e.id.clone(),
-                part: Part::Shape,
-                pass: e.pass,
-                expected: None,
-                laid_out,
-                area: None,
-                faces: Vec::new(),
-                substituted: false,
-                size: None,
-                lines: None,
-            });
+            self.report
+                .push(Placement::shape(&e.id, e.pass, None, laid_out));
         }
         Ok(())
     }
