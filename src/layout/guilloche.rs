@@ -44,6 +44,17 @@ pub fn holes(spec: &Spec, g: &GuillocheElement) -> Vec<Rect> {
 
 /// The stroked lines of `g`, leaving `holes` clear. Errors say what is too dense.
 pub fn generate(g: &GuillocheElement, holes: &[Rect]) -> Result<Vec<Lines>, String> {
+    let too_dense = |segments: f64| {
+        format!(
+            "the pattern needs {segments:.0} curve segments, over the limit of {MAX_SEGMENTS}; raise the wavelength or the spacing, or lower the curves or rings"
+        )
+    };
+    // Refused before anything is generated: a tile alone may be large.
+    let estimate = estimate(g);
+    // (Spec checks keep every parameter finite; a NaN would be refused all the same.)
+    if estimate.is_nan() || estimate > MAX_SEGMENTS as f64 {
+        return Err(too_dense(estimate));
+    }
     let mut out = Vec::new();
     match g.area {
         PatternArea::Rect { at, size } => {
@@ -74,11 +85,45 @@ pub fn generate(g: &GuillocheElement, holes: &[Rect]) -> Result<Vec<Lines>, Stri
         .map(|lines| lines.tile.path.segments.len() * lines.copies.len())
         .sum();
     if segments > MAX_SEGMENTS {
-        return Err(format!(
-            "the pattern needs {segments} curve segments, over the limit of {MAX_SEGMENTS}; raise the wavelength or the spacing, or lower the curves or rings"
-        ));
+        return Err(too_dense(segments as f64));
     }
     Ok(out)
+}
+
+/// About how many curve segments `g` generates, tiles times copies (an upper bound, up to
+/// rounding).
+fn estimate(g: &GuillocheElement) -> f64 {
+    let rosette =
+        |r: &Rosette| f64::from(r.rings) * f64::from(r.curves) * f64::from(r.petals) * 8.0;
+    let wave = |w: &Waves| {
+        let per_period = if w.harmonic > 0.0 { 12.0 } else { 4.0 };
+        f64::from(w.curves) * per_period
+    };
+    match (g.area, &g.pattern) {
+        (PatternArea::Rect { size, .. }, Pattern::Waves(w)) => {
+            let periods = size.width.get() / w.wavelength.get() + 2.0;
+            let rows = (size.height.get() + 2.0 * (w.amplitude.get() + g.line_width.get()))
+                / w.spacing.get()
+                + 2.0;
+            wave(w) * periods * rows
+        }
+        (PatternArea::Rect { .. }, Pattern::Rosette(r)) => rosette(r),
+        (PatternArea::Frame { size, width, .. }, pattern) => {
+            let sides = match pattern {
+                Pattern::Waves(w) => {
+                    let rows = width.get() / w.spacing.get() + 1.0;
+                    let perimeter = 2.0 * (size.width.get() + size.height.get());
+                    wave(w) * rows * (perimeter / w.wavelength.get() + 8.0)
+                }
+                Pattern::Rosette(_) => 0.0,
+            };
+            let corners = match (&g.corners, pattern) {
+                (Some(r), _) | (None, Pattern::Rosette(r)) => 4.0 * rosette(r),
+                (None, Pattern::Waves(_)) => 0.0,
+            };
+            sides + corners
+        }
+    }
 }
 
 /// Rows of waves across a rectangle: one row is the tile, shifted for each row.
