@@ -172,10 +172,14 @@ fn an_svg_linking_an_external_image_is_refused() {
     // Fonts resolve through the crate's fonts/ folder, so the spec may live anywhere.
     let result = LoadedSpec::from_str(&text, dir.join("licence.ron"));
     std::fs::remove_dir_all(&dir).unwrap();
-    // usvg drops an image it cannot resolve; what remains must still be only the rect, or
-    // the whole asset is refused. Either way no external file is read.
-    match result {
-        Ok(spec) => assert_eq!(spec.assets["emblem"].paths.len(), 1),
-        Err(err) => assert!(err.to_string().contains("raster image"), "{err}"),
-    }
+    // usvg would drop an image it cannot resolve and draw the rest: artwork missing a part.
+    // The reference is refused before usvg reads the file, naming element, file and line.
+    let err = result
+        .err()
+        .expect("an SVG linking a URL is refused")
+        .to_string();
+    assert!(
+        err.contains("emblem") && err.contains("art.svg") && err.contains("outside the SVG"),
+        "{err}"
+    );
 }
