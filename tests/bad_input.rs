@@ -175,8 +175,7 @@ fn an_svg_linking_an_external_image_is_refused() {
     // usvg would drop an image it cannot resolve and draw the rest: artwork missing a part.
     // The reference is refused before usvg reads the file, naming element, file and line.
     let err = result
-        .err()
-        .expect("an SVG linking a URL is refused")
+        .expect_err("an SVG linking a URL is refused")
         .to_string();
     assert!(
         err.contains("emblem") && err.contains("art.svg") && err.contains("outside the SVG"),
