@@ -148,6 +148,76 @@ fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<Vec<bool>> {
 /// The ISO/IEC 18004 §7.8.3 penalty of a masked symbol: runs of five or more, 2 × 2
 /// blocks, finder-like patterns, and dark/light imbalance.
 fn penalty(dark: &[bool], width: usize) -> u32 {
+    if width <= BITWISE_MAX_WIDTH {
+        bitwise_penalty(dark, width)
+    } else {
+        modulewise_penalty(dark, width)
+    }
+}
+
+/// Widest symbol scored a row or column per 128-bit word: a finder-like pattern's four
+/// light modules after the line's end must still fall inside the word (version 26).
+const BITWISE_MAX_WIDTH: usize = 124;
+
+/// [`penalty`] with each row and column one `u128` (bit k = module k, 1 = dark): runs,
+/// 2 × 2 blocks and finder-like patterns become shifts, masks and population counts.
+fn bitwise_penalty(dark: &[bool], width: usize) -> u32 {
+    let mut rows = vec![0u128; width];
+    let mut columns = vec![0u128; width];
+    // Without branches: half the modules are dark, at random.
+    for (y, row) in dark.chunks_exact(width).enumerate() {
+        let mut bits = 0u128;
+        for (x, (&d, column)) in row.iter().zip(columns.iter_mut()).enumerate() {
+            bits |= u128::from(d) << x;
+            *column |= u128::from(d) << y;
+        }
+        rows[y] = bits;
+    }
+    let line_mask: u128 = (1 << width) - 1;
+    let line = |bits: u128| -> u32 {
+        // N1: a run ends where a module differs from the next, or at the line's end.
+        let mut ends = (bits ^ (bits >> 1)) & (line_mask >> 1) | 1 << (width - 1);
+        let mut start = 0;
+        let mut score = 0;
+        while ends != 0 {
+            let end = ends.trailing_zeros();
+            let run = end + 1 - start;
+            if run >= 5 {
+                score += run - 2;
+            }
+            start = end + 1;
+            ends &= ends - 1;
+        }
+        // N3: 1011101 at p..p+6, with p−4..p−1 or p+7..p+10 light; beyond the line counts
+        // as light (the bits above the line are 1 in `light`, those below are shifted in).
+        let light = !bits;
+        let core = bits
+            & (light >> 1)
+            & (bits >> 2)
+            & (bits >> 3)
+            & (bits >> 4)
+            & (light >> 5)
+            & (bits >> 6);
+        let before = (1..=4).fold(u128::MAX, |acc, k| acc & ((light << k) | ((1 << k) - 1)));
+        let after = (7..=10).fold(u128::MAX, |acc, k| acc & (light >> k));
+        score + 40 * (core & (before | after)).count_ones()
+    };
+    let mut score: u32 = rows.iter().chain(&columns).map(|&bits| line(bits)).sum();
+    // N2: a 2 × 2 block of one colour at x: both rows agree with each other at x and x + 1,
+    // and each row with itself from x to x + 1.
+    for pair in rows.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let same = !(a ^ b) & !(a ^ (a >> 1)) & !(b ^ (b >> 1)) & !(a ^ b) >> 1;
+        score += 3 * (same & (line_mask >> 1)).count_ones();
+    }
+    // N4: 10 for each 5 % the dark share deviates from 50 %.
+    let dark_count: usize = rows.iter().map(|r| r.count_ones() as usize).sum();
+    let percent = dark_count * 100 / dark.len().max(1);
+    score + (percent.abs_diff(50) / 5) as u32 * 10
+}
+
+/// [`penalty`] module by module, for symbols wider than a `u128` line holds.
+fn modulewise_penalty(dark: &[bool], width: usize) -> u32 {
     let mut columns = vec![false; dark.len()];
     for (i, &module) in dark.iter().enumerate() {
         columns[(i % width) * width + i / width] = module;
@@ -297,11 +367,15 @@ mod tests {
                     .map(|c| c == Color::Dark)
                     .collect();
                 assert_eq!(penalty(&dark, width), reference_penalty(&dark, width));
+                assert_eq!(
+                    modulewise_penalty(&dark, width),
+                    reference_penalty(&dark, width)
+                );
             }
         }
         // Random grids, sparse to dense, so runs and finder patterns at the edges occur.
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        for width in [21, 25, 57, 121, 177] {
+        for width in [21, 25, 57, 121, 124, 125, 177] {
             for tenths_dark in [2, 5, 8] {
                 let dark: Vec<bool> = (0..width * width)
                     .map(|_| {
@@ -311,7 +385,9 @@ mod tests {
                         state % 10 < tenths_dark
                     })
                     .collect();
-                assert_eq!(penalty(&dark, width), reference_penalty(&dark, width));
+                let reference = reference_penalty(&dark, width);
+                assert_eq!(penalty(&dark, width), reference, "width {width}");
+                assert_eq!(modulewise_penalty(&dark, width), reference, "width {width}");
             }
         }
     }
