@@ -4,10 +4,9 @@
 //! supersampled anti-aliasing pays per crossing and per sub-scanline: about 350 ms for the
 //! Liuzhou background at 300 dpi. Lines a pixel or two wide are drawn here instead from the
 //! same centre-lines and width: each pixel's coverage is the share of its width, measured
-//! across the line from its centre, that the stroke covers (a box filter), overlapping pieces
-//! take the
-//! larger coverage (crossings and joins do not darken), and the result is blended once in
-//! the ink's colour inside the clip. The curves are flattened to within 0.1 px.
+//! across the line from its centre, that the stroke covers (a box filter); overlapping
+//! pieces take the larger coverage (crossings and joins do not darken), and the result is
+//! blended once in the ink's colour inside the clip. Curves are flattened to within 0.1 px.
 
 use tiny_skia::{Pixmap, Transform};
 
@@ -66,10 +65,13 @@ pub fn draw(pixmap: &mut Pixmap, lines: &Lines, base: Transform, dpi: f64, rgb: 
             let q = copy.apply(p);
             to_px(q.x.get(), q.y.get())
         };
-        let mut pen = (0.0, 0.0);
+        let (mut pen, mut start) = ((0.0, 0.0), (0.0, 0.0));
         for segment in &lines.tile.path.segments {
             match *segment {
-                Segment::MoveTo(p) => pen = place(p),
+                Segment::MoveTo(p) => {
+                    pen = place(p);
+                    start = pen;
+                }
                 Segment::LineTo(p) => {
                     let to = place(p);
                     coverage.segment(pen, to);
@@ -80,7 +82,10 @@ pub fn draw(pixmap: &mut Pixmap, lines: &Lines, base: Transform, dpi: f64, rgb: 
                     coverage.cubic(pen, c0, c1, to);
                     pen = to;
                 }
-                Segment::Close => {}
+                Segment::Close => {
+                    coverage.segment(pen, start);
+                    pen = start;
+                }
             }
         }
     }
