@@ -397,11 +397,7 @@ fn sample(args: &SampleArgs) -> anyhow::Result<()> {
     match &args.out {
         Some(path) => {
             write_atomic(path, text.as_bytes())?;
-            eprintln!(
-                "wrote {} ({} fields)",
-                path.display(),
-                spec.spec.fields.len()
-            );
+            eprintln!("wrote {} ({} fields)", path.display(), skeleton.len());
         }
         None => print!("{text}"),
     }

@@ -59,7 +59,7 @@ pub fn generate(g: &GuillocheElement, holes: &[Rect]) -> Result<Vec<Lines>, Stri
     match g.area {
         PatternArea::Rect { at, size } => {
             let area = Rect::from_origin_size(at, size).ok_or("the area has no finite extent")?;
-            let clip = subtract(area, holes);
+            let clip = area.minus(holes);
             match &g.pattern {
                 Pattern::Waves(w) => out.push(background_waves(w, area, g.line_width, clip)),
                 Pattern::Rosette(r) => {
@@ -225,7 +225,7 @@ fn frame(g: &GuillocheElement, outer: Rect, band: Mm, holes: &[Rect]) -> Vec<Lin
             out.push(Lines {
                 tile,
                 copies,
-                clip: subtract(side, holes),
+                clip: side.minus(holes),
             });
         }
     }
@@ -256,7 +256,7 @@ fn frame(g: &GuillocheElement, outer: Rect, band: Mm, holes: &[Rect]) -> Vec<Lin
             clip: squares
                 .into_iter()
                 .flatten()
-                .flat_map(|square| subtract(square, holes))
+                .flat_map(|square| square.minus(holes))
                 .collect(),
         });
     }
@@ -339,101 +339,9 @@ fn hermite(
     }
 }
 
-/// `area` less the `holes`, as non-overlapping rectangles (a clip both back ends apply
-/// with either fill rule).
-pub fn subtract(area: Rect, holes: &[Rect]) -> Vec<Rect> {
-    let holes: Vec<Rect> = holes
-        .iter()
-        .filter(|h| h.overlaps(&area))
-        .copied()
-        .collect();
-    if holes.is_empty() {
-        return vec![area];
-    }
-    let cuts = |edges: &mut Vec<f64>| {
-        edges.sort_by(f64::total_cmp);
-        edges.dedup();
-    };
-    let clamp_x = |v: Mm| v.max(area.left).min(area.right).get();
-    let clamp_y = |v: Mm| v.max(area.top).min(area.bottom).get();
-    let mut xs = vec![area.left.get(), area.right.get()];
-    let mut ys = vec![area.top.get(), area.bottom.get()];
-    for h in &holes {
-        xs.extend([clamp_x(h.left), clamp_x(h.right)]);
-        ys.extend([clamp_y(h.top), clamp_y(h.bottom)]);
-    }
-    cuts(&mut xs);
-    cuts(&mut ys);
-    let mut out = Vec::new();
-    for band in ys.windows(2) {
-        let mut run: Option<(f64, f64)> = None;
-        for cell in xs.windows(2) {
-            let centre = ((cell[0] + cell[1]) / 2.0, (band[0] + band[1]) / 2.0);
-            let covered = holes.iter().any(|h| {
-                h.left.get() <= centre.0
-                    && centre.0 <= h.right.get()
-                    && h.top.get() <= centre.1
-                    && centre.1 <= h.bottom.get()
-            });
-            match (&mut run, covered) {
-                (Some((_, end)), false) => *end = cell[1],
-                (None, false) => run = Some((cell[0], cell[1])),
-                (Some(_), true) => {
-                    let (start, end) = run.take().unwrap_or_default();
-                    out.extend(Rect::from_ltrb(
-                        Mm(start),
-                        Mm(band[0]),
-                        Mm(end),
-                        Mm(band[1]),
-                    ));
-                }
-                (None, true) => {}
-            }
-        }
-        if let Some((start, end)) = run {
-            out.extend(Rect::from_ltrb(
-                Mm(start),
-                Mm(band[0]),
-                Mm(end),
-                Mm(band[1]),
-            ));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn r(l: f64, t: f64, rr: f64, b: f64) -> Rect {
-        Rect::from_ltrb(Mm(l), Mm(t), Mm(rr), Mm(b)).unwrap()
-    }
-
-    fn area(rects: &[Rect]) -> f64 {
-        rects
-            .iter()
-            .map(|r| (r.width() * r.height().get()).get())
-            .sum()
-    }
-
-    #[test]
-    fn subtracting_a_hole_leaves_the_rest_in_disjoint_rectangles() {
-        let out = subtract(r(0.0, 0.0, 10.0, 10.0), &[r(2.0, 3.0, 5.0, 7.0)]);
-        assert!((area(&out) - (100.0 - 12.0)).abs() < 1e-9);
-        for (i, a) in out.iter().enumerate() {
-            assert!(!a.overlaps(&r(2.0, 3.0, 5.0, 7.0)));
-            for b in &out[i + 1..] {
-                assert!(!a.overlaps(b), "{a} overlaps {b}");
-            }
-        }
-        // Overlapping holes, one sticking out of the area.
-        let out = subtract(
-            r(0.0, 0.0, 10.0, 10.0),
-            &[r(2.0, 2.0, 6.0, 6.0), r(4.0, 4.0, 12.0, 8.0)],
-        );
-        assert!((area(&out) - (100.0 - 16.0 - 24.0 + 4.0)).abs() < 1e-9);
-    }
 
     #[test]
     fn a_wave_tile_follows_the_sine_within_two_hundredths_of_its_amplitude() {

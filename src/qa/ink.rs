@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::display::{InkKind, Page};
 use crate::error::Result;
-use crate::layout::guilloche::subtract;
 use crate::layout::{Layout, Part};
 use crate::qa::image::Picture;
 use crate::raster::Raster;
@@ -186,7 +185,7 @@ pub fn measure(
             })
             .filter_map(|other| other.laid_out.outset(MASK_MARGIN))
             .filter(|other| !other.contains(&own, Mm::ZERO))
-            .flat_map(|other| subtract(other, &[own]))
+            .flat_map(|other| other.minus(&[own]))
             .collect();
         match (placement.part, placement.expected, placement.area) {
             (Part::Text | Part::Label, Some(at), _) => {

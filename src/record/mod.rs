@@ -198,7 +198,7 @@ impl BoundRecord {
 }
 
 /// A record skeleton for `spec`: every field with a placeholder of its kind that binds
-/// (the field's name as text, a valid example credit code, today's form of a date), for
+/// (the field's name as text, a valid example credit code, an example date and URL), for
 /// an integrator to fill. Image paths are left out: they name files the record ships.
 pub fn skeleton(spec: &Spec) -> serde_json::Map<String, serde_json::Value> {
     let mut map = serde_json::Map::new();
