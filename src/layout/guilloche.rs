@@ -14,8 +14,8 @@ use std::f64::consts::TAU;
 use std::sync::Arc;
 
 use crate::display::{Affine, Lines, Path, Segment, Tile};
-use crate::spec::{Element, GuillocheElement, Pattern, PatternArea, Rosette, Spec, Waves};
-use crate::units::{Mm, Point, Rect, Size};
+use crate::spec::{GuillocheElement, Pattern, PatternArea, Rosette, Spec, Waves};
+use crate::units::{Mm, Point, Rect};
 
 /// Most cubic segments one pattern may generate, tiles and copies counted: a bound on the
 /// work a spec can ask of the back ends.
@@ -23,23 +23,13 @@ pub const MAX_SEGMENTS: usize = 4_000_000;
 
 /// The boxes `g` leaves clear: each cleared element's box, grown by its margin.
 pub fn holes(spec: &Spec, g: &GuillocheElement) -> Vec<Rect> {
-    let mut holes = Vec::new();
-    for clear in &g.clear {
-        let (at, size) = match spec.elements.iter().find(|e| e.id() == clear.element) {
-            Some(Element::Qr(q)) => (
-                q.at,
-                Size {
-                    width: q.size,
-                    height: q.size,
-                },
-            ),
-            Some(Element::Rect(s) | Element::Ellipse(s)) => (s.at, s.size),
-            Some(Element::Svg(s)) => (s.at, s.size),
-            _ => continue,
-        };
-        holes.extend(Rect::from_origin_size(at, size).and_then(|r| r.outset(clear.margin)));
-    }
-    holes
+    g.clear
+        .iter()
+        .filter_map(|clear| {
+            let element = spec.elements.iter().find(|e| e.id() == clear.element)?;
+            element.fixed_box()?.outset(clear.margin)
+        })
+        .collect()
 }
 
 /// The stroked lines of `g`, leaving `holes` clear. Errors say what is too dense.

@@ -107,6 +107,7 @@ impl Placement {
 pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Result<Layout> {
     let mut solver = Solver::new(spec, fonts, record);
     for element in &spec.spec.elements {
+        let first = solver.items.len();
         match element {
             Element::Text(e) => solver.text(e)?,
             Element::Field(e) => solver.field(e)?,
@@ -117,24 +118,11 @@ pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Resu
             Element::Vertical(e) => solver.vertical(e)?,
             Element::Guilloche(e) => solver.guilloche(e)?,
         }
-    }
-    // What the record cannot change: every licence of the spec paints these items alike.
-    let fixed: std::collections::BTreeSet<&str> = spec
-        .spec
-        .elements
-        .iter()
-        .filter(|e| match e {
-            Element::Text(_) | Element::Rect(_) | Element::Ellipse(_) | Element::Guilloche(_) => {
-                true
-            }
-            Element::Svg(svg) => svg.key.is_none(),
-            Element::Vertical(v) => v.key.is_none(),
-            Element::Field(_) | Element::Qr(_) => false,
-        })
-        .map(Element::id)
-        .collect();
-    for item in &mut solver.items {
-        item.fixed = fixed.contains(item.element.as_str());
+        // What the record cannot change: every licence of the spec paints these alike.
+        let fixed = element.record_keys().is_empty();
+        for item in &mut solver.items[first..] {
+            item.fixed = fixed;
+        }
     }
     Ok(Layout {
         page: Page {

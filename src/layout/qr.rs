@@ -131,18 +131,24 @@ fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<Vec<bool>> {
     let best = MASKS
         .iter()
         .map(|&mask| {
-            let mut masked = canvas.clone();
-            masked.apply_mask(mask);
-            let dark: Vec<bool> = masked
-                .into_colors()
-                .into_iter()
-                .map(|c| c == Color::Dark)
-                .collect();
+            let dark = masked_modules(&canvas, mask);
             (penalty(&dark, width), dark)
         })
         .min_by_key(|(score, _)| *score)
         .map(|(_, dark)| dark);
     Ok(best.unwrap_or_default())
+}
+
+/// The dark modules, row by row, of `canvas` with `mask` applied (and the format
+/// information that names it).
+fn masked_modules(canvas: &Canvas, mask: MaskPattern) -> Vec<bool> {
+    let mut masked = canvas.clone();
+    masked.apply_mask(mask);
+    masked
+        .into_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect()
 }
 
 /// The ISO/IEC 18004 §7.8.3 penalty of a masked symbol: runs of five or more, 2 × 2
@@ -359,13 +365,7 @@ mod tests {
                 MaskPattern::Diamonds,
                 MaskPattern::Meadow,
             ] {
-                let mut masked = canvas.clone();
-                masked.apply_mask(mask);
-                let dark: Vec<bool> = masked
-                    .into_colors()
-                    .into_iter()
-                    .map(|c| c == Color::Dark)
-                    .collect();
+                let dark = masked_modules(&canvas, mask);
                 assert_eq!(penalty(&dark, width), reference_penalty(&dark, width));
                 assert_eq!(
                     modulewise_penalty(&dark, width),

@@ -13,20 +13,8 @@ pub fn encode(
     height: u32,
     dpi: f64,
 ) -> Result<Vec<u8>> {
-    let err = |e: png::EncodingError| Error::Render {
-        message: format!("PNG encoding failed: {e}"),
-    };
     let mut out = Vec::new();
-    let mut encoder = Encoder::new(&mut out, width, height);
-    encoder.set_color(color);
-    encoder.set_depth(BitDepth::Eight);
-    encoder.set_compression(Compression::Fast);
-    let ppm = (dpi / 0.0254).round() as u32;
-    encoder.set_pixel_dims(Some(PixelDimensions {
-        xppu: ppm,
-        yppu: ppm,
-        unit: Unit::Meter,
-    }));
+    let encoder = encoder(&mut out, color, width, height, dpi);
     let mut writer = encoder.write_header().map_err(err)?;
     writer.write_image_data(pixels).map_err(err)?;
     writer.finish().map_err(err)?;
@@ -42,23 +30,11 @@ pub fn encode_rows(
     dpi: f64,
     mut row: impl FnMut(u32, &mut [u8]),
 ) -> Result<Vec<u8>> {
-    let err = |e: png::EncodingError| Error::Render {
-        message: format!("PNG encoding failed: {e}"),
-    };
     let io_err = |e: std::io::Error| Error::Render {
         message: format!("PNG encoding failed: {e}"),
     };
     let mut out = Vec::new();
-    let mut encoder = Encoder::new(&mut out, width, height);
-    encoder.set_color(color);
-    encoder.set_depth(BitDepth::Eight);
-    encoder.set_compression(Compression::Fast);
-    let ppm = (dpi / 0.0254).round() as u32;
-    encoder.set_pixel_dims(Some(PixelDimensions {
-        xppu: ppm,
-        yppu: ppm,
-        unit: Unit::Meter,
-    }));
+    let encoder = encoder(&mut out, color, width, height, dpi);
     let mut writer = encoder.write_header().map_err(err)?;
     let mut stream = writer.stream_writer().map_err(err)?;
     let mut buffer = vec![0; width as usize * color.samples()];
@@ -69,4 +45,32 @@ pub fn encode_rows(
     stream.finish().map_err(err)?;
     writer.finish().map_err(err)?;
     Ok(out)
+}
+
+/// An 8-bit encoder for `color` pixels, fast compression, `dpi` in the pHYs chunk (as
+/// pixels per metre).
+fn encoder(
+    out: &mut Vec<u8>,
+    color: ColorType,
+    width: u32,
+    height: u32,
+    dpi: f64,
+) -> Encoder<'_, &mut Vec<u8>> {
+    let mut encoder = Encoder::new(out, width, height);
+    encoder.set_color(color);
+    encoder.set_depth(BitDepth::Eight);
+    encoder.set_compression(Compression::Fast);
+    let ppm = (dpi / 0.0254).round() as u32;
+    encoder.set_pixel_dims(Some(PixelDimensions {
+        xppu: ppm,
+        yppu: ppm,
+        unit: Unit::Meter,
+    }));
+    encoder
+}
+
+fn err(e: png::EncodingError) -> Error {
+    Error::Render {
+        message: format!("PNG encoding failed: {e}"),
+    }
 }

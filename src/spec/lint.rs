@@ -173,13 +173,10 @@ pub fn lint(spec: &LoadedSpec, placements: Option<&[Placement]>) -> Vec<Warning>
 
 /// Whether any element or QR code prints the field `key`.
 fn uses_field(spec: &LoadedSpec, key: &str) -> bool {
-    spec.spec.elements.iter().any(|e| match e {
-        Element::Field(f) => f.content.as_ref().is_some_and(|c| c.key == key),
-        Element::Qr(q) => q.url_key.as_deref() == Some(key) || q.lines.iter().any(|l| l.key == key),
-        Element::Vertical(v) => v.key.as_deref() == Some(key),
-        Element::Svg(svg) => svg.key.as_deref() == Some(key),
-        _ => false,
-    })
+    spec.spec
+        .elements
+        .iter()
+        .any(|e| e.record_keys().contains(&key))
 }
 
 /// The type sizes an element can be set at: nominal sizes and fit floors.

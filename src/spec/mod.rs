@@ -417,8 +417,7 @@ impl LoadedSpec {
                 ));
             }
             match self.spec.elements.iter().find(|e| e.id() == clear.element) {
-                Some(Element::Qr(_) | Element::Rect(_) | Element::Ellipse(_) | Element::Svg(_)) => {
-                }
+                Some(element) if element.fixed_box().is_some() => {}
                 Some(_) => {
                     return bad(format!(
                         "`{}` has no box the spec fixes; clear a Qr, Rect, Ellipse or Svg",

@@ -761,6 +761,43 @@ impl Element {
         }
     }
 
+    /// The record keys it prints: none for an element every licence of the spec shows
+    /// alike (fixed text, shapes, the spec's artwork, a label without content).
+    pub fn record_keys(&self) -> Vec<&str> {
+        match self {
+            Element::Field(f) => f.content.iter().map(|c| c.key.as_str()).collect(),
+            Element::Qr(q) => q
+                .lines
+                .iter()
+                .map(|l| l.key.as_str())
+                .chain(q.url_key.as_deref())
+                .collect(),
+            Element::Svg(svg) => svg.key.as_deref().into_iter().collect(),
+            Element::Vertical(v) => v.key.as_deref().into_iter().collect(),
+            Element::Text(_) | Element::Rect(_) | Element::Ellipse(_) | Element::Guilloche(_) => {
+                Vec::new()
+            }
+        }
+    }
+
+    /// The box the spec fixes for it, whatever the record: a QR code's square, a shape's
+    /// or an artwork's box. `None` for texts, whose extent the layout decides.
+    pub fn fixed_box(&self) -> Option<crate::units::Rect> {
+        let (at, size) = match self {
+            Element::Qr(q) => (
+                q.at,
+                Size {
+                    width: q.size,
+                    height: q.size,
+                },
+            ),
+            Element::Rect(s) | Element::Ellipse(s) => (s.at, s.size),
+            Element::Svg(s) => (s.at, s.size),
+            _ => return None,
+        };
+        crate::units::Rect::from_origin_size(at, size)
+    }
+
     /// The pass that prints it.
     pub fn pass(&self) -> Pass {
         match self {
