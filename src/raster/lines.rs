@@ -8,35 +8,46 @@
 //! pieces take the larger coverage (crossings and joins do not darken), and the result is
 //! blended once in the ink's colour inside the clip. Curves are flattened to within 0.1 px.
 
-use tiny_skia::{Pixmap, Transform};
+use tiny_skia::{PixmapMut, Transform};
 
-use crate::display::{Lines, Segment};
+use crate::display::{Lines, Path, Segment};
+use crate::units::{Mm, Point};
 
 /// Flattening tolerance, pixels.
 const TOLERANCE: f32 = 0.1;
 
-/// Draws `lines` onto `pixmap` in `rgb`, through the calibration `base`, at `dpi`.
-pub fn draw(pixmap: &mut Pixmap, lines: &Lines, base: Transform, dpi: f64, rgb: [u8; 3]) {
-    let (width, height) = (pixmap.width() as i64, pixmap.height() as i64);
+/// Draws `lines` in `rgb`, through the calibration `base`, at `dpi`, into `band`: the
+/// rows of the sheet from `top`. Coverage is computed in sheet pixels, so a page drawn band
+/// by band is the same as drawn whole.
+pub fn draw(
+    band: &mut PixmapMut,
+    top: u32,
+    lines: &Lines,
+    base: Transform,
+    dpi: f64,
+    rgb: [u8; 3],
+) {
+    let width = i64::from(band.width());
+    let (band_top, band_bottom) = (i64::from(top), i64::from(top) + i64::from(band.height()));
     let s = (dpi / 25.4) as f32;
     let to_px = |x: f64, y: f64| {
         let mut p = tiny_skia::Point::from_xy(x as f32 * s, y as f32 * s);
         base.map_point(&mut p);
         (p.x, p.y)
     };
-    // The clip, in whole pixels (a pixel is in when its centre is), within the sheet.
+    // The clip, in whole pixels (a pixel is in when its centre is), within the band.
     let clip: Vec<[i64; 4]> = lines
         .clip
         .iter()
         .filter_map(|r| {
             let (l, t) = to_px(r.left.get(), r.top.get());
             let (rr, b) = to_px(r.right.get(), r.bottom.get());
-            let edge = |v: f32, max: i64| ((v - 0.5).ceil() as i64).clamp(0, max);
+            let edge = |v: f32, min: i64, max: i64| ((v - 0.5).ceil() as i64).clamp(min, max);
             let cell = [
-                edge(l, width),
-                edge(t, height),
-                edge(rr, width),
-                edge(b, height),
+                edge(l, 0, width),
+                edge(t, band_top, band_bottom),
+                edge(rr, 0, width),
+                edge(b, band_top, band_bottom),
             ];
             (cell[0] < cell[2] && cell[1] < cell[3]).then_some(cell)
         })
@@ -60,11 +71,30 @@ pub fn draw(pixmap: &mut Pixmap, lines: &Lines, base: Transform, dpi: f64, rgb: 
         // The calibration scales the stroke with everything else.
         radius: (lines.tile.width.get() as f32 * s * base.sx.abs()) / 2.0 + 0.5,
     };
+    // The tile's extent (its control points bound its curves), to pass over copies that
+    // miss the band.
+    let extent = control_box(&lines.tile.path);
+    let (reach_top, reach_bottom) = (
+        bounds[1] as f32 - coverage.radius - 1.0,
+        bounds[3] as f32 + coverage.radius + 1.0,
+    );
     for copy in &lines.copies {
-        let place = |p: crate::units::Point| {
+        let place = |p: Point| {
             let q = copy.apply(p);
             to_px(q.x.get(), q.y.get())
         };
+        if let Some([l, t, r, b]) = extent {
+            let corners =
+                [(l, t), (r, t), (l, b), (r, b)].map(|(x, y)| place(Point::new(Mm(x), Mm(y))).1);
+            let (low, high) = corners
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &y| {
+                    (lo.min(y), hi.max(y))
+                });
+            if high < reach_top || low > reach_bottom {
+                continue;
+            }
+        }
         let (mut pen, mut start) = ((0.0, 0.0), (0.0, 0.0));
         for segment in &lines.tile.path.segments {
             match *segment {
@@ -89,7 +119,7 @@ pub fn draw(pixmap: &mut Pixmap, lines: &Lines, base: Transform, dpi: f64, rgb: 
             }
         }
     }
-    let pixels = pixmap.data_mut();
+    let pixels = band.data_mut();
     for [l, t, r, b] in clip {
         for y in t..b {
             for x in l..r {
@@ -97,7 +127,7 @@ pub fn draw(pixmap: &mut Pixmap, lines: &Lines, base: Transform, dpi: f64, rgb: 
                 if c == 0 {
                     continue;
                 }
-                let i = ((y * width + x) * 4) as usize;
+                let i = (((y - band_top) * width + x) * 4) as usize;
                 let c = u32::from(c);
                 for (channel, ink) in pixels[i..i + 3].iter_mut().zip(rgb) {
                     *channel =
@@ -108,6 +138,27 @@ pub fn draw(pixmap: &mut Pixmap, lines: &Lines, base: Transform, dpi: f64, rgb: 
             }
         }
     }
+}
+
+/// The box of a path's points and control points, in mm: `[left, top, right, bottom]`.
+fn control_box(path: &Path) -> Option<[f64; 4]> {
+    path.segments
+        .iter()
+        .flat_map(|segment| match *segment {
+            Segment::MoveTo(p) | Segment::LineTo(p) => [Some(p), None, None],
+            Segment::CubicTo(a, b, p) => [Some(a), Some(b), Some(p)],
+            Segment::Close => [None; 3],
+        })
+        .flatten()
+        .map(|p| [p.x.get(), p.y.get(), p.x.get(), p.y.get()])
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
 }
 
 /// Per-pixel coverage of the clip's bounding box, 0–255.

@@ -1,8 +1,26 @@
 //! PNG encoding with the resolution recorded, so a 300 dpi rendering opens at print size.
+//!
+//! A 300 dpi A4 page is 52 MB of RGB; filtering and deflating it is as much work as
+//! drawing it. The rows are cut into bands of [`BAND_ROWS`], and each band is filtered and
+//! deflated on its own core, ending in a sync flush (an empty stored block) so that the
+//! pieces join into one zlib stream; their Adler-32 checksums are combined. The bands are
+//! fixed by the image, not by the number of cores, so the bytes are the same on every
+//! machine.
 
-use png::{BitDepth, ColorType, Compression, Encoder, PixelDimensions, Unit};
+use flate2::{Compress, Compression, FlushCompress, Status};
+use png::{BitDepth, ColorType, Encoder, PixelDimensions, Unit};
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+
+/// Rows per independently deflated band: enough that restarting the compressor's window
+/// costs nothing measurable (about 1 MB of an A4 page at 300 dpi), few enough to share
+/// the page among cores.
+const BAND_ROWS: u32 = 64;
+
+/// zlib level: 1, the fast path (static codes, no lazy matching). On the Liuzhou proof at
+/// 300 dpi it is twice as fast as level 2 for 25 % more bytes.
+const LEVEL: u32 = 1;
 
 /// Encodes 8-bit pixels (RGB or grey), writing `dpi` into the pHYs chunk (as pixels per
 /// metre).
@@ -13,42 +31,163 @@ pub fn encode(
     height: u32,
     dpi: f64,
 ) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let encoder = encoder(&mut out, color, width, height, dpi);
-    let mut writer = encoder.write_header().map_err(err)?;
-    writer.write_image_data(pixels).map_err(err)?;
-    writer.finish().map_err(err)?;
-    Ok(out)
+    let row_bytes = width as usize * color.samples();
+    if pixels.len() != row_bytes * height as usize {
+        return Err(Error::Render {
+            message: format!(
+                "{} bytes of pixels for a {width} × {height} image of {row_bytes}-byte rows",
+                pixels.len()
+            ),
+        });
+    }
+    encode_rows(color, width, height, dpi, |y, row| {
+        row.copy_from_slice(&pixels[y as usize * row_bytes..][..row_bytes]);
+    })
 }
 
-/// Encodes `height` rows of `row_bytes` each, asking `row` to fill each in turn: a page
-/// is converted row by row into one small buffer instead of a second whole-page copy.
+/// Encodes `height` rows of `width` pixels of `color`, asking `row` to fill each (in any
+/// order, from any thread): a page is converted band by band into small buffers instead of
+/// a second whole-page copy.
 pub fn encode_rows(
     color: ColorType,
     width: u32,
     height: u32,
     dpi: f64,
-    mut row: impl FnMut(u32, &mut [u8]),
+    row: impl Fn(u32, &mut [u8]) + Sync,
 ) -> Result<Vec<u8>> {
-    let io_err = |e: std::io::Error| Error::Render {
-        message: format!("PNG encoding failed: {e}"),
-    };
-    let mut out = Vec::new();
-    let encoder = encoder(&mut out, color, width, height, dpi);
-    let mut writer = encoder.write_header().map_err(err)?;
-    let mut stream = writer.stream_writer().map_err(err)?;
-    let mut buffer = vec![0; width as usize * color.samples()];
-    for y in 0..height {
-        row(y, &mut buffer);
-        std::io::Write::write_all(&mut stream, &buffer).map_err(io_err)?;
+    let row_bytes = width as usize * color.samples();
+    let bands = height.div_ceil(BAND_ROWS).max(1);
+    let pieces: Vec<Piece> = (0..bands)
+        .into_par_iter()
+        .map(|band| {
+            let first = band * BAND_ROWS;
+            let rows = first..(first + BAND_ROWS).min(height);
+            deflate_band(rows, row_bytes, color.samples(), band + 1 == bands, &row)
+        })
+        .collect::<Result<_>>()?;
+
+    // CMF 0x78: deflate, 32 KiB window; FLG 0x01: fastest, no dictionary, check bits.
+    let mut zlib = vec![0x78, 0x01];
+    let mut adler = 1;
+    for piece in &pieces {
+        zlib.extend_from_slice(&piece.deflated);
+        adler = zlib_rs::adler32::adler32_combine(adler, piece.adler, piece.filtered_len);
     }
-    stream.finish().map_err(err)?;
+    zlib.extend_from_slice(&adler.to_be_bytes());
+
+    let mut out = Vec::with_capacity(zlib.len() + 128);
+    let mut writer = encoder(&mut out, color, width, height, dpi)
+        .write_header()
+        .map_err(err)?;
+    // An IDAT chunk holds at most 2³¹ − 1 bytes.
+    for chunk in zlib.chunks(1 << 30) {
+        writer.write_chunk(png::chunk::IDAT, chunk).map_err(err)?;
+    }
     writer.finish().map_err(err)?;
     Ok(out)
 }
 
-/// An 8-bit encoder for `color` pixels, fast compression, `dpi` in the pHYs chunk (as
-/// pixels per metre).
+/// One band's rows, filtered and deflated.
+struct Piece {
+    deflated: Vec<u8>,
+    /// Adler-32 of the filtered bytes.
+    adler: u32,
+    filtered_len: u64,
+}
+
+/// Filters and deflates `rows`; the last band finishes the deflate stream, the others end
+/// byte-aligned with a sync flush.
+fn deflate_band(
+    rows: std::ops::Range<u32>,
+    row_bytes: usize,
+    bytes_per_pixel: usize,
+    last: bool,
+    row: &(impl Fn(u32, &mut [u8]) + Sync),
+) -> Result<Piece> {
+    let mut previous = vec![0; row_bytes];
+    if rows.start > 0 {
+        row(rows.start - 1, &mut previous);
+    }
+    let mut current = vec![0; row_bytes];
+    let mut filtered = Vec::with_capacity((row_bytes + 1) * rows.len());
+    for y in rows {
+        row(y, &mut current);
+        filter_row(&previous, &current, bytes_per_pixel, &mut filtered);
+        std::mem::swap(&mut previous, &mut current);
+    }
+
+    let mut compress = Compress::new(Compression::new(LEVEL), false);
+    let flush = if last {
+        FlushCompress::Finish
+    } else {
+        FlushCompress::Sync
+    };
+    let mut deflated = Vec::with_capacity(filtered.len() / 4 + 1024);
+    loop {
+        if deflated.capacity() - deflated.len() < 1024 {
+            deflated.reserve(deflated.capacity().max(1 << 16));
+        }
+        let consumed = compress.total_in() as usize;
+        let status = compress
+            .compress_vec(&filtered[consumed..], &mut deflated, flush)
+            .map_err(|e| Error::Render {
+                message: format!("PNG compression failed: {e}"),
+            })?;
+        let all_in = compress.total_in() as usize == filtered.len();
+        // A flush is complete when it returns with output space to spare.
+        let flushed = deflated.len() < deflated.capacity();
+        match status {
+            Status::StreamEnd => break,
+            Status::Ok | Status::BufError if !last && all_in && flushed => break,
+            Status::Ok | Status::BufError => {}
+        }
+    }
+    Ok(Piece {
+        adler: zlib_rs::adler32::adler32(1, &filtered),
+        filtered_len: filtered.len() as u64,
+        deflated,
+    })
+}
+
+/// Appends `current` filtered: Sub or Up, whichever leaves the smaller sum of magnitudes
+/// (the heuristic the PNG specification suggests, over the two filters that pay on
+/// anti-aliased artwork; Paeth compressed the proof no better and cost twice as much).
+fn filter_row(previous: &[u8], current: &[u8], bytes_per_pixel: usize, out: &mut Vec<u8>) {
+    let magnitude = |d: u8| u32::from((d as i8).unsigned_abs());
+    let n = bytes_per_pixel.min(current.len());
+    let left = current.iter().take(n).copied().map(magnitude).sum::<u32>();
+    let sub: u32 = left
+        + current[n..]
+            .iter()
+            .zip(current)
+            .map(|(&c, &a)| magnitude(c.wrapping_sub(a)))
+            .sum::<u32>();
+    let up: u32 = current
+        .iter()
+        .zip(previous)
+        .map(|(&c, &b)| magnitude(c.wrapping_sub(b)))
+        .sum();
+    if up < sub {
+        out.push(2);
+        out.extend(
+            current
+                .iter()
+                .zip(previous)
+                .map(|(&c, &b)| c.wrapping_sub(b)),
+        );
+    } else {
+        out.push(1);
+        out.extend_from_slice(&current[..n]);
+        out.extend(
+            current[n..]
+                .iter()
+                .zip(current)
+                .map(|(&c, &a)| c.wrapping_sub(a)),
+        );
+    }
+}
+
+/// An 8-bit encoder for `color` pixels with `dpi` in the pHYs chunk (as pixels per metre).
 fn encoder(
     out: &mut Vec<u8>,
     color: ColorType,
@@ -59,7 +198,6 @@ fn encoder(
     let mut encoder = Encoder::new(out, width, height);
     encoder.set_color(color);
     encoder.set_depth(BitDepth::Eight);
-    encoder.set_compression(Compression::Fast);
     let ppm = (dpi / 0.0254).round() as u32;
     encoder.set_pixel_dims(Some(PixelDimensions {
         xppu: ppm,
@@ -72,5 +210,95 @@ fn encoder(
 fn err(e: png::EncodingError) -> Error {
     Error::Render {
         message: format!("PNG encoding failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pixels that exercise both filters and every band boundary: noise, runs, gradients.
+    fn pixels(width: u32, height: u32, samples: usize) -> Vec<u8> {
+        let mut state = 0x2545_f491_u32;
+        (0..width as usize * height as usize * samples)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                match (i / 997) % 3 {
+                    0 => state as u8,
+                    1 => 255,
+                    _ => (i % 251) as u8,
+                }
+            })
+            .collect()
+    }
+
+    fn decode(png: &[u8]) -> (png::OutputInfo, Vec<u8>) {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+        // Check the zlib stream's Adler-32: the bands' checksums are combined.
+        decoder.ignore_checksums(false);
+        let mut reader = decoder.read_info().unwrap();
+        let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buffer).unwrap();
+        buffer.truncate(info.buffer_size());
+        (info, buffer)
+    }
+
+    #[test]
+    fn bands_join_into_one_image_that_decodes_to_the_pixels() {
+        for (color, samples) in [(ColorType::Rgb, 3), (ColorType::Grayscale, 1)] {
+            // Heights below, at and across band boundaries.
+            for height in [1, BAND_ROWS - 1, BAND_ROWS, 3 * BAND_ROWS + 5] {
+                let width = 37;
+                let original = pixels(width, height, samples);
+                let png = encode(&original, color, width, height, 300.0).unwrap();
+                let (info, decoded) = decode(&png);
+                assert_eq!((info.width, info.height), (width, height));
+                assert_eq!(info.color_type, color);
+                assert!(decoded == original, "{color:?}, {height} rows");
+            }
+        }
+    }
+
+    #[test]
+    fn the_zlib_stream_checks_out() {
+        let (width, height) = (50, 2 * BAND_ROWS + 3);
+        let png = encode(
+            &pixels(width, height, 3),
+            ColorType::Rgb,
+            width,
+            height,
+            300.0,
+        )
+        .unwrap();
+        // Gather the IDAT data and inflate it with a strict zlib decoder.
+        let mut zlib = Vec::new();
+        let mut at = 8;
+        while at < png.len() {
+            let length = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+            if &png[at + 4..at + 8] == b"IDAT" {
+                zlib.extend_from_slice(&png[at + 8..at + 8 + length]);
+            }
+            at += 12 + length;
+        }
+        let mut inflated = Vec::new();
+        let mut decoder = flate2::read::ZlibDecoder::new(&zlib[..]);
+        std::io::Read::read_to_end(&mut decoder, &mut inflated).unwrap();
+        assert_eq!(inflated.len(), (width as usize * 3 + 1) * height as usize);
+    }
+
+    #[test]
+    fn pixels_that_do_not_fill_the_image_are_refused() {
+        assert!(encode(&[0; 10], ColorType::Rgb, 2, 2, 300.0).is_err());
+    }
+
+    #[test]
+    fn the_resolution_is_recorded() {
+        let png = encode(&[255; 3], ColorType::Rgb, 1, 1, 300.0).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(&png));
+        let reader = decoder.read_info().unwrap();
+        let dims = reader.info().pixel_dims.unwrap();
+        assert_eq!((dims.xppu, dims.unit), (11811, Unit::Meter));
     }
 }
