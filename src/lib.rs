@@ -39,6 +39,7 @@
 
 pub mod assets;
 pub mod batch;
+pub mod deflate;
 pub mod display;
 pub mod error;
 pub mod fonts;

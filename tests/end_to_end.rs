@@ -176,6 +176,44 @@ fn rendering_twice_gives_the_same_bytes() {
     assert_eq!(a, b);
 }
 
+/// The page's content streams, decompressed, in order.
+fn content_streams(doc: &lopdf::Document) -> Vec<Vec<u8>> {
+    let page = doc.get_dictionary(doc.get_pages()[&1]).unwrap();
+    let refs = match page.get(b"Contents").unwrap() {
+        lopdf::Object::Array(items) => items.iter().map(|i| i.as_reference().unwrap()).collect(),
+        other => vec![other.as_reference().unwrap()],
+    };
+    refs.into_iter()
+        .map(|r| {
+            let stream = doc.get_object(r).unwrap().as_stream().unwrap();
+            stream.decompressed_content().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn the_press_artwork_is_one_stream_every_licence_shares() {
+    let pdf_of = |record| {
+        let (_, fonts) = liuzhou();
+        let layout = lay_out(&record).unwrap();
+        pdf::pdf(&layout.page, fonts, &Default::default()).unwrap()
+    };
+    let a = lopdf::Document::load_mem(&pdf_of(sample())).unwrap();
+    let other = sample_with("operator_name", serde_json::json!("柳州市城中区示例便利店"));
+    let b = lopdf::Document::load_mem(&pdf_of(other)).unwrap();
+    let (a, b) = (content_streams(&a), content_streams(&b));
+    assert_eq!(a.len(), 2, "press artwork, then the licence's own content");
+    assert_eq!(b.len(), 2);
+    assert!(a[0] == b[0], "the press streams differ");
+    assert!(a[1] != b[1], "the records' content is the same");
+    // The press stream holds the artwork (the guilloche forms), the second the variable
+    // data (the QR modules).
+    let count = |stream: &[u8], op: &[u8]| stream.windows(op.len()).filter(|w| *w == op).count();
+    assert!(count(&a[0], b" Do") > 100 && count(&a[1], b" Do") == 0);
+    // Rectangles: a few clips in the press stream, thousands of modules in the other.
+    assert!(count(&a[0], b" re\n") < 20 && count(&a[1], b" re\n") > 1000);
+}
+
 /// Decodes a PNG into 8-bit luma with its size.
 fn decode_luma(png_bytes: &[u8]) -> (Vec<u8>, usize, usize, Option<png::PixelDimensions>) {
     let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));

@@ -6,7 +6,10 @@
 //! symbol is centred in the box, and its origin sits on the printer grid.
 
 use qrcode::bits::Bits;
-use qrcode::canvas::{Canvas, MaskPattern};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use qrcode::canvas::{Canvas, MaskPattern, Module};
 use qrcode::{Color, EcLevel as QrEc, QrResult, Version};
 
 use crate::display::QrSymbol;
@@ -59,9 +62,7 @@ pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm) -> Result<QrSymbol> {
         module_mm: qr.size.get() / width as f64,
         min_mm: qr.min_module.get(),
     };
-    let first = (1..=40)
-        .find(|&v| bits(data, Version::Normal(v), ec).is_ok())
-        .ok_or_else(|| too_dense(177))?;
+    let first = smallest_version(data, ec).ok_or_else(|| too_dense(177))?;
     let smallest_width = 17 + 4 * first as usize;
     let min_module_px = qr.min_module.to_px(dpi).ceil() as i64;
 
@@ -100,6 +101,24 @@ pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm) -> Result<QrSymbol> {
     })
 }
 
+/// The smallest version that holds `data` at `ec`, by bisection: capacity grows with the
+/// version.
+fn smallest_version(data: &str, ec: QrEc) -> Option<i16> {
+    const VERSIONS: [i16; 40] = {
+        let mut all = [0; 40];
+        let mut i = 0;
+        while i < 40 {
+            all[i] = i as i16 + 1;
+            i += 1;
+        }
+        all
+    };
+    let holds = |v: i16| bits(data, Version::Normal(v), ec).is_ok();
+    VERSIONS
+        .get(VERSIONS.partition_point(|&v| !holds(v)))
+        .copied()
+}
+
 /// Encodes `data` as one byte-mode segment in `version`, announced as UTF-8 (ECI 26)
 /// when it is not ASCII; returns the dark modules row by row.
 ///
@@ -117,27 +136,34 @@ fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<Vec<bool>> {
     let mut canvas = Canvas::new(version, ec);
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&codewords, &ec_codewords);
-    const MASKS: [MaskPattern; 8] = [
-        MaskPattern::Checkerboard,
-        MaskPattern::HorizontalLines,
-        MaskPattern::VerticalLines,
-        MaskPattern::DiagonalLines,
-        MaskPattern::LargeCheckerboard,
-        MaskPattern::Fields,
-        MaskPattern::Diamonds,
-        MaskPattern::Meadow,
-    ];
     let width = version.width() as usize;
-    let best = MASKS
+    let data_dark = unmasked_data(&canvas, version);
+    let best = mask_overlays(version, ec)
         .iter()
-        .map(|&mask| {
-            let dark = masked_modules(&canvas, mask);
+        .map(|overlay| {
+            let dark: Vec<bool> = overlay
+                .iter()
+                .zip(&data_dark)
+                .map(|(&o, &d)| o ^ d)
+                .collect();
             (penalty(&dark, width), dark)
         })
         .min_by_key(|(score, _)| *score)
         .map(|(_, dark)| dark);
     Ok(best.unwrap_or_default())
 }
+
+/// The eight mask patterns, in the order of their format-information numbers.
+const MASKS: [MaskPattern; 8] = [
+    MaskPattern::Checkerboard,
+    MaskPattern::HorizontalLines,
+    MaskPattern::VerticalLines,
+    MaskPattern::DiagonalLines,
+    MaskPattern::LargeCheckerboard,
+    MaskPattern::Fields,
+    MaskPattern::Diamonds,
+    MaskPattern::Meadow,
+];
 
 /// The dark modules, row by row, of `canvas` with `mask` applied (and the format
 /// information that names it).
@@ -149,6 +175,39 @@ fn masked_modules(canvas: &Canvas, mask: MaskPattern) -> Vec<bool> {
         .into_iter()
         .map(|c| c == Color::Dark)
         .collect()
+}
+
+/// The dark data modules of `canvas` before masking, row by row (function patterns are
+/// light here).
+fn unmasked_data(canvas: &Canvas, version: Version) -> Vec<bool> {
+    let width = version.width();
+    (0..width)
+        .flat_map(|y| (0..width).map(move |x| (x, y)))
+        .map(|(x, y)| canvas.get(x, y) == Module::Unmasked(Color::Dark))
+        .collect()
+}
+
+/// What every symbol of `version` and `ec` looks like under each of the eight masks
+/// before its data is added: the function patterns with the format information naming
+/// the mask, and over the data area the mask's own dark modules. Masking inverts a data
+/// module where the mask is dark, so a symbol under a mask is this overlay XOR its
+/// unmasked data: eight XORs instead of eight passes of `qrcode`'s per-module masking.
+/// Made once per version and level (at most 160) and kept.
+fn mask_overlays(version: Version, ec: QrEc) -> Arc<[Vec<bool>; 8]> {
+    type Overlays = BTreeMap<(i16, u8), Arc<[Vec<bool>; 8]>>;
+    static MADE: Mutex<Overlays> = Mutex::new(BTreeMap::new());
+    let key = (version.width(), ec as u8);
+    // A poisoned lock only means another thread panicked between complete inserts.
+    if let Some(found) = MADE.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return found.clone();
+    }
+    let mut blank = Canvas::new(version, ec);
+    blank.draw_all_functional_patterns();
+    let made = Arc::new(MASKS.map(|mask| masked_modules(&blank, mask)));
+    MADE.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, made.clone());
+    made
 }
 
 /// The ISO/IEC 18004 §7.8.3 penalty of a masked symbol: runs of five or more, 2 × 2
@@ -388,6 +447,59 @@ mod tests {
                 let reference = reference_penalty(&dark, width);
                 assert_eq!(penalty(&dark, width), reference, "width {width}");
                 assert_eq!(modulewise_penalty(&dark, width), reference, "width {width}");
+            }
+        }
+    }
+
+    #[test]
+    fn overlay_xor_data_is_the_symbol_qrcode_masks() {
+        for (version, ec) in [
+            (1, QrEc::L),
+            (7, QrEc::M),
+            (18, QrEc::Q),
+            (26, QrEc::L),
+            (40, QrEc::H),
+        ] {
+            let v = Version::Normal(version);
+            let data =
+                "行业综合许可证 92450203MA5N8K2D76 https://example.cn/".repeat(version as usize);
+            let Ok(bits) = bits(&data, v, ec) else {
+                continue;
+            };
+            let (codewords, ec_codewords) =
+                qrcode::ec::construct_codewords(&bits.into_bytes(), v, ec).expect("codewords");
+            let mut canvas = Canvas::new(v, ec);
+            canvas.draw_all_functional_patterns();
+            canvas.draw_data(&codewords, &ec_codewords);
+            let data_dark = unmasked_data(&canvas, v);
+            for (overlay, mask) in mask_overlays(v, ec).iter().zip(MASKS) {
+                let ours: Vec<bool> = overlay
+                    .iter()
+                    .zip(&data_dark)
+                    .map(|(&o, &d)| o ^ d)
+                    .collect();
+                assert!(
+                    ours == masked_modules(&canvas, mask),
+                    "version {version}, {ec:?}, {mask:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bisection_finds_the_smallest_version_that_holds_the_payload() {
+        for ec in [QrEc::L, QrEc::M, QrEc::Q, QrEc::H] {
+            for length in (0..3000).step_by(7) {
+                // ASCII and UTF-8 (with its ECI header), across every version boundary.
+                for data in ["a".repeat(length), "许".repeat(length / 3)] {
+                    let linear = (1..=40).find(|&v| bits(&data, Version::Normal(v), ec).is_ok());
+                    assert_eq!(
+                        smallest_version(&data, ec),
+                        linear,
+                        "{ec:?}, {} bytes",
+                        data.len()
+                    );
+                }
             }
         }
     }

@@ -149,7 +149,7 @@ fn embedded_program(face: &Face, remapper: &GlyphRemapper) -> Result<Vec<u8>> {
             message: format!("subsetting {} failed: {e}", face.name),
         })?;
     if !face.metrics.is_cff {
-        return Ok(deflate(&subset, Effort::Small));
+        return Ok(deflate(&subset, Effort::Fast));
     }
     let raw = ttf_parser::RawFace::parse(&subset, 0).map_err(|e| Error::Render {
         message: e.to_string(),
@@ -159,7 +159,7 @@ fn embedded_program(face: &Face, remapper: &GlyphRemapper) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::Render {
             message: format!("the subset of {} has no CFF table", face.name),
         })?;
-    Ok(deflate(cff, Effort::Small))
+    Ok(deflate(cff, Effort::Fast))
 }
 
 /// The six-letter subset tag: derived from the face and its glyph set, so the same

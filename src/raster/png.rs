@@ -7,10 +7,10 @@
 //! fixed by the image, not by the number of cores, so the bytes are the same on every
 //! machine.
 
-use flate2::{Compress, Compression, FlushCompress, Status};
 use png::{BitDepth, ColorType, Encoder, PixelDimensions, Unit};
 use rayon::prelude::*;
 
+use crate::deflate::End;
 use crate::error::{Error, Result};
 
 /// Rows per independently deflated band: enough that restarting the compressor's window
@@ -116,32 +116,8 @@ fn deflate_band(
         std::mem::swap(&mut previous, &mut current);
     }
 
-    let mut compress = Compress::new(Compression::new(LEVEL), false);
-    let flush = if last {
-        FlushCompress::Finish
-    } else {
-        FlushCompress::Sync
-    };
-    let mut deflated = Vec::with_capacity(filtered.len() / 4 + 1024);
-    loop {
-        if deflated.capacity() - deflated.len() < 1024 {
-            deflated.reserve(deflated.capacity().max(1 << 16));
-        }
-        let consumed = compress.total_in() as usize;
-        let status = compress
-            .compress_vec(&filtered[consumed..], &mut deflated, flush)
-            .map_err(|e| Error::Render {
-                message: format!("PNG compression failed: {e}"),
-            })?;
-        let all_in = compress.total_in() as usize == filtered.len();
-        // A flush is complete when it returns with output space to spare.
-        let flushed = deflated.len() < deflated.capacity();
-        match status {
-            Status::StreamEnd => break,
-            Status::Ok | Status::BufError if !last && all_in && flushed => break,
-            Status::Ok | Status::BufError => {}
-        }
-    }
+    let end = if last { End::Finish } else { End::Sync };
+    let deflated = crate::deflate::raw(&filtered, LEVEL, end);
     Ok(Piece {
         adler: zlib_rs::adler32::adler32(1, &filtered),
         filtered_len: filtered.len() as u64,

@@ -1,0 +1,125 @@
+//! Deflate for both back ends: PDF streams (zlib) and a PNG's bands (raw deflate pieces).
+//!
+//! zlib-rs keeps about 300 KB of state per compressor. Made afresh for every stream, that
+//! is a fresh allocation, page faults and all, dozens of times per licence; each thread
+//! keeps one compressor per kind and level instead and resets it between streams. A reset
+//! compressor gives the same bytes as a new one.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use flate2::{Compress, Compression, FlushCompress, Status};
+
+/// How a stream ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The stream is complete: a final block (and for zlib, the Adler-32).
+    Finish,
+    /// The piece ends byte-aligned with an empty stored block, and another piece of the
+    /// same stream may follow it (raw deflate only).
+    Sync,
+}
+
+/// `data` as a complete zlib stream at `level` (0–9).
+pub fn zlib(data: &[u8], level: u32) -> Vec<u8> {
+    compress(data, level, true, End::Finish)
+}
+
+/// `data` as raw deflate at `level`, ending as `end` says: the pieces of one stream
+/// compressed apart and joined (every piece but the last ends with [`End::Sync`]).
+pub fn raw(data: &[u8], level: u32, end: End) -> Vec<u8> {
+    compress(data, level, false, end)
+}
+
+thread_local! {
+    /// This thread's compressors by (zlib header, level).
+    static COMPRESSORS: RefCell<BTreeMap<(bool, u32), Compress>> =
+        const { RefCell::new(BTreeMap::new()) };
+}
+
+fn compress(data: &[u8], level: u32, zlib_header: bool, end: End) -> Vec<u8> {
+    let level = level.min(9);
+    COMPRESSORS.with(|compressors| {
+        let mut compressors = compressors.borrow_mut();
+        let compressor = compressors
+            .entry((zlib_header, level))
+            .or_insert_with(|| Compress::new(Compression::new(level), zlib_header));
+        compressor.reset();
+        let out = run(compressor, data, end);
+        // A compressor left mid-stream by a failure is dropped, not reused.
+        if out.is_none() {
+            compressors.remove(&(zlib_header, level));
+        }
+        out.unwrap_or_default()
+    })
+}
+
+/// Feeds all of `data` and ends the stream; `None` if the compressor fails (it does not
+/// on in-memory buffers, but a failure must not be mistaken for output).
+fn run(compressor: &mut Compress, data: &[u8], end: End) -> Option<Vec<u8>> {
+    let flush = match end {
+        End::Finish => FlushCompress::Finish,
+        End::Sync => FlushCompress::Sync,
+    };
+    let mut out = Vec::with_capacity(data.len() / 3 + 1024);
+    loop {
+        if out.capacity() - out.len() < 1024 {
+            out.reserve(out.capacity().max(1 << 16));
+        }
+        let consumed = compressor.total_in() as usize;
+        let status = compressor
+            .compress_vec(&data[consumed..], &mut out, flush)
+            .ok()?;
+        let all_in = compressor.total_in() as usize == data.len();
+        // A flush is complete when it returns with output space to spare.
+        let flushed = out.len() < out.capacity();
+        match status {
+            Status::StreamEnd => return Some(out),
+            Status::Ok | Status::BufError if end == End::Sync && all_in && flushed => {
+                return Some(out);
+            }
+            Status::Ok | Status::BufError => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn sample() -> Vec<u8> {
+        (0..200_000u32)
+            .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+            .collect()
+    }
+
+    #[test]
+    fn zlib_streams_inflate_and_a_reused_compressor_gives_the_same_bytes() {
+        let data = sample();
+        let first = zlib(&data, 6);
+        let again = zlib(&data, 6);
+        assert_eq!(first, again);
+        let mut inflated = Vec::new();
+        flate2::read::ZlibDecoder::new(&first[..])
+            .read_to_end(&mut inflated)
+            .unwrap();
+        assert!(inflated == data);
+        // Another stream in between does not leak into the next.
+        let _ = zlib(b"something else", 6);
+        assert_eq!(zlib(&data, 6), first);
+    }
+
+    #[test]
+    fn synced_pieces_join_into_one_stream() {
+        let data = sample();
+        let (a, b) = data.split_at(70_001);
+        let mut joined = raw(a, 1, End::Sync);
+        joined.extend(raw(b, 1, End::Finish));
+        let mut inflated = Vec::new();
+        flate2::read::DeflateDecoder::new(&joined[..])
+            .read_to_end(&mut inflated)
+            .unwrap();
+        assert!(inflated == data);
+    }
+}
