@@ -46,12 +46,41 @@ fn compress(data: &[u8], level: u32, zlib_header: bool, end: End) -> Vec<u8> {
             .or_insert_with(|| Compress::new(Compression::new(level), zlib_header));
         compressor.reset();
         let out = run(compressor, data, end);
-        // A compressor left mid-stream by a failure is dropped, not reused.
-        if out.is_none() {
+        // A compressor left mid-stream by a failure is dropped, not reused, and the data
+        // is stored uncompressed: still a correct stream.
+        out.unwrap_or_else(|| {
             compressors.remove(&(zlib_header, level));
-        }
-        out.unwrap_or_default()
+            stored(data, zlib_header, end)
+        })
     })
+}
+
+/// `data` in stored (uncompressed) deflate blocks: the fallback that cannot fail.
+fn stored(data: &[u8], zlib_header: bool, end: End) -> Vec<u8> {
+    const MAX_BLOCK: usize = 65_535;
+    let mut out = Vec::with_capacity(data.len() + data.len() / MAX_BLOCK * 5 + 16);
+    if zlib_header {
+        out.extend_from_slice(&[0x78, 0x01]);
+    }
+    // An empty stream is one empty block.
+    let blocks: Vec<&[u8]> = if data.is_empty() {
+        vec![&[]]
+    } else {
+        data.chunks(MAX_BLOCK).collect()
+    };
+    for (i, block) in blocks.iter().enumerate() {
+        let last = i + 1 == blocks.len() && end == End::Finish;
+        // BFINAL, BTYPE 00 (stored), padded to the byte; then LEN and its complement.
+        out.push(u8::from(last));
+        let len = block.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    if zlib_header {
+        out.extend_from_slice(&zlib_rs::adler32::adler32(1, data).to_be_bytes());
+    }
+    out
 }
 
 /// Feeds all of `data` and ends the stream; `None` if the compressor fails (it does not
@@ -121,5 +150,23 @@ mod tests {
             .read_to_end(&mut inflated)
             .unwrap();
         assert!(inflated == data);
+    }
+
+    #[test]
+    fn the_stored_fallback_is_a_correct_stream() {
+        for data in [Vec::new(), b"short".to_vec(), sample()] {
+            let mut inflated = Vec::new();
+            flate2::read::ZlibDecoder::new(&stored(&data, true, End::Finish)[..])
+                .read_to_end(&mut inflated)
+                .unwrap();
+            assert!(inflated == data);
+            let mut joined = stored(&data, false, End::Sync);
+            joined.extend(stored(b"tail", false, End::Finish));
+            let mut inflated = Vec::new();
+            flate2::read::DeflateDecoder::new(&joined[..])
+                .read_to_end(&mut inflated)
+                .unwrap();
+            assert!(inflated == [&data[..], b"tail"].concat());
+        }
     }
 }

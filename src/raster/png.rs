@@ -64,7 +64,7 @@ pub fn encode_rows(
             let rows = first..(first + BAND_ROWS).min(height);
             deflate_band(rows, row_bytes, color.samples(), band + 1 == bands, &row)
         })
-        .collect::<Result<_>>()?;
+        .collect();
 
     // CMF 0x78: deflate, 32 KiB window; FLG 0x01: fastest, no dictionary, check bits.
     let mut zlib = vec![0x78, 0x01];
@@ -103,7 +103,7 @@ fn deflate_band(
     bytes_per_pixel: usize,
     last: bool,
     row: &(impl Fn(u32, &mut [u8]) + Sync),
-) -> Result<Piece> {
+) -> Piece {
     let mut previous = vec![0; row_bytes];
     if rows.start > 0 {
         row(rows.start - 1, &mut previous);
@@ -118,11 +118,11 @@ fn deflate_band(
 
     let end = if last { End::Finish } else { End::Sync };
     let deflated = crate::deflate::raw(&filtered, LEVEL, end);
-    Ok(Piece {
+    Piece {
         adler: zlib_rs::adler32::adler32(1, &filtered),
         filtered_len: filtered.len() as u64,
         deflated,
-    })
+    }
 }
 
 /// Appends `current` filtered: Sub or Up, whichever leaves the smaller sum of magnitudes
