@@ -46,19 +46,22 @@ fn pipeline(c: &mut Criterion) {
     // once per spec (`raster::Underlay`) and each licence drawn over a copy of it.
     let underlay =
         raster::Underlay::new(&laid_out.page, &fonts, &raster::RasterOptions::default()).unwrap();
-    group.bench_function("render over the press underlay and encode PNG, all passes", |b| {
-        b.iter(|| {
-            raster::render_over(
-                &laid_out.page,
-                &fonts,
-                &raster::RasterOptions::default(),
-                &underlay,
-            )
-            .unwrap()
-            .encode_png()
-            .unwrap()
-        })
-    });
+    group.bench_function(
+        "render over the press underlay and encode PNG, all passes",
+        |b| {
+            b.iter(|| {
+                raster::render_over(
+                    &laid_out.page,
+                    &fonts,
+                    &raster::RasterOptions::default(),
+                    &underlay,
+                )
+                .unwrap()
+                .encode_png()
+                .unwrap()
+            })
+        },
+    );
     // The same page without its guilloche (border band and background pattern): what the
     // security artwork costs.
     let mut plain = laid_out.page.clone();

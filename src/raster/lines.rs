@@ -122,19 +122,22 @@ pub fn draw(
     let pixels = band.data_mut();
     for [l, t, r, b] in clip {
         for y in t..b {
-            for x in l..r {
-                let c = coverage.get(x, y);
+            // The clip lies inside the coverage box, which lies inside the band.
+            let cells = &coverage.cells[(y - coverage.top) as usize * coverage.width..]
+                [(l - coverage.left) as usize..(r - coverage.left) as usize];
+            let row = &mut pixels[((y - band_top) * width + l) as usize * 4..][..cells.len() * 4];
+            for (pixel, &c) in row.chunks_exact_mut(4).zip(cells) {
                 if c == 0 {
                     continue;
                 }
-                let i = (((y - band_top) * width + x) * 4) as usize;
                 let c = u32::from(c);
-                for (channel, ink) in pixels[i..i + 3].iter_mut().zip(rgb) {
-                    *channel =
-                        ((u32::from(ink) * c + u32::from(*channel) * (255 - c) + 127) / 255) as u8;
-                }
-                pixels[i + 3] =
-                    ((255 * c + u32::from(pixels[i + 3]) * (255 - c) + 127) / 255) as u8;
+                let blend = |under: u8, over: u8| {
+                    ((u32::from(over) * c + u32::from(under) * (255 - c) + 127) / 255) as u8
+                };
+                pixel[0] = blend(pixel[0], rgb[0]);
+                pixel[1] = blend(pixel[1], rgb[1]);
+                pixel[2] = blend(pixel[2], rgb[2]);
+                pixel[3] = blend(pixel[3], 255);
             }
         }
     }
@@ -173,14 +176,6 @@ struct Coverage {
 }
 
 impl Coverage {
-    fn get(&self, x: i64, y: i64) -> u8 {
-        let (cx, cy) = (x - self.left, y - self.top);
-        if cx < 0 || cy < 0 || cx as usize >= self.width || cy as usize >= self.height {
-            return 0;
-        }
-        self.cells[cy as usize * self.width + cx as usize]
-    }
-
     /// A cubic Bézier, flattened into segments within [`TOLERANCE`].
     fn cubic(&mut self, p0: (f32, f32), p1: (f32, f32), p2: (f32, f32), p3: (f32, f32)) {
         // The second differences bound how far a chord strays from the curve.

@@ -339,13 +339,15 @@ impl Canvas {
             View::Uv => uv_rgb([255; 3]),
             _ => [255; 3],
         };
-        // In parallel: the first touch of a fresh page's memory is half the cost.
+        // In parallel: the first touch of a fresh page's memory is half the cost. One row
+        // pixel by pixel, the others copied from it.
+        let paper: Vec<u8> = [r, g, b, 255].repeat(width as usize);
         pixmap
             .data_mut()
-            .par_chunks_mut(width as usize * 4 * BAND_ROWS as usize)
+            .par_chunks_mut(paper.len() * BAND_ROWS as usize)
             .for_each(|band| {
-                for pixel in band.chunks_exact_mut(4) {
-                    pixel.copy_from_slice(&[r, g, b, 255]);
+                for row in band.chunks_exact_mut(paper.len()) {
+                    row.copy_from_slice(&paper);
                 }
             });
         options
@@ -564,7 +566,7 @@ impl Canvas {
     }
 }
 
-/// Rows per band of the sheet painted in parallel (about 2.5 MB of an A4 page at 300 dpi).
+/// Rows per band of the sheet painted in parallel (about 2.5 MB of an A3 page at 300 dpi).
 const BAND_ROWS: u32 = 128;
 
 /// One drawing operation, prepared in sheet pixels so that any band of rows can paint it.

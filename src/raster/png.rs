@@ -1,6 +1,6 @@
 //! PNG encoding with the resolution recorded, so a 300 dpi rendering opens at print size.
 //!
-//! A 300 dpi A4 page is 52 MB of RGB; filtering and deflating it is as much work as
+//! A 300 dpi A3 page is 52 MB of RGB; filtering and deflating it is as much work as
 //! drawing it. The rows are cut into bands of [`BAND_ROWS`], and each band is filtered and
 //! deflated on its own core, ending in a sync flush (an empty stored block) so that the
 //! pieces join into one zlib stream; their Adler-32 checksums are combined. The bands are
@@ -14,7 +14,7 @@ use crate::deflate::End;
 use crate::error::{Error, Result};
 
 /// Rows per independently deflated band: enough that restarting the compressor's window
-/// costs nothing measurable (about 1 MB of an A4 page at 300 dpi), few enough to share
+/// costs nothing measurable (about 1 MB of an A3 page at 300 dpi), few enough to share
 /// the page among cores.
 const BAND_ROWS: u32 = 64;
 
@@ -104,16 +104,11 @@ fn deflate_band(
     last: bool,
     row: &(impl Fn(u32, &mut [u8]) + Sync),
 ) -> Piece {
-    let mut previous = vec![0; row_bytes];
-    if rows.start > 0 {
-        row(rows.start - 1, &mut previous);
-    }
     let mut current = vec![0; row_bytes];
     let mut filtered = Vec::with_capacity((row_bytes + 1) * rows.len());
     for y in rows {
         row(y, &mut current);
-        filter_row(&previous, &current, bytes_per_pixel, &mut filtered);
-        std::mem::swap(&mut previous, &mut current);
+        filter_row(&current, bytes_per_pixel, &mut filtered);
     }
 
     let end = if last { End::Finish } else { End::Sync };
@@ -125,42 +120,20 @@ fn deflate_band(
     }
 }
 
-/// Appends `current` filtered: Sub or Up, whichever leaves the smaller sum of magnitudes
-/// (the heuristic the PNG specification suggests, over the two filters that pay on
-/// anti-aliased artwork; Paeth compressed the proof no better and cost twice as much).
-fn filter_row(previous: &[u8], current: &[u8], bytes_per_pixel: usize, out: &mut Vec<u8>) {
-    let magnitude = |d: u8| u32::from((d as i8).unsigned_abs());
+/// Appends `current` with the Sub filter (each byte less the one a pixel to its left).
+/// Choosing Sub or Up per row by the smallest sum of magnitudes, as the PNG specification
+/// suggests, made the Liuzhou proof 5 % larger and the print pass 7 % smaller, and
+/// encoding half as fast again: measuring the choice costs two passes over every row.
+fn filter_row(current: &[u8], bytes_per_pixel: usize, out: &mut Vec<u8>) {
     let n = bytes_per_pixel.min(current.len());
-    let left = current.iter().take(n).copied().map(magnitude).sum::<u32>();
-    let sub: u32 = left
-        + current[n..]
+    out.push(1);
+    out.extend_from_slice(&current[..n]);
+    out.extend(
+        current[n..]
             .iter()
             .zip(current)
-            .map(|(&c, &a)| magnitude(c.wrapping_sub(a)))
-            .sum::<u32>();
-    let up: u32 = current
-        .iter()
-        .zip(previous)
-        .map(|(&c, &b)| magnitude(c.wrapping_sub(b)))
-        .sum();
-    if up < sub {
-        out.push(2);
-        out.extend(
-            current
-                .iter()
-                .zip(previous)
-                .map(|(&c, &b)| c.wrapping_sub(b)),
-        );
-    } else {
-        out.push(1);
-        out.extend_from_slice(&current[..n]);
-        out.extend(
-            current[n..]
-                .iter()
-                .zip(current)
-                .map(|(&c, &a)| c.wrapping_sub(a)),
-        );
-    }
+            .map(|(&c, &a)| c.wrapping_sub(a)),
+    );
 }
 
 /// An 8-bit encoder for `color` pixels with `dpi` in the pHYs chunk (as pixels per metre).
@@ -193,7 +166,7 @@ fn err(e: png::EncodingError) -> Error {
 mod tests {
     use super::*;
 
-    /// Pixels that exercise both filters and every band boundary: noise, runs, gradients.
+    /// Pixels that exercise the filter and every band boundary: noise, runs, gradients.
     fn pixels(width: u32, height: u32, samples: usize) -> Vec<u8> {
         let mut state = 0x2545_f491_u32;
         (0..width as usize * height as usize * samples)
