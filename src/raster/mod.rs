@@ -375,9 +375,11 @@ impl Canvas {
     /// Draws `items` of `page` in their inks as `options` shows them.
     ///
     /// The items are first prepared as operations in sheet pixels (outlines placed, paths
-    /// built), then painted band by band of [`BAND_ROWS`] rows, bands in parallel. A path
-    /// moved by a whole number of pixels rasterises to the same coverage, so the bands
-    /// (fixed by the sheet, not by the number of cores) give the same pixels everywhere.
+    /// built), then painted band by band of [`BAND_ROWS`] rows, bands in parallel. The
+    /// bands are fixed by the sheet, not by the number of cores, so every machine paints
+    /// the same pixels. (Against one whole-sheet paint, a path crossing a band edge is
+    /// clipped there, which can move a few of its anti-aliased edge pixels by a coverage
+    /// step.)
     fn paint<'a>(
         &mut self,
         page: &'a Page,
@@ -591,7 +593,7 @@ impl Op<'_> {
                 if bounds.bottom() < first || bounds.top() > last {
                     return;
                 }
-                // A whole-pixel move: the same coverage as painting the sheet whole.
+                // A whole-pixel move into the band's rows.
                 let shift = Transform::from_translate(0.0, -(top as f32));
                 band.fill_path(path, paint, *rule, shift, None);
             }
