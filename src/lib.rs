@@ -39,7 +39,7 @@
 
 pub mod assets;
 pub mod batch;
-pub mod deflate;
+pub(crate) mod deflate;
 pub mod display;
 pub mod error;
 pub mod fonts;

@@ -176,6 +176,33 @@ fn rendering_twice_gives_the_same_bytes() {
     assert_eq!(a, b);
 }
 
+#[test]
+fn the_raster_and_its_png_do_not_depend_on_the_number_of_cores() {
+    let (_, fonts) = liuzhou();
+    let layout = lay_out(&sample()).unwrap();
+    let options = raster::RasterOptions {
+        dpi: 150.0,
+        ..Default::default()
+    };
+    let png_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            raster::render(&layout.page, fonts, &options)
+                .unwrap()
+                .encode_png()
+                .unwrap()
+        })
+    };
+    let one = png_with(1);
+    assert!(
+        one == png_with(3),
+        "one core and three gave different bytes"
+    );
+}
+
 /// The page's content streams, decompressed, in order.
 fn content_streams(doc: &lopdf::Document) -> Vec<Vec<u8>> {
     let page = doc.get_dictionary(doc.get_pages()[&1]).unwrap();
