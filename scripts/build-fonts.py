@@ -9,7 +9,10 @@ fontTools:
 - the content face (宋体 stand-in) keeps every character the SC face maps (rare name and
   address characters such as 䶮 must print), with only the layout features certpress uses;
 - the label and title faces (黑体, 大标宋 stand-ins) keep GB 2312, ASCII and CJK punctuation,
-  which covers every static label of the shipped specs.
+  which covers every static label of the shipped specs;
+- a second content face keeps the same GB 2312 set, desubroutinised: the content face is
+  subset anew for every licence, and the full face's subroutines made that the largest cost
+  of a PDF. It comes first in the 宋体 chain, the full face after it for rarer characters.
 """
 import io
 import sys
@@ -42,9 +45,10 @@ def gb2312_and_punctuation():
     return chars
 
 
-def build(collection, out_name, unicodes):
+def build(collection, out_name, unicodes, desubroutinize=False):
     font = sc_face(collection)
     options = subset.Options()
+    options.desubroutinize = desubroutinize
     options.layout_features = ["vert", "vrt2"]  # vertical forms, for vertical text
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
@@ -63,5 +67,8 @@ def build(collection, out_name, unicodes):
 if __name__ == "__main__":
     gb = gb2312_and_punctuation()
     build("NotoSerifCJK-Regular.ttc", "NotoSerifCJKsc-Regular.otf", None)
+    # The content face's common characters, without subroutines: subsetting it for every
+    # licence need not gather and inline the full face's thousands of subroutines.
+    build("NotoSerifCJK-Regular.ttc", "NotoSerifCJKsc-Regular-GB2312.otf", gb, desubroutinize=True)
     build("NotoSansCJK-Medium.ttc", "NotoSansCJKsc-Medium-GB2312.otf", gb)
     build("NotoSerifCJK-Black.ttc", "NotoSerifCJKsc-Black-GB2312.otf", gb)
