@@ -76,13 +76,13 @@ fn pdf_embeds_every_font_as_a_subset_cid_font() {
         let Ok(dict) = object.as_dict() else { continue };
         if dict.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0") {
             let name = dict.get(b"BaseFont").unwrap().as_name().unwrap();
-            faces.push(String::from_utf8_lossy(&name[7..]).into_owned());
             assert_eq!(
-                name[6],
-                b'+',
+                name.get(6),
+                Some(&b'+'),
                 "subset tag in {}",
                 String::from_utf8_lossy(name)
             );
+            faces.push(String::from_utf8_lossy(&name[7..]).into_owned());
             assert!(dict.get(b"ToUnicode").is_ok());
             let descendant = dict.get(b"DescendantFonts").unwrap().as_array().unwrap()[0]
                 .as_reference()
