@@ -6,11 +6,11 @@
 //! instead of being cached in a self-referential struct.
 
 use std::collections::BTreeMap;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::memo::Memo;
 use crate::spec::LoadedSpec;
 
 /// Index of a face in a [`FontBook`].
@@ -62,45 +62,11 @@ pub struct Face {
 }
 
 /// Embedded font programs of one face by glyph set (the original glyph ids in subset
-/// order), shared by the threads of a batch. Bounded: when full it starts over.
-#[derive(Debug, Default)]
-pub struct SubsetMemo(Mutex<HashMap<Vec<u16>, Arc<[u8]>>>);
+/// order), shared by the threads of a batch.
+pub type SubsetMemo = Memo<Vec<u16>, [u8]>;
 
-impl SubsetMemo {
-    /// Most glyph sets remembered per face.
-    const CAPACITY: usize = 64;
-
-    /// The program for `glyphs`, made by `make` unless already made.
-    pub fn get_or_make<E>(
-        &self,
-        glyphs: &[u16],
-        make: impl FnOnce() -> std::result::Result<Vec<u8>, E>,
-    ) -> std::result::Result<Arc<[u8]>, E> {
-        // A poisoned lock only means another thread panicked mid-insert of a complete
-        // value; the map is still sound.
-        let lookup = |memo: &Self| {
-            let map = memo.0.lock().unwrap_or_else(|e| e.into_inner());
-            map.get(glyphs).cloned()
-        };
-        if let Some(found) = lookup(self) {
-            return Ok(found);
-        }
-        let made: Arc<[u8]> = make()?.into();
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= Self::CAPACITY {
-            map.clear();
-        }
-        map.insert(glyphs.to_vec(), made.clone());
-        Ok(made)
-    }
-}
-
-impl Clone for SubsetMemo {
-    /// A clone starts empty: the memo is a cache, not part of the face's value.
-    fn clone(&self) -> Self {
-        Self::default()
-    }
-}
+/// Most glyph sets remembered per face.
+const SUBSETS_REMEMBERED: usize = 64;
 
 impl Face {
     /// The parsed face. Parsing was proven to succeed when the book was loaded.
@@ -326,6 +292,6 @@ fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
         name,
         stand_in,
         metrics,
-        subsets: SubsetMemo::default(),
+        subsets: SubsetMemo::new(SUBSETS_REMEMBERED),
     })
 }

@@ -44,6 +44,7 @@ pub mod display;
 pub mod error;
 pub mod fonts;
 pub mod layout;
+pub mod memo;
 pub mod output;
 pub mod pdf;
 pub mod production;

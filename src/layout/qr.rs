@@ -5,15 +5,15 @@
 //! holds the payload) so that whole-dot modules fill the box as closely as possible, the
 //! symbol is centred in the box, and its origin sits on the printer grid.
 
-use qrcode::bits::Bits;
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use qrcode::bits::Bits;
 use qrcode::canvas::{Canvas, MaskPattern, Module};
 use qrcode::{Color, EcLevel as QrEc, QrResult, Version};
 
 use crate::display::QrSymbol;
 use crate::error::{Error, Result};
+use crate::memo::Memo;
 use crate::record::BoundRecord;
 use crate::spec::{EcLevel, QrElement, Spec};
 use crate::units::{Mm, Point};
@@ -104,18 +104,10 @@ pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm) -> Result<QrSymbol> {
 /// The smallest version that holds `data` at `ec`, by bisection: capacity grows with the
 /// version.
 fn smallest_version(data: &str, ec: QrEc) -> Option<i16> {
-    const VERSIONS: [i16; 40] = {
-        let mut all = [0; 40];
-        let mut i = 0;
-        while i < 40 {
-            all[i] = i as i16 + 1;
-            i += 1;
-        }
-        all
-    };
+    let versions: [i16; 40] = std::array::from_fn(|i| i as i16 + 1);
     let holds = |v: i16| bits(data, Version::Normal(v), ec).is_ok();
-    VERSIONS
-        .get(VERSIONS.partition_point(|&v| !holds(v)))
+    versions
+        .get(versions.partition_point(|&v| !holds(v)))
         .copied()
 }
 
@@ -141,11 +133,7 @@ fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<Vec<bool>> {
     let best = mask_overlays(version, ec)
         .iter()
         .map(|overlay| {
-            let dark: Vec<bool> = overlay
-                .iter()
-                .zip(&data_dark)
-                .map(|(&o, &d)| o ^ d)
-                .collect();
+            let dark = masked(overlay, &data_dark);
             (penalty(&dark, width), dark)
         })
         .min_by_key(|(score, _)| *score)
@@ -194,20 +182,17 @@ fn unmasked_data(canvas: &Canvas, version: Version) -> Vec<bool> {
 /// unmasked data: eight XORs instead of eight passes of `qrcode`'s per-module masking.
 /// Made once per version and level (at most 160) and kept.
 fn mask_overlays(version: Version, ec: QrEc) -> Arc<[Vec<bool>; 8]> {
-    type Overlays = BTreeMap<(i16, u8), Arc<[Vec<bool>; 8]>>;
-    static MADE: Mutex<Overlays> = Mutex::new(BTreeMap::new());
-    let key = (version.width(), ec as u8);
-    // A poisoned lock only means another thread panicked between complete inserts.
-    if let Some(found) = MADE.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return found.clone();
-    }
-    let mut blank = Canvas::new(version, ec);
-    blank.draw_all_functional_patterns();
-    let made = Arc::new(MASKS.map(|mask| masked_modules(&blank, mask)));
-    MADE.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, made.clone());
-    made
+    static MADE: Memo<(i16, u8), [Vec<bool>; 8]> = Memo::new(40 * 4);
+    MADE.get_or_make(&(version.width(), ec as u8), || {
+        let mut blank = Canvas::new(version, ec);
+        blank.draw_all_functional_patterns();
+        Arc::new(MASKS.map(|mask| masked_modules(&blank, mask)))
+    })
+}
+
+/// A symbol's modules under the mask of `overlay`, given its unmasked `data`.
+fn masked(overlay: &[bool], data: &[bool]) -> Vec<bool> {
+    overlay.iter().zip(data).map(|(&o, &d)| o ^ d).collect()
 }
 
 /// The ISO/IEC 18004 §7.8.3 penalty of a masked symbol: runs of five or more, 2 × 2
@@ -473,13 +458,8 @@ mod tests {
             canvas.draw_data(&codewords, &ec_codewords);
             let data_dark = unmasked_data(&canvas, v);
             for (overlay, mask) in mask_overlays(v, ec).iter().zip(MASKS) {
-                let ours: Vec<bool> = overlay
-                    .iter()
-                    .zip(&data_dark)
-                    .map(|(&o, &d)| o ^ d)
-                    .collect();
                 assert!(
-                    ours == masked_modules(&canvas, mask),
+                    masked(overlay, &data_dark) == masked_modules(&canvas, mask),
                     "version {version}, {ec:?}, {mask:?}"
                 );
             }

@@ -49,9 +49,9 @@ pub fn write_font(
 ) -> Result<()> {
     let parsed = face.parse()?;
     let cids: Vec<u16> = usage.remapper.remapped_gids().collect();
-    let program = face
-        .subsets
-        .get_or_make(&cids, || embedded_program(face, &usage.remapper))?;
+    let program = face.subsets.get_or_try_make(&cids[..], || {
+        embedded_program(face, &usage.remapper).map(Into::into)
+    })?;
     let subtype = if face.metrics.is_cff {
         CidFontType::Type0
     } else {

@@ -21,7 +21,7 @@
 mod font;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -29,6 +29,7 @@ use pdf_writer::{Chunk, Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, Text
 use crate::display::{GlyphRun, InkId, InkKind, Lines, Page, Path, QrSymbol, Segment, Shape, Tile};
 use crate::error::Result;
 use crate::fonts::{FaceId, FontBook};
+use crate::memo::Memo;
 use crate::production::{Calibration, Layer};
 use crate::spec::Pass;
 use crate::units::{Mm, Point};
@@ -138,9 +139,11 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
         ..
     } = painter;
     let content = deflate(&content.finish(), Effort::Fast);
-    let press = press
-        .filter(|bytes| !bytes.is_empty())
-        .map(|bytes| (alloc(), PRESS_STREAMS.deflate(bytes)));
+    let press = press.filter(|bytes| !bytes.is_empty()).map(|bytes| {
+        let stream =
+            PRESS_STREAMS.get_or_make(&bytes[..], || deflate(&bytes, Effort::Small).into());
+        (alloc(), stream)
+    });
 
     let mut chunk = Chunk::new();
     let mut font_refs = Vec::new();
@@ -662,37 +665,10 @@ fn deflate(data: &[u8], effort: Effort) -> Vec<u8> {
     crate::deflate::zlib(data, level)
 }
 
-/// Compressed press-artwork streams by their content, shared by every thread: a spec's
-/// licences begin with the same bytes, compressed here once. Bounded; the oldest goes
-/// first.
-static PRESS_STREAMS: StreamMemo = StreamMemo(Mutex::new(Vec::new()));
-
-/// Compressed streams by their exact bytes (no hash to collide: the bytes are compared).
-struct StreamMemo(Mutex<Vec<Remembered>>);
-
-/// A stream's bytes and their compressed form.
-type Remembered = (Vec<u8>, Arc<[u8]>);
-
-impl StreamMemo {
-    /// Press streams remembered (specs, passes and calibrations in use at once).
-    const CAPACITY: usize = 8;
-
-    /// `raw` compressed, made at most once while it stays remembered.
-    fn deflate(&self, raw: Vec<u8>) -> Arc<[u8]> {
-        // A poisoned lock only means another thread panicked between complete updates.
-        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, made)) = lock().iter().find(|(bytes, _)| *bytes == raw) {
-            return made.clone();
-        }
-        let made: Arc<[u8]> = deflate(&raw, Effort::Small).into();
-        let mut memo = lock();
-        if memo.len() >= Self::CAPACITY {
-            memo.remove(0);
-        }
-        memo.push((raw, made.clone()));
-        made
-    }
-}
+/// Compressed press-artwork streams by their exact bytes, shared by every thread: a
+/// spec's licences begin with the same bytes, compressed here once. Room for the specs,
+/// passes and calibrations in use at once.
+static PRESS_STREAMS: Memo<Vec<u8>, [u8]> = Memo::new(8);
 
 /// FNV-1a, 64 bits: stable across platforms and Rust versions, for IDs and subset tags.
 fn hash(data: &[u8]) -> u64 {
