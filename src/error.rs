@@ -80,8 +80,10 @@ pub enum Error {
     },
     /// A character of a text is in none of its family's faces.
     MissingGlyph {
-        /// Element id (and field key) of the text.
+        /// What the text is (the record and field, or the element), for the message.
         element: String,
+        /// The record field the text came from, if any: for machine-readable reports.
+        field: Option<String>,
         /// The character.
         character: char,
         /// The font family searched.
@@ -89,8 +91,10 @@ pub enum Error {
     },
     /// A content does not fit its box even at its smallest allowed size.
     Overflow {
-        /// Element id (and field key).
+        /// What the text is (the record and field), for the message.
         element: String,
+        /// The record field the text came from: for machine-readable reports.
+        field: Option<String>,
         /// Length of the text in characters.
         chars: usize,
         /// The box, described.
@@ -164,6 +168,7 @@ impl fmt::Display for Error {
                 element,
                 character,
                 family,
+                ..
             } => write!(
                 f,
                 "{element}: the character {character:?} (U+{:04X}) is in no face of the font \
@@ -176,6 +181,7 @@ impl fmt::Display for Error {
                 chars,
                 area,
                 needed,
+                ..
             } => write!(
                 f,
                 "{element}: the text ({chars} characters) does not fit {area}; at the \
@@ -230,11 +236,19 @@ impl Error {
         match self {
             Error::Record { field, .. } => field.as_deref(),
             Error::SpecInvalid { element, .. } => element.as_deref(),
-            Error::MissingGlyph { element, .. }
-            | Error::Overflow { element, .. }
-            | Error::QrTooDense { element, .. } => Some(element),
+            Error::MissingGlyph { field, .. } | Error::Overflow { field, .. } => field.as_deref(),
+            Error::QrTooDense { element, .. } => Some(element),
             _ => None,
         }
+    }
+
+    /// This error, said of the record field `key` when it concerns a text and names no
+    /// field yet (the shaper knows the text, the layout which field it came from).
+    pub(crate) fn in_field(mut self, key: &str) -> Self {
+        if let Error::MissingGlyph { field, .. } | Error::Overflow { field, .. } = &mut self {
+            field.get_or_insert_with(|| key.to_owned());
+        }
+        self
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {

@@ -211,6 +211,8 @@ fn a_permit_list_too_long_for_9_pt_is_refused_naming_the_field() {
     );
     assert!(*chars > 700);
     assert!(needed.contains("9.00 pt"), "{needed}");
+    // Machine-readable reports (a batch's errors.jsonl) name the record field alone.
+    assert_eq!(err.field(), Some("permits"));
 }
 
 #[test]
@@ -244,6 +246,7 @@ fn a_character_in_no_face_is_an_error_with_its_code_point() {
         message.contains("U+E000") && message.contains("operator_name"),
         "{message}"
     );
+    assert_eq!(err.field(), Some("operator_name"));
 }
 
 #[test]

@@ -376,7 +376,13 @@ impl<'a> Solver<'a> {
                 ),
             ));
         }
-        let shaped = self.shaper.shape(&e.style.font, &text, &what)?;
+        let shaped = self
+            .shaper
+            .shape(&e.style.font, &text, &what)
+            .map_err(|err| match &e.key {
+                Some(key) => err.in_field(key),
+                None => err,
+            })?;
         let n = shaped.chars.len();
         let size = e.style.size.pt();
         let em = size.to_mm();
@@ -494,7 +500,10 @@ impl<'a> Solver<'a> {
             "record {}, field `{}` ({field_name})",
             self.record.name, content.key
         );
-        let shaped = self.shaper.shape(&content.style.font, &string, &what)?;
+        let shaped = self
+            .shaper
+            .shape(&content.style.font, &string, &what)
+            .map_err(|err| err.in_field(&content.key))?;
         let left = label.right + content.gap;
         // The box spans the label's em box and the content's own at its nominal size on the
         // same baseline: a content set larger than its label may rise above the label.
@@ -526,6 +535,7 @@ impl<'a> Solver<'a> {
                 .fold(content.style.size.pt(), Pt::min);
             return Err(Error::Overflow {
                 element: what,
+                field: Some(content.key.clone()),
                 chars: shaped.chars.len(),
                 area: format!("its box ({area_rect})"),
                 needed: fit::needed(&shaped, setting, area, floor),

@@ -99,6 +99,7 @@ impl<'a> Shaper<'a> {
             });
             chars.push(found.ok_or_else(|| Error::MissingGlyph {
                 element: what.to_owned(),
+                field: None,
                 character: ch,
                 family: family.to_owned(),
             })?);
