@@ -1,23 +1,23 @@
 //! Batch issuing: thousands of records through one spec, on every core.
 //!
-//! The spec and its fonts are loaded once and shared read-only by the workers; each record
-//! is bound, laid out and rendered on its own, and written atomically (a temporary name,
-//! then a rename). A bad record is reported with its line and field and does not stop the
-//! others. Licences already written are skipped unless `force` is set, so a re-run after a
-//! fix renders only what is missing.
+//! One prepared [`Template`] is shared by the workers; each record is issued and rendered
+//! on its own, and written atomically (a temporary name, then a rename). A bad record is
+//! reported with its line and field and does not stop the others; the refused records
+//! are listed in the output folder's `errors.jsonl`. Licences already written are skipped
+//! unless `force` is set, so a re-run after a fix renders only what is missing.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::fonts::FontBook;
 use crate::output::write_atomic;
-use crate::record::{self, RawValue, Record};
+use crate::record::{RawValue, Record};
 use crate::spec::{FieldKind, LoadedSpec};
-use crate::{layout, pdf, raster};
+use crate::template::Template;
+use crate::{pdf, raster};
 
 /// Largest records file accepted.
 const MAX_BATCH_BYTES: u64 = 1 << 30;
@@ -173,7 +173,8 @@ pub struct BatchOptions {
     pub pdf: bool,
     /// Writes a PNG per record at this resolution. Default: none.
     pub png_dpi: Option<f64>,
-    /// Options of each PDF.
+    /// Options of each PDF (pass and calibration apply to the PNGs too). Default: the
+    /// composite, titled with the spec's name.
     pub pdf_options: pdf::PdfOptions,
     /// Re-renders licences whose files exist. Default: false (they are skipped).
     pub force: bool,
@@ -231,7 +232,14 @@ pub struct BatchError {
 pub struct BatchReport {
     /// Per record: its line and what happened.
     pub records: Vec<(u64, Outcome)>,
+    /// Where the refused records are listed, one JSON object per line (`line`, `field`,
+    /// `code`, `message`); `None` when none was refused (a list left by an earlier run
+    /// is removed: it no longer applies).
+    pub errors_file: Option<PathBuf>,
 }
+
+/// The file in the output folder that lists a batch's refused records.
+pub const ERRORS_FILE: &str = "errors.jsonl";
 
 impl BatchReport {
     /// Records written.
@@ -257,25 +265,24 @@ impl BatchReport {
     }
 }
 
-/// Renders every record, `options.jobs` at a time. `progress` is called after each record
-/// with the number done and the total (from any worker thread).
+/// Renders every record, `options.jobs` at a time, then lists the refused ones in
+/// [`ERRORS_FILE`]. `progress` is called after each record with the number done and the
+/// total (from any worker thread).
 ///
 /// ```
 /// use certpress::batch::{self, BatchOptions};
-/// use certpress::fonts::{FontBook, FontOptions};
-/// use certpress::spec::LoadedSpec;
+/// use certpress::Template;
 ///
-/// let spec = LoadedSpec::load("specs/liuzhou/licence.ron")?;
-/// let fonts = FontBook::load(&spec, &FontOptions::default())?;
+/// let template = Template::load("specs/liuzhou/licence.ron")?;
 /// let dir = std::env::temp_dir().join(format!("certpress-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();
 /// let sample = std::fs::read_to_string("specs/liuzhou/sample.json").unwrap();
 /// let jsonl = dir.join("records.jsonl");
 /// std::fs::write(&jsonl, sample.replace('\n', "") + "\n").unwrap();
 ///
-/// let records = batch::read_records(&jsonl, &spec)?;
+/// let records = batch::read_records(&jsonl, template.spec())?;
 /// let options = BatchOptions { out_dir: dir.join("out"), ..Default::default() };
-/// let report = batch::run(&spec, &fonts, records, &options, &|done, total| {
+/// let report = batch::run(&template, records, &options, &|done, total| {
 ///     eprintln!("{done}/{total}");
 /// })?;
 /// assert_eq!(report.written(), 1);
@@ -284,12 +291,15 @@ impl BatchReport {
 /// # Ok::<(), certpress::Error>(())
 /// ```
 pub fn run(
-    spec: &LoadedSpec,
-    fonts: &FontBook,
+    template: &Template,
     records: Vec<BatchRecord>,
     options: &BatchOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BatchReport> {
+    let spec = template.spec();
+    // Options the back ends would refuse for every record are refused once, up front.
+    let pdf_options = &options.pdf_options;
+    crate::production::check_registration(pdf_options.calibration, pdf_options.pass)?;
     std::fs::create_dir_all(&options.out_dir).map_err(|e| Error::io(&options.out_dir, e))?;
     let name_key = options.name_key.clone().or_else(|| {
         ["credit_code", "licence_number"]
@@ -311,8 +321,6 @@ pub fn run(
     let done = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; total]);
     let jobs = options.jobs.clamp(1, 256);
-    // PNGs start from the press artwork rendered once, with the first licence laid out.
-    let underlay: OnceLock<Option<raster::Underlay>> = OnceLock::new();
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(total.max(1)) {
             scope.spawn(|| loop {
@@ -328,7 +336,7 @@ pub fn run(
                         code: "record".into(),
                         message: message.clone(),
                     }),
-                    Ok(stem) => one(spec, fonts, item, stem, options, &underlay),
+                    Ok(stem) => one(template, item, stem, options),
                 };
                 outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
@@ -336,7 +344,7 @@ pub fn run(
         }
     });
     let outcomes = outcomes.into_inner().unwrap_or_else(|e| e.into_inner());
-    Ok(BatchReport {
+    let mut report = BatchReport {
         records: records
             .iter()
             .zip(outcomes)
@@ -352,7 +360,32 @@ pub fn run(
                 (r.line, outcome)
             })
             .collect(),
-    })
+        errors_file: None,
+    };
+    report.errors_file = write_errors(&options.out_dir, &report)?;
+    Ok(report)
+}
+
+/// Lists the refused records in the folder's [`ERRORS_FILE`], or removes an earlier
+/// run's list when none was refused.
+fn write_errors(dir: &Path, report: &BatchReport) -> Result<Option<PathBuf>> {
+    let path = dir.join(ERRORS_FILE);
+    let mut lines = String::new();
+    for failure in report.failures() {
+        let line = serde_json::to_string(failure).map_err(|e| Error::Render {
+            message: format!("listing a refused record: {e}"),
+        })?;
+        lines.push_str(&line);
+        lines.push('\n');
+    }
+    if lines.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
+            _ => Ok(None),
+        };
+    }
+    write_atomic(&path, lines.as_bytes())?;
+    Ok(Some(path))
 }
 
 /// The file stem of each record: its name key's value made safe for a file name, or
@@ -420,14 +453,7 @@ fn safe_file_stem(value: &str) -> Option<String> {
 }
 
 /// Renders and writes one record.
-fn one(
-    spec: &LoadedSpec,
-    fonts: &FontBook,
-    item: &BatchRecord,
-    stem: &str,
-    options: &BatchOptions,
-    underlay: &OnceLock<Option<raster::Underlay>>,
-) -> Outcome {
+fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptions) -> Outcome {
     let mut files = Vec::new();
     if options.pdf {
         files.push(options.out_dir.join(format!("{stem}.pdf")));
@@ -451,29 +477,19 @@ fn one(
         Err(err) => return failed(err),
     };
     let result = (|| -> Result<()> {
-        let bound = record::bind(&spec.spec, record)?;
-        let laid_out = layout::layout(spec, fonts, &bound)?;
+        let licence = template.issue(record)?;
         // Everything is rendered before anything is written.
         let mut outputs = Vec::new();
         if options.pdf {
-            outputs.push(pdf::pdf(&laid_out.page, fonts, &options.pdf_options)?);
+            outputs.push(licence.pdf(&options.pdf_options)?);
         }
         if let Some(dpi) = options.png_dpi {
-            let raster_options = raster::RasterOptions {
+            outputs.push(licence.png(&raster::RasterOptions {
                 dpi,
                 pass: options.pdf_options.pass,
                 calibration: options.pdf_options.calibration,
                 ..Default::default()
-            };
-            let underlay = underlay
-                .get_or_init(|| raster::Underlay::new(&laid_out.page, fonts, &raster_options).ok());
-            let raster = match underlay {
-                Some(underlay) => {
-                    raster::render_over(&laid_out.page, fonts, &raster_options, underlay)?
-                }
-                None => raster::render(&laid_out.page, fonts, &raster_options)?,
-            };
-            outputs.push(raster.encode_png()?);
+            })?);
         }
         for (path, bytes) in files.iter().zip(&outputs) {
             write_atomic(path, bytes)?;

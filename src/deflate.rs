@@ -1,12 +1,12 @@
 //! Deflate for both back ends: PDF streams (zlib) and a PNG's bands (raw deflate pieces).
 //!
 //! zlib-rs keeps about 300 KB of state per compressor. Made afresh for every stream, that
-//! is a fresh allocation, page faults and all, dozens of times per licence; each thread
-//! keeps one compressor per kind and level instead and resets it between streams. A reset
-//! compressor gives the same bytes as a new one.
+//! is a fresh allocation, page faults and all, dozens of times per licence (a batch grew
+//! to 137 MB that way). A [`Compressors`] pool keeps idle compressors by kind and level and
+//! resets them between streams; its owner (a prepared template, or one call of a back
+//! end) decides how long they live. A reset compressor gives the same bytes as a new one.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 
@@ -20,39 +20,64 @@ pub enum End {
     Sync,
 }
 
-/// `data` as a complete zlib stream at `level` (0–9).
-pub fn zlib(data: &[u8], level: u32) -> Vec<u8> {
-    compress(data, level, true, End::Finish)
+/// Idle compressors, lent to one stream at a time and shared by every thread.
+#[derive(Default)]
+pub struct Compressors {
+    idle: Mutex<Vec<(Kind, Compress)>>,
 }
 
-/// `data` as raw deflate at `level`, ending as `end` says: the pieces of one stream
-/// compressed apart and joined (every piece but the last ends with [`End::Sync`]).
-pub fn raw(data: &[u8], level: u32, end: End) -> Vec<u8> {
-    compress(data, level, false, end)
+/// A compressor's kind: zlib header or raw, and level.
+type Kind = (bool, u32);
+
+/// Idle compressors kept at most: a few per core are in use at once (PNG bands on every
+/// core, PDFs on every worker); beyond that they are dropped, not hoarded.
+const MAX_IDLE: usize = 16;
+
+impl std::fmt::Debug for Compressors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let idle = self.idle.lock().map_or(0, |i| i.len());
+        write!(f, "Compressors({idle} idle)")
+    }
 }
 
-thread_local! {
-    /// This thread's compressors by (zlib header, level).
-    static COMPRESSORS: RefCell<BTreeMap<(bool, u32), Compress>> =
-        const { RefCell::new(BTreeMap::new()) };
-}
+impl Compressors {
+    /// `data` as a complete zlib stream at `level` (0–9).
+    pub fn zlib(&self, data: &[u8], level: u32) -> Vec<u8> {
+        self.compress(data, level, true, End::Finish)
+    }
 
-fn compress(data: &[u8], level: u32, zlib_header: bool, end: End) -> Vec<u8> {
-    let level = level.min(9);
-    COMPRESSORS.with(|compressors| {
-        let mut compressors = compressors.borrow_mut();
-        let compressor = compressors
-            .entry((zlib_header, level))
-            .or_insert_with(|| Compress::new(Compression::new(level), zlib_header));
+    /// `data` as raw deflate at `level`, ending as `end` says: the pieces of one stream
+    /// compressed apart and joined (every piece but the last ends with [`End::Sync`]).
+    pub fn raw(&self, data: &[u8], level: u32, end: End) -> Vec<u8> {
+        self.compress(data, level, false, end)
+    }
+
+    fn compress(&self, data: &[u8], level: u32, zlib_header: bool, end: End) -> Vec<u8> {
+        let kind = (zlib_header, level.min(9));
+        // A poisoned lock only means a thread panicked between complete updates.
+        let lock = || self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let lent = {
+            let mut idle = lock();
+            idle.iter()
+                .position(|(k, _)| *k == kind)
+                .map(|i| idle.swap_remove(i).1)
+        };
+        let mut compressor =
+            lent.unwrap_or_else(|| Compress::new(Compression::new(kind.1), zlib_header));
         compressor.reset();
-        let out = run(compressor, data, end);
-        // A compressor left mid-stream by a failure is dropped, not reused, and the data
-        // is stored uncompressed: still a correct stream.
-        out.unwrap_or_else(|| {
-            compressors.remove(&(zlib_header, level));
-            stored(data, zlib_header, end)
-        })
-    })
+        match run(&mut compressor, data, end) {
+            Some(out) => {
+                let mut idle = lock();
+                if idle.len() < MAX_IDLE {
+                    idle.push((kind, compressor));
+                }
+                out
+            }
+            // A compressor left mid-stream by a failure is dropped, not reused, and the
+            // data is stored uncompressed: still a correct stream.
+            None => stored(data, zlib_header, end),
+        }
+    }
 }
 
 /// `data` in stored (uncompressed) deflate blocks: the fallback that cannot fail.
@@ -125,10 +150,17 @@ mod tests {
 
     #[test]
     fn zlib_streams_inflate_and_a_reused_compressor_gives_the_same_bytes() {
+        let pool = Compressors::default();
+        let zlib = |data: &[u8], level| pool.zlib(data, level);
         let data = sample();
         let first = zlib(&data, 6);
         let again = zlib(&data, 6);
         assert_eq!(first, again);
+        assert_eq!(
+            Compressors::default().zlib(&data, 6),
+            first,
+            "a fresh pool agrees"
+        );
         let mut inflated = Vec::new();
         flate2::read::ZlibDecoder::new(&first[..])
             .read_to_end(&mut inflated)
@@ -141,6 +173,8 @@ mod tests {
 
     #[test]
     fn synced_pieces_join_into_one_stream() {
+        let pool = Compressors::default();
+        let raw = |data: &[u8], level, end| pool.raw(data, level, end);
         let data = sample();
         let (a, b) = data.split_at(70_001);
         let mut joined = raw(a, 1, End::Sync);

@@ -4,15 +4,13 @@
 //! glyph ids in a face of the [`FontBook`](crate::fonts::FontBook), inks resolved to CMYK
 //! or spot definitions. Back ends read nothing else: not the spec, not the record.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::fonts::FaceId;
 use crate::spec::{Cmyk, Pass};
 use crate::units::{Mm, Point, Pt, Rect, Size};
 
-/// Index of an ink in [`Page::inks`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct InkId(pub usize);
+pub use crate::spec::InkId;
 
 /// An ink as the back ends need it.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,19 +112,12 @@ pub struct Tile {
     pub path: Path,
     /// Stroke width.
     pub width: Mm,
-    /// The PDF back end's compressed form stream and bounding box, made on first use: a
-    /// tile shared by a spec's licences is compressed once, not once per licence.
-    pub pdf_form: OnceLock<(Vec<u8>, [f32; 4])>,
 }
 
 impl Tile {
     /// A tile of `path` stroked `width` wide.
     pub fn new(path: Path, width: Mm) -> Self {
-        Self {
-            path,
-            width,
-            pdf_form: OnceLock::new(),
-        }
+        Self { path, width }
     }
 }
 

@@ -251,7 +251,9 @@ impl Error {
         self
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// An I/O failure on `path`, for callers that read their own files (a record, a
+    /// batch) and report them as the library does.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,

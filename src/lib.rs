@@ -4,47 +4,58 @@
 //! points or Chinese size names, inks, fonts with fallback chains, the record fields it
 //! prints). certpress fills it with a record and renders print-ready PDF and rasters.
 //!
-//! # Pipeline
-//! 1. [`spec`]: RON → a checked, typed [`spec::Spec`] ([`spec::LoadedSpec::load`]).
-//! 2. [`fonts`]: the spec's font families loaded once ([`fonts::FontBook`]).
-//! 3. [`record`]: a JSON/RON record checked against the spec's fields ([`record::bind`]).
-//! 4. [`layout`]: the solver places every element ([`layout::layout`]) and reports where.
-//! 5. [`display`]: the positioned result ([`display::Page`]), the only input of the back
-//!    ends.
-//! 6. Back ends: [`pdf::pdf`] and [`raster::render`].
+//! # The front door
+//! A [`Template`] is a spec prepared once: its fonts loaded, and every piece of work that
+//! does not depend on the record done (guilloche geometry, QR mask tables, the press
+//! artwork's PDF stream, font subsets of the labels, the press underlay of rasters). It
+//! is `Send + Sync`: one template serves every thread. [`Template::issue`] turns a
+//! [`Record`] into a [`Licence`], which writes the PDF, the PNG, the plates and the
+//! placement report.
 //!
-//! # Example
 //! ```
-//! use certpress::{fonts::{FontBook, FontOptions}, layout, pdf, record, spec::LoadedSpec};
+//! use certpress::{PdfOptions, RasterOptions, Record, Template};
 //!
-//! let spec = LoadedSpec::load("specs/liuzhou/licence.ron")?;
-//! let fonts = FontBook::load(&spec, &FontOptions::default())?;
-//! let record = record::Record::load("specs/liuzhou/sample.json")?;
-//! let bound = record::bind(&spec.spec, &record)?;
-//! let laid_out = layout::layout(&spec, &fonts, &bound)?;
-//! let bytes = pdf::pdf(&laid_out.page, &fonts, &pdf::PdfOptions::default())?;
-//! assert!(bytes.starts_with(b"%PDF-"));
-//!
-//! // The same layout as a 300 dpi proof, encoded as PNG with its resolution recorded.
-//! let picture = certpress::raster::render(&laid_out.page, &fonts, &Default::default())?;
-//! let png = picture.encode_png()?;
+//! let template = Template::load("specs/liuzhou/licence.ron")?; // once
+//! let record = Record::load("specs/liuzhou/sample.json")?;     // per licence
+//! let licence = template.issue(&record)?;
+//! let pdf = licence.pdf(&PdfOptions::default())?;
+//! assert!(pdf.starts_with(b"%PDF-"));
+//! let png = licence.png(&RasterOptions { dpi: 50.0, ..Default::default() })?;
 //! assert!(png.starts_with(b"\x89PNG"));
+//!
+//! // A refused record names its field and says what to do.
+//! let json = std::fs::read_to_string("specs/liuzhou/sample.json").unwrap();
+//! let typo = Record::from_json(&json.replace("2D76", "2D77"), "request-2")?;
+//! let err = template.issue(&typo).unwrap_err();
+//! assert_eq!(err.field(), Some("credit_code"));
 //! # Ok::<(), certpress::Error>(())
 //! ```
 //!
-//! A [`spec::LoadedSpec`] and a [`fonts::FontBook`] are read-only once loaded and can be
-//! shared by any number of threads (`&` references, or an `Arc`); font files are read once
-//! and their bytes shared, never re-parsed per record. [`batch::run`] does this for a file
-//! of records.
+//! # Pipeline
+//! The stages stay reachable for those who want them, each a module, the data walking one
+//! way:
+//! 1. [`spec`]: RON → a checked [`spec::LoadedSpec`] whose ink references are resolved
+//!    to indices and whose elements know their source lines.
+//! 2. [`fonts`]: the spec's font families loaded once ([`fonts::FontBook`]).
+//! 3. [`record`]: a JSON/RON record checked against the spec's fields ([`record::bind`]).
+//! 4. [`layout`]: the solver places every element ([`layout::layout`], with what
+//!    [`layout::Prepared`] made of the spec) and reports where.
+//! 5. [`display`]: the positioned result ([`display::Page`]), the only input of the back
+//!    ends.
+//! 6. Back ends: [`pdf::pdf`] and [`raster::render`].
+//! 7. [`qa`]: conformance in mm, ink measured on rasters and scans, picture differences,
+//!    the spec linter.
+//!
+//! [`batch`] issues a file of records on every core through one template.
 
-pub mod assets;
+pub(crate) mod assets;
 pub mod batch;
 pub(crate) mod deflate;
 pub mod display;
 pub mod error;
 pub mod fonts;
 pub mod layout;
-pub mod memo;
+pub(crate) mod memo;
 pub mod output;
 pub mod pdf;
 pub mod production;
@@ -52,6 +63,15 @@ pub mod qa;
 pub mod raster;
 pub mod record;
 pub mod spec;
+pub mod template;
 pub mod units;
 
 pub use error::{Error, Result};
+pub use layout::{Part, Placement};
+pub use pdf::PdfOptions;
+pub use production::Calibration;
+pub use raster::{RasterOptions, View};
+pub use record::Record;
+pub use spec::Pass;
+pub use template::{Licence, Plate, StandIn, Template, TemplateOptions};
+pub use units::{Mm, Point, Pt, Rect};

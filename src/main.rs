@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use certpress::fonts::{FontBook, FontOptions};
+use certpress::fonts::FontOptions;
 use certpress::output::write_atomic;
 use certpress::production::Calibration;
-use certpress::raster::{Colorant, View};
+use certpress::raster::View;
 use certpress::spec::{LoadedSpec, Pass};
 use certpress::units::Mm;
-use certpress::{layout, pdf, raster, record};
+use certpress::{pdf, raster, record, Licence, Template, TemplateOptions};
 
 /// Lays out and renders official certificates for print.
 #[derive(Parser)]
@@ -149,11 +149,13 @@ struct FontArgs {
 }
 
 impl FontArgs {
-    fn load_spec(&self, path: &std::path::Path) -> anyhow::Result<LoadedSpec> {
-        let options = certpress::spec::LoadOptions {
+    /// The spec at `path`, prepared with these fonts and asset folders.
+    fn template(&self, path: &std::path::Path) -> anyhow::Result<Template> {
+        let options = TemplateOptions {
+            fonts: self.options()?,
             asset_dirs: self.asset_dirs.clone(),
         };
-        Ok(LoadedSpec::load_with(path, &options)?)
+        Ok(Template::load_with(path, &options)?)
     }
 
     fn options(&self) -> anyhow::Result<FontOptions> {
@@ -289,25 +291,21 @@ struct CalibrationArgs {
 }
 
 impl CalibrationArgs {
+    /// The calibration for `pass`, refused as the library refuses it (range, print pass
+    /// only) before anything is loaded.
     fn calibration(&self, pass: PassArg) -> anyhow::Result<Calibration> {
         let calibration = match &self.calibration {
             Some(path) => Calibration::load(path)?,
             None => {
                 let default = Calibration::default();
-                let calibration = Calibration {
+                Calibration {
                     offset_x: self.offset_x.map_or(default.offset_x, Mm),
                     offset_y: self.offset_y.map_or(default.offset_y, Mm),
                     scale: self.scale.unwrap_or(default.scale),
-                };
-                calibration
-                    .check()
-                    .map_err(|message| certpress::Error::Options { message })?;
-                calibration
+                }
             }
         };
-        if !calibration.is_identity() && !matches!(pass, PassArg::Print) {
-            bail!("a calibration registers the print pass on pre-printed blanks; add --pass print");
-        }
+        certpress::production::check_registration(calibration, pass.filter())?;
         Ok(calibration)
     }
 }
@@ -405,8 +403,8 @@ fn sample(args: &SampleArgs) -> anyhow::Result<()> {
 }
 
 fn lint(args: &LintArgs) -> anyhow::Result<bool> {
-    let spec = args.fonts.load_spec(&args.spec)?;
-    let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
+    let template = args.fonts.template(&args.spec)?;
+    let spec = template.spec();
     let data = args.data.clone().or_else(|| {
         let sample = args.spec.parent()?.join("sample.json");
         sample.exists().then_some(sample)
@@ -414,13 +412,14 @@ fn lint(args: &LintArgs) -> anyhow::Result<bool> {
     let placements = match &data {
         Some(path) => {
             let record = record::Record::load(path)?;
-            let bound = record::bind(&spec.spec, &record)
+            let licence = template
+                .issue(&record)
                 .with_context(|| format!("the spec's sample {} is refused", path.display()))?;
-            Some(layout::layout(&spec, &fonts, &bound)?.report)
+            Some(licence.into_layout().report)
         }
         None => None,
     };
-    let warnings = certpress::spec::lint::lint(&spec, placements.as_deref());
+    let warnings = certpress::qa::lint::lint(spec, placements.as_deref());
     let file = args.spec.display();
     if args.json {
         let value = serde_json::json!({
@@ -449,65 +448,36 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png, --plates DIR or several");
     }
     let calibration = args.calibration.calibration(args.pass)?;
-    let spec = args.fonts.load_spec(&args.spec)?;
-    let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
+    let template = args.fonts.template(&args.spec)?;
     let record = record::Record::load(&args.data)?;
-    let bound = record::bind(&spec.spec, &record)?;
-    let laid_out = layout::layout(&spec, &fonts, &bound)?;
-    report_stand_ins(&laid_out);
+    let licence = template.issue(&record)?;
+    report_stand_ins(&licence);
     // Everything is rendered before anything is written: a failure leaves no file.
     let pass = args.pass.filter();
-    let pdf_bytes = match &args.pdf {
-        Some(_) => {
-            let options = pdf::PdfOptions {
-                pass,
-                title: Some(spec.spec.name.clone()),
-                calibration,
-            };
-            Some(pdf::pdf(&laid_out.page, &fonts, &options)?)
-        }
-        None => None,
+    let raster_options = raster::RasterOptions {
+        dpi: args.dpi,
+        pass,
+        view: match args.view {
+            ViewArg::Proof => View::Proof,
+            ViewArg::Uv => View::Uv,
+        },
+        calibration,
     };
-    let png_bytes = match &args.png {
-        Some(_) => {
-            let options = raster::RasterOptions {
-                dpi: args.dpi,
-                pass,
-                view: match args.view {
-                    ViewArg::Proof => View::Proof,
-                    ViewArg::Uv => View::Uv,
-                },
-                calibration,
-            };
-            Some(raster::render(&laid_out.page, &fonts, &options)?.encode_png()?)
-        }
-        None => None,
-    };
-    let mut outputs: Vec<(PathBuf, Vec<u8>)> = [(&args.pdf, pdf_bytes), (&args.png, png_bytes)]
-        .into_iter()
-        .filter_map(|(path, bytes)| Some((path.clone()?, bytes?)))
-        .collect();
+    let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    if let Some(path) = &args.pdf {
+        let options = pdf::PdfOptions {
+            pass,
+            title: None,
+            calibration,
+        };
+        outputs.push((path.clone(), licence.pdf(&options)?));
+    }
+    if let Some(path) = &args.png {
+        outputs.push((path.clone(), licence.png(&raster_options)?));
+    }
     if let Some(dir) = &args.plates {
-        for plate in Colorant::plates(&laid_out.page) {
-            let options = raster::RasterOptions {
-                dpi: args.dpi,
-                pass,
-                view: View::Plate(plate.clone()),
-                calibration,
-            };
-            let bytes = raster::render(&laid_out.page, &fonts, &options)?.encode_png()?;
-            let name: String = plate
-                .name()
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            outputs.push((dir.join(format!("plate-{name}.png")), bytes));
+        for plate in licence.plates(&raster_options)? {
+            outputs.push((dir.join(plate.file_name), plate.png));
         }
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -523,10 +493,9 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
     use certpress::batch::{self, BatchOptions};
     use std::io::IsTerminal;
 
-    let spec = args.fonts.load_spec(&args.spec)?;
-    let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
-    let records = batch::read_records(&args.data, &spec)?;
     let calibration = args.calibration.calibration(args.pass)?;
+    let template = args.fonts.template(&args.spec)?;
+    let records = batch::read_records(&args.data, template.spec())?;
     let options = BatchOptions {
         out_dir: args.out.clone(),
         name_key: args.name_key.clone(),
@@ -534,7 +503,7 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         png_dpi: args.png.then_some(args.dpi),
         pdf_options: pdf::PdfOptions {
             pass: args.pass.filter(),
-            title: Some(spec.spec.name.clone()),
+            title: None,
             calibration,
         },
         force: args.force,
@@ -558,13 +527,11 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         None if done % step == 0 || done == total => eprintln!("progress: {done}/{total}"),
         None => {}
     };
-    let report = batch::run(&spec, &fonts, records, &options, &progress)?;
+    let report = batch::run(&template, records, &options, &progress)?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let data = args.data.display();
-    let errors_path = args.out.join("errors.jsonl");
-    let mut errors = String::new();
     for failure in report.failures() {
         // Messages about a record name it already; others get its place in the file.
         let place = format!("{data}:{}", failure.line);
@@ -573,29 +540,15 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         } else {
             eprintln!("error: {place}: {}", failure.message);
         }
-        errors.push_str(&serde_json::to_string(failure)?);
-        errors.push('\n');
-    }
-    if errors.is_empty() {
-        // A report from an earlier run no longer applies.
-        match std::fs::remove_file(&errors_path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("removing {}", errors_path.display()))
-            }
-            _ => {}
-        }
-    } else {
-        write_atomic(&errors_path, errors.as_bytes())?;
     }
     let failed = report.failures().count();
     eprintln!(
         "{} written, {} skipped (already there; --force re-renders), {failed} refused{} in {:.2} s",
         report.written(),
         report.skipped(),
-        if failed > 0 {
-            format!(" (listed in {})", errors_path.display())
-        } else {
-            String::new()
+        match &report.errors_file {
+            Some(path) => format!(" (listed in {})", path.display()),
+            None => String::new(),
         },
         started.elapsed().as_secs_f64()
     );
@@ -654,35 +607,29 @@ fn diff(args: &DiffArgs) -> anyhow::Result<bool> {
 }
 
 /// One note per stand-in face, naming the elements it sets.
-fn report_stand_ins(laid_out: &layout::Layout) {
-    let mut by_face: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-    for placement in laid_out.report.iter().filter(|p| p.substituted) {
-        for face in &placement.faces {
-            let elements = by_face.entry(face).or_default();
-            if !elements.contains(&placement.element.as_str()) {
-                elements.push(&placement.element);
-            }
-        }
-    }
-    for (face, elements) in by_face {
-        eprintln!("note: stand-in face {face} sets {}", elements.join(", "));
+fn report_stand_ins(licence: &Licence) {
+    for stand_in in licence.stand_ins() {
+        eprintln!(
+            "note: stand-in face {} sets {}",
+            stand_in.face,
+            stand_in.elements.join(", ")
+        );
     }
 }
 
 /// Runs the conformance check; `Ok(false)` when anything is out of tolerance.
 fn check(args: &CheckArgs) -> anyhow::Result<bool> {
-    use certpress::qa::{self, ink};
+    use certpress::qa::ink;
 
-    let spec = args.fonts.load_spec(&args.spec)?;
-    let fonts = FontBook::load(&spec, &args.fonts.options()?)?;
+    let template = args.fonts.template(&args.spec)?;
     let record = record::Record::load(&args.data)?;
-    let bound = record::bind(&spec.spec, &record)?;
-    let laid_out = layout::layout(&spec, &fonts, &bound)?;
-    let tolerance = spec.spec.tolerance;
+    let licence = template.issue(&record)?;
+    let tolerance = template.model().tolerance;
     let pass = args.pass.filter();
-    let entries: Vec<_> = qa::conformance(&laid_out, tolerance)
+    let entries: Vec<_> = licence
+        .conformance()
         .into_iter()
-        .filter(|e| pass.is_none_or(|p| p == e.pass))
+        .filter(|e| e.pass.selected_by(pass))
         .collect();
     let image = match &args.image {
         Some(path) => ink::Image::load_png(path, args.dpi)?,
@@ -691,10 +638,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
                 pass,
                 ..Default::default()
             };
-            ink::Image::from_raster(&raster::render(&laid_out.page, &fonts, &options)?)
+            ink::Image::from_raster(&licence.raster(&options)?)
         }
     };
-    let inks = ink::measure(&image, &laid_out, tolerance, args.threshold, pass);
+    let inks = ink::measure(&image, licence.layout(), tolerance, args.threshold, pass);
     let ok = entries.iter().all(|e| e.pass_check) && inks.iter().all(|e| e.pass_check);
     if args.json {
         let report = serde_json::json!({

@@ -138,3 +138,21 @@ impl Calibration {
         *self == Calibration::default()
     }
 }
+
+/// The rule every output follows: a calibration is in range, and registers only the print
+/// pass (moving the press artwork with the office printer's error would misplace what the
+/// print shop printed). The PDF and raster back ends both check it, so a library caller
+/// meets the same refusal as the command line.
+pub fn check_registration(calibration: Calibration, pass: Option<Pass>) -> Result<()> {
+    calibration
+        .check()
+        .map_err(|message| Error::Options { message })?;
+    if !calibration.is_identity() && pass != Some(Pass::Print) {
+        return Err(Error::Options {
+            message: "a calibration registers the print pass on pre-printed blanks; \
+                      render the print pass alone (`--pass print`, `pass: Some(Pass::Print)`)"
+                .into(),
+        });
+    }
+    Ok(())
+}

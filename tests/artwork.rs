@@ -3,16 +3,17 @@
 
 mod common;
 
+use certpress::fonts::FontOptions;
 use certpress::raster::{self, RasterOptions, View};
-use certpress::record::{self, Record};
+use certpress::record::Record;
 use certpress::spec::{LoadedSpec, Pass};
-use certpress::{layout, pdf, Error};
+use certpress::{pdf, Error, Template};
 use common::*;
 use lopdf::{Document, Object};
 
 /// The press pass of the sample at `dpi`, as RGB rows.
 fn press(dpi: f64) -> (Vec<u8>, usize) {
-    let (_, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
     let layout = lay_out(&sample()).unwrap();
     let options = RasterOptions {
         dpi,
@@ -121,7 +122,7 @@ fn the_four_corners_are_alike() {
 }
 
 fn sample_pdf() -> Vec<u8> {
-    let (_, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
     let layout = lay_out(&sample()).unwrap();
     pdf::pdf(&layout.page, fonts, &pdf::PdfOptions::default()).unwrap()
 }
@@ -189,10 +190,14 @@ fn the_pdf_draws_the_artwork_as_vector_tiles_defined_once() {
     assert!(!ops.iter().any(|o| o.operator == "RG" || o.operator == "rg"));
 }
 
-fn spec_with(from: &str, to: &str) -> certpress::Result<LoadedSpec> {
+/// The Liuzhou spec with one edit, prepared.
+fn spec_with(from: &str, to: &str) -> certpress::Result<Template> {
     let text = std::fs::read_to_string(SPEC).unwrap();
     assert!(text.contains(from), "{from}");
-    LoadedSpec::from_str(&text.replace(from, to), SPEC)
+    Template::prepare(
+        LoadedSpec::from_str(&text.replace(from, to), SPEC)?,
+        &FontOptions::default(),
+    )
 }
 
 #[test]
@@ -204,7 +209,7 @@ fn lines_finer_than_print_and_patterns_too_dense_are_refused() {
         "{message}"
     );
     // 0.5 mm waves, 32 to a row, rows 0.1 mm apart: millions of curves, refused when the
-    // spec is loaded (patterns are generated once per spec).
+    // spec is prepared (patterns are generated once per spec).
     let err = spec_with(
         "wavelength: 9.0, amplitude: 1.1, curves: 2, spacing: 2.5",
         "wavelength: 0.5, amplitude: 1.1, curves: 32, spacing: 0.1",
@@ -225,10 +230,9 @@ fn lines_finer_than_print_and_patterns_too_dense_are_refused() {
 
 #[test]
 fn the_records_seal_prints_in_the_seal_ink_where_the_spec_puts_it() {
-    let (spec, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
     let record = Record::load("specs/liuzhou/electronic-copy.json").unwrap();
-    let bound = record::bind(&spec.spec, &record).unwrap();
-    let layout = layout::layout(spec, fonts, &bound).unwrap();
+    let layout = lay_out(&record).unwrap();
     let seal: Vec<_> = layout
         .page
         .items
@@ -263,7 +267,6 @@ fn the_records_seal_prints_in_the_seal_ink_where_the_spec_puts_it() {
 
 #[test]
 fn a_seal_outside_the_records_folder_or_from_nowhere_is_refused() {
-    let (spec, fonts) = liuzhou();
     let dir = std::env::temp_dir().join(format!("certpress-seal-{}", std::process::id()));
     let inner = dir.join("records");
     std::fs::create_dir_all(&inner).unwrap();
@@ -279,9 +282,7 @@ fn a_seal_outside_the_records_folder_or_from_nowhere_is_refused() {
         let path = inner.join("record.json");
         std::fs::write(&path, json.to_string()).unwrap();
         let record = Record::load(&path).unwrap();
-        record::bind(&spec.spec, &record)
-            .and_then(|bound| layout::layout(spec, fonts, &bound))
-            .unwrap_err()
+        lay_out(&record).unwrap_err()
     };
     json["seal_image"] = "../seal.svg".into();
     let err = attempt(&json);
@@ -294,8 +295,7 @@ fn a_seal_outside_the_records_folder_or_from_nowhere_is_refused() {
     );
     // A record made in memory has no folder to resolve a seal in.
     let record = Record::from_json(&json.to_string(), "in memory").unwrap();
-    let bound = record::bind(&spec.spec, &record).unwrap();
-    let err = layout::layout(spec, fonts, &bound).unwrap_err();
+    let err = lay_out(&record).unwrap_err();
     assert!(err.to_string().contains("folder"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -363,7 +363,7 @@ fn artwork_outside_the_spec_folder_needs_an_explicit_asset_dir() {
 
 #[test]
 fn a_licence_over_the_prepared_press_underlay_is_pixel_for_pixel_a_full_render() {
-    let (_, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
     let first = lay_out(&sample()).unwrap();
     let options = RasterOptions {
         dpi: 100.0,
@@ -388,18 +388,11 @@ fn a_licence_over_the_prepared_press_underlay_is_pixel_for_pixel_a_full_render()
     assert!(!underlay.fits(&other.page, &print));
     let over = raster::render_over(&other.page, fonts, &print, &underlay).unwrap();
     assert!(over.rgb() == raster::render(&other.page, fonts, &print).unwrap().rgb());
-    let card = LoadedSpec::load("specs/health-card/card.ron").unwrap();
-    let card_fonts =
-        certpress::fonts::FontBook::load(&card, &certpress::fonts::FontOptions::default()).unwrap();
+    let card = Template::load("specs/health-card/card.ron").unwrap();
+    let card_fonts = card.fonts();
     let record = Record::load("specs/health-card/sample.json").unwrap();
-    let page = layout::layout(
-        &card,
-        &card_fonts,
-        &record::bind(&card.spec, &record).unwrap(),
-    )
-    .unwrap()
-    .page;
+    let page = card.issue(&record).unwrap().into_layout().page;
     assert!(!underlay.fits(&page, &options));
-    let over = raster::render_over(&page, &card_fonts, &options, &underlay).unwrap();
-    assert!(over.rgb() == raster::render(&page, &card_fonts, &options).unwrap().rgb());
+    let over = raster::render_over(&page, card_fonts, &options, &underlay).unwrap();
+    assert!(over.rgb() == raster::render(&page, card_fonts, &options).unwrap().rgb());
 }

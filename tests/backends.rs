@@ -13,7 +13,7 @@ use std::sync::Arc;
 use certpress::pdf;
 use certpress::qa::image::Picture;
 use certpress::qa::ink::Image;
-use certpress::raster::{self, RasterOptions};
+use certpress::raster::RasterOptions;
 use certpress::spec::Pass;
 use common::*;
 
@@ -71,25 +71,21 @@ fn hayro_draws_our_pdf_where_our_raster_draws_it() {
 /// Renders `pass` of the sample both ways: the share of pixels on opposite sides of the ink
 /// threshold, and the worst and mean difference of ink coverage per 1 mm cell.
 fn compare(pass: Pass) -> (f64, f64, f64) {
-    let (_, fonts) = liuzhou();
-    let layout = lay_out(&sample()).unwrap();
+    let licence = liuzhou().issue(&sample()).unwrap();
     let options = pdf::PdfOptions {
         pass: Some(pass),
         ..Default::default()
     };
-    let bytes = pdf::pdf(&layout.page, fonts, &options).unwrap();
+    let bytes = licence.pdf(&options).unwrap();
     let theirs = hayro_render(bytes);
     let ours = Picture::from_raster(
-        &raster::render(
-            &layout.page,
-            fonts,
-            &RasterOptions {
+        &licence
+            .raster(&RasterOptions {
                 dpi: DPI,
                 pass: Some(pass),
                 ..Default::default()
-            },
-        )
-        .unwrap(),
+            })
+            .unwrap(),
     );
     // hayro truncates the page's pixel size where we round: compare what both cover.
     assert!(theirs.width.abs_diff(ours.width) <= 1 && theirs.height.abs_diff(ours.height) <= 1);

@@ -65,7 +65,7 @@ fn a_content_bound_to_an_undeclared_key_is_refused() {
 }
 
 fn bind(record: &Record) -> Result<certpress::record::BoundRecord, Error> {
-    record::bind(&liuzhou().0.spec, record)
+    record::bind(liuzhou().model(), record)
 }
 
 #[test]

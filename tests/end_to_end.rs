@@ -7,14 +7,21 @@ use certpress::spec::Pass;
 use certpress::{pdf, raster};
 use common::*;
 
+/// The sample's PDF through the template (titled with the spec's name).
 fn sample_pdf() -> Vec<u8> {
-    let (spec, fonts) = liuzhou();
+    let licence = liuzhou().issue(&sample()).unwrap();
+    licence.pdf(&pdf::PdfOptions::default()).unwrap()
+}
+
+#[test]
+fn the_template_and_the_stage_functions_write_the_same_pdf() {
+    let template = liuzhou();
     let layout = lay_out(&sample()).unwrap();
     let options = pdf::PdfOptions {
-        title: Some(spec.spec.name.clone()),
+        title: Some(template.model().name.clone()),
         ..Default::default()
     };
-    pdf::pdf(&layout.page, fonts, &options).unwrap()
+    assert!(pdf::pdf(&layout.page, template.fonts(), &options).unwrap() == sample_pdf());
 }
 
 #[test]
@@ -170,7 +177,7 @@ fn text_items_of_the_print_pass_are_all_in_pure_black() {
 #[test]
 fn rendering_twice_gives_the_same_bytes() {
     assert_eq!(sample_pdf(), sample_pdf());
-    let (_, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
     let layout = lay_out(&sample()).unwrap();
     let options = raster::RasterOptions {
         dpi: 100.0,
@@ -189,7 +196,7 @@ fn rendering_twice_gives_the_same_bytes() {
 
 #[test]
 fn the_raster_and_its_png_do_not_depend_on_the_number_of_cores() {
-    let (_, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
     let layout = lay_out(&sample()).unwrap();
     let options = raster::RasterOptions {
         dpi: 150.0,
@@ -232,7 +239,7 @@ fn content_streams(doc: &lopdf::Document) -> Vec<Vec<u8>> {
 #[test]
 fn the_press_artwork_is_one_stream_every_licence_shares() {
     let pdf_of = |record| {
-        let (_, fonts) = liuzhou();
+        let fonts = liuzhou().fonts();
         let layout = lay_out(&record).unwrap();
         pdf::pdf(&layout.page, fonts, &Default::default()).unwrap()
     };
@@ -271,7 +278,7 @@ fn decode_luma(png_bytes: &[u8]) -> (Vec<u8>, usize, usize, Option<png::PixelDim
 
 #[test]
 fn png_is_a3_at_300_dpi_and_its_qr_code_decodes_to_the_payload() {
-    let (spec, fonts) = liuzhou();
+    let (spec, fonts) = (liuzhou().spec(), liuzhou().fonts());
     let layout = lay_out(&sample()).unwrap();
     let png_bytes = raster::render(&layout.page, fonts, &raster::RasterOptions::default())
         .unwrap()
@@ -316,7 +323,7 @@ fn png_is_a3_at_300_dpi_and_its_qr_code_decodes_to_the_payload() {
 
 #[test]
 fn qr_url_replaces_the_listing_when_the_record_has_one() {
-    let (spec, _) = liuzhou();
+    let spec = liuzhou().spec();
     let record = sample_with(
         "qr_url",
         serde_json::json!("https://zwfw.liuzhou.gov.cn/yyyz/4502032022YY0001"),

@@ -256,7 +256,7 @@ fn chinese_size_names_are_points() {
 }
 
 fn shape(text: &str) -> text::ShapedText {
-    let (_, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
     text::shape(fonts, "宋体", text, "test").unwrap()
 }
 

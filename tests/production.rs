@@ -5,25 +5,25 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use certpress::fonts::FontOptions;
 use certpress::layout::Part;
 use certpress::production::Calibration;
 use certpress::qa::ink::Image;
 use certpress::raster::{self, Colorant, RasterOptions, View};
 use certpress::spec::{LoadedSpec, Pass};
 use certpress::units::{Mm, Rect};
-use certpress::{layout, pdf, record};
+use certpress::{pdf, Template};
 use common::*;
 use lopdf::{Document, Object};
 
 fn sample_pdf_of(pass: Option<Pass>, calibration: Calibration) -> Document {
-    let (_, fonts) = liuzhou();
-    let layout = lay_out(&sample()).unwrap();
+    let licence = liuzhou().issue(&sample()).unwrap();
     let options = pdf::PdfOptions {
         pass,
         calibration,
         ..Default::default()
     };
-    Document::load_mem(&pdf::pdf(&layout.page, fonts, &options).unwrap()).unwrap()
+    Document::load_mem(&licence.pdf(&options).unwrap()).unwrap()
 }
 
 /// One painting operator as the content stream sets it up.
@@ -236,15 +236,14 @@ fn each_pass_holds_only_its_own_elements() {
 }
 
 fn render(view: View, pass: Option<Pass>, calibration: Calibration) -> Image {
-    let (_, fonts) = liuzhou();
-    let layout = lay_out(&sample()).unwrap();
+    let licence = liuzhou().issue(&sample()).unwrap();
     let options = RasterOptions {
         dpi: 100.0,
         pass,
         view,
         calibration,
     };
-    Image::from_raster(&raster::render(&layout.page, fonts, &options).unwrap())
+    Image::from_raster(&licence.raster(&options).unwrap())
 }
 
 fn area(left: f64, top: f64, right: f64, bottom: f64) -> Rect {
@@ -339,7 +338,7 @@ fn plates_separate_each_ink() {
     let yellow = plate("Y");
     let mut unmarked = layout.page.clone();
     unmarked.items.retain(|i| i.element != "fluorescent_mark");
-    let (_, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
     let options = RasterOptions {
         dpi: 100.0,
         view: View::Plate(plates.iter().find(|p| p.name() == "Y").unwrap().clone()),
@@ -426,15 +425,51 @@ fn absurd_calibrations_are_refused() {
         },
     ] {
         assert!(calibration.check().is_err(), "{calibration:?}");
-        let (_, fonts) = liuzhou();
-        let layout = lay_out(&sample()).unwrap();
+        let licence = liuzhou().issue(&sample()).unwrap();
         let options = RasterOptions {
             dpi: 20.0,
+            pass: Some(Pass::Print),
             calibration,
             ..Default::default()
         };
-        assert!(raster::render(&layout.page, fonts, &options).is_err());
+        assert!(licence.raster(&options).is_err());
     }
+}
+
+/// The command line's rule is the library's: a calibration registers the print pass
+/// alone, in the PDF and the raster, through the template or the stage functions.
+#[test]
+fn a_calibration_of_anything_but_the_print_pass_is_refused_by_the_library() {
+    let licence = liuzhou().issue(&sample()).unwrap();
+    let calibration = Calibration {
+        offset_x: Mm(1.0),
+        ..Default::default()
+    };
+    for pass in [None, Some(Pass::Press)] {
+        let pdf_options = pdf::PdfOptions {
+            pass,
+            calibration,
+            ..Default::default()
+        };
+        let err = licence.pdf(&pdf_options).unwrap_err();
+        assert_eq!(err.code(), "options");
+        assert!(err.to_string().contains("print pass"), "{err}");
+        assert!(pdf::pdf(licence.page(), liuzhou().fonts(), &pdf_options).is_err());
+        let raster_options = RasterOptions {
+            dpi: 20.0,
+            pass,
+            calibration,
+            ..Default::default()
+        };
+        assert!(licence.raster(&raster_options).is_err());
+        assert!(raster::render(licence.page(), liuzhou().fonts(), &raster_options).is_err());
+    }
+    let print = pdf::PdfOptions {
+        pass: Some(Pass::Print),
+        calibration,
+        ..Default::default()
+    };
+    assert!(licence.pdf(&print).is_ok());
 }
 
 #[test]
@@ -444,10 +479,9 @@ fn marks_set_bleed_trim_and_media_boxes_and_draw_registration_crop_marks() {
         "    tolerance: 1.0,\n    marks: (bleed: 3.0),\n",
     );
     let spec = LoadedSpec::from_str(&text, SPEC).unwrap();
-    let (_, fonts) = liuzhou();
-    let bound = record::bind(&spec.spec, &sample()).unwrap();
-    let laid_out = layout::layout(&spec, fonts, &bound).unwrap();
-    let bytes = pdf::pdf(&laid_out.page, fonts, &pdf::PdfOptions::default()).unwrap();
+    let template = Template::prepare(spec, &FontOptions::default()).unwrap();
+    let licence = template.issue(&sample()).unwrap();
+    let bytes = licence.pdf(&pdf::PdfOptions::default()).unwrap();
     let doc = Document::load_mem(&bytes).unwrap();
     let page = doc.get_dictionary(doc.get_pages()[&1]).unwrap();
     let rect = |key: &[u8]| -> Vec<f32> {

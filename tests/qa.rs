@@ -16,11 +16,8 @@ use common::*;
 fn sample_image() -> &'static ink::Image {
     static CELL: OnceLock<ink::Image> = OnceLock::new();
     CELL.get_or_init(|| {
-        let (_, fonts) = liuzhou();
-        let layout = lay_out(&sample()).unwrap();
-        ink::Image::from_raster(
-            &raster::render(&layout.page, fonts, &raster::RasterOptions::default()).unwrap(),
-        )
+        let licence = liuzhou().issue(&sample()).unwrap();
+        ink::Image::from_raster(&licence.raster(&raster::RasterOptions::default()).unwrap())
     })
 }
 
@@ -64,9 +61,10 @@ fn a_label_2_mm_off_the_spec_fails_and_is_named() {
         .unwrap()
         .replace("at: (x: 75.0, y: 166.0)", "at: (x: 77.0, y: 166.0)");
     let moved = LoadedSpec::from_str(&text, SPEC).unwrap();
-    let (_, fonts) = liuzhou();
+    let fonts = liuzhou().fonts();
+    let prepared = layout::Prepared::new(&moved).unwrap();
     let bound = record::bind(&moved.spec, &sample()).unwrap();
-    let layout = layout::layout(&moved, fonts, &bound).unwrap();
+    let layout = layout::layout(&moved, fonts, &prepared, &bound).unwrap();
     let entries = ink::measure(
         sample_image(),
         &layout,
@@ -116,13 +114,12 @@ fn check_command_reports_json_and_exits_zero_on_the_sample() {
 fn diff_command_locates_a_5_mm_square_in_mm_and_exits_non_zero() {
     use certpress::qa::image::Picture;
 
-    let (_, fonts) = liuzhou();
-    let layout = lay_out(&sample()).unwrap();
+    let licence = liuzhou().issue(&sample()).unwrap();
     let options = raster::RasterOptions {
         dpi: 150.0,
         ..Default::default()
     };
-    let ours = Picture::from_raster(&raster::render(&layout.page, fonts, &options).unwrap());
+    let ours = Picture::from_raster(&licence.raster(&options).unwrap());
     let mut painted = ours.clone();
     let px = |mm: f64| (mm / 25.4 * 150.0).round() as usize;
     for y in px(250.0)..px(255.0) {

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 use certpress::production::Calibration;
 use certpress::record::{self, RawValue};
-use certpress::spec::LoadedSpec;
+use certpress::spec::{LoadedSpec, Pass};
 use certpress::units::Mm;
 use certpress::{layout, pdf, raster};
 use common::{liuzhou, sample, SPEC};
@@ -49,20 +49,16 @@ fn hostile_text() -> impl Strategy<Value = String> {
 
 /// Renders a record all the way through, at a small raster size; errors are fine.
 fn render(record: &record::Record) {
-    let (spec, fonts) = liuzhou();
-    let Ok(bound) = record::bind(&spec.spec, record) else {
+    let Ok(licence) = liuzhou().issue(record) else {
         return;
     };
-    let Ok(laid_out) = layout::layout(spec, fonts, &bound) else {
-        return;
-    };
-    let bytes = pdf::pdf(&laid_out.page, fonts, &pdf::PdfOptions::default());
+    let bytes = licence.pdf(&pdf::PdfOptions::default());
     assert!(bytes.is_ok_and(|b| b.starts_with(b"%PDF-")));
     let options = raster::RasterOptions {
         dpi: 20.0,
         ..Default::default()
     };
-    assert!(raster::render(&laid_out.page, fonts, &options).is_ok());
+    assert!(licence.raster(&options).is_ok());
 }
 
 proptest! {
@@ -120,11 +116,15 @@ proptest! {
         let Ok(spec) = LoadedSpec::from_str(&edited, SPEC) else {
             return Ok(());
         };
-        let (_, fonts) = liuzhou();
+        // The stages one by one, with the Liuzhou fonts: the edit touches no font.
+        let fonts = liuzhou().fonts();
+        let Ok(prepared) = layout::Prepared::new(&spec) else {
+            return Ok(());
+        };
         let Ok(bound) = record::bind(&spec.spec, &sample()) else {
             return Ok(());
         };
-        let Ok(laid_out) = layout::layout(&spec, fonts, &bound) else {
+        let Ok(laid_out) = layout::layout(&spec, fonts, &prepared, &bound) else {
             return Ok(());
         };
         prop_assert!(pdf::pdf(&laid_out.page, fonts, &pdf::PdfOptions::default()).is_ok());
@@ -147,32 +147,29 @@ proptest! {
         offset_y in hostile_number(),
         scale in hostile_number(),
     ) {
-        let (spec, fonts) = liuzhou();
-        let bound = record::bind(&spec.spec, &sample()).unwrap();
-        let laid_out = layout::layout(spec, fonts, &bound).unwrap();
+        let licence = liuzhou().issue(&sample()).unwrap();
         let calibration = Calibration { offset_x: Mm(offset_x), offset_y: Mm(offset_y), scale };
         let valid = calibration.check().is_ok();
+        // A calibration registers the print pass.
+        let print = Some(Pass::Print);
         let options = raster::RasterOptions {
             dpi: 20.0,
+            pass: print,
             calibration,
             ..Default::default()
         };
-        let result = raster::render(&laid_out.page, fonts, &options);
-        if !valid {
-            prop_assert!(result.is_err(), "an invalid calibration is refused");
-        }
+        let result = licence.raster(&options);
+        prop_assert_eq!(result.is_ok(), valid, "an invalid calibration is refused, a valid one used");
         if let Ok(picture) = result {
             prop_assert!(u64::from(picture.width()) * u64::from(picture.height()) <= raster::MAX_PIXELS);
         }
         let options = raster::RasterOptions { dpi, ..Default::default() };
-        if let Ok(picture) = raster::render(&laid_out.page, fonts, &options) {
+        if let Ok(picture) = licence.raster(&options) {
             prop_assert!(u64::from(picture.width()) * u64::from(picture.height()) <= raster::MAX_PIXELS);
         }
-        let pdf_options = pdf::PdfOptions { calibration, ..Default::default() };
-        let result = pdf::pdf(&laid_out.page, fonts, &pdf_options);
-        if !valid {
-            prop_assert!(result.is_err(), "an invalid calibration is refused");
-        }
+        let pdf_options = pdf::PdfOptions { pass: print, calibration, ..Default::default() };
+        let result = licence.pdf(&pdf_options);
+        prop_assert_eq!(result.is_ok(), valid, "an invalid calibration is refused, a valid one used");
     }
 }
 

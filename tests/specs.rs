@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use certpress::display::Shape;
-use certpress::fonts::{FontBook, FontOptions};
+use certpress::fonts::FontOptions;
 use certpress::layout::{Layout, Part};
-use certpress::qa::ink;
+use certpress::qa::{ink, lint};
 use certpress::record::Record;
-use certpress::spec::{lint, LoadedSpec};
+use certpress::spec::LoadedSpec;
 use certpress::units::Mm;
-use certpress::{layout, pdf, raster, record, Error};
+use certpress::{pdf, raster, record, Error, Template};
 
 /// Every (spec, sample record) pair under specs/.
 fn specs() -> Vec<(PathBuf, PathBuf)> {
@@ -36,15 +36,17 @@ fn specs() -> Vec<(PathBuf, PathBuf)> {
     found
 }
 
-fn load(spec: &Path) -> (LoadedSpec, FontBook) {
-    let spec = LoadedSpec::load(spec).unwrap_or_else(|e| panic!("{e}"));
-    let fonts = FontBook::load(&spec, &FontOptions::default()).unwrap();
-    (spec, fonts)
+fn load(spec: &Path) -> Template {
+    Template::load(spec).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn lay_out(spec: &LoadedSpec, fonts: &FontBook, record: &Record) -> certpress::Result<Layout> {
-    let bound = record::bind(&spec.spec, record)?;
-    layout::layout(spec, fonts, &bound)
+/// A spec from text, prepared with the default fonts.
+fn prepare(spec: LoadedSpec) -> Template {
+    Template::prepare(spec, &FontOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn lay_out(template: &Template, record: &Record) -> certpress::Result<Layout> {
+    template.issue(record).map(|licence| licence.into_layout())
 }
 
 #[test]
@@ -59,9 +61,10 @@ fn there_are_at_least_three_specs() {
 #[test]
 fn every_spec_renders_its_sample_and_passes_its_own_ink_check() {
     for (path, sample) in specs() {
-        let (spec, fonts) = load(&path);
+        let template = load(&path);
+        let (spec, fonts) = (template.spec(), template.fonts());
         let record = Record::load(&sample).unwrap();
-        let laid_out = lay_out(&spec, &fonts, &record).unwrap_or_else(|e| panic!("{e}"));
+        let laid_out = lay_out(&template, &record).unwrap_or_else(|e| panic!("{e}"));
 
         let bytes = pdf::pdf(&laid_out.page, &fonts, &pdf::PdfOptions::default()).unwrap();
         let doc = lopdf::Document::load_mem(&bytes).unwrap();
@@ -98,9 +101,9 @@ fn every_spec_renders_its_sample_and_passes_its_own_ink_check() {
 #[test]
 fn every_spec_lints_without_layout_warnings() {
     for (path, sample) in specs() {
-        let (spec, fonts) = load(&path);
-        let laid_out = lay_out(&spec, &fonts, &Record::load(&sample).unwrap()).unwrap();
-        let warnings = lint::lint(&spec, Some(&laid_out.report));
+        let template = load(&path);
+        let laid_out = lay_out(&template, &Record::load(&sample).unwrap()).unwrap();
+        let warnings = lint::lint(template.spec(), Some(&laid_out.report));
         // `notice` warnings are the published notice contradicting itself (Liuzhou's
         // decisions 3 and 9); `unused-field` is a field the spec keeps for electronic
         // copies. Anything else is a layout problem in the spec.
@@ -115,14 +118,15 @@ fn every_spec_lints_without_layout_warnings() {
 #[test]
 fn the_record_skeleton_binds_and_lays_out_on_every_spec() {
     for (path, _) in specs() {
-        let (spec, fonts) = load(&path);
+        let template = load(&path);
+        let spec = template.spec();
         let skeleton = record::skeleton(&spec.spec);
         let required = spec.spec.fields.values().filter(|f| f.required).count();
         assert!(skeleton.len() >= required, "{}", path.display());
         let record =
             Record::from_json(&serde_json::Value::Object(skeleton).to_string(), "skeleton")
                 .unwrap();
-        lay_out(&spec, &fonts, &record).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        lay_out(&template, &record).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }
 
@@ -136,8 +140,8 @@ fn the_fields_and_sample_commands_describe_and_fill_a_spec() {
         .unwrap();
     assert!(out.status.success());
     let fields: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    let (loaded, _) = load(Path::new(spec));
-    assert_eq!(fields.len(), loaded.spec.fields.len());
+    let loaded = load(Path::new(spec));
+    assert_eq!(fields.len(), loaded.model().fields.len());
     let credit = fields.iter().find(|f| f["key"] == "credit_code").unwrap();
     assert_eq!(credit["kind"], "CreditCode");
     assert_eq!(credit["required"], true);
@@ -197,10 +201,9 @@ fn glyphs(layout: &Layout, element: &str) -> Vec<(char, Mm, Mm, Mm)> {
 
 #[test]
 fn vertical_text_is_one_centred_column_spread_over_its_length() {
-    let (spec, fonts) = load(Path::new(CARD));
+    let template = load(Path::new(CARD));
     let laid_out = lay_out(
-        &spec,
-        &fonts,
+        &template,
         &Record::load("specs/health-card/sample.json").unwrap(),
     )
     .unwrap();
@@ -253,8 +256,8 @@ fn vertical_text_refuses_punctuation_and_a_column_that_cannot_hold_it() {
     ] {
         assert!(source.contains(from), "{from}");
         let spec = LoadedSpec::from_str(&source.replace(from, to), CARD).unwrap();
-        let fonts = FontBook::load(&spec, &FontOptions::default()).unwrap();
-        let err = lay_out(&spec, &fonts, &record).unwrap_err();
+        let template = prepare(spec);
+        let err = lay_out(&template, &record).unwrap_err();
         assert!(matches!(err, Error::SpecInvalid { .. }), "{err:?}");
         let message = err.to_string();
         assert!(
@@ -267,7 +270,7 @@ fn vertical_text_refuses_punctuation_and_a_column_that_cannot_hold_it() {
 #[test]
 fn a_list_joined_by_newlines_puts_each_item_on_its_own_line() {
     let path = Path::new("specs/qingdao/licence.ron");
-    let (spec, fonts) = load(path);
+    let template = load(path);
     let sample: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("specs/qingdao/sample.json").unwrap())
             .unwrap();
@@ -291,8 +294,7 @@ fn a_list_joined_by_newlines_puts_each_item_on_its_own_line() {
     };
 
     let laid_out = lay_out(
-        &spec,
-        &fonts,
+        &template,
         &Record::load("specs/qingdao/sample.json").unwrap(),
     )
     .unwrap();
@@ -306,7 +308,7 @@ fn a_list_joined_by_newlines_puts_each_item_on_its_own_line() {
     let first = format!("{}及其附属冷链仓储配送设施食品安全管理", permits[0]);
     long["permits"][0] = serde_json::Value::String(first.clone());
     let record = Record::from_json(&long.to_string(), "long permit").unwrap();
-    let laid_out = lay_out(&spec, &fonts, &record).unwrap();
+    let laid_out = lay_out(&template, &record).unwrap();
     let lines = lines_of(&laid_out);
     assert_eq!(lines.len(), permits.len() + 1, "{lines:?}");
     assert_eq!(
@@ -334,18 +336,19 @@ fn the_guide_walk_through_renders_as_described() {
         "specs/README.md",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let fonts = FontBook::load(&first, &FontOptions::default()).unwrap();
+    let first_template = prepare(first);
     let empty = Record::from_json("{}", "empty").unwrap();
-    let laid_out = lay_out(&first, &fonts, &empty).unwrap();
+    let laid_out = lay_out(&first_template, &empty).unwrap();
     assert_eq!(glyphs(&laid_out, "title").len(), 6);
 
     // The complete spec and its record: render, lint clean, and pass QA's checks.
     let spec = LoadedSpec::from_str(&guide_block("<!-- walkthrough:spec"), "specs/README.md")
         .unwrap_or_else(|e| panic!("{e}"));
-    let fonts = FontBook::load(&spec, &FontOptions::default()).unwrap();
+    let template = prepare(spec);
+    let (spec, fonts) = (template.spec(), template.fonts());
     let record =
         Record::from_json(&guide_block("<!-- walkthrough:record -->"), "guide record").unwrap();
-    let laid_out = lay_out(&spec, &fonts, &record).unwrap_or_else(|e| panic!("{e}"));
+    let laid_out = lay_out(&template, &record).unwrap_or_else(|e| panic!("{e}"));
     assert!(lint::lint(&spec, Some(&laid_out.report)).is_empty());
     // "the course wraps onto two lines and shrinks down to 9 pt": a course of twice the
     // sample's length takes two lines, and one far longer is refused.
@@ -355,16 +358,14 @@ fn the_guide_walk_through_renders_as_described() {
         serde_json::from_str(&guide_block("<!-- walkthrough:record -->")).unwrap();
     json["course"] = "食品安全管理员岗位培训（餐饮服务）与餐饮服务食品安全操作规范专题培训".into();
     let longer = lay_out(
-        &spec,
-        &fonts,
+        &template,
         &Record::from_json(&json.to_string(), "longer").unwrap(),
     )
     .unwrap();
     assert_eq!(placed(&longer, "course", Part::Content).lines, Some(2));
     json["course"] = "食品安全".repeat(20).into();
     let err = lay_out(
-        &spec,
-        &fonts,
+        &template,
         &Record::from_json(&json.to_string(), "too long").unwrap(),
     )
     .unwrap_err();

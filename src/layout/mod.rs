@@ -14,13 +14,14 @@ pub mod text;
 
 use std::collections::BTreeMap;
 
-use crate::display::{InkId, InkKind, Item, Page, PageInk, Path, Shape};
+use crate::display::{InkId, InkKind, Item, Lines, Page, PageInk, Path, Shape};
 use crate::error::{Error, Result};
 use crate::fonts::FontBook;
 use crate::record::BoundRecord;
 use crate::spec::{
-    Align, Cmyk, Content, Element, FieldElement, GuillocheElement, Ink, Label, LoadedSpec, Pass,
-    QrElement, ShapeElement, Span, StrokeAlign, SvgElement, TextElement, TextStyle, VerticalText,
+    Align, Cmyk, Content, Element, ElementInks, FieldElement, GuillocheElement, Ink, Label,
+    LoadedSpec, Pass, QrElement, ShapeElement, Span, StrokeAlign, SvgElement, TextElement,
+    TextStyle, VerticalText,
 };
 use crate::units::{Mm, Point, Pt, Rect};
 use text::ShapedText;
@@ -103,11 +104,51 @@ impl Placement {
     }
 }
 
-/// Lays out `record` on `spec`'s page.
-pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Result<Layout> {
-    let mut solver = Solver::new(spec, fonts, record);
-    for element in &spec.spec.elements {
+/// What laying out a spec's licences needs that no record changes, made once per spec:
+/// the guilloche geometry and the QR mask tables. A [`crate::Template`] keeps one.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Guilloche patterns by element id.
+    artwork: BTreeMap<String, Vec<Lines>>,
+    qr_masks: qr::MaskOverlays,
+}
+
+impl Prepared {
+    /// Generates `spec`'s guilloche patterns; a pattern too dense to generate is refused
+    /// with the element's line.
+    pub fn new(spec: &LoadedSpec) -> Result<Self> {
+        let mut artwork = BTreeMap::new();
+        for element in &spec.spec.elements {
+            if let Element::Guilloche(g) = element {
+                let holes = guilloche::holes(&spec.spec, g);
+                let lines =
+                    guilloche::generate(g, &holes).map_err(|message| Error::SpecInvalid {
+                        at: spec.locate(&g.id),
+                        element: Some(g.id.clone()),
+                        message,
+                        hint: None,
+                    })?;
+                artwork.insert(g.id.clone(), lines);
+            }
+        }
+        Ok(Self {
+            artwork,
+            qr_masks: qr::MaskOverlays::default(),
+        })
+    }
+}
+
+/// Lays out `record` on `spec`'s page, with what `prepared` made of the spec.
+pub fn layout(
+    spec: &LoadedSpec,
+    fonts: &FontBook,
+    prepared: &Prepared,
+    record: &BoundRecord,
+) -> Result<Layout> {
+    let mut solver = Solver::new(spec, fonts, prepared, record);
+    for (index, element) in spec.spec.elements.iter().enumerate() {
         let first = solver.items.len();
+        solver.element_inks = spec.inks_of(index);
         match element {
             Element::Text(e) => solver.text(e)?,
             Element::Field(e) => solver.field(e)?,
@@ -138,10 +179,12 @@ pub fn layout(spec: &LoadedSpec, fonts: &FontBook, record: &BoundRecord) -> Resu
 struct Solver<'a> {
     spec: &'a LoadedSpec,
     fonts: &'a FontBook,
+    prepared: &'a Prepared,
     shaper: text::Shaper<'a>,
     record: &'a BoundRecord,
     inks: Vec<PageInk>,
-    ink_ids: BTreeMap<&'a str, InkId>,
+    /// The resolved inks of the element being laid out.
+    element_inks: ElementInks,
     items: Vec<Item>,
     report: Vec<Placement>,
 }
@@ -154,9 +197,14 @@ struct SetLine {
 }
 
 impl<'a> Solver<'a> {
-    fn new(spec: &'a LoadedSpec, fonts: &'a FontBook, record: &'a BoundRecord) -> Self {
+    fn new(
+        spec: &'a LoadedSpec,
+        fonts: &'a FontBook,
+        prepared: &'a Prepared,
+        record: &'a BoundRecord,
+    ) -> Self {
+        // In key order: the order spec loading resolved ink references to.
         let mut inks = Vec::new();
-        let mut ink_ids = BTreeMap::new();
         for (key, ink) in &spec.spec.inks {
             let kind = match ink {
                 Ink::Process { c, m, y, k } => InkKind::Process(Cmyk {
@@ -177,7 +225,6 @@ impl<'a> Solver<'a> {
                     invisible: *invisible,
                 },
             };
-            ink_ids.insert(key.as_str(), InkId(inks.len()));
             inks.push(PageInk {
                 key: key.clone(),
                 kind,
@@ -186,19 +233,18 @@ impl<'a> Solver<'a> {
         Solver {
             spec,
             fonts,
+            prepared,
             shaper: text::Shaper::new(fonts),
             record,
             inks,
-            ink_ids,
+            element_inks: ElementInks {
+                ink: InkId(0),
+                fill: None,
+                stroke: None,
+            },
             items: Vec::new(),
             report: Vec::new(),
         }
-    }
-
-    fn ink(&self, key: Option<&str>) -> InkId {
-        let key = key.unwrap_or(&self.spec.spec.default_ink);
-        // Spec loading proved every ink reference resolves.
-        self.ink_ids.get(key).copied().unwrap_or(InkId(0))
     }
 
     fn em_top(&self, shaped: &ShapedText) -> f64 {
@@ -294,23 +340,19 @@ impl<'a> Solver<'a> {
     }
 
     fn label_of(&self, id: &str) -> Option<&'a Label> {
-        self.spec.spec.elements.iter().find_map(|e| match e {
-            Element::Field(f) if f.id == id => Some(&f.label),
+        match self.spec.element(id)? {
+            Element::Field(f) => Some(&f.label),
             _ => None,
-        })
+        }
     }
 
+    /// Where a text or a field's label starts.
     fn element_start(&self, id: &str) -> Mm {
-        self.spec
-            .spec
-            .elements
-            .iter()
-            .find_map(|e| match e {
-                Element::Field(f) if f.id == id => Some(f.label.at.x),
-                Element::Text(t) if t.id == id => Some(t.at.x),
-                _ => None,
-            })
-            .unwrap_or(Mm::ZERO)
+        match self.spec.element(id) {
+            Some(Element::Field(f)) => f.label.at.x,
+            Some(Element::Text(t)) => t.at.x,
+            _ => Mm::ZERO,
+        }
     }
 
     fn spec_error(&self, id: &str, message: String) -> Error {
@@ -347,7 +389,7 @@ impl<'a> Solver<'a> {
             size: Some(e.style.size.pt()),
             lines: Some(1),
         });
-        let ink = self.ink(e.ink.as_deref());
+        let ink = self.element_inks.ink;
         self.push_runs(&e.id, e.pass, ink, line.runs);
         Ok(())
     }
@@ -443,7 +485,7 @@ impl<'a> Solver<'a> {
             size: Some(size),
             lines: Some(n),
         });
-        let ink = self.ink(e.ink.as_deref());
+        let ink = self.element_inks.ink;
         self.push_runs(&e.id, e.pass, ink, runs);
         Ok(())
     }
@@ -465,7 +507,7 @@ impl<'a> Solver<'a> {
             size: Some(label.style.size.pt()),
             lines: Some(1),
         });
-        let ink = self.ink(e.ink.as_deref());
+        let ink = self.element_inks.ink;
         let label_bounds = line.bounds;
         let baseline = line.baseline;
         self.push_runs(&e.id, e.pass, ink, line.runs);
@@ -587,13 +629,12 @@ impl<'a> Solver<'a> {
                 path.rect(r.left, r.top, r.right, r.bottom)
             }
         };
-        if let Some(fill) = &e.fill {
+        if let Some(ink) = self.element_inks.fill {
             let mut path = Path {
                 even_odd: true,
                 ..Path::default()
             };
             add(&mut path, &outline);
-            let ink = self.ink(Some(fill));
             self.items.push(Item {
                 element: e.id.clone(),
                 fixed: false,
@@ -602,7 +643,7 @@ impl<'a> Solver<'a> {
                 shape: Shape::Path(path),
             });
         }
-        if let Some(stroke) = &e.stroke {
+        if let (Some(stroke), Some(ink)) = (&e.stroke, self.element_inks.stroke) {
             // A stroke is drawn as the ring between two outlines, filled even-odd, so both
             // back ends paint exactly the band the spec measures.
             let (outer, inner) = match stroke.align {
@@ -626,7 +667,6 @@ impl<'a> Solver<'a> {
             };
             add(&mut path, &o);
             add(&mut path, &i);
-            let ink = self.ink(Some(&stroke.ink));
             self.items.push(Item {
                 element: e.id.clone(),
                 fixed: false,
@@ -660,7 +700,7 @@ impl<'a> Solver<'a> {
                 .get(&e.id)
                 .ok_or_else(|| self.spec_error(&e.id, "its SVG asset was not loaded".into()))?,
         };
-        let ink = self.ink(e.ink.as_deref());
+        let ink = self.element_inks.ink;
         for path in asset.place(area) {
             self.items.push(Item {
                 element: e.id.clone(),
@@ -699,15 +739,15 @@ impl<'a> Solver<'a> {
             .map_err(|m| fail(format!("SVG {file:?}: {m}"), "fix the artwork"))
     }
 
-    /// Fine-line security artwork, generated once when the spec was loaded.
+    /// Fine-line security artwork, generated once when the spec was prepared.
     fn guilloche(&mut self, e: &GuillocheElement) -> Result<()> {
         let lines = self
-            .spec
+            .prepared
             .artwork
             .get(&e.id)
             .ok_or_else(|| self.spec_error(&e.id, "its pattern was not generated".into()))?
             .clone();
-        let ink = self.ink(e.ink.as_deref());
+        let ink = self.element_inks.ink;
         let mut bounds: Option<Rect> = None;
         for l in lines {
             for r in &l.clip {
@@ -730,7 +770,7 @@ impl<'a> Solver<'a> {
 
     fn qr(&mut self, e: &QrElement) -> Result<()> {
         let data = qr::payload(e, &self.spec.spec, self.record);
-        let symbol = qr::symbol(e, &data, self.spec.spec.tolerance)?;
+        let symbol = qr::symbol(e, &data, self.spec.spec.tolerance, &self.prepared.qr_masks)?;
         let side = symbol.side();
         let laid_out = Rect::from_ltrb(
             symbol.origin.x,
@@ -739,7 +779,7 @@ impl<'a> Solver<'a> {
             symbol.origin.y + side,
         )
         .ok_or_else(|| self.spec_error(&e.id, "the QR symbol has no finite extent".into()))?;
-        let ink = self.ink(e.ink.as_deref());
+        let ink = self.element_inks.ink;
         if let Some(family) = &e.text_layer_font {
             self.qr_text_layer(e, family, &data, laid_out, ink)?;
         }

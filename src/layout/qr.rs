@@ -46,7 +46,7 @@ pub fn payload(qr: &QrElement, spec: &Spec, record: &BoundRecord) -> String {
 
 /// Builds the symbol for `data` in the element's box. `tolerance` bounds how far the
 /// symbol's edges may fall inside the box's.
-pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm) -> Result<QrSymbol> {
+pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm, masks: &MaskOverlays) -> Result<QrSymbol> {
     let ec = match qr.ec_level {
         EcLevel::L => QrEc::L,
         EcLevel::M => QrEc::M,
@@ -86,7 +86,7 @@ pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm) -> Result<QrSymbol> {
     let (module_px, version) = best
         .or(fallback.map(|(_, m, v)| (m, v)))
         .ok_or_else(|| too_dense(smallest_width))?;
-    let dark = encode(data, version, ec).map_err(|e| Error::Render {
+    let dark = encode(data, version, ec, masks).map_err(|e| Error::Render {
         message: format!("QR encoding failed: {e}"),
     })?;
     let width = 17 + 4 * version as usize;
@@ -121,7 +121,7 @@ fn smallest_version(data: &str, ec: QrEc) -> Option<i16> {
 /// The mask is chosen here by the ISO/IEC 18004 penalty rules: `qrcode`'s own selection
 /// allocates per module and takes about 20 ms for a version-18 symbol; this takes well
 /// under one.
-fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<Vec<bool>> {
+fn encode(data: &str, version: i16, ec: QrEc, masks: &MaskOverlays) -> QrResult<Vec<bool>> {
     let version = Version::Normal(version);
     let raw = bits(data, version, ec)?.into_bytes();
     let (codewords, ec_codewords) = qrcode::ec::construct_codewords(&raw, version, ec)?;
@@ -130,7 +130,8 @@ fn encode(data: &str, version: i16, ec: QrEc) -> QrResult<Vec<bool>> {
     canvas.draw_data(&codewords, &ec_codewords);
     let width = version.width() as usize;
     let data_dark = unmasked_data(&canvas, version);
-    let best = mask_overlays(version, ec)
+    let best = masks
+        .get(version, ec)
         .iter()
         .map(|overlay| {
             let dark = masked(overlay, &data_dark);
@@ -180,14 +181,25 @@ fn unmasked_data(canvas: &Canvas, version: Version) -> Vec<bool> {
 /// the mask, and over the data area the mask's own dark modules. Masking inverts a data
 /// module where the mask is dark, so a symbol under a mask is this overlay XOR its
 /// unmasked data: eight XORs instead of eight passes of `qrcode`'s per-module masking.
-/// Made once per version and level (at most 160) and kept.
-fn mask_overlays(version: Version, ec: QrEc) -> Arc<[Vec<bool>; 8]> {
-    static MADE: Memo<(i16, u8), [Vec<bool>; 8]> = Memo::new(40 * 4);
-    MADE.get_or_make(&(version.width(), ec as u8), || {
-        let mut blank = Canvas::new(version, ec);
-        blank.draw_all_functional_patterns();
-        Arc::new(MASKS.map(|mask| masked_modules(&blank, mask)))
-    })
+/// Made once per version and level (at most 160) and kept by the owner of a
+/// [`MaskOverlays`] (a prepared template).
+#[derive(Debug)]
+pub struct MaskOverlays(Memo<(i16, u8), [Vec<bool>; 8]>);
+
+impl Default for MaskOverlays {
+    fn default() -> Self {
+        Self(Memo::new(40 * 4))
+    }
+}
+
+impl MaskOverlays {
+    fn get(&self, version: Version, ec: QrEc) -> Arc<[Vec<bool>; 8]> {
+        self.0.get_or_make(&(version.width(), ec as u8), || {
+            let mut blank = Canvas::new(version, ec);
+            blank.draw_all_functional_patterns();
+            Arc::new(MASKS.map(|mask| masked_modules(&blank, mask)))
+        })
+    }
 }
 
 /// A symbol's modules under the mask of `overlay`, given its unmasked `data`.
@@ -457,7 +469,7 @@ mod tests {
             canvas.draw_all_functional_patterns();
             canvas.draw_data(&codewords, &ec_codewords);
             let data_dark = unmasked_data(&canvas, v);
-            for (overlay, mask) in mask_overlays(v, ec).iter().zip(MASKS) {
+            for (overlay, mask) in MaskOverlays::default().get(v, ec).iter().zip(MASKS) {
                 assert!(
                     masked(overlay, &data_dark) == masked_modules(&canvas, mask),
                     "version {version}, {ec:?}, {mask:?}"

@@ -12,6 +12,7 @@ use pdf_writer::{Chunk, Filter, Finish, Name, Rect, Ref, Str};
 use subsetter::GlyphRemapper;
 
 use super::{deflate, hash, Effort};
+use crate::deflate::Compressors;
 use crate::error::{Error, Result};
 use crate::fonts::Face;
 
@@ -46,11 +47,12 @@ pub fn write_font(
     type0: Ref,
     face: &Face,
     usage: &FontUsage,
+    compressors: &Compressors,
 ) -> Result<()> {
     let parsed = face.parse()?;
     let cids: Vec<u16> = usage.remapper.remapped_gids().collect();
     let program = face.subsets.get_or_try_make(&cids[..], || {
-        embedded_program(face, &usage.remapper).map(Into::into)
+        embedded_program(face, &usage.remapper, compressors).map(Into::into)
     })?;
     let subtype = if face.metrics.is_cff {
         CidFontType::Type0
@@ -128,7 +130,7 @@ pub fn write_font(
     for (&cid, &ch) in &usage.text {
         cmap.pair(cid, ch);
     }
-    let cmap = deflate(&cmap.finish(), Effort::Fast);
+    let cmap = deflate(compressors, &cmap.finish(), Effort::Fast);
     chunk.cmap(cmap_ref, &cmap).filter(Filter::FlateDecode);
 
     let mut stream = chunk.stream(file_ref, &program);
@@ -143,13 +145,17 @@ pub fn write_font(
 /// The subset of `face` holding the glyphs `remapper` has seen, compressed as it is
 /// embedded. A CFF subset is embedded as its bare CFF table (FontFile3/CIDFontType0C);
 /// a TrueType subset as the whole font (FontFile2).
-fn embedded_program(face: &Face, remapper: &GlyphRemapper) -> Result<Vec<u8>> {
+fn embedded_program(
+    face: &Face,
+    remapper: &GlyphRemapper,
+    compressors: &Compressors,
+) -> Result<Vec<u8>> {
     let subset =
         subsetter::subset(&face.data, face.index, remapper).map_err(|e| Error::Render {
             message: format!("subsetting {} failed: {e}", face.name),
         })?;
     if !face.metrics.is_cff {
-        return Ok(deflate(&subset, Effort::Fast));
+        return Ok(deflate(compressors, &subset, Effort::Fast));
     }
     let raw = ttf_parser::RawFace::parse(&subset, 0).map_err(|e| Error::Render {
         message: e.to_string(),
@@ -159,7 +165,7 @@ fn embedded_program(face: &Face, remapper: &GlyphRemapper) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::Render {
             message: format!("the subset of {} has no CFF table", face.name),
         })?;
-    Ok(deflate(cff, Effort::Fast))
+    Ok(deflate(compressors, cff, Effort::Fast))
 }
 
 /// The six-letter subset tag: derived from the face and its glyph set, so the same

@@ -9,7 +9,8 @@
 //!
 //! The page's content is two streams: the press artwork every licence of a spec begins
 //! with (compressed once, by its bytes, and shared by all threads), then the licence's
-//! own. Guilloche tiles are form XObjects compressed once per tile.
+//! own. Guilloche tiles are form XObjects compressed once per tile. What is made once
+//! lives in a [`PdfCache`] that its owner (a prepared template) keeps and drops.
 //!
 //! Items are grouped into optional-content layers a print shop recognises (press artwork,
 //! fluorescent UV ink, variable data). The invisible ink's no-ink alternate is painted in
@@ -26,6 +27,7 @@ use std::sync::Arc;
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
+use crate::deflate::Compressors;
 use crate::display::{GlyphRun, InkId, InkKind, Lines, Page, Path, QrSymbol, Segment, Shape, Tile};
 use crate::error::Result;
 use crate::fonts::{FaceId, FontBook};
@@ -48,12 +50,60 @@ pub struct PdfOptions {
     pub calibration: Calibration,
 }
 
+/// What PDFs of one spec's licences share, made once and kept by its owner: the press
+/// artwork's compressed stream, the guilloche tiles' form streams, idle compressors.
+/// Bounded; dropped with its owner.
+#[derive(Debug)]
+pub(crate) struct PdfCache {
+    /// Compressed press-artwork streams by their exact bytes: room for the passes and
+    /// calibrations in use at once.
+    press: Memo<Vec<u8>, [u8]>,
+    /// Guilloche tiles' compressed forms, by the tile's address; the entry holds the tile,
+    /// so the address cannot be reused while the entry lives.
+    tiles: Memo<usize, TileForm>,
+    compressors: Compressors,
+}
+
+/// A guilloche tile's form XObject: its compressed stream and bounding box.
+#[derive(Debug)]
+struct TileForm {
+    _tile: Arc<Tile>,
+    stream: Vec<u8>,
+    bbox: [f32; 4],
+}
+
+/// Press streams remembered: a spec's passes and calibrations in use at once.
+const PRESS_STREAMS: usize = 8;
+/// Tile forms remembered: more than any spec's guilloche uses.
+const TILE_FORMS: usize = 256;
+
+impl Default for PdfCache {
+    fn default() -> Self {
+        Self {
+            press: Memo::new(PRESS_STREAMS),
+            tiles: Memo::new(TILE_FORMS),
+            compressors: Compressors::default(),
+        }
+    }
+}
+
 /// Writes the page as PDF bytes.
+///
+/// Each call starts from nothing; [`crate::Template`] keeps what licences of a spec share
+/// (the press artwork's stream, guilloche forms, compressors) between calls.
 pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8>> {
-    options
-        .calibration
-        .check()
-        .map_err(|message| crate::error::Error::Options { message })?;
+    write(page, fonts, options, &PdfCache::default())
+}
+
+/// [`pdf`], reusing what `cache` remembers of earlier PDFs of the same spec.
+pub(crate) fn write(
+    page: &Page,
+    fonts: &FontBook,
+    options: &PdfOptions,
+    cache: &PdfCache,
+) -> Result<Vec<u8>> {
+    crate::production::check_registration(options.calibration, options.pass)?;
+    let compressors = &cache.compressors;
     let mut next = 1;
     let mut alloc = move || {
         let r = Ref::new(next);
@@ -100,7 +150,7 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
     for item in page
         .items
         .iter()
-        .filter(|i| options.pass.is_none_or(|p| p == i.pass))
+        .filter(|i| i.pass.selected_by(options.pass))
     {
         if press.is_none() && !item.fixed {
             press = Some(
@@ -138,10 +188,11 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
         tiles,
         ..
     } = painter;
-    let content = deflate(&content.finish(), Effort::Fast);
+    let content = deflate(compressors, &content.finish(), Effort::Fast);
     let press = press.filter(|bytes| !bytes.is_empty()).map(|bytes| {
-        let stream =
-            PRESS_STREAMS.get_or_make(&bytes[..], || deflate(&bytes, Effort::Small).into());
+        let stream = cache.press.get_or_make(&bytes[..], || {
+            deflate(compressors, &bytes, Effort::Small).into()
+        });
         (alloc(), stream)
     });
 
@@ -149,7 +200,8 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
     let mut font_refs = Vec::new();
     for (face_id, usage) in &usages {
         let type0 = alloc();
-        font::write_font(&mut chunk, &mut alloc, type0, fonts.face(*face_id), usage)?;
+        let face = fonts.face(*face_id);
+        font::write_font(&mut chunk, &mut alloc, type0, face, usage, compressors)?;
         font_refs.push((*face_id, type0));
     }
     // Each guilloche tile once, as a form drawn by every copy; compressed once per tile,
@@ -158,13 +210,18 @@ pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8
         .iter()
         .map(|tile| {
             let r = alloc();
-            let (stream, bbox) = tile.pdf_form.get_or_init(|| {
+            let form = cache.tiles.get_or_make(&(Arc::as_ptr(tile) as usize), || {
                 let (stream, bbox) = tile_stream(&tile.path, tile.width);
-                (deflate(&stream, Effort::Small), bbox)
+                Arc::new(TileForm {
+                    _tile: tile.clone(),
+                    stream: deflate(compressors, &stream, Effort::Small),
+                    bbox,
+                })
             });
+            let [left, bottom, right, top] = form.bbox;
             chunk
-                .form_xobject(r, stream)
-                .bbox(Rect::new(bbox[0], bbox[1], bbox[2], bbox[3]))
+                .form_xobject(r, &form.stream)
+                .bbox(Rect::new(left, bottom, right, top))
                 .filter(Filter::FlateDecode);
             r
         })
@@ -657,18 +714,13 @@ enum Effort {
 }
 
 /// zlib-compresses a stream (deterministic for the same input).
-fn deflate(data: &[u8], effort: Effort) -> Vec<u8> {
+fn deflate(compressors: &Compressors, data: &[u8], effort: Effort) -> Vec<u8> {
     let level = match effort {
         Effort::Fast => 1,
         Effort::Small => 6,
     };
-    crate::deflate::zlib(data, level)
+    compressors.zlib(data, level)
 }
-
-/// Compressed press-artwork streams by their exact bytes, shared by every thread: a
-/// spec's licences begin with the same bytes, compressed here once. Room for the specs,
-/// passes and calibrations in use at once.
-static PRESS_STREAMS: Memo<Vec<u8>, [u8]> = Memo::new(8);
 
 /// FNV-1a, 64 bits: stable across platforms and Rust versions, for IDs and subset tags.
 fn hash(data: &[u8]) -> u64 {

@@ -87,6 +87,7 @@ impl Picture {
             self.width as u32,
             self.height as u32,
             self.dpi,
+            &crate::deflate::Compressors::default(),
         )
     }
 

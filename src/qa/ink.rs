@@ -151,7 +151,7 @@ pub fn measure(
     let page = &layout.page;
     let mut entries = Vec::new();
     for placement in &layout.report {
-        if pass.is_some_and(|p| p != placement.pass) || placement.part == Part::Shape {
+        if !placement.pass.selected_by(pass) || placement.part == Part::Shape {
             continue;
         }
         let mut entry = InkEntry {

@@ -2,10 +2,12 @@
 //!
 //! Two measurements: the layout's own boxes ([`conformance`]), and the ink found in a
 //! raster ([`ink::measure`]): our own rendering, another system's, or a 300 dpi scan.
+//! And the spec's own QA: [`lint`] warns about what renders but is probably wrong.
 
 pub mod diff;
 pub mod image;
 pub mod ink;
+pub mod lint;
 
 use serde::Serialize;
 

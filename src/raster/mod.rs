@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, PixmapMut, Transform};
 
+use crate::deflate::Compressors;
 use crate::display::{GlyphRun, InkKind, Item, Lines, Page, Path, QrSymbol, Segment, Shape};
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
@@ -112,6 +113,23 @@ impl Colorant {
         }
     }
 
+    /// The plate's file name: `plate-C.png` … `plate-<SpotName>.png`, with anything but
+    /// ASCII letters, digits and `-` replaced by `_`.
+    pub fn file_name(&self) -> String {
+        let name: String = self
+            .name()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("plate-{name}.png")
+    }
+
     /// How much of this plate an ink lays down, 0–1.
     fn coverage(&self, ink: &InkKind) -> f64 {
         let unit = |v: f64| (v / 100.0).clamp(0.0, 1.0);
@@ -161,6 +179,11 @@ impl Raster {
     /// Encodes the page as a PNG with its resolution recorded (pHYs): RGB, or 8-bit grey
     /// for a plate.
     pub fn encode_png(&self) -> Result<Vec<u8>> {
+        self.encode_png_with(&Compressors::default())
+    }
+
+    /// [`Raster::encode_png`] with the compressors of its caller (a prepared template's).
+    pub(crate) fn encode_png_with(&self, compressors: &Compressors) -> Result<Vec<u8>> {
         let (color, samples) = if self.grey {
             (::png::ColorType::Grayscale, 1)
         } else {
@@ -168,19 +191,26 @@ impl Raster {
         };
         let stride = self.width() as usize * 4;
         let data = self.pixmap.data();
-        png::encode_rows(color, self.width(), self.height(), self.dpi, |y, row| {
-            let rgba = data[y as usize * stride..][..stride].chunks_exact(4);
-            // Fixed-size copies: a slice copy per pixel would call memmove 17 million times.
-            if samples == 1 {
-                for (out, pixel) in row.iter_mut().zip(rgba) {
-                    *out = pixel[0];
+        png::encode_rows(
+            color,
+            self.width(),
+            self.height(),
+            self.dpi,
+            compressors,
+            |y, row| {
+                let rgba = data[y as usize * stride..][..stride].chunks_exact(4);
+                // Fixed-size copies: a slice copy per pixel would call memmove 17 million times.
+                if samples == 1 {
+                    for (out, pixel) in row.iter_mut().zip(rgba) {
+                        *out = pixel[0];
+                    }
+                } else {
+                    for (out, pixel) in row.chunks_exact_mut(3).zip(rgba) {
+                        out.copy_from_slice(&pixel[..3]);
+                    }
                 }
-            } else {
-                for (out, pixel) in row.chunks_exact_mut(3).zip(rgba) {
-                    out.copy_from_slice(&pixel[..3]);
-                }
-            }
-        })
+            },
+        )
     }
 }
 
@@ -238,9 +268,7 @@ pub fn render(page: &Page, fonts: &FontBook, options: &RasterOptions) -> Result<
 /// The items of `page` that `options` draws, in painting order.
 fn page_items<'a>(page: &'a Page, options: &RasterOptions) -> impl Iterator<Item = &'a Item> {
     let pass = options.pass;
-    page.items
-        .iter()
-        .filter(move |i| pass.is_none_or(|p| p == i.pass))
+    page.items.iter().filter(move |i| i.pass.selected_by(pass))
 }
 
 /// The leading items every licence of a spec paints alike (the press artwork under the
@@ -350,10 +378,7 @@ impl Canvas {
                     row.copy_from_slice(&paper);
                 }
             });
-        options
-            .calibration
-            .check()
-            .map_err(|message| Error::Options { message })?;
+        crate::production::check_registration(options.calibration, options.pass)?;
         let c = options.calibration;
         let px = |v: Mm| v.to_px(dpi) as f32;
         Ok(Canvas {

@@ -10,7 +10,7 @@
 use png::{BitDepth, ColorType, Encoder, PixelDimensions, Unit};
 use rayon::prelude::*;
 
-use crate::deflate::End;
+use crate::deflate::{Compressors, End};
 use crate::error::{Error, Result};
 
 /// Rows per independently deflated band: enough that restarting the compressor's window
@@ -30,6 +30,7 @@ pub fn encode(
     width: u32,
     height: u32,
     dpi: f64,
+    compressors: &Compressors,
 ) -> Result<Vec<u8>> {
     let row_bytes = width as usize * color.samples();
     if pixels.len() != row_bytes * height as usize {
@@ -40,7 +41,7 @@ pub fn encode(
             ),
         });
     }
-    encode_rows(color, width, height, dpi, |y, row| {
+    encode_rows(color, width, height, dpi, compressors, |y, row| {
         row.copy_from_slice(&pixels[y as usize * row_bytes..][..row_bytes]);
     })
 }
@@ -53,6 +54,7 @@ pub fn encode_rows(
     width: u32,
     height: u32,
     dpi: f64,
+    compressors: &Compressors,
     row: impl Fn(u32, &mut [u8]) + Sync,
 ) -> Result<Vec<u8>> {
     let row_bytes = width as usize * color.samples();
@@ -62,7 +64,8 @@ pub fn encode_rows(
         .map(|band| {
             let first = band * BAND_ROWS;
             let rows = first..(first + BAND_ROWS).min(height);
-            deflate_band(rows, row_bytes, color.samples(), band + 1 == bands, &row)
+            let last = band + 1 == bands;
+            deflate_band(rows, row_bytes, color.samples(), last, compressors, &row)
         })
         .collect();
 
@@ -102,6 +105,7 @@ fn deflate_band(
     row_bytes: usize,
     bytes_per_pixel: usize,
     last: bool,
+    compressors: &Compressors,
     row: &(impl Fn(u32, &mut [u8]) + Sync),
 ) -> Piece {
     let mut current = vec![0; row_bytes];
@@ -112,7 +116,7 @@ fn deflate_band(
     }
 
     let end = if last { End::Finish } else { End::Sync };
-    let deflated = crate::deflate::raw(&filtered, LEVEL, end);
+    let deflated = compressors.raw(&filtered, LEVEL, end);
     Piece {
         adler: zlib_rs::adler32::adler32(1, &filtered),
         filtered_len: filtered.len() as u64,
@@ -201,7 +205,15 @@ mod tests {
             for height in [1, BAND_ROWS - 1, BAND_ROWS, 3 * BAND_ROWS + 5] {
                 let width = 37;
                 let original = pixels(width, height, samples);
-                let png = encode(&original, color, width, height, 300.0).unwrap();
+                let png = encode(
+                    &original,
+                    color,
+                    width,
+                    height,
+                    300.0,
+                    &Compressors::default(),
+                )
+                .unwrap();
                 let (info, decoded) = decode(&png);
                 assert_eq!((info.width, info.height), (width, height));
                 assert_eq!(info.color_type, color);
@@ -219,6 +231,7 @@ mod tests {
             width,
             height,
             300.0,
+            &Compressors::default(),
         )
         .unwrap();
         // Gather the IDAT data and inflate it with a strict zlib decoder.
@@ -239,12 +252,28 @@ mod tests {
 
     #[test]
     fn pixels_that_do_not_fill_the_image_are_refused() {
-        assert!(encode(&[0; 10], ColorType::Rgb, 2, 2, 300.0).is_err());
+        assert!(encode(
+            &[0; 10],
+            ColorType::Rgb,
+            2,
+            2,
+            300.0,
+            &Compressors::default()
+        )
+        .is_err());
     }
 
     #[test]
     fn the_resolution_is_recorded() {
-        let png = encode(&[255; 3], ColorType::Rgb, 1, 1, 300.0).unwrap();
+        let png = encode(
+            &[255; 3],
+            ColorType::Rgb,
+            1,
+            1,
+            300.0,
+            &Compressors::default(),
+        )
+        .unwrap();
         let decoder = png::Decoder::new(std::io::Cursor::new(&png));
         let reader = decoder.read_info().unwrap();
         let dims = reader.info().pixel_dims.unwrap();

@@ -4,7 +4,6 @@
 //! references to inks, fonts, fields or elements that do not exist, impossible numbers.
 //! Errors carry the file, line and column.
 
-pub mod lint;
 mod model;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,9 +36,24 @@ pub struct LoadedSpec {
     pub dir: PathBuf,
     /// SVG assets by element id, loaded and flattened once.
     pub assets: BTreeMap<String, SvgAsset>,
-    /// Guilloche patterns by element id, generated once: they do not depend on the record.
-    pub artwork: BTreeMap<String, Vec<crate::display::Lines>>,
-    source: String,
+    /// Element index by id.
+    index: BTreeMap<String, usize>,
+    /// Each element's line in the file (that of its `id`), in element order.
+    lines: Vec<Option<u32>>,
+    /// Each element's inks, resolved to indices, in element order.
+    inks: Vec<ElementInks>,
+}
+
+/// An element's inks, resolved once when the spec loads: indices into the spec's inks in
+/// key order, the order of the display list's ink table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ElementInks {
+    /// Its `ink`, or the spec's default ink.
+    pub ink: InkId,
+    /// A shape's fill.
+    pub fill: Option<InkId>,
+    /// A shape's stroke.
+    pub stroke: Option<InkId>,
 }
 
 impl LoadedSpec {
@@ -99,15 +113,21 @@ impl LoadedSpec {
             message: e.code.to_string(),
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut index = BTreeMap::new();
+        for (i, element) in spec.elements.iter().enumerate() {
+            index.entry(element.id().to_owned()).or_insert(i);
+        }
+        let lines = element_lines(source, &options, spec.elements.len());
         let mut loaded = LoadedSpec {
             spec,
             path,
             dir,
             assets: BTreeMap::new(),
-            artwork: BTreeMap::new(),
-            source: source.to_owned(),
+            index,
+            lines,
+            inks: Vec::new(),
         };
-        loaded.check()?;
+        loaded.inks = loaded.check()?;
         let mut assets = BTreeMap::new();
         for element in &loaded.spec.elements {
             if let Element::Svg(
@@ -136,28 +156,28 @@ impl LoadedSpec {
             }
         }
         loaded.assets = assets;
-        let mut artwork = BTreeMap::new();
-        for element in &loaded.spec.elements {
-            if let Element::Guilloche(g) = element {
-                let holes = crate::layout::guilloche::holes(&loaded.spec, g);
-                let lines = crate::layout::guilloche::generate(g, &holes)
-                    .map_err(|m| loaded.invalid(Some(&g.id), m, None))?;
-                artwork.insert(g.id.clone(), lines);
-            }
-        }
-        loaded.artwork = artwork;
         Ok(loaded)
     }
 
-    /// The location of an element, found by its id in the source text.
+    /// The location of an element in the spec file (the line of its `id`).
     pub fn locate(&self, id: &str) -> SpecLocation {
-        let needle = format!("\"{id}\"");
-        let line = self
-            .source
-            .lines()
-            .position(|line| line.contains("id:") && line.contains(&needle))
-            .map(|i| i as u32 + 1);
+        let line = self.index_of(id).and_then(|i| self.lines[i]);
         location(&self.path, line)
+    }
+
+    /// The index in `spec.elements` of the element with this id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The element with this id.
+    pub fn element(&self, id: &str) -> Option<&Element> {
+        self.index_of(id).map(|i| &self.spec.elements[i])
+    }
+
+    /// The inks of the element at `index` in `spec.elements`.
+    pub fn inks_of(&self, index: usize) -> ElementInks {
+        self.inks[index]
     }
 
     fn invalid(&self, element: Option<&str>, message: String, hint: Option<&str>) -> Error {
@@ -172,7 +192,8 @@ impl LoadedSpec {
         }
     }
 
-    fn check(&self) -> Result<()> {
+    /// Checks the spec and resolves each element's inks.
+    fn check(&self) -> Result<Vec<ElementInks>> {
         let spec = &self.spec;
         for (what, v) in [("width", spec.page.width), ("height", spec.page.height)] {
             if !(v.get() > 0.0 && v.get() <= MAX_PAGE_MM) {
@@ -205,7 +226,7 @@ impl LoadedSpec {
                 return Err(self.invalid(None, format!("font family `{name}` has no faces"), None));
             }
         }
-        self.check_ink_ref(None, &spec.default_ink)?;
+        let default_ink = self.ink_ref(None, &spec.default_ink)?;
 
         let mut ids = BTreeSet::new();
         for element in &spec.elements {
@@ -218,9 +239,11 @@ impl LoadedSpec {
                 ));
             }
         }
-        for element in &spec.elements {
-            self.check_element(element)?;
-        }
+        let inks = spec
+            .elements
+            .iter()
+            .map(|element| self.check_element(element, default_ink))
+            .collect::<Result<Vec<_>>>()?;
         for rule in &spec.notice {
             let (NoticeRule::Edge { element, .. } | NoticeRule::AlignLeft { element, .. }) = rule;
             let mut named = vec![element];
@@ -237,7 +260,7 @@ impl LoadedSpec {
                 }
             }
         }
-        Ok(())
+        Ok(inks)
     }
 
     fn check_inks(&self) -> Result<()> {
@@ -269,9 +292,10 @@ impl LoadedSpec {
         Ok(())
     }
 
-    fn check_ink_ref(&self, element: Option<&str>, ink: &str) -> Result<()> {
-        if self.spec.inks.contains_key(ink) {
-            return Ok(());
+    /// The index of ink `ink` in the spec's inks (key order, the display list's order).
+    fn ink_ref(&self, element: Option<&str>, ink: &str) -> Result<InkId> {
+        if let Some(index) = self.spec.inks.keys().position(|key| key == ink) {
+            return Ok(InkId(index));
         }
         let known: Vec<_> = self.spec.inks.keys().map(String::as_str).collect();
         Err(self.invalid(
@@ -407,7 +431,6 @@ impl LoadedSpec {
             }
             check_rosette(corners)?;
         }
-        self.check_ink_ref(Some(id), g.ink.as_deref().unwrap_or(&self.spec.default_ink))?;
         for clear in &g.clear {
             if !(clear.margin.is_finite() && clear.margin >= Mm::ZERO && clear.margin <= Mm(100.0))
             {
@@ -441,14 +464,21 @@ impl LoadedSpec {
         ))
     }
 
-    fn check_element(&self, element: &Element) -> Result<()> {
+    /// Checks an element and resolves its inks.
+    fn check_element(&self, element: &Element, default_ink: InkId) -> Result<ElementInks> {
         let id = element.id();
+        let mut ink = default_ink;
+        let mut inks = ElementInks {
+            ink,
+            fill: None,
+            stroke: None,
+        };
         match element {
             Element::Text(text) => {
                 self.check_position(id, &text.at)?;
                 self.check_style(id, &text.style)?;
                 self.check_align(id, &text.align)?;
-                self.check_ink_ref(
+                ink = self.ink_ref(
                     Some(id),
                     text.ink.as_deref().unwrap_or(&self.spec.default_ink),
                 )?;
@@ -457,7 +487,7 @@ impl LoadedSpec {
                 self.check_position(id, &field.label.at)?;
                 self.check_style(id, &field.label.style)?;
                 self.check_align(id, &field.label.align)?;
-                self.check_ink_ref(
+                ink = self.ink_ref(
                     Some(id),
                     field.ink.as_deref().unwrap_or(&self.spec.default_ink),
                 )?;
@@ -489,10 +519,10 @@ impl LoadedSpec {
                     return Err(self.invalid(Some(id), "size must be positive".into(), None));
                 }
                 if let Some(fill) = &shape.fill {
-                    self.check_ink_ref(Some(id), fill)?;
+                    inks.fill = Some(self.ink_ref(Some(id), fill)?);
                 }
                 if let Some(stroke) = &shape.stroke {
-                    self.check_ink_ref(Some(id), &stroke.ink)?;
+                    inks.stroke = Some(self.ink_ref(Some(id), &stroke.ink)?);
                     if !(stroke.width.get() > 0.0 && stroke.width <= size.width.min(size.height)) {
                         return Err(self.invalid(
                             Some(id),
@@ -509,7 +539,10 @@ impl LoadedSpec {
                     ));
                 }
             }
-            Element::Guilloche(g) => self.check_guilloche(g)?,
+            Element::Guilloche(g) => {
+                self.check_guilloche(g)?;
+                ink = self.ink_ref(Some(id), g.ink.as_deref().unwrap_or(&self.spec.default_ink))?;
+            }
             Element::Vertical(v) => {
                 self.check_position(id, &v.at)?;
                 self.check_style(id, &v.style)?;
@@ -534,7 +567,7 @@ impl LoadedSpec {
                         ));
                     }
                 }
-                self.check_ink_ref(Some(id), v.ink.as_deref().unwrap_or(&self.spec.default_ink))?;
+                ink = self.ink_ref(Some(id), v.ink.as_deref().unwrap_or(&self.spec.default_ink))?;
             }
             Element::Svg(svg) => {
                 self.check_position(id, &svg.at)?;
@@ -562,7 +595,7 @@ impl LoadedSpec {
                         ))
                     }
                 }
-                self.check_ink_ref(
+                ink = self.ink_ref(
                     Some(id),
                     svg.ink.as_deref().unwrap_or(&self.spec.default_ink),
                 )?;
@@ -597,13 +630,14 @@ impl LoadedSpec {
                         ));
                     }
                 }
-                self.check_ink_ref(
+                ink = self.ink_ref(
                     Some(id),
                     qr.ink.as_deref().unwrap_or(&self.spec.default_ink),
                 )?;
             }
         }
-        Ok(())
+        inks.ink = ink;
+        Ok(inks)
     }
 
     fn check_align(&self, id: &str, align: &Align) -> Result<()> {
@@ -688,6 +722,57 @@ pub struct LoadOptions {
 
 /// Finest line a guilloche may use: below it, offset and toner printing break the line.
 pub const MIN_LINE_WIDTH: Mm = Mm(0.08);
+
+/// Each element's line: the parser gives each element's own source text, and the line
+/// is that of its `id:` within it (the line people look for), else its first line. A
+/// second, shallow parse of the same text; `None` for all when it cannot be made.
+fn element_lines(source: &str, options: &ron::Options, count: usize) -> Vec<Option<u32>> {
+    /// The spec's elements as their source text; every other key is skipped.
+    #[derive(serde::Deserialize)]
+    #[serde(rename = "Spec")]
+    struct Sources<'a> {
+        #[serde(borrow)]
+        elements: Vec<&'a ron::value::RawValue>,
+    }
+    let Ok(sources) = options.from_str::<Sources>(source) else {
+        return vec![None; count];
+    };
+    let line_at = |offset: usize| source[..offset].matches('\n').count() as u32 + 1;
+    sources
+        .elements
+        .iter()
+        .map(|raw| {
+            let text = raw.get_ron();
+            let start = text.as_ptr() as usize - source.as_ptr() as usize;
+            let body = skip_comments(text);
+            let body_at = text.len() - body.len();
+            let id = body
+                .match_indices("id:")
+                .find(|(i, _)| {
+                    !body[..*i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+                .map_or(0, |(i, _)| i);
+            Some(line_at(start + body_at + id))
+        })
+        .collect()
+}
+
+/// `text` after its leading white space and comments.
+fn skip_comments(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix("//") {
+            text = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(rest) = text.strip_prefix("/*") {
+            text = rest.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            return text;
+        }
+    }
+}
 
 fn location(path: &Path, line: Option<u32>) -> SpecLocation {
     SpecLocation {

@@ -243,6 +243,20 @@ pub enum Pass {
     Print,
 }
 
+/// Index of an ink among a spec's inks in key order, which is also the order of the
+/// display list's ink table ([`crate::display::Page::inks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InkId(pub usize);
+
+impl Pass {
+    /// Whether an output of `filter` carries what this pass prints: `None` is every pass
+    /// (the composite, an electronic copy), `Some(p)` the one pass `p`. The one place
+    /// outputs and reports choose by pass.
+    pub fn selected_by(self, filter: Option<Pass>) -> bool {
+        filter.is_none_or(|p| p == self)
+    }
+}
+
 /// How a text's characters are spread along its line.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub enum Align {

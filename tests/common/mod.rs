@@ -1,25 +1,18 @@
-//! Shared fixtures: the Liuzhou spec, its fonts (loaded once per test binary) and records.
+//! Shared fixtures: the Liuzhou template (prepared once per test binary) and records.
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
 
-use certpress::fonts::{FontBook, FontOptions};
-use certpress::layout::{self, Layout, Part, Placement};
-use certpress::record::{self, Record};
-use certpress::spec::LoadedSpec;
-use certpress::Result;
+use certpress::layout::{Layout, Part, Placement};
+use certpress::{Record, Result, Template};
 
 pub const SPEC: &str = "specs/liuzhou/licence.ron";
 pub const SAMPLE: &str = "specs/liuzhou/sample.json";
 
-/// The Liuzhou spec and its fonts, loaded once.
-pub fn liuzhou() -> &'static (LoadedSpec, FontBook) {
-    static CELL: OnceLock<(LoadedSpec, FontBook)> = OnceLock::new();
-    CELL.get_or_init(|| {
-        let spec = LoadedSpec::load(SPEC).expect("the Liuzhou spec loads");
-        let fonts = FontBook::load(&spec, &FontOptions::default()).expect("its fonts load");
-        (spec, fonts)
-    })
+/// The Liuzhou spec prepared with its fonts, once.
+pub fn liuzhou() -> &'static Template {
+    static CELL: OnceLock<Template> = OnceLock::new();
+    CELL.get_or_init(|| Template::load(SPEC).expect("the Liuzhou spec and its fonts load"))
 }
 
 /// The sample record.
@@ -37,9 +30,7 @@ pub fn sample_with(key: &str, value: serde_json::Value) -> Record {
 
 /// Binds and lays out a record on the Liuzhou spec.
 pub fn lay_out(record: &Record) -> Result<Layout> {
-    let (spec, fonts) = liuzhou();
-    let bound = record::bind(&spec.spec, record)?;
-    layout::layout(spec, fonts, &bound)
+    liuzhou().issue(record).map(|licence| licence.into_layout())
 }
 
 /// The placement of one part of an element.

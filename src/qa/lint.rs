@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use super::{Content, Edge, Element, Fit, LoadedSpec, NoticeRule};
 use crate::layout::{Part, Placement};
+use crate::spec::{Content, Edge, Element, Fit, LoadedSpec, NoticeRule};
 use crate::units::{Mm, Pt, Rect};
 
 /// Smallest type a licence should carry: below 6 pt a clerk's printer smudges it.

@@ -1,0 +1,303 @@
+//! The library's front door: a spec prepared once, then one licence per record.
+//!
+//! A [`Template`] loads a spec and its fonts and does every piece of work that does not
+//! depend on the record, once: the guilloche geometry, the QR mask tables, the label
+//! subsets (through its [`FontBook`]), the press artwork's PDF stream and the guilloche
+//! forms, the press underlay of rasters, idle compressors. [`Template::issue`] binds and
+//! lays out one record; the [`Licence`] it returns writes the PDF, the raster or PNG, the
+//! plates and the placement report.
+//!
+//! Everything a template remembers belongs to it: bounded, shared by the threads that
+//! use it (it is `Send + Sync`), dropped with it. Two templates share nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::deflate::Compressors;
+use crate::display::Page;
+use crate::error::Result;
+use crate::fonts::{FontBook, FontOptions};
+use crate::layout::{self, Layout, Placement};
+use crate::memo::Memo;
+use crate::pdf::{self, PdfCache, PdfOptions};
+use crate::qa;
+use crate::raster::{self, Colorant, Raster, RasterOptions, Underlay, View};
+use crate::record::{self, Record};
+use crate::spec::{LoadOptions, LoadedSpec, Spec};
+
+/// How a template finds its fonts and artwork.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateOptions {
+    /// Font folders and the issuer's licensed faces. Default: the spec's folder, the
+    /// `fonts/` folders above it, `$CERTPRESS_FONT_DIR` and the crate's `fonts/`.
+    pub fonts: FontOptions,
+    /// Folders outside the spec's that its artwork may come from. Default: none.
+    pub asset_dirs: Vec<PathBuf>,
+}
+
+/// A spec prepared for issuing: load it once, then [`issue`](Template::issue) a licence
+/// per record, from any number of threads.
+///
+/// ```
+/// use certpress::{PdfOptions, RasterOptions, Record, Template};
+///
+/// let template = Template::load("specs/liuzhou/licence.ron")?;
+/// let record = Record::load("specs/liuzhou/sample.json")?;
+/// let licence = template.issue(&record)?;
+/// let pdf = licence.pdf(&PdfOptions::default())?;
+/// assert!(pdf.starts_with(b"%PDF-"));
+/// let png = licence.png(&RasterOptions { dpi: 50.0, ..Default::default() })?;
+/// assert!(png.starts_with(b"\x89PNG"));
+/// // Where the credit code's label landed, in mm from the sheet's top-left corner.
+/// let label = licence.report().iter().find(|p| p.element == "credit_code").unwrap();
+/// assert!((label.laid_out.left.get() - 218.0).abs() < 1.0);
+/// # Ok::<(), certpress::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Template {
+    spec: LoadedSpec,
+    fonts: FontBook,
+    prepared: layout::Prepared,
+    pdf: PdfCache,
+    compressors: Compressors,
+    underlays: Underlays,
+}
+
+impl Template {
+    /// Loads and prepares the spec at `path`, with default options.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::load_with(path, &TemplateOptions::default())
+    }
+
+    /// Loads and prepares the spec at `path`.
+    pub fn load_with(path: impl AsRef<Path>, options: &TemplateOptions) -> Result<Self> {
+        let load = LoadOptions {
+            asset_dirs: options.asset_dirs.clone(),
+        };
+        let spec = LoadedSpec::load_with(path, &load)?;
+        Self::prepare(spec, &options.fonts)
+    }
+
+    /// Prepares a spec already loaded (from text, say): loads its fonts and does the
+    /// record-independent work.
+    pub fn prepare(spec: LoadedSpec, fonts: &FontOptions) -> Result<Self> {
+        let fonts = FontBook::load(&spec, fonts)?;
+        let prepared = layout::Prepared::new(&spec)?;
+        Ok(Self {
+            spec,
+            fonts,
+            prepared,
+            pdf: PdfCache::default(),
+            compressors: Compressors::default(),
+            underlays: Underlays::default(),
+        })
+    }
+
+    /// The spec, as loaded and checked.
+    pub fn spec(&self) -> &LoadedSpec {
+        &self.spec
+    }
+
+    /// The spec's model: page, inks, fields, elements.
+    pub fn model(&self) -> &Spec {
+        &self.spec.spec
+    }
+
+    /// The faces of the spec's families.
+    pub fn fonts(&self) -> &FontBook {
+        &self.fonts
+    }
+
+    /// Binds `record` to the spec and lays it out. A record the spec refuses (a missing
+    /// or malformed field, a text that does not fit, a character no face has) is an
+    /// error naming the record and field.
+    pub fn issue(&self, record: &Record) -> Result<Licence<'_>> {
+        let bound = record::bind(&self.spec.spec, record)?;
+        let layout = layout::layout(&self.spec, &self.fonts, &self.prepared, &bound)?;
+        Ok(Licence {
+            template: self,
+            layout,
+        })
+    }
+}
+
+/// One laid-out licence of a [`Template`], ready for any back end. Nothing is rendered
+/// until asked for.
+#[derive(Debug)]
+pub struct Licence<'t> {
+    template: &'t Template,
+    layout: Layout,
+}
+
+/// One printing plate as an 8-bit grey PNG: the print shop's separation preview.
+#[derive(Debug, Clone)]
+pub struct Plate {
+    /// The plate's colorant.
+    pub colorant: Colorant,
+    /// Its file name: `plate-C.png` … `plate-<SpotName>.png`.
+    pub file_name: String,
+    /// The PNG.
+    pub png: Vec<u8>,
+}
+
+/// A stand-in face and the elements it set: the face the spec asks for was not there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StandIn {
+    /// The face that set the text.
+    pub face: String,
+    /// The elements it set, in the order of the report.
+    pub elements: Vec<String>,
+}
+
+impl Licence<'_> {
+    /// The licence as a PDF. Without a title in `options`, the spec's name is the title.
+    pub fn pdf(&self, options: &PdfOptions) -> Result<Vec<u8>> {
+        let titled;
+        let options = match options.title {
+            Some(_) => options,
+            None => {
+                titled = PdfOptions {
+                    title: Some(self.template.spec.spec.name.clone()),
+                    ..options.clone()
+                };
+                &titled
+            }
+        };
+        pdf::write(
+            &self.layout.page,
+            &self.template.fonts,
+            options,
+            &self.template.pdf,
+        )
+    }
+
+    /// The licence as pixels. From the second raster with the same options on, the
+    /// press artwork is painted once into an underlay and copied (the same pixels).
+    pub fn raster(&self, options: &RasterOptions) -> Result<Raster> {
+        let page = &self.layout.page;
+        let fonts = &self.template.fonts;
+        match self.template.underlays.get(page, fonts, options)? {
+            Some(underlay) => raster::render_over(page, fonts, options, &underlay),
+            None => raster::render(page, fonts, options),
+        }
+    }
+
+    /// The licence as a PNG with its resolution recorded.
+    pub fn png(&self, options: &RasterOptions) -> Result<Vec<u8>> {
+        self.raster(options)?
+            .encode_png_with(&self.template.compressors)
+    }
+
+    /// Every plate the licence uses (C, M, Y, K, then each spot ink), rendered with
+    /// `options` (its `view` is replaced by each plate's).
+    pub fn plates(&self, options: &RasterOptions) -> Result<Vec<Plate>> {
+        Colorant::plates(&self.layout.page)
+            .into_iter()
+            .map(|colorant| {
+                let options = RasterOptions {
+                    view: View::Plate(colorant.clone()),
+                    ..options.clone()
+                };
+                Ok(Plate {
+                    file_name: colorant.file_name(),
+                    png: self.png(&options)?,
+                    colorant,
+                })
+            })
+            .collect()
+    }
+
+    /// Where each element landed, in mm, against where the spec puts it.
+    pub fn report(&self) -> &[Placement] {
+        &self.layout.report
+    }
+
+    /// The layout's conformance against the spec's tolerance, row by row.
+    pub fn conformance(&self) -> Vec<qa::Entry> {
+        qa::conformance(&self.layout, self.template.spec.spec.tolerance)
+    }
+
+    /// The stand-in faces that set text, each with the elements it set.
+    pub fn stand_ins(&self) -> Vec<StandIn> {
+        let mut by_face: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for placement in self.layout.report.iter().filter(|p| p.substituted) {
+            for face in &placement.faces {
+                let elements = by_face.entry(face).or_default();
+                if !elements.contains(&placement.element) {
+                    elements.push(placement.element.clone());
+                }
+            }
+        }
+        by_face
+            .into_iter()
+            .map(|(face, elements)| StandIn {
+                face: face.to_owned(),
+                elements,
+            })
+            .collect()
+    }
+
+    /// The display list the back ends draw.
+    pub fn page(&self) -> &Page {
+        &self.layout.page
+    }
+
+    /// The layout: the page and the report.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The layout, leaving the template's caches behind.
+    pub fn into_layout(self) -> Layout {
+        self.layout
+    }
+}
+
+/// Press underlays by the raster options they were made for. The first raster with some
+/// options is rendered straight (a one-off render pays nothing extra); the second makes
+/// the underlay that it and every later one starts from.
+#[derive(Debug)]
+struct Underlays {
+    asked: Mutex<BTreeSet<String>>,
+    made: Memo<String, Underlay>,
+}
+
+/// Raster options in use at once (views, passes, resolutions).
+const UNDERLAYS: usize = 8;
+
+impl Default for Underlays {
+    fn default() -> Self {
+        Self {
+            asked: Mutex::default(),
+            made: Memo::new(UNDERLAYS),
+        }
+    }
+}
+
+impl Underlays {
+    fn get(
+        &self,
+        page: &Page,
+        fonts: &FontBook,
+        options: &RasterOptions,
+    ) -> Result<Option<Arc<Underlay>>> {
+        // Debug formatting of the options is exact (floats round-trip) and total.
+        let key = format!("{options:?}");
+        {
+            let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
+            if asked.len() >= UNDERLAYS * 8 {
+                asked.clear();
+            }
+            if asked.insert(key.clone()) {
+                return Ok(None);
+            }
+        }
+        let underlay = self
+            .made
+            .get_or_try_make(&key, || Underlay::new(page, fonts, options).map(Arc::new))?;
+        // Made from another licence of the same spec: it fits unless the leading press
+        // items differ, and render_over checks that.
+        Ok(Some(underlay))
+    }
+}
