@@ -1,31 +1,30 @@
 //! Benchmarks of the pipeline's stages on the Liuzhou sample licence.
 //!
-//! Run with `cargo bench`. Fonts and the spec are loaded once, outside the timed loops,
-//! as an issuing system would.
+//! Run with `cargo bench`. The spec is prepared once (a `Template`), outside the timed
+//! loops, as an issuing system would; layout and PDF go through the template, rasters
+//! through the stage functions (the underlay bench shows what the template saves).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 use certpress::batch::{self, BatchOptions, BatchRecord};
-use certpress::fonts::{FontBook, FontOptions};
+use certpress::fonts::FontOptions;
 use certpress::record::credit_code::check_character;
 use certpress::record::RawValue;
 use certpress::spec::{LoadedSpec, Pass};
-use certpress::{layout, pdf, raster, record};
+use certpress::{pdf, raster, record, Template};
 
 fn pipeline(c: &mut Criterion) {
-    let spec = LoadedSpec::load("specs/liuzhou/licence.ron").unwrap();
-    let fonts = FontBook::load(&spec, &FontOptions::default()).unwrap();
+    let template = Template::load("specs/liuzhou/licence.ron").unwrap();
+    let fonts = template.fonts();
     let record = record::Record::load("specs/liuzhou/sample.json").unwrap();
-    let bound = record::bind(&spec.spec, &record).unwrap();
-    let laid_out = layout::layout(&spec, &fonts, &bound).unwrap();
+    let licence = template.issue(&record).unwrap();
+    let laid_out = licence.layout();
 
     c.bench_function("layout one licence", |b| {
-        b.iter(|| {
-            layout::layout(&spec, &fonts, &record::bind(&spec.spec, &record).unwrap()).unwrap()
-        })
+        b.iter(|| template.issue(&record).unwrap())
     });
     c.bench_function("PDF of one licence", |b| {
-        b.iter(|| pdf::pdf(&laid_out.page, &fonts, &pdf::PdfOptions::default()).unwrap())
+        b.iter(|| licence.pdf(&pdf::PdfOptions::default()).unwrap())
     });
     // A batch's records differ: each licence's content face is subset anew (the bench
     // above repeats the sample, whose subsets are remembered after the first).
@@ -41,39 +40,34 @@ fn pipeline(c: &mut Criterion) {
         .unwrap()
         .faces
         .retain(|face| face.file != "NotoSerifCJKsc-Regular-GB2312.otf");
-    let full_face_fonts = FontBook::load(&full_face_spec, &FontOptions::default()).unwrap();
-    for (name, spec, fonts) in [
+    let full_face = Template::prepare(full_face_spec, &FontOptions::default()).unwrap();
+    for (name, template) in [
         (
             "layout and PDF of one licence, a different record each time",
-            &spec,
-            &fonts,
+            &template,
         ),
         (
             "layout and PDF of one licence, a different record each time, full content face",
-            &full_face_spec,
-            &full_face_fonts,
+            &full_face,
         ),
     ] {
         let mut next = 0;
         c.bench_function(name, |b| {
             b.iter(|| {
                 next = (next + 1) % varied.len();
-                let bound = record::bind(&spec.spec, &varied[next]).unwrap();
-                let laid_out = layout::layout(spec, fonts, &bound).unwrap();
-                pdf::pdf(&laid_out.page, fonts, &pdf::PdfOptions::default()).unwrap()
+                let licence = template.issue(&varied[next]).unwrap();
+                licence.pdf(&pdf::PdfOptions::default()).unwrap()
             })
         });
     }
     let mut group = c.benchmark_group("raster 300 dpi");
     group.sample_size(10);
     group.bench_function("render, all passes", |b| {
-        b.iter(|| {
-            raster::render(&laid_out.page, &fonts, &raster::RasterOptions::default()).unwrap()
-        })
+        b.iter(|| raster::render(&laid_out.page, fonts, &raster::RasterOptions::default()).unwrap())
     });
     group.bench_function("render and encode PNG, all passes", |b| {
         b.iter(|| {
-            raster::render(&laid_out.page, &fonts, &raster::RasterOptions::default())
+            raster::render(&laid_out.page, fonts, &raster::RasterOptions::default())
                 .unwrap()
                 .encode_png()
                 .unwrap()
@@ -82,14 +76,14 @@ fn pipeline(c: &mut Criterion) {
     // What a service or `batch --png` pays per licence: the press artwork is rasterised
     // once per spec (`raster::Underlay`) and each licence drawn over a copy of it.
     let underlay =
-        raster::Underlay::new(&laid_out.page, &fonts, &raster::RasterOptions::default()).unwrap();
+        raster::Underlay::new(&laid_out.page, fonts, &raster::RasterOptions::default()).unwrap();
     group.bench_function(
         "render over the press underlay and encode PNG, all passes",
         |b| {
             b.iter(|| {
                 raster::render_over(
                     &laid_out.page,
-                    &fonts,
+                    fonts,
                     &raster::RasterOptions::default(),
                     &underlay,
                 )
@@ -106,13 +100,13 @@ fn pipeline(c: &mut Criterion) {
         .items
         .retain(|item| !matches!(item.shape, certpress::display::Shape::Lines(_)));
     group.bench_function("render, all passes, without the guilloche", |b| {
-        b.iter(|| raster::render(&plain, &fonts, &raster::RasterOptions::default()).unwrap())
+        b.iter(|| raster::render(&plain, fonts, &raster::RasterOptions::default()).unwrap())
     });
     group.bench_function(
         "render and encode PNG, all passes, without the guilloche",
         |b| {
             b.iter(|| {
-                raster::render(&plain, &fonts, &raster::RasterOptions::default())
+                raster::render(&plain, fonts, &raster::RasterOptions::default())
                     .unwrap()
                     .encode_png()
                     .unwrap()
@@ -125,7 +119,7 @@ fn pipeline(c: &mut Criterion) {
             ..Default::default()
         };
         b.iter(|| {
-            raster::render(&laid_out.page, &fonts, &options)
+            raster::render(&laid_out.page, fonts, &options)
                 .unwrap()
                 .encode_png()
                 .unwrap()
@@ -198,8 +192,7 @@ fn varied_records(sample: &record::Record, count: usize) -> Vec<record::Record> 
 /// with two jobs, every file written atomically, as `certpress batch --jobs 2` does.
 fn batch(c: &mut Criterion) {
     const COUNT: usize = 50;
-    let spec = LoadedSpec::load("specs/liuzhou/licence.ron").unwrap();
-    let fonts = FontBook::load(&spec, &FontOptions::default()).unwrap();
+    let template = Template::load("specs/liuzhou/licence.ron").unwrap();
     let sample = record::Record::load("specs/liuzhou/sample.json").unwrap();
     let make = || {
         (1..=COUNT)
@@ -231,7 +224,7 @@ fn batch(c: &mut Criterion) {
         b.iter_batched(
             make,
             |records| {
-                let report = batch::run(&spec, &fonts, records, &options, &|_, _| {}).unwrap();
+                let report = batch::run(&template, records, &options, &|_, _| {}).unwrap();
                 assert_eq!(report.written(), COUNT);
             },
             BatchSize::LargeInput,

@@ -629,7 +629,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
     let entries: Vec<_> = licence
         .conformance()
         .into_iter()
-        .filter(|e| e.pass.selected_by(pass))
+        .filter(|e| e.placement.pass.selected_by(pass))
         .collect();
     let image = match &args.image {
         Some(path) => ink::Image::load_png(path, args.dpi)?,
@@ -670,22 +670,23 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         "element", "part", "pass", "spec x, y", "laid out x, y", "dev mm", "size pt", "lines", ""
     );
     for e in &entries {
-        let at = e.expected.map_or("-".into(), |p| {
-            format!("{:.2}, {:.2}", p.x.get(), p.y.get())
+        let p = &e.placement;
+        let at = p.expected.map_or("-".into(), |at| {
+            format!("{:.2}, {:.2}", at.x.get(), at.y.get())
         });
-        let laid = format!("{:.2}, {:.2}", e.laid_out.left.get(), e.laid_out.top.get());
-        let size = e.size.map_or("-".into(), |s| format!("{:.2}", s.get()));
-        let lines = e.lines.map_or("-".into(), |l| l.to_string());
+        let laid = format!("{:.2}, {:.2}", p.laid_out.left.get(), p.laid_out.top.get());
+        let size = p.size.map_or("-".into(), |s| format!("{:.2}", s.get()));
+        let lines = p.lines.map_or("-".into(), |l| l.to_string());
         let faces = format!(
             "{}{}",
-            e.faces.join(", "),
-            if e.substituted { " (stand-in)" } else { "" }
+            p.faces.join(", "),
+            if p.substituted { " (stand-in)" } else { "" }
         );
         println!(
             "{:<22} {:<8} {:<6} {:>16} {:>16} {:>7} {:>8} {:>5}  {:<4}  {faces}",
-            e.element,
-            format!("{:?}", e.part),
-            format!("{:?}", e.pass),
+            p.element,
+            format!("{:?}", p.part),
+            format!("{:?}", p.pass),
             at,
             laid,
             mm(e.deviation),

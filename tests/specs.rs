@@ -66,7 +66,7 @@ fn every_spec_renders_its_sample_and_passes_its_own_ink_check() {
         let record = Record::load(&sample).unwrap();
         let laid_out = lay_out(&template, &record).unwrap_or_else(|e| panic!("{e}"));
 
-        let bytes = pdf::pdf(&laid_out.page, &fonts, &pdf::PdfOptions::default()).unwrap();
+        let bytes = pdf::pdf(&laid_out.page, fonts, &pdf::PdfOptions::default()).unwrap();
         let doc = lopdf::Document::load_mem(&bytes).unwrap();
         assert_eq!(doc.get_pages().len(), 1, "{}", path.display());
 
@@ -76,7 +76,7 @@ fn every_spec_renders_its_sample_and_passes_its_own_ink_check() {
             ..Default::default()
         };
         let image =
-            ink::Image::from_raster(&raster::render(&laid_out.page, &fonts, &options).unwrap());
+            ink::Image::from_raster(&raster::render(&laid_out.page, fonts, &options).unwrap());
         let entries = ink::measure(
             &image,
             &laid_out,
@@ -349,7 +349,7 @@ fn the_guide_walk_through_renders_as_described() {
     let record =
         Record::from_json(&guide_block("<!-- walkthrough:record -->"), "guide record").unwrap();
     let laid_out = lay_out(&template, &record).unwrap_or_else(|e| panic!("{e}"));
-    assert!(lint::lint(&spec, Some(&laid_out.report)).is_empty());
+    assert!(lint::lint(spec, Some(&laid_out.report)).is_empty());
     // "the course wraps onto two lines and shrinks down to 9 pt": a course of twice the
     // sample's length takes two lines, and one far longer is refused.
     let course = placed(&laid_out, "course", Part::Content);
@@ -371,13 +371,13 @@ fn the_guide_walk_through_renders_as_described() {
     .unwrap_err();
     assert!(err.to_string().contains("course"), "{err}");
 
-    let bytes = pdf::pdf(&laid_out.page, &fonts, &pdf::PdfOptions::default()).unwrap();
+    let bytes = pdf::pdf(&laid_out.page, fonts, &pdf::PdfOptions::default()).unwrap();
     assert!(lopdf::Document::load_mem(&bytes).is_ok());
     let options = raster::RasterOptions {
         dpi: 200.0,
         ..Default::default()
     };
-    let image = ink::Image::from_raster(&raster::render(&laid_out.page, &fonts, &options).unwrap());
+    let image = ink::Image::from_raster(&raster::render(&laid_out.page, fonts, &options).unwrap());
     let entries = ink::measure(
         &image,
         &laid_out,

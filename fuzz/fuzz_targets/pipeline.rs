@@ -4,18 +4,13 @@
 
 use std::sync::OnceLock;
 
-use certpress::fonts::{FontBook, FontOptions};
-use certpress::record::{self, Record};
-use certpress::spec::LoadedSpec;
-use certpress::{layout, pdf, raster};
+use certpress::{PdfOptions, RasterOptions, Record, Template};
 use libfuzzer_sys::fuzz_target;
 
-fn loaded() -> &'static (LoadedSpec, FontBook) {
-    static CELL: OnceLock<(LoadedSpec, FontBook)> = OnceLock::new();
+fn template() -> &'static Template {
+    static CELL: OnceLock<Template> = OnceLock::new();
     CELL.get_or_init(|| {
-        let spec = LoadedSpec::load("../specs/liuzhou/licence.ron").expect("the spec loads");
-        let fonts = FontBook::load(&spec, &FontOptions::default()).expect("its fonts load");
-        (spec, fonts)
+        Template::load("../specs/liuzhou/licence.ron").expect("the spec and its fonts load")
     })
 }
 
@@ -23,20 +18,18 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let (spec, fonts) = loaded();
     let Ok(record) = Record::from_json(text, "fuzz.json") else {
         return;
     };
-    let Ok(bound) = record::bind(&spec.spec, &record) else {
+    let Ok(licence) = template().issue(&record) else {
         return;
     };
-    let Ok(laid_out) = layout::layout(spec, fonts, &bound) else {
-        return;
-    };
-    pdf::pdf(&laid_out.page, fonts, &pdf::PdfOptions::default()).expect("a laid-out page writes");
-    let options = raster::RasterOptions {
+    licence
+        .pdf(&PdfOptions::default())
+        .expect("a laid-out page writes");
+    let options = RasterOptions {
         dpi: 10.0,
         ..Default::default()
     };
-    raster::render(&laid_out.page, fonts, &options).expect("a laid-out page rasterises");
+    licence.raster(&options).expect("a laid-out page rasterises");
 });

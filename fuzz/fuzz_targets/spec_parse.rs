@@ -1,4 +1,5 @@
-//! Any text as a spec: loaded or refused with an error, never a panic or a hang.
+//! Any text as a spec: loaded and prepared (guilloche generated) or refused with an
+//! error, never a panic or a hang.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -6,6 +7,9 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         // The spec's folder is the Liuzhou one, so asset paths resolve as in real use.
-        let _ = certpress::spec::LoadedSpec::from_str(text, "../specs/liuzhou/licence.ron");
+        let path = "../specs/liuzhou/licence.ron";
+        if let Ok(spec) = certpress::spec::LoadedSpec::from_str(text, path) {
+            let _ = certpress::layout::Prepared::new(&spec);
+        }
     }
 });

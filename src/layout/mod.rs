@@ -6,11 +6,13 @@
 //! their labels on the label's baseline; distributed text puts its last advance edge on
 //! the span's end; fitted contents never leave their box or go under their floor size.
 
-pub mod fit;
-pub mod guilloche;
-pub mod linebreak;
+pub(crate) mod fit;
+pub(crate) mod guilloche;
+pub(crate) mod linebreak;
 pub mod qr;
-pub mod text;
+#[cfg(test)]
+mod tests;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 

@@ -46,7 +46,12 @@ pub fn payload(qr: &QrElement, spec: &Spec, record: &BoundRecord) -> String {
 
 /// Builds the symbol for `data` in the element's box. `tolerance` bounds how far the
 /// symbol's edges may fall inside the box's.
-pub fn symbol(qr: &QrElement, data: &str, tolerance: Mm, masks: &MaskOverlays) -> Result<QrSymbol> {
+pub(crate) fn symbol(
+    qr: &QrElement,
+    data: &str,
+    tolerance: Mm,
+    masks: &MaskOverlays,
+) -> Result<QrSymbol> {
     let ec = match qr.ec_level {
         EcLevel::L => QrEc::L,
         EcLevel::M => QrEc::M,
@@ -184,7 +189,7 @@ fn unmasked_data(canvas: &Canvas, version: Version) -> Vec<bool> {
 /// Made once per version and level (at most 160) and kept by the owner of a
 /// [`MaskOverlays`] (a prepared template).
 #[derive(Debug)]
-pub struct MaskOverlays(Memo<(i16, u8), [Vec<bool>; 8]>);
+pub(crate) struct MaskOverlays(Memo<(i16, u8), [Vec<bool>; 8]>);
 
 impl Default for MaskOverlays {
     fn default() -> Self {

@@ -49,11 +49,6 @@ impl<'a> Shaper<'a> {
         }
     }
 
-    /// The book it shapes from.
-    pub fn book(&self) -> &'a FontBook {
-        self.book
-    }
-
     fn face(&self, id: FaceId) -> Result<&ttf_parser::Face<'a>> {
         let cell = &self.parsed[id.0];
         if let Some(face) = cell.get() {
@@ -112,7 +107,8 @@ impl<'a> Shaper<'a> {
 }
 
 /// Shapes `text` in `family` (parsing the chain's faces for this one text; a layout uses
-/// a [`Shaper`]). `what` names the text in errors.
+/// a [`Shaper`]). `what` names the text in errors. For tests of the line breaker.
+#[cfg(test)]
 pub fn shape(book: &FontBook, family: &str, text: &str, what: &str) -> Result<ShapedText> {
     Shaper::new(book).shape(family, text, what)
 }

@@ -10,7 +10,7 @@
 //! The page's content is two streams: the press artwork every licence of a spec begins
 //! with (compressed once, by its bytes, and shared by all threads), then the licence's
 //! own. Guilloche tiles are form XObjects compressed once per tile. What is made once
-//! lives in a [`PdfCache`] that its owner (a prepared template) keeps and drops.
+//! lives in a cache that its owner (a prepared template) keeps and drops.
 //!
 //! Items are grouped into optional-content layers a print shop recognises (press artwork,
 //! fluorescent UV ink, variable data). The invisible ink's no-ink alternate is painted in

@@ -11,35 +11,18 @@ pub mod lint;
 
 use serde::Serialize;
 
-use crate::layout::{Layout, Part};
-use crate::spec::Pass;
-use crate::units::{Mm, Point, Pt, Rect};
+use crate::layout::{Layout, Part, Placement};
+use crate::units::Mm;
 
-/// One row of a conformance report.
+/// One row of a conformance report: where the layout put a part of an element, and
+/// whether that is within the spec's tolerance.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
-    /// Element id.
-    pub element: String,
-    /// Which part of it.
-    pub part: Part,
-    /// Production pass.
-    pub pass: Pass,
-    /// The spec's position (top-left), when it gives one.
-    pub expected: Option<Point>,
-    /// The laid-out box.
-    pub laid_out: Rect,
-    /// The box a fitted content had to stay in.
-    pub area: Option<Rect>,
+    /// The layout's placement, as the layout reports it.
+    #[serde(flatten)]
+    pub placement: Placement,
     /// Distance between spec and layout, along the worse axis.
     pub deviation: Option<Mm>,
-    /// Faces that set the text.
-    pub faces: Vec<String>,
-    /// Whether a stand-in or fallback face set any of it.
-    pub substituted: bool,
-    /// Type size chosen.
-    pub size: Option<Pt>,
-    /// Lines used.
-    pub lines: Option<usize>,
     /// Within tolerance (and, for contents, inside the box).
     pub pass_check: bool,
 }
@@ -56,17 +39,8 @@ pub fn conformance(layout: &Layout, tolerance: Mm) -> Vec<Entry> {
                 .area
                 .is_none_or(|area| p.part != Part::Content || area.contains(&p.laid_out, Mm(1e-6)));
             Entry {
-                element: p.element.clone(),
-                part: p.part,
-                pass: p.pass,
-                expected: p.expected,
-                laid_out: p.laid_out,
-                area: p.area,
+                placement: p.clone(),
                 deviation,
-                faces: p.faces.clone(),
-                substituted: p.substituted,
-                size: p.size,
-                lines: p.lines,
                 pass_check: within && inside,
             }
         })

@@ -1,0 +1,149 @@
+//! The prepared template: shared by threads, two specs in one process, and the same bytes
+//! as the stage functions that start from nothing.
+
+use std::sync::Arc;
+
+use certpress::{layout, pdf, raster, record, PdfOptions, RasterOptions, Record, Template};
+
+const LIUZHOU: &str = "specs/liuzhou/licence.ron";
+const QINGDAO: &str = "specs/qingdao/licence.ron";
+
+fn record(path: &str, operator: &str) -> Record {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json["operator_name"] = operator.into();
+    Record::from_json(&json.to_string(), format!("{path} as {operator}")).unwrap()
+}
+
+/// The PDF and a 40 dpi PNG of a record.
+fn outputs(template: &Template, record: &Record) -> (Vec<u8>, Vec<u8>) {
+    let licence = template.issue(record).unwrap();
+    let png = RasterOptions {
+        dpi: 40.0,
+        ..Default::default()
+    };
+    (
+        licence.pdf(&PdfOptions::default()).unwrap(),
+        licence.png(&png).unwrap(),
+    )
+}
+
+#[test]
+fn a_template_is_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Template>();
+    shared::<certpress::Licence<'static>>();
+}
+
+#[test]
+fn two_specs_issued_from_several_threads_at_once_give_each_spec_its_own_bytes() {
+    let names = [
+        "柳州市鱼峰区桂香螺蛳粉店",
+        "柳州市城中区示例便利店",
+        "柳州市柳北区样例药店",
+    ];
+    let specs = [
+        (LIUZHOU, "specs/liuzhou/sample.json"),
+        (QINGDAO, "specs/qingdao/sample.json"),
+    ];
+    // What one thread alone gets, each spec from a template of its own.
+    let expected: Vec<Vec<(Vec<u8>, Vec<u8>)>> = specs
+        .iter()
+        .map(|(spec, sample)| {
+            let template = Template::load(spec).unwrap();
+            names
+                .iter()
+                .map(|n| outputs(&template, &record(sample, n)))
+                .collect()
+        })
+        .collect();
+    // Both templates in one process, each shared by three threads issuing every name
+    // twice, interleaved: their caches fill concurrently and must keep the specs apart.
+    let templates: Vec<Arc<Template>> = specs
+        .iter()
+        .map(|(spec, _)| Arc::new(Template::load(spec).unwrap()))
+        .collect();
+    std::thread::scope(|scope| {
+        let mut workers = Vec::new();
+        for (s, (_, sample)) in specs.iter().enumerate() {
+            for offset in 0..3 {
+                let template = templates[s].clone();
+                let expected = &expected[s];
+                workers.push(scope.spawn(move || {
+                    for round in 0..2 {
+                        for k in 0..names.len() {
+                            let n = (k + offset + round) % names.len();
+                            let got = outputs(&template, &record(sample, names[n]));
+                            assert!(got.0 == expected[n].0, "{sample} {}: PDF", names[n]);
+                            assert!(got.1 == expected[n].1, "{sample} {}: PNG", names[n]);
+                        }
+                    }
+                }));
+            }
+        }
+        for worker in workers {
+            worker.join().expect("a worker panicked");
+        }
+    });
+    // The specs really differ: the check above could not pass by sharing one output.
+    assert!(expected[0][0].0 != expected[1][0].0);
+}
+
+#[test]
+fn the_template_writes_what_the_stage_functions_write() {
+    let template = Template::load(QINGDAO).unwrap();
+    let sample = Record::load("specs/qingdao/sample.json").unwrap();
+    let spec = template.spec();
+    let prepared = layout::Prepared::new(spec).unwrap();
+    let bound = record::bind(&spec.spec, &sample).unwrap();
+    let staged = layout::layout(spec, template.fonts(), &prepared, &bound).unwrap();
+    let options = PdfOptions {
+        title: Some(spec.spec.name.clone()),
+        ..Default::default()
+    };
+    let raster_options = RasterOptions {
+        dpi: 60.0,
+        ..Default::default()
+    };
+    let stage_pdf = pdf::pdf(&staged.page, template.fonts(), &options).unwrap();
+    let stage_png = raster::render(&staged.page, template.fonts(), &raster_options)
+        .unwrap()
+        .encode_png()
+        .unwrap();
+    // Three times: the first renders straight, the second makes the press underlay and
+    // the third starts from it; every one is the same bytes.
+    for _ in 0..3 {
+        let licence = template.issue(&sample).unwrap();
+        assert!(licence.pdf(&PdfOptions::default()).unwrap() == stage_pdf);
+        assert!(licence.png(&raster_options).unwrap() == stage_png);
+    }
+}
+
+#[test]
+fn plates_are_named_for_their_inks_and_stand_ins_are_reported() {
+    let template = Template::load(LIUZHOU).unwrap();
+    let licence = template
+        .issue(&Record::load("specs/liuzhou/sample.json").unwrap())
+        .unwrap();
+    let plates = licence
+        .plates(&RasterOptions {
+            dpi: 20.0,
+            ..Default::default()
+        })
+        .unwrap();
+    let names: Vec<&str> = plates.iter().map(|p| p.file_name.as_str()).collect();
+    assert_eq!(
+        &names[..4],
+        ["plate-C.png", "plate-M.png", "plate-Y.png", "plate-K.png"]
+    );
+    assert!(names.contains(&"plate-HotFoilGold.png"), "{names:?}");
+    assert!(plates.iter().all(|p| p.png.starts_with(b"\x89PNG")));
+    // The open stand-ins set the text the spec asks 方正 faces for.
+    let stand_ins = licence.stand_ins();
+    assert!(
+        stand_ins
+            .iter()
+            .any(|s| s.elements.iter().any(|e| e == "title")),
+        "{stand_ins:?}"
+    );
+}
