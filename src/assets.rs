@@ -106,8 +106,8 @@ impl SvgAsset {
     /// The asset scaled to fit `area` (aspect ratio kept, centred), as display paths.
     pub fn place(&self, area: Rect) -> Vec<Path> {
         let scale = (area.width().get() / self.size.0).min(area.height().get() / self.size.1);
-        let dx = area.left.get() + (area.width().get() - self.size.0 * scale) / 2.0;
-        let dy = area.top.get() + (area.height().get() - self.size.1 * scale) / 2.0;
+        let dx = area.left().get() + (area.width().get() - self.size.0 * scale) / 2.0;
+        let dy = area.top().get() + (area.height().get() - self.size.1 * scale) / 2.0;
         let p = |x: f32, y: f32| {
             Point::new(Mm(dx + f64::from(x) * scale), Mm(dy + f64::from(y) * scale))
         };

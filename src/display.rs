@@ -212,7 +212,58 @@ pub enum Segment {
     Close,
 }
 
+/// What a back end builds from a [`Path`]: its own path or content stream, in its own
+/// units (points, pixels).
+pub trait PathSink {
+    /// Starts a subpath at `to`.
+    fn move_to(&mut self, to: (f32, f32));
+    /// A straight line to `to`.
+    fn line_to(&mut self, to: (f32, f32));
+    /// A cubic Bézier curve through the control points `c0`, `c1` to `to`.
+    fn cubic_to(&mut self, c0: (f32, f32), c1: (f32, f32), to: (f32, f32));
+    /// Closes the subpath.
+    fn close(&mut self);
+}
+
 impl Path {
+    /// Feeds every segment to `sink`, each point mapped from sheet (or tile) millimetres
+    /// into the sink's space by `map`: the one walk every back end shares.
+    pub fn walk(&self, mut map: impl FnMut(Point) -> (f32, f32), sink: &mut impl PathSink) {
+        for segment in &self.segments {
+            match *segment {
+                Segment::MoveTo(p) => sink.move_to(map(p)),
+                Segment::LineTo(p) => sink.line_to(map(p)),
+                Segment::CubicTo(a, b, p) => {
+                    let (c0, c1, to) = (map(a), map(b), map(p));
+                    sink.cubic_to(c0, c1, to);
+                }
+                Segment::Close => sink.close(),
+            }
+        }
+    }
+
+    /// The box of the path's points and control points, in millimetres: `[left, top,
+    /// right, bottom]`; `None` for a path without points. A curve lies inside it.
+    pub fn control_box(&self) -> Option<[f64; 4]> {
+        self.segments
+            .iter()
+            .flat_map(|segment| match *segment {
+                Segment::MoveTo(p) | Segment::LineTo(p) => [Some(p), None, None],
+                Segment::CubicTo(a, b, p) => [Some(a), Some(b), Some(p)],
+                Segment::Close => [None; 3],
+            })
+            .flatten()
+            .map(|p| [p.x.get(), p.y.get(), p.x.get(), p.y.get()])
+            .reduce(|a, b| {
+                [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3]),
+                ]
+            })
+    }
+
     /// Adds a closed rectangle.
     pub fn rect(&mut self, left: Mm, top: Mm, right: Mm, bottom: Mm) {
         self.segments.extend([

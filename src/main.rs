@@ -590,10 +590,10 @@ fn diff(args: &DiffArgs) -> anyhow::Result<bool> {
             let r = region.area;
             println!(
                 "  x {:.1}–{:.1} mm, y {:.1}–{:.1} mm ({:.1} × {:.1} mm): {} pixels",
-                r.left.0,
-                r.right.0,
-                r.top.0,
-                r.bottom.0,
+                r.left().0,
+                r.right().0,
+                r.top().0,
+                r.bottom().0,
                 r.width().0,
                 r.height().0,
                 region.pixels
@@ -674,7 +674,11 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         let at = p.expected.map_or("-".into(), |at| {
             format!("{:.2}, {:.2}", at.x.get(), at.y.get())
         });
-        let laid = format!("{:.2}, {:.2}", p.laid_out.left.get(), p.laid_out.top.get());
+        let laid = format!(
+            "{:.2}, {:.2}",
+            p.laid_out.left().get(),
+            p.laid_out.top().get()
+        );
         let size = p.size.map_or("-".into(), |s| format!("{:.2}", s.get()));
         let lines = p.lines.map_or("-".into(), |l| l.to_string());
         let faces = format!(
@@ -710,9 +714,13 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         "element", "part", "expected x, y", "ink x, y", "dev mm", ""
     );
     for e in &inks {
-        let expected = format!("{:.2}, {:.2}", e.expected.left.get(), e.expected.top.get());
+        let expected = format!(
+            "{:.2}, {:.2}",
+            e.expected.left().get(),
+            e.expected.top().get()
+        );
         let found = e.found.map_or("-".into(), |r| {
-            format!("{:.2}, {:.2}", r.left.get(), r.top.get())
+            format!("{:.2}, {:.2}", r.left().get(), r.top().get())
         });
         println!(
             "{:<22} {:<8} {:>16} {:>16} {:>7}  {:<4}  {}",

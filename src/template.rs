@@ -51,7 +51,7 @@ pub struct TemplateOptions {
 /// assert!(png.starts_with(b"\x89PNG"));
 /// // Where the credit code's label landed, in mm from the sheet's top-left corner.
 /// let label = licence.report().iter().find(|p| p.element == "credit_code").unwrap();
-/// assert!((label.laid_out.left.get() - 218.0).abs() < 1.0);
+/// assert!((label.laid_out.left().get() - 218.0).abs() < 1.0);
 /// # Ok::<(), certpress::Error>(())
 /// ```
 #[derive(Debug)]

@@ -188,21 +188,37 @@ pub struct Size {
 /// An axis-aligned rectangle on the sheet.
 ///
 /// # Guarantees
-/// Built through [`Rect::from_ltrb`], every edge is finite and `left <= right`,
-/// `top <= bottom`.
+/// Every edge is finite, `left <= right` and `top <= bottom`: the fields are private and
+/// every constructor checks them ([`Rect::from_ltrb`] and those built on it).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Rect {
-    /// Left edge.
-    pub left: Mm,
-    /// Top edge.
-    pub top: Mm,
-    /// Right edge.
-    pub right: Mm,
-    /// Bottom edge.
-    pub bottom: Mm,
+    left: Mm,
+    top: Mm,
+    right: Mm,
+    bottom: Mm,
 }
 
 impl Rect {
+    /// Left edge.
+    pub fn left(&self) -> Mm {
+        self.left
+    }
+
+    /// Top edge.
+    pub fn top(&self) -> Mm {
+        self.top
+    }
+
+    /// Right edge.
+    pub fn right(&self) -> Mm {
+        self.right
+    }
+
+    /// Bottom edge.
+    pub fn bottom(&self) -> Mm {
+        self.bottom
+    }
+
     /// A rectangle from its edges, or `None` when an edge is not finite or the edges are
     /// out of order.
     pub fn from_ltrb(left: Mm, top: Mm, right: Mm, bottom: Mm) -> Option<Self> {

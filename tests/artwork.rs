@@ -242,7 +242,7 @@ fn the_records_seal_prints_in_the_seal_ink_where_the_spec_puts_it() {
     assert!(!seal.is_empty());
     assert!(seal.iter().all(|i| i.pass == Pass::Print));
     let placed = placement(&layout, "seal", certpress::layout::Part::Shape);
-    assert_eq!(placed.laid_out.left.get(), 292.0);
+    assert_eq!(placed.laid_out.left().get(), 292.0);
     // Without a seal in the record, nothing.
     assert!(!lay_out(&sample())
         .unwrap()

@@ -69,7 +69,11 @@ fn check(name: &str, record: &Record, view: View, pass: Option<Pass>) {
         .map(|r| {
             format!(
                 "x {:.1}–{:.1} mm, y {:.1}–{:.1} mm ({} px)",
-                r.area.left.0, r.area.right.0, r.area.top.0, r.area.bottom.0, r.pixels
+                r.area.left().0,
+                r.area.right().0,
+                r.area.top().0,
+                r.area.bottom().0,
+                r.pixels
             )
         })
         .collect();

@@ -46,17 +46,17 @@ fn justified_labels_end_where_the_operator_name_label_ends() {
     let reference = 75.0 + 5.0 * 24.0 * 25.4 / 72.0;
     let name = placement(&layout, "operator_name", Part::Label);
     assert!(
-        close(name.laid_out.right, reference, 0.01),
+        close(name.laid_out.right(), reference, 0.01),
         "{}",
-        name.laid_out.right
+        name.laid_out.right()
     );
     for id in ["industry_category", "business_address", "permits"] {
         let label = placement(&layout, id, Part::Label);
-        assert!(close(label.laid_out.left, 75.0, EXACT));
+        assert!(close(label.laid_out.left(), 75.0, EXACT));
         assert!(
-            close(label.laid_out.right, reference, 0.05),
+            close(label.laid_out.right(), reference, 0.05),
             "{id} ends at {}",
-            label.laid_out.right
+            label.laid_out.right()
         );
     }
     // The last glyph's advance edge is on the span's end (not just the box).
@@ -79,7 +79,7 @@ fn justified_labels_end_where_the_operator_name_label_ends() {
     // 法定代表人（负责人） keeps its natural width: ten characters of 24 pt.
     let legal = placement(&layout, "legal_representative", Part::Label);
     assert!(close(
-        legal.laid_out.right,
+        legal.laid_out.right(),
         75.0 + 10.0 * 24.0 * 25.4 / 72.0,
         0.01
     ));
@@ -89,8 +89,8 @@ fn justified_labels_end_where_the_operator_name_label_ends() {
 fn title_is_distributed_across_123_to_297_mm() {
     let layout = lay_out(&sample()).unwrap();
     let title = placement(&layout, "title", Part::Text);
-    assert!(close(title.laid_out.left, 123.0, EXACT));
-    assert!(close(title.laid_out.right, 297.0, 0.05));
+    assert!(close(title.laid_out.left(), 123.0, EXACT));
+    assert!(close(title.laid_out.right(), 297.0, 0.05));
     let xs: Vec<f64> = layout
         .page
         .items
@@ -124,7 +124,7 @@ fn contents_start_at_their_label_end_on_its_baseline() {
         let label = placement(&layout, id, Part::Label);
         let content = placement(&layout, id, Part::Content);
         assert!(
-            close(content.laid_out.left, label.laid_out.right.get(), EXACT),
+            close(content.laid_out.left(), label.laid_out.right().get(), EXACT),
             "{id}"
         );
         let baselines: Vec<Mm> = layout
@@ -162,7 +162,7 @@ fn a_90_character_address_shrinks_then_wraps_within_its_row() {
         "{} not in {area}",
         content.laid_out
     );
-    assert!(close(area.bottom, 195.0, EXACT) && close(area.right, 385.0, EXACT));
+    assert!(close(area.bottom(), 195.0, EXACT) && close(area.right(), 385.0, EXACT));
     assert_eq!(content.lines, Some(2));
     let size = content.size.unwrap();
     assert!(size >= Pt(10.5) && size <= Pt(20.0), "{size}");
@@ -183,7 +183,7 @@ fn twelve_permits_wrap_and_shrink_into_the_band() {
     let content = placement(&layout, "permits", Part::Content);
     let area = content.area.unwrap();
     assert!(area.contains(&content.laid_out, Mm(1e-9)));
-    assert!(close(area.top, 196.0, EXACT) && close(area.bottom, 216.0, EXACT));
+    assert!(close(area.top(), 196.0, EXACT) && close(area.bottom(), 216.0, EXACT));
     assert!(content.lines.unwrap() >= 3);
     assert!(content.size.unwrap() >= Pt(9.0) && content.size.unwrap() < Pt(20.0));
 }

@@ -253,8 +253,8 @@ fn area(left: f64, top: f64, right: f64, bottom: f64) -> Rect {
 /// Mean luma of a window, 0–255.
 fn mean_luma(image: &Image, window: Rect) -> f64 {
     let px = |v: Mm| (v.to_px(image.dpi) as usize).min(image.width - 1);
-    let (x0, x1) = (px(window.left), px(window.right));
-    let (y0, y1) = (px(window.top), px(window.bottom));
+    let (x0, x1) = (px(window.left()), px(window.right()));
+    let (y0, y1) = (px(window.top()), px(window.bottom()));
     let mut sum = 0u64;
     for y in y0..y1 {
         for x in x0..x1 {
@@ -357,10 +357,10 @@ fn a_calibration_moves_the_print_pass_on_the_blank() {
     let layout = lay_out(&sample()).unwrap();
     let label = placement(&layout, "operator_name", Part::Label).laid_out;
     let window = Rect::from_ltrb(
-        label.left - Mm(5.0),
-        label.top - Mm(5.0),
-        label.right + Mm(5.0),
-        label.bottom + Mm(5.0),
+        label.left() - Mm(5.0),
+        label.top() - Mm(5.0),
+        label.right() + Mm(5.0),
+        label.bottom() + Mm(5.0),
     )
     .unwrap();
     let plain = render(View::Proof, Some(Pass::Print), Calibration::default());
@@ -378,8 +378,8 @@ fn a_calibration_moves_the_print_pass_on_the_blank() {
         moved.ink_box(window, 128).unwrap(),
     );
     let px = 25.4 / 100.0;
-    assert!(((b.left - a.left).0 - 2.0).abs() <= px, "{a:?} → {b:?}");
-    assert!(((b.top - a.top).0 + 1.0).abs() <= px, "{a:?} → {b:?}");
+    assert!(((b.left() - a.left()).0 - 2.0).abs() <= px, "{a:?} → {b:?}");
+    assert!(((b.top() - a.top()).0 + 1.0).abs() <= px, "{a:?} → {b:?}");
 
     // The PDF carries the same transform around everything it draws.
     let doc = sample_pdf_of(

@@ -44,7 +44,7 @@ fn our_rendering_passes_the_ink_check_within_tolerance() {
     {
         let ink = e.found.unwrap();
         assert!(
-            ink.left >= e.expected.left && ink.top >= e.expected.top,
+            ink.left() >= e.expected.left() && ink.top() >= e.expected.top(),
             "{} ink before its em box",
             e.element
         );

@@ -232,9 +232,9 @@ fn vertical_text_is_one_centred_column_spread_over_its_length() {
         .find(|p| p.element == "side_title")
         .unwrap();
     assert_eq!(placed.part, Part::Text);
-    assert!((placed.laid_out.top.0 - 4.0).abs() < 1e-9);
-    assert!((placed.laid_out.bottom.0 - 50.0).abs() < 1e-6);
-    assert!((placed.laid_out.left.0 - 3.38).abs() < 1e-9);
+    assert!((placed.laid_out.top().0 - 4.0).abs() < 1e-9);
+    assert!((placed.laid_out.bottom().0 - 50.0).abs() < 1e-6);
+    assert!((placed.laid_out.left().0 - 3.38).abs() < 1e-9);
 }
 
 #[test]

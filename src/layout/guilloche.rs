@@ -54,8 +54,8 @@ pub fn generate(g: &GuillocheElement, holes: &[Rect]) -> Result<Vec<Lines>, Stri
                 Pattern::Waves(w) => out.push(background_waves(w, area, g.line_width, clip)),
                 Pattern::Rosette(r) => {
                     let centre = Point::new(
-                        (area.left + area.right) / 2.0,
-                        (area.top + area.bottom) / 2.0,
+                        (area.left() + area.right()) / 2.0,
+                        (area.top() + area.bottom()) / 2.0,
                     );
                     out.push(Lines {
                         tile: Arc::new(Tile::new(rosette(r), g.line_width)),
@@ -128,8 +128,8 @@ fn background_waves(w: &Waves, area: Rect, line_width: Mm, clip: Vec<Rect>) -> L
     let copies = (0..rows)
         .map(|r| {
             let turns = (r as f64 * w.shift / 360.0).rem_euclid(1.0);
-            let x = area.left.get() - turns * wavelength;
-            let y = area.top.get() - reach + r as f64 * w.spacing.get();
+            let x = area.left().get() - turns * wavelength;
+            let y = area.top().get() - reach + r as f64 * w.spacing.get();
             Affine::rotate_then_move(0.0, Point::new(Mm(x), Mm(y)))
         })
         .collect();
@@ -140,7 +140,7 @@ fn background_waves(w: &Waves, area: Rect, line_width: Mm, clip: Vec<Rect>) -> L
 /// a whole number of periods per side (so every side starts and ends alike), and the
 /// corner rosettes.
 fn frame(g: &GuillocheElement, outer: Rect, band: Mm, holes: &[Rect]) -> Vec<Lines> {
-    let (l, t, r, b) = (outer.left, outer.top, outer.right, outer.bottom);
+    let (l, t, r, b) = (outer.left(), outer.top(), outer.right(), outer.bottom());
     let half = band / 2.0;
     let p = Point::new;
     let rect = |l, t, r, b| Rect::from_ltrb(l, t, r, b);

@@ -99,9 +99,9 @@ impl Placement {
     pub fn deviation(&self) -> Option<Mm> {
         let at = self.expected?;
         Some(
-            (self.laid_out.left - at.x)
+            (self.laid_out.left() - at.x)
                 .abs()
-                .max((self.laid_out.top - at.y).abs()),
+                .max((self.laid_out.top() - at.y).abs()),
         )
     }
 }
@@ -461,12 +461,13 @@ impl<'a> Solver<'a> {
         let bounds = Rect::from_ltrb(e.at.x, e.at.y, e.at.x + em, e.at.y + height)
             .ok_or_else(|| self.spec_error(&e.id, "the text has no finite extent".into()))?;
         let page = self.spec.spec.page;
-        if bounds.bottom > page.height {
+        if bounds.bottom() > page.height {
             return Err(self.spec_error(
                 &e.id,
                 format!(
                     "{what}: the column runs to {}, past the page's {} height",
-                    bounds.bottom, page.height
+                    bounds.bottom(),
+                    page.height
                 ),
             ));
         }
@@ -548,15 +549,15 @@ impl<'a> Solver<'a> {
             .shaper
             .shape(&content.style.font, &string, &what)
             .map_err(|err| err.in_field(&content.key))?;
-        let left = label.right + content.gap;
+        let left = label.right() + content.gap;
         // The box spans the label's em box and the content's own at its nominal size on the
         // same baseline: a content set larger than its label may rise above the label.
         let em_top = self.em_top(&shaped);
         let nominal = content.style.size.pt().to_mm();
-        let top = label.top.min(baseline - nominal * em_top);
+        let top = label.top().min(baseline - nominal * em_top);
         let bottom = content
             .bottom
-            .unwrap_or_else(|| label.bottom.max(baseline + nominal * (1.0 - em_top)));
+            .unwrap_or_else(|| label.bottom().max(baseline + nominal * (1.0 - em_top)));
         let area_rect = Rect::from_ltrb(left, top, content.right, bottom).ok_or_else(|| {
             self.spec_error(&e.id, format!("the content box of `{}` is empty: it starts at {left}, right of its right edge {}", e.id, content.right))
         })?;
@@ -626,9 +627,9 @@ impl<'a> Solver<'a> {
             .ok_or_else(|| self.spec_error(&e.id, "the shape has no finite extent".into()))?;
         let add = |path: &mut Path, r: &Rect| {
             if ellipse {
-                path.ellipse(r.left, r.top, r.right, r.bottom)
+                path.ellipse(r.left(), r.top(), r.right(), r.bottom())
             } else {
-                path.rect(r.left, r.top, r.right, r.bottom)
+                path.rect(r.left(), r.top(), r.right(), r.bottom())
             }
         };
         if let Some(ink) = self.element_inks.fill {
@@ -654,10 +655,10 @@ impl<'a> Solver<'a> {
             };
             let grow = |d: Mm| {
                 Rect::from_ltrb(
-                    outline.left - d,
-                    outline.top - d,
-                    outline.right + d,
-                    outline.bottom + d,
+                    outline.left() - d,
+                    outline.top() - d,
+                    outline.right() + d,
+                    outline.bottom() + d,
                 )
             };
             let (Some(o), Some(i)) = (grow(outer), grow(-inner)) else {
@@ -834,10 +835,10 @@ impl<'a> Solver<'a> {
         let pitch = area.height() / lines.len().max(1) as f64;
         let size = pitch.to_pt().min((area.width() / widest_em).to_pt());
         for (i, shaped) in lines.iter().enumerate() {
-            let baseline = area.top + pitch * (i as f64 + 0.8);
+            let baseline = area.top() + pitch * (i as f64 + 0.8);
             let runs = shaped.place(
                 0..shaped.chars.len(),
-                area.left,
+                area.left(),
                 baseline,
                 size,
                 Mm::ZERO,

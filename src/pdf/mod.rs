@@ -28,7 +28,9 @@ use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::deflate::Compressors;
-use crate::display::{GlyphRun, InkId, InkKind, Lines, Page, Path, QrSymbol, Segment, Shape, Tile};
+use crate::display::{
+    GlyphRun, InkId, InkKind, Lines, Page, Path, PathSink, QrSymbol, Shape, Tile,
+};
 use crate::error::Result;
 use crate::fonts::{FaceId, FontBook};
 use crate::memo::Memo;
@@ -431,48 +433,37 @@ fn tile_name(index: usize) -> ResName {
 fn tile_stream(tile: &Path, width: Mm) -> (Vec<u8>, [f32; 4]) {
     let mut content = Content::new();
     content.set_line_width(width.get() as f32);
-    let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    let mut grow = |p: &Point| {
-        left = left.min(p.x.get());
-        right = right.max(p.x.get());
-        top = top.min(p.y.get());
-        bottom = bottom.max(p.y.get());
-    };
-    let v = |m: Mm| m.get() as f32;
-    for segment in &tile.segments {
-        match segment {
-            Segment::MoveTo(p) => {
-                grow(p);
-                content.move_to(v(p.x), v(p.y));
-            }
-            Segment::LineTo(p) => {
-                grow(p);
-                content.line_to(v(p.x), v(p.y));
-            }
-            Segment::CubicTo(a, b, p) => {
-                grow(a);
-                grow(b);
-                grow(p);
-                content.cubic_to(v(a.x), v(a.y), v(b.x), v(b.y), v(p.x), v(p.y));
-            }
-            Segment::Close => {
-                content.close_path();
-            }
-        }
-    }
+    tile.walk(|p| (p.x.get() as f32, p.y.get() as f32), &mut content);
     content.stroke();
     let w = width.get();
-    let bbox = if left <= right {
-        [
+    let bbox = match tile.control_box() {
+        Some([left, top, right, bottom]) => [
             (left - w) as f32,
             (top - w) as f32,
             (right + w) as f32,
             (bottom + w) as f32,
-        ]
-    } else {
-        [0.0; 4]
+        ],
+        None => [0.0; 4],
     };
     (content.finish().to_vec(), bbox)
+}
+
+impl PathSink for Content {
+    fn move_to(&mut self, (x, y): (f32, f32)) {
+        Content::move_to(self, x, y);
+    }
+
+    fn line_to(&mut self, (x, y): (f32, f32)) {
+        Content::line_to(self, x, y);
+    }
+
+    fn cubic_to(&mut self, (x1, y1): (f32, f32), (x2, y2): (f32, f32), (x, y): (f32, f32)) {
+        Content::cubic_to(self, x1, y1, x2, y2, x, y);
+    }
+
+    fn close(&mut self) {
+        Content::close_path(self);
+    }
 }
 
 fn ink_name(ink: InkId) -> ResName {
@@ -579,7 +570,7 @@ impl Painter {
             }
         };
         for r in &lines.clip {
-            let (x, y) = self.point(Point::new(r.left, r.bottom));
+            let (x, y) = self.point(Point::new(r.left(), r.bottom()));
             self.content.rect(x, y, pt(r.width()), pt(r.height()));
         }
         self.content.clip_nonzero();
@@ -644,26 +635,8 @@ impl Painter {
     }
 
     fn path(&mut self, path: &Path) {
-        for segment in &path.segments {
-            match *segment {
-                Segment::MoveTo(p) => {
-                    let (x, y) = self.point(p);
-                    self.content.move_to(x, y);
-                }
-                Segment::LineTo(p) => {
-                    let (x, y) = self.point(p);
-                    self.content.line_to(x, y);
-                }
-                Segment::CubicTo(a, b, p) => {
-                    let ((x1, y1), (x2, y2), (x, y)) =
-                        (self.point(a), self.point(b), self.point(p));
-                    self.content.cubic_to(x1, y1, x2, y2, x, y);
-                }
-                Segment::Close => {
-                    self.content.close_path();
-                }
-            }
-        }
+        let height = self.height;
+        path.walk(|p| (pt(p.x), pt(height - p.y)), &mut self.content);
         if path.even_odd {
             self.content.fill_even_odd();
         } else {

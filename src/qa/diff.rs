@@ -260,14 +260,14 @@ mod tests {
         let big = &d.regions[0].area;
         let px = 25.4 / 300.0;
         for (got, want) in [
-            (big.left, 40.0),
-            (big.top, 20.0),
-            (big.right, 45.0),
-            (big.bottom, 25.0),
+            (big.left(), 40.0),
+            (big.top(), 20.0),
+            (big.right(), 45.0),
+            (big.bottom(), 25.0),
         ] {
             assert!((got.0 - want).abs() <= px, "{big:?}");
         }
-        assert!((d.regions[1].area.left.0 - 80.0).abs() <= px);
+        assert!((d.regions[1].area.left().0 - 80.0).abs() <= px);
         // The difference image marks exactly the differing pixels in red.
         let image = d.image(&a);
         let red = image

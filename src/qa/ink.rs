@@ -74,19 +74,21 @@ impl Image {
         let px = |v: Mm| v.to_px(self.dpi);
         let clamp = |v: f64, max: usize| (v.max(0.0) as usize).min(max);
         let (x0, x1) = (
-            clamp(px(window.left).floor(), self.width),
-            clamp(px(window.right).ceil(), self.width),
+            clamp(px(window.left()).floor(), self.width),
+            clamp(px(window.right()).ceil(), self.width),
         );
         let (y0, y1) = (
-            clamp(px(window.top).floor(), self.height),
-            clamp(px(window.bottom).ceil(), self.height),
+            clamp(px(window.top()).floor(), self.height),
+            clamp(px(window.bottom()).ceil(), self.height),
         );
         let masks: Vec<(Range<usize>, Range<usize>)> = masks
             .iter()
             .map(|m| {
                 (
-                    clamp(px(m.left).floor(), self.width)..clamp(px(m.right).ceil(), self.width),
-                    clamp(px(m.top).floor(), self.height)..clamp(px(m.bottom).ceil(), self.height),
+                    clamp(px(m.left()).floor(), self.width)
+                        ..clamp(px(m.right()).ceil(), self.width),
+                    clamp(px(m.top()).floor(), self.height)
+                        ..clamp(px(m.bottom()).ceil(), self.height),
                 )
             })
             .collect();
@@ -193,52 +195,52 @@ pub fn measure(
                 let window = Rect::from_ltrb(
                     at.x - grow,
                     at.y - grow,
-                    placement.laid_out.right,
-                    placement.laid_out.bottom,
+                    placement.laid_out.right(),
+                    placement.laid_out.bottom(),
                 );
                 entry.expected = Rect::from_ltrb(
                     at.x,
                     at.y,
-                    placement.laid_out.right,
-                    placement.laid_out.bottom,
+                    placement.laid_out.right(),
+                    placement.laid_out.bottom(),
                 )
                 .unwrap_or(placement.laid_out);
                 entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
                 entry.deviation = entry
                     .found
-                    .map(|ink| (ink.left - at.x).abs().max((ink.top - at.y).abs()));
+                    .map(|ink| (ink.left() - at.x).abs().max((ink.top() - at.y).abs()));
             }
             (Part::Content, _, Some(area)) => {
                 // Everything inside the box: search a little beyond its right and bottom.
                 let window = Rect::from_ltrb(
-                    area.left,
-                    area.top,
-                    area.right + grow,
-                    area.bottom + Mm(1.0),
+                    area.left(),
+                    area.top(),
+                    area.right() + grow,
+                    area.bottom() + Mm(1.0),
                 );
                 entry.expected = area;
                 entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
                 entry.deviation = entry.found.map(|ink| {
-                    (ink.right - area.right)
-                        .max(ink.bottom - area.bottom)
+                    (ink.right() - area.right())
+                        .max(ink.bottom() - area.bottom())
                         .max(Mm::ZERO)
                 });
             }
             (Part::Qr, _, Some(area)) => {
                 let window = Rect::from_ltrb(
-                    area.left - grow,
-                    area.top - grow,
-                    area.right + grow,
-                    area.bottom + grow,
+                    area.left() - grow,
+                    area.top() - grow,
+                    area.right() + grow,
+                    area.bottom() + grow,
                 );
                 entry.expected = area;
                 entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
                 entry.deviation = entry.found.map(|ink| {
                     [
-                        ink.left - area.left,
-                        ink.top - area.top,
-                        ink.right - area.right,
-                        ink.bottom - area.bottom,
+                        ink.left() - area.left(),
+                        ink.top() - area.top(),
+                        ink.right() - area.right(),
+                        ink.bottom() - area.bottom(),
                     ]
                     .into_iter()
                     .map(Mm::abs)

@@ -91,10 +91,10 @@ pub fn lint(spec: &LoadedSpec, placements: Option<&[Placement]>) -> Vec<Warning>
                     continue;
                 };
                 let actual = match edge {
-                    Edge::Left => found.left,
-                    Edge::Top => found.top,
-                    Edge::Right => found.right,
-                    Edge::Bottom => found.bottom,
+                    Edge::Left => found.left(),
+                    Edge::Top => found.top(),
+                    Edge::Right => found.right(),
+                    Edge::Bottom => found.bottom(),
                 };
                 if (actual - *at).abs() > tolerance {
                     warn(
@@ -115,13 +115,13 @@ pub fn lint(spec: &LoadedSpec, placements: Option<&[Placement]>) -> Vec<Warning>
                 let (Some(a), Some(b)) = (box_of(element), box_of(with)) else {
                     continue;
                 };
-                if (a.left - b.left).abs() > tolerance {
+                if (a.left() - b.left()).abs() > tolerance {
                     warn(
                         "notice",
                         Some(element),
                         format!(
                             "the notice says «{says}»: `{element}` should start at the left edge of `{with}` ({}), the coordinates put it at {}; the coordinates win",
-                            b.left, a.left
+                            b.left(), a.left()
                         ),
                     );
                 }

@@ -10,7 +10,7 @@
 
 use tiny_skia::{PixmapMut, Transform};
 
-use crate::display::{Lines, Path, Segment};
+use crate::display::{Lines, PathSink};
 use crate::units::{Mm, Point};
 
 /// Flattening tolerance, pixels.
@@ -40,8 +40,8 @@ pub fn draw(
         .clip
         .iter()
         .filter_map(|r| {
-            let (l, t) = to_px(r.left.get(), r.top.get());
-            let (rr, b) = to_px(r.right.get(), r.bottom.get());
+            let (l, t) = to_px(r.left().get(), r.top().get());
+            let (rr, b) = to_px(r.right().get(), r.bottom().get());
             let edge = |v: f32, min: i64, max: i64| ((v - 0.5).ceil() as i64).clamp(min, max);
             let cell = [
                 edge(l, 0, width),
@@ -73,7 +73,7 @@ pub fn draw(
     };
     // The tile's extent (its control points bound its curves), to pass over copies that
     // miss the band.
-    let extent = control_box(&lines.tile.path);
+    let extent = lines.tile.path.control_box();
     let (reach_top, reach_bottom) = (
         bounds[1] as f32 - coverage.radius - 1.0,
         bounds[3] as f32 + coverage.radius + 1.0,
@@ -95,29 +95,12 @@ pub fn draw(
                 continue;
             }
         }
-        let (mut pen, mut start) = ((0.0, 0.0), (0.0, 0.0));
-        for segment in &lines.tile.path.segments {
-            match *segment {
-                Segment::MoveTo(p) => {
-                    pen = place(p);
-                    start = pen;
-                }
-                Segment::LineTo(p) => {
-                    let to = place(p);
-                    coverage.segment(pen, to);
-                    pen = to;
-                }
-                Segment::CubicTo(a, b, p) => {
-                    let (c0, c1, to) = (place(a), place(b), place(p));
-                    coverage.cubic(pen, c0, c1, to);
-                    pen = to;
-                }
-                Segment::Close => {
-                    coverage.segment(pen, start);
-                    pen = start;
-                }
-            }
-        }
+        let mut pen = Pen {
+            coverage: &mut coverage,
+            at: (0.0, 0.0),
+            start: (0.0, 0.0),
+        };
+        lines.tile.path.walk(place, &mut pen);
     }
     let pixels = band.data_mut();
     for [l, t, r, b] in clip {
@@ -143,25 +126,34 @@ pub fn draw(
     }
 }
 
-/// The box of a path's points and control points, in mm: `[left, top, right, bottom]`.
-fn control_box(path: &Path) -> Option<[f64; 4]> {
-    path.segments
-        .iter()
-        .flat_map(|segment| match *segment {
-            Segment::MoveTo(p) | Segment::LineTo(p) => [Some(p), None, None],
-            Segment::CubicTo(a, b, p) => [Some(a), Some(b), Some(p)],
-            Segment::Close => [None; 3],
-        })
-        .flatten()
-        .map(|p| [p.x.get(), p.y.get(), p.x.get(), p.y.get()])
-        .reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+/// Strokes a path's centre-lines into a [`Coverage`].
+struct Pen<'a> {
+    coverage: &'a mut Coverage,
+    at: (f32, f32),
+    /// The subpath's start, where a close draws back to.
+    start: (f32, f32),
+}
+
+impl PathSink for Pen<'_> {
+    fn move_to(&mut self, to: (f32, f32)) {
+        self.at = to;
+        self.start = to;
+    }
+
+    fn line_to(&mut self, to: (f32, f32)) {
+        self.coverage.segment(self.at, to);
+        self.at = to;
+    }
+
+    fn cubic_to(&mut self, c0: (f32, f32), c1: (f32, f32), to: (f32, f32)) {
+        self.coverage.cubic(self.at, c0, c1, to);
+        self.at = to;
+    }
+
+    fn close(&mut self) {
+        self.coverage.segment(self.at, self.start);
+        self.at = self.start;
+    }
 }
 
 /// Per-pixel coverage of the clip's bounding box, 0–255.

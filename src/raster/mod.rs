@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, PixmapMut, Transform};
 
 use crate::deflate::Compressors;
-use crate::display::{GlyphRun, InkKind, Item, Lines, Page, Path, QrSymbol, Segment, Shape};
+use crate::display::{GlyphRun, InkKind, Item, Lines, Page, Path, PathSink, QrSymbol, Shape};
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
 use crate::production::Calibration;
@@ -330,6 +330,24 @@ pub fn render_over(
     Ok(canvas.finish(options))
 }
 
+impl PathSink for PathBuilder {
+    fn move_to(&mut self, (x, y): (f32, f32)) {
+        PathBuilder::move_to(self, x, y);
+    }
+
+    fn line_to(&mut self, (x, y): (f32, f32)) {
+        PathBuilder::line_to(self, x, y);
+    }
+
+    fn cubic_to(&mut self, (x1, y1): (f32, f32), (x2, y2): (f32, f32), (x, y): (f32, f32)) {
+        PathBuilder::cubic_to(self, x1, y1, x2, y2, x, y);
+    }
+
+    fn close(&mut self) {
+        PathBuilder::close(self);
+    }
+}
+
 #[derive(Clone)]
 struct Canvas {
     pixmap: Pixmap,
@@ -514,24 +532,7 @@ impl Canvas {
 
     fn path(&self, path: &Path, paint: Paint<'static>, ops: &mut Vec<Op<'_>>) {
         let mut builder = PathBuilder::new();
-        for segment in &path.segments {
-            match *segment {
-                Segment::MoveTo(p) => {
-                    let (x, y) = self.point(p);
-                    builder.move_to(x, y);
-                }
-                Segment::LineTo(p) => {
-                    let (x, y) = self.point(p);
-                    builder.line_to(x, y);
-                }
-                Segment::CubicTo(a, b, p) => {
-                    let ((x1, y1), (x2, y2), (x, y)) =
-                        (self.point(a), self.point(b), self.point(p));
-                    builder.cubic_to(x1, y1, x2, y2, x, y);
-                }
-                Segment::Close => builder.close(),
-            }
-        }
+        path.walk(|p| self.point(p), &mut builder);
         let rule = if path.even_odd {
             FillRule::EvenOdd
         } else {
