@@ -619,7 +619,7 @@ fn report_stand_ins(licence: &Licence) {
 
 /// Runs the conformance check; `Ok(false)` when anything is out of tolerance.
 fn check(args: &CheckArgs) -> anyhow::Result<bool> {
-    use certpress::qa::ink;
+    use certpress::qa::{image::Picture, ink};
 
     let template = args.fonts.template(&args.spec)?;
     let record = record::Record::load(&args.data)?;
@@ -632,13 +632,13 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         .filter(|e| e.placement.pass.selected_by(pass))
         .collect();
     let image = match &args.image {
-        Some(path) => ink::Image::load_png(path, args.dpi)?,
+        Some(path) => Picture::load_png(path, args.dpi)?,
         None => {
             let options = raster::RasterOptions {
                 pass,
                 ..Default::default()
             };
-            ink::Image::from_raster(&licence.raster(&options)?)
+            Picture::from_raster(&licence.raster(&options)?)
         }
     };
     let inks = ink::measure(&image, licence.layout(), tolerance, args.threshold, pass);

@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use certpress::pdf;
 use certpress::qa::image::Picture;
-use certpress::qa::ink::Image;
 use certpress::raster::RasterOptions;
 use certpress::spec::Pass;
 use common::*;
@@ -90,10 +89,7 @@ fn compare(pass: Pass) -> (f64, f64, f64) {
     // hayro truncates the page's pixel size where we round: compare what both cover.
     assert!(theirs.width.abs_diff(ours.width) <= 1 && theirs.height.abs_diff(ours.height) <= 1);
     let (width, height) = (ours.width.min(theirs.width), ours.height.min(theirs.height));
-    let (a, b) = (
-        crop(&Image::from_picture(&ours), width, height),
-        crop(&Image::from_picture(&theirs), width, height),
-    );
+    let (a, b) = (crop(&ours, width, height), crop(&theirs, width, height));
     let mismatched = a
         .luma
         .iter()
@@ -114,24 +110,31 @@ const MAX_MEAN: f64 = 0.005;
 /// A pixel darker than this is ink.
 const THRESHOLD: u8 = 200;
 
-fn crop(image: &Image, width: usize, height: usize) -> Image {
+/// The luma of a picture's top-left `width` × `height` pixels.
+struct Grey {
+    width: usize,
+    height: usize,
+    luma: Vec<u8>,
+}
+
+fn crop(picture: &Picture, width: usize, height: usize) -> Grey {
+    let all = picture.luma();
     let luma = (0..height)
         .flat_map(|y| {
-            image.luma[y * image.width..y * image.width + width]
+            all[y * picture.width..y * picture.width + width]
                 .iter()
                 .copied()
         })
         .collect();
-    Image {
+    Grey {
         width,
         height,
-        dpi: image.dpi,
         luma,
     }
 }
 
 /// Per cell of 1 mm², the difference in the share of ink pixels.
-fn coverage_differences(a: &Image, b: &Image) -> Vec<f64> {
+fn coverage_differences(a: &Grey, b: &Grey) -> Vec<f64> {
     let cell = (DPI / 25.4).round() as usize;
     let mut out = Vec::new();
     for cy in 0..a.height / cell {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use certpress::fonts::FontOptions;
 use certpress::layout::Part;
 use certpress::production::Calibration;
-use certpress::qa::ink::Image;
+use certpress::qa::image::Picture as Image;
 use certpress::raster::{self, Colorant, RasterOptions, View};
 use certpress::spec::{LoadedSpec, Pass};
 use certpress::units::{Mm, Rect};
@@ -255,10 +255,11 @@ fn mean_luma(image: &Image, window: Rect) -> f64 {
     let px = |v: Mm| (v.to_px(image.dpi) as usize).min(image.width - 1);
     let (x0, x1) = (px(window.left()), px(window.right()));
     let (y0, y1) = (px(window.top()), px(window.bottom()));
+    let luma = image.luma();
     let mut sum = 0u64;
     for y in y0..y1 {
         for x in x0..x1 {
-            sum += u64::from(image.luma[y * image.width + x]);
+            sum += u64::from(luma[y * image.width + x]);
         }
     }
     sum as f64 / ((x1 - x0) * (y1 - y0)) as f64
@@ -278,7 +279,8 @@ fn the_fluorescent_mark_shows_under_uv_only() {
     let bright = uv.ink_box(mark, 200).is_some();
     let glowing = {
         let px = |v: f64| Mm(v).to_px(uv.dpi) as usize;
-        (px(55.0)..px(69.0)).any(|y| (px(35.0)..px(120.0)).any(|x| uv.luma[y * uv.width + x] > 150))
+        let luma = uv.luma();
+        (px(55.0)..px(69.0)).any(|y| (px(35.0)..px(120.0)).any(|x| luma[y * uv.width + x] > 150))
     };
     assert!(bright, "UV paper is dark");
     assert!(glowing, "the mark glows under UV");
@@ -347,7 +349,7 @@ fn plates_separate_each_ink() {
     let without = Image::from_raster(&raster::render(&unmarked, fonts, &options).unwrap());
     assert!(yellow.ink_box(mark, 250).is_some(), "beige under the mark");
     assert!(
-        yellow.luma == without.luma,
+        yellow.rgb == without.rgb,
         "the mark knocks something out of Y"
     );
 }

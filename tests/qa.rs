@@ -7,17 +7,18 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use certpress::layout::{self, Part};
+use certpress::qa::image::Picture;
 use certpress::qa::{self, ink};
 use certpress::spec::LoadedSpec;
 use certpress::{raster, record};
 use common::*;
 
 /// Our own 300 dpi rendering of the sample, as an image to measure.
-fn sample_image() -> &'static ink::Image {
-    static CELL: OnceLock<ink::Image> = OnceLock::new();
+fn sample_image() -> &'static Picture {
+    static CELL: OnceLock<Picture> = OnceLock::new();
     CELL.get_or_init(|| {
         let licence = liuzhou().issue(&sample()).unwrap();
-        ink::Image::from_raster(&licence.raster(&raster::RasterOptions::default()).unwrap())
+        Picture::from_raster(&licence.raster(&raster::RasterOptions::default()).unwrap())
     })
 }
 
@@ -112,8 +113,6 @@ fn check_command_reports_json_and_exits_zero_on_the_sample() {
 
 #[test]
 fn diff_command_locates_a_5_mm_square_in_mm_and_exits_non_zero() {
-    use certpress::qa::image::Picture;
-
     let licence = liuzhou().issue(&sample()).unwrap();
     let options = raster::RasterOptions {
         dpi: 150.0,

@@ -9,6 +9,7 @@ use std::process::Command;
 use certpress::display::Shape;
 use certpress::fonts::FontOptions;
 use certpress::layout::{Layout, Part};
+use certpress::qa::image::Picture;
 use certpress::qa::{ink, lint};
 use certpress::record::Record;
 use certpress::spec::LoadedSpec;
@@ -75,8 +76,7 @@ fn every_spec_renders_its_sample_and_passes_its_own_ink_check() {
             dpi: 200.0,
             ..Default::default()
         };
-        let image =
-            ink::Image::from_raster(&raster::render(&laid_out.page, fonts, &options).unwrap());
+        let image = Picture::from_raster(&raster::render(&laid_out.page, fonts, &options).unwrap());
         let entries = ink::measure(
             &image,
             &laid_out,
@@ -377,7 +377,7 @@ fn the_guide_walk_through_renders_as_described() {
         dpi: 200.0,
         ..Default::default()
     };
-    let image = ink::Image::from_raster(&raster::render(&laid_out.page, fonts, &options).unwrap());
+    let image = Picture::from_raster(&raster::render(&laid_out.page, fonts, &options).unwrap());
     let entries = ink::measure(
         &image,
         &laid_out,

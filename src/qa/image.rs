@@ -1,8 +1,12 @@
 //! Pictures QA reads: our own rasters, or PNG files from anywhere (an older version, another
-//! system, a 300 dpi scan), as 8-bit RGB on white paper with their resolution.
+//! system, a 300 dpi scan), as 8-bit RGB on white paper with their resolution. The one
+//! picture type of QA: differences compare two, ink is measured in one.
+
+use std::ops::Range;
 
 use crate::error::{Error, Result};
 use crate::raster::Raster;
+use crate::units::{Mm, Rect};
 
 /// An RGB picture with its resolution.
 #[derive(Debug, Clone)]
@@ -89,6 +93,63 @@ impl Picture {
             self.dpi,
             &crate::deflate::Compressors::default(),
         )
+    }
+
+    /// The bounding box of ink inside `window`, in mm, or `None` when there is none.
+    pub fn ink_box(&self, window: Rect, threshold: u8) -> Option<Rect> {
+        self.ink_box_outside(window, threshold, &[])
+    }
+
+    /// The bounding box of ink inside `window` but outside every rectangle of `masks` (the
+    /// boxes of neighbouring elements, whose ink is theirs), in mm.
+    pub fn ink_box_outside(&self, window: Rect, threshold: u8, masks: &[Rect]) -> Option<Rect> {
+        let px = |v: Mm| v.to_px(self.dpi);
+        let clamp = |v: f64, max: usize| (v.max(0.0) as usize).min(max);
+        let (x0, x1) = (
+            clamp(px(window.left()).floor(), self.width),
+            clamp(px(window.right()).ceil(), self.width),
+        );
+        let (y0, y1) = (
+            clamp(px(window.top()).floor(), self.height),
+            clamp(px(window.bottom()).ceil(), self.height),
+        );
+        let masks: Vec<(Range<usize>, Range<usize>)> = masks
+            .iter()
+            .map(|m| {
+                (
+                    clamp(px(m.left()).floor(), self.width)
+                        ..clamp(px(m.right()).ceil(), self.width),
+                    clamp(px(m.top()).floor(), self.height)
+                        ..clamp(px(m.bottom()).ceil(), self.height),
+                )
+            })
+            .collect();
+        let mut masked_here: Vec<&Range<usize>> = Vec::with_capacity(masks.len());
+        let (mut min_x, mut min_y, mut max_x, mut max_y) = (usize::MAX, usize::MAX, 0, 0);
+        for y in y0..y1 {
+            let row = &self.rgb[y * self.width * 3..(y + 1) * self.width * 3];
+            masked_here.clear();
+            masked_here.extend(
+                masks
+                    .iter()
+                    .filter(|(_, ys)| ys.contains(&y))
+                    .map(|(xs, _)| xs),
+            );
+            for (x, p) in row.chunks_exact(3).enumerate().take(x1).skip(x0) {
+                if luma(p[0], p[1], p[2]) < threshold
+                    && !masked_here.iter().any(|xs| xs.contains(&x))
+                {
+                    min_x = min_x.min(x);
+                    max_x = max_x.max(x);
+                    min_y = min_y.min(y);
+                    max_y = max_y.max(y);
+                }
+            }
+        }
+        (min_x != usize::MAX).then(|| {
+            let mm = |p: usize| Mm::from_px(p as f64, self.dpi);
+            Rect::from_ltrb(mm(min_x), mm(min_y), mm(max_x + 1), mm(max_y + 1))
+        })?
     }
 
     /// Luma (ITU-R BT.601), row by row.

@@ -6,15 +6,11 @@
 //! edges of its ink are compared with its box. The raster can be ours, another system's
 //! or a scan: a pixel is ink when its luma is below a threshold.
 
-use std::ops::Range;
-
 use serde::Serialize;
 
 use crate::display::{InkKind, Page};
-use crate::error::Result;
 use crate::layout::{Layout, Part};
 use crate::qa::image::Picture;
-use crate::raster::Raster;
 use crate::spec::Pass;
 use crate::units::{Mm, Rect};
 
@@ -29,95 +25,6 @@ const SEARCH: Mm = Mm(3.0);
 
 /// Margin around a neighbour's box whose ink is left out of an element's search.
 const MASK_MARGIN: Mm = Mm(0.3);
-
-/// A greyscale image with its resolution.
-pub struct Image {
-    /// Width in pixels.
-    pub width: usize,
-    /// Height in pixels.
-    pub height: usize,
-    /// Dots per inch.
-    pub dpi: f64,
-    /// Luma, row by row.
-    pub luma: Vec<u8>,
-}
-
-impl Image {
-    /// Our own raster.
-    pub fn from_raster(raster: &Raster) -> Self {
-        Self::from_picture(&Picture::from_raster(raster))
-    }
-
-    /// The luma of a picture.
-    pub fn from_picture(picture: &Picture) -> Self {
-        Image {
-            width: picture.width,
-            height: picture.height,
-            dpi: picture.dpi,
-            luma: picture.luma(),
-        }
-    }
-
-    /// Decodes a PNG file (see [`Picture::load_png`]).
-    pub fn load_png(path: &std::path::Path, dpi: Option<f64>) -> Result<Self> {
-        Ok(Self::from_picture(&Picture::load_png(path, dpi)?))
-    }
-
-    /// The bounding box of ink inside `window`, in mm, or `None` when there is none.
-    pub fn ink_box(&self, window: Rect, threshold: u8) -> Option<Rect> {
-        self.ink_box_outside(window, threshold, &[])
-    }
-
-    /// The bounding box of ink inside `window` but outside every rectangle of `masks` (the
-    /// boxes of neighbouring elements, whose ink is theirs), in mm.
-    pub fn ink_box_outside(&self, window: Rect, threshold: u8, masks: &[Rect]) -> Option<Rect> {
-        let px = |v: Mm| v.to_px(self.dpi);
-        let clamp = |v: f64, max: usize| (v.max(0.0) as usize).min(max);
-        let (x0, x1) = (
-            clamp(px(window.left()).floor(), self.width),
-            clamp(px(window.right()).ceil(), self.width),
-        );
-        let (y0, y1) = (
-            clamp(px(window.top()).floor(), self.height),
-            clamp(px(window.bottom()).ceil(), self.height),
-        );
-        let masks: Vec<(Range<usize>, Range<usize>)> = masks
-            .iter()
-            .map(|m| {
-                (
-                    clamp(px(m.left()).floor(), self.width)
-                        ..clamp(px(m.right()).ceil(), self.width),
-                    clamp(px(m.top()).floor(), self.height)
-                        ..clamp(px(m.bottom()).ceil(), self.height),
-                )
-            })
-            .collect();
-        let mut masked_here: Vec<&Range<usize>> = Vec::with_capacity(masks.len());
-        let (mut min_x, mut min_y, mut max_x, mut max_y) = (usize::MAX, usize::MAX, 0, 0);
-        for y in y0..y1 {
-            let row = &self.luma[y * self.width..(y + 1) * self.width];
-            masked_here.clear();
-            masked_here.extend(
-                masks
-                    .iter()
-                    .filter(|(_, ys)| ys.contains(&y))
-                    .map(|(xs, _)| xs),
-            );
-            for (x, &v) in row.iter().enumerate().take(x1).skip(x0) {
-                if v < threshold && !masked_here.iter().any(|xs| xs.contains(&x)) {
-                    min_x = min_x.min(x);
-                    max_x = max_x.max(x);
-                    min_y = min_y.min(y);
-                    max_y = max_y.max(y);
-                }
-            }
-        }
-        (min_x != usize::MAX).then(|| {
-            let mm = |p: usize| Mm::from_px(p as f64, self.dpi);
-            Rect::from_ltrb(mm(min_x), mm(min_y), mm(max_x + 1), mm(max_y + 1))
-        })?
-    }
-}
 
 /// What was measured for one part of an element.
 #[derive(Debug, Clone, Serialize)]
@@ -144,7 +51,7 @@ pub struct InkEntry {
 /// `pass` restricts the check to one production pass (for an image of that pass only).
 /// Elements in an ink invisible in daylight are reported as not measured.
 pub fn measure(
-    image: &Image,
+    image: &Picture,
     layout: &Layout,
     tolerance: Mm,
     threshold: u8,
