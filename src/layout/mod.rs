@@ -10,6 +10,7 @@ pub(crate) mod fit;
 pub(crate) mod guilloche;
 pub(crate) mod linebreak;
 pub mod qr;
+mod svg;
 #[cfg(test)]
 mod tests;
 pub(crate) mod text;
@@ -704,7 +705,7 @@ impl<'a> Solver<'a> {
                 .ok_or_else(|| self.spec_error(&e.id, "its SVG asset was not loaded".into()))?,
         };
         let ink = self.element_inks.ink;
-        for path in asset.place(area) {
+        for path in svg::place(asset, area) {
             self.items.push(Item {
                 element: e.id.clone(),
                 fixed: false,

@@ -244,7 +244,7 @@ pub enum Pass {
 }
 
 /// Index of an ink among a spec's inks in key order, which is also the order of the
-/// display list's ink table ([`crate::display::Page::inks`]).
+/// display list's ink table (`display::Page::inks`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InkId(pub usize);
 
