@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::output::write_atomic;
+use crate::output::{remove_stale_temporaries, write_atomic};
 use crate::record::{RawValue, Record};
 use crate::spec::{FieldKind, LoadedSpec};
 use crate::template::Template;
@@ -166,8 +166,10 @@ fn read_csv(text: &str, file: &str, spec: &LoadedSpec) -> Result<Vec<BatchRecord
 pub struct BatchOptions {
     /// The folder the licences go to (created if missing).
     pub out_dir: PathBuf,
-    /// The record key whose value names each file. Default: the first of `credit_code`
-    /// and `licence_number` the spec declares as required; otherwise the line number.
+    /// The record key whose value names each file. Default: `licence_number` when the
+    /// spec requires one (the document's own identifier; an enterprise holding licences
+    /// for several industries has one credit code and several licences), else
+    /// `credit_code` when required, else the line number.
     pub name_key: Option<String>,
     /// Writes a PDF per record. Default: true.
     pub pdf: bool,
@@ -236,6 +238,9 @@ pub struct BatchReport {
     /// `code`, `message`); `None` when none was refused (a list left by an earlier run
     /// is removed: it no longer applies).
     pub errors_file: Option<PathBuf>,
+    /// Temporary files a stopped run had left in the output folder, removed before this
+    /// one started.
+    pub removed_temporaries: usize,
 }
 
 /// The file in the output folder that lists a batch's refused records.
@@ -286,7 +291,7 @@ impl BatchReport {
 ///     eprintln!("{done}/{total}");
 /// })?;
 /// assert_eq!(report.written(), 1);
-/// assert!(dir.join("out/92450203MA5N8K2D76.pdf").exists());
+/// assert!(dir.join("out/柳鱼一业一证〔2022〕0001号.pdf").exists());
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// # Ok::<(), certpress::Error>(())
 /// ```
@@ -301,8 +306,9 @@ pub fn run(
     let pdf_options = &options.pdf_options;
     crate::production::check_registration(pdf_options.calibration, pdf_options.pass)?;
     std::fs::create_dir_all(&options.out_dir).map_err(|e| Error::io(&options.out_dir, e))?;
+    let removed_temporaries = remove_stale_temporaries(&options.out_dir)?;
     let name_key = options.name_key.clone().or_else(|| {
-        ["credit_code", "licence_number"]
+        ["licence_number", "credit_code"]
             .into_iter()
             .find(|k| spec.spec.fields.get(*k).is_some_and(|f| f.required))
             .map(str::to_owned)
@@ -361,6 +367,7 @@ pub fn run(
             })
             .collect(),
         errors_file: None,
+        removed_temporaries,
     };
     report.errors_file = write_errors(&options.out_dir, &report)?;
     Ok(report)
@@ -406,10 +413,15 @@ fn output_names(
             _ => Ok(format!("line-{}", item.line)),
         })
         .collect();
-    let mut lines_of: std::collections::HashMap<&str, Vec<u64>> = Default::default();
+    // Per name: the first two records claiming it and how many do.
+    let mut claims: std::collections::HashMap<&str, (u64, Option<u64>, usize)> = Default::default();
     for (item, stem) in records.iter().zip(&stems) {
         if let Ok(stem) = stem {
-            lines_of.entry(stem).or_default().push(item.line);
+            let claim = claims.entry(stem).or_insert((item.line, None, 0));
+            if claim.2 == 1 {
+                claim.1 = Some(item.line);
+            }
+            claim.2 += 1;
         }
     }
     records
@@ -417,19 +429,16 @@ fn output_names(
         .zip(&stems)
         .map(|(item, stem)| {
             let stem = stem.clone()?;
-            let others: Vec<String> = lines_of[stem.as_str()]
-                .iter()
-                .filter(|&&l| l != item.line)
-                .map(u64::to_string)
-                .collect();
-            if others.is_empty() {
-                Ok(stem)
-            } else {
-                Err(format!(
-                    "names the same file `{stem}` as line {}; each licence needs its own name",
-                    others.join(", ")
-                ))
+            let (first, second, count) = claims[stem.as_str()];
+            if count == 1 {
+                return Ok(stem);
             }
+            // The message names one other record and the count: it does not grow with the
+            // batch.
+            let other = if first == item.line { second.unwrap_or(first) } else { first };
+            Err(format!(
+                "names the same file `{stem}` as line {other} ({count} records claim it); each licence needs its own name: choose another --name-key"
+            ))
         })
         .collect()
 }

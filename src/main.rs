@@ -68,8 +68,8 @@ struct BatchArgs {
     /// Resolution of the PNGs.
     #[arg(long, default_value_t = 300.0)]
     dpi: f64,
-    /// The record key that names each file. Default: credit_code or licence_number when
-    /// the spec requires one, else the line number.
+    /// The record key that names each file. Default: licence_number, else credit_code,
+    /// when the spec requires one; else the line number.
     #[arg(long)]
     name_key: Option<String>,
     /// Re-renders licences whose files exist (by default they are skipped).
@@ -530,6 +530,13 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
     let report = batch::run(&template, records, &options, &progress)?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
+    }
+    if report.removed_temporaries > 0 {
+        eprintln!(
+            "removed {} temporary file(s) a stopped run left in {}",
+            report.removed_temporaries,
+            args.out.display()
+        );
     }
     let data = args.data.display();
     for failure in report.failures() {

@@ -1,5 +1,6 @@
 //! Writing output files atomically: a reader sees the old file or the whole new one, and
-//! a failed render leaves nothing behind.
+//! a failed render leaves nothing behind. A process killed mid-write can leave its
+//! temporary file; [`remove_stale_temporaries`] clears those a later run finds.
 
 use std::io::Write;
 use std::path::Path;
@@ -16,7 +17,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let temp = dir.join(temporary_name(&name, std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
@@ -27,4 +28,92 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&temp);
         Error::io(path, e)
     })
+}
+
+/// The hidden temporary a process writes `name` through: `.NAME.certpress-PID.tmp`.
+fn temporary_name(name: &str, pid: u32) -> String {
+    format!(".{name}.{TEMP_MARK}{pid}.tmp")
+}
+
+const TEMP_MARK: &str = "certpress-";
+
+/// The process id in one of our temporaries' names, or `None` for any other file.
+fn temporary_pid(file_name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, pid) = rest.rsplit_once(TEMP_MARK)?;
+    pid.parse().ok()
+}
+
+/// Removes from `dir` the temporaries of [`write_atomic`] whose process is gone (killed
+/// mid-write), and says how many. Only files named as ours are touched, and never those
+/// of a process still running (another batch writing into the same folder): on Linux
+/// that is read from `/proc`; where there is no `/proc`, a temporary counts as stale
+/// once it is an hour old.
+pub fn remove_stale_temporaries(dir: &Path) -> Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let proc = Path::new("/proc/self").exists();
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_pid) else {
+            continue;
+        };
+        let stale = if pid == std::process::id() {
+            false
+        } else if proc {
+            !Path::new(&format!("/proc/{pid}")).exists()
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600)
+        };
+        if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_temporaries_of_gone_processes_are_removed() {
+        let dir = std::env::temp_dir().join(format!("certpress-output-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A pid above Linux's pid_max: no such process.
+        let gone = temporary_name("licence.pdf", 4_194_305);
+        let ours = temporary_name("licence.pdf", std::process::id());
+        for name in [
+            &gone,
+            &ours,
+            ".licence.pdf.123.tmp",
+            "licence.pdf",
+            ".other.tmp",
+        ] {
+            std::fs::write(dir.join(name), b"x").unwrap();
+        }
+        assert_eq!(temporary_pid(&gone), Some(4_194_305));
+        assert_eq!(temporary_pid(".licence.pdf.123.tmp"), None);
+        if Path::new("/proc/self").exists() {
+            assert_eq!(remove_stale_temporaries(&dir).unwrap(), 1);
+            assert!(!dir.join(&gone).exists());
+        }
+        for kept in [&ours, ".licence.pdf.123.tmp", "licence.pdf", ".other.tmp"] {
+            assert!(dir.join(kept).exists(), "{kept}");
+        }
+        write_atomic(&dir.join("new.pdf"), b"whole").unwrap();
+        assert_eq!(std::fs::read(dir.join("new.pdf")).unwrap(), b"whole");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

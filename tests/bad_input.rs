@@ -182,3 +182,150 @@ fn an_svg_linking_an_external_image_is_refused() {
         "{err}"
     );
 }
+
+/// Records as Java and Python issuing systems write them.
+mod serialised_records {
+    use super::*;
+
+    fn refusal(record: &Record) -> (Option<String>, String) {
+        let err = bind(record).unwrap_err();
+        assert_eq!(err.code(), "record", "{err}");
+        (err.field().map(str::to_owned), err.to_string())
+    }
+
+    #[test]
+    fn a_null_optional_field_is_absent_and_a_null_required_field_is_missing() {
+        let with_null = sample_with("qr_url", serde_json::Value::Null);
+        let bound = bind(&with_null).unwrap();
+        assert!(bound.get("qr_url").is_none());
+        // The QR code then lists the licence, as without the key.
+        let layout = lay_out(&with_null).unwrap();
+        let plain = lay_out(&sample()).unwrap();
+        let qr = |l: &certpress::layout::Layout| {
+            l.page.items.iter().find_map(|i| match &i.shape {
+                certpress::display::Shape::Qr(q) => Some(q.dark.clone()),
+                _ => None,
+            })
+        };
+        assert_eq!(qr(&layout), qr(&plain));
+
+        let (field, message) = refusal(&sample_with("operator_name", serde_json::Value::Null));
+        assert_eq!(field.as_deref(), Some("operator_name"));
+        assert!(message.contains("missing"), "{message}");
+    }
+
+    #[test]
+    fn a_wrong_json_type_names_the_field_the_type_expected_and_the_type_found() {
+        for (key, value, says) in [
+            (
+                "operator_name",
+                serde_json::json!(5),
+                "expected a string, found a number",
+            ),
+            (
+                "issue_date",
+                serde_json::json!(true),
+                "expected a string, found a boolean",
+            ),
+            (
+                "credit_code",
+                serde_json::json!({"v": 1}),
+                "expected a string, found an object",
+            ),
+            (
+                "operator_name",
+                serde_json::json!(["a"]),
+                "expected a string, found a list",
+            ),
+            (
+                "permits",
+                serde_json::json!("食品经营许可证"),
+                "expected a list of strings, found a string",
+            ),
+            (
+                "permits",
+                serde_json::json!(["食品经营许可证", 5]),
+                "found a list holding a number at [1]",
+            ),
+        ] {
+            let (field, message) = refusal(&sample_with(key, value.clone()));
+            assert_eq!(field.as_deref(), Some(key), "{value}");
+            assert!(message.contains(says), "{value}: {message}");
+        }
+    }
+
+    #[test]
+    fn an_empty_list_item_is_refused_naming_its_position() {
+        for value in [
+            serde_json::json!(["食品经营许可证", ""]),
+            serde_json::json!(["食品经营许可证", "  "]),
+        ] {
+            let (field, message) = refusal(&sample_with("permits", value));
+            assert_eq!(field.as_deref(), Some("permits[1]"));
+            assert!(message.contains("item 1"), "{message}");
+        }
+    }
+
+    #[test]
+    fn full_width_characters_in_a_code_are_refused_with_the_half_width_form() {
+        let full: String = "92450203MA5N8K2D76"
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+            .collect();
+        let record = sample_with("credit_code", full.clone().into());
+        let err = bind(&record).unwrap_err();
+        assert_eq!(err.field(), Some("credit_code"));
+        let message = err.to_string();
+        assert!(message.contains("full-width"), "{message}");
+        assert!(message.contains("\"92450203MA5N8K2D76\""), "{message}");
+        // The same for a date.
+        let err = bind(&sample_with("issue_date", "２０２２-09-26".into())).unwrap_err();
+        assert!(err.to_string().contains("\"2022-09-26\""), "{err}");
+    }
+
+    /// RON and CSV records follow the same rules as JSON: they meet them in one place.
+    #[test]
+    fn ron_and_csv_records_follow_the_same_rules() {
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(SAMPLE).unwrap()).unwrap();
+        // The sample as a RON map, `extra` entries appended.
+        let ron_of = |json: &serde_json::Value, extra: &str| {
+            let mut text = String::from("{");
+            for (key, value) in json.as_object().unwrap() {
+                text.push_str(&format!("{key:?}: {value},"));
+            }
+            text.push_str(extra);
+            text.push('}');
+            Record::from_ron(&text, "record.ron").unwrap_or_else(|e| panic!("{e}\n{text}"))
+        };
+        let null = ron_of(&json, "\"qr_url\": None,");
+        assert!(bind(&null).unwrap().get("qr_url").is_none());
+        let mut one_string = json.clone();
+        one_string["permits"] = "食品经营许可证".into();
+        let (field, message) = refusal(&ron_of(&one_string, ""));
+        assert_eq!(field.as_deref(), Some("permits"), "{message}");
+        assert!(message.contains("found a string"), "{message}");
+
+        // CSV: list items split on `|`; an empty one is refused by position.
+        let dir = std::env::temp_dir().join(format!("certpress-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+        let cells: Vec<String> = keys
+            .iter()
+            .map(|k| match &json[k.as_str()] {
+                serde_json::Value::Array(_) => "食品经营许可证||酒类零售许可".to_owned(),
+                v => v.as_str().unwrap().to_owned(),
+            })
+            .collect();
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        csv.write_record(&keys).unwrap();
+        csv.write_record(&cells).unwrap();
+        let path = dir.join("records.csv");
+        std::fs::write(&path, csv.into_inner().unwrap()).unwrap();
+        let records = certpress::batch::read_records(&path, liuzhou().spec()).unwrap();
+        let record = records[0].record.as_ref().unwrap();
+        let (field, _) = refusal(record);
+        assert_eq!(field.as_deref(), Some("permits[1]"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -18,15 +18,21 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The sample record with its own valid credit code `n`.
+/// The sample record with its own valid credit code and licence number `n`.
 fn record(n: usize) -> serde_json::Value {
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(SAMPLE).unwrap()).unwrap();
-    let first17 = format!("92450203MA5{:06}", n * 7919);
+    let first17 = format!("92450203MA5{:06}", n * 7919 % 1_000_000);
     let check = check_character(&first17).unwrap();
     json["credit_code"] = format!("{first17}{check}").into();
     json["operator_name"] = format!("柳州市鱼峰区第{n}螺蛳粉店").into();
+    json["licence_number"] = licence(n).into();
     json
+}
+
+/// Licence number `n`, which names its files by default.
+fn licence(n: usize) -> String {
+    format!("柳鱼一业一证〔2022〕{n:04}号")
 }
 
 fn batch(data: &Path, out: &Path, extra: &[&str]) -> Output {
@@ -96,8 +102,7 @@ fn bad_records_are_reported_by_line_and_field_while_the_others_are_written() {
         "four PDFs and errors.jsonl, nothing else: {names:?}"
     );
     for n in [1, 2, 4, 6] {
-        let code = record(n)["credit_code"].as_str().unwrap().to_owned();
-        let pdf = std::fs::read(out.join(format!("{code}.pdf"))).unwrap();
+        let pdf = std::fs::read(out.join(format!("{}.pdf", licence(n)))).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(
             pdf[pdf.len() - 8..].windows(5).any(|w| w == b"%%EOF"),
@@ -133,10 +138,7 @@ fn a_rerun_skips_written_licences_unless_forced() {
     let out = dir.join("out");
 
     assert_eq!(batch(&data, &out, &[]).status.code(), Some(1));
-    let first = out.join(format!(
-        "{}.pdf",
-        record(1)["credit_code"].as_str().unwrap()
-    ));
+    let first = out.join(format!("{}.pdf", licence(1)));
     let written = std::fs::metadata(&first).unwrap().modified().unwrap();
 
     let again = batch(&data, &out, &[]);
@@ -168,8 +170,8 @@ fn a_rerun_skips_written_licences_unless_forced() {
     );
 }
 
-/// CSV (with a byte-order mark): a header of record keys, lists split on `|`; `--png` writes a PNG beside each PDF;
-/// `--name-key` chooses the file names.
+/// CSV (with a byte-order mark): a header of record keys, lists split on `|`; `--png`
+/// writes a PNG beside each PDF; `--name-key` chooses the file names.
 #[test]
 fn csv_records_render_with_pngs_named_by_the_chosen_key() {
     let dir = scratch("csv");
@@ -198,13 +200,6 @@ fn csv_records_render_with_pngs_named_by_the_chosen_key() {
                     .join("|"),
                 value => value.as_str().unwrap().to_owned(),
             })
-            .map(|v| {
-                if v.contains("0001号") {
-                    v.replace("0001", &format!("000{n}"))
-                } else {
-                    v
-                }
-            })
             .collect();
         csv.write_record(&row).unwrap();
     }
@@ -217,18 +212,19 @@ fn csv_records_render_with_pngs_named_by_the_chosen_key() {
     let output = batch(
         &data,
         &out,
-        &["--png", "--dpi", "100", "--name-key", "licence_number"],
+        &["--png", "--dpi", "100", "--name-key", "credit_code"],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let names = files(&out);
+    let code = |n: usize| record(n)["credit_code"].as_str().unwrap().to_owned();
     assert_eq!(
         names,
         [
-            "柳鱼一业一证〔2022〕0001号.pdf",
-            "柳鱼一业一证〔2022〕0001号.png",
-            "柳鱼一业一证〔2022〕0002号.pdf",
-            "柳鱼一业一证〔2022〕0002号.png",
+            format!("{}.pdf", code(1)),
+            format!("{}.png", code(1)),
+            format!("{}.pdf", code(2)),
+            format!("{}.png", code(2)),
         ],
         "{stderr}"
     );
@@ -254,13 +250,78 @@ fn records_that_name_the_same_file_are_refused() {
     let output = batch(&data, &out, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("as line 3"), "{stderr}");
-    assert!(stderr.contains("as line 1"), "{stderr}");
-    let code = record(2)["credit_code"].as_str().unwrap().to_owned();
+    assert!(
+        stderr.contains("as line 3 (2 records claim it)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("as line 1 (2 records claim it)"),
+        "{stderr}"
+    );
     assert_eq!(
         files(&out),
-        [format!("{code}.pdf"), "errors.jsonl".to_owned()]
+        ["errors.jsonl".to_owned(), format!("{}.pdf", licence(2))]
     );
+}
+
+/// One enterprise holding licences for many industries: 400 records share a credit code,
+/// each with its own licence number, and every one is written. Had they shared the
+/// licence number too, each refusal names one other line and the count: the error file
+/// grows with the batch, not with its square.
+#[test]
+fn one_enterprises_licences_are_named_by_licence_number_and_clashes_stay_short() {
+    let dir = scratch("enterprise");
+    let mut same_code = Vec::new();
+    let mut same_number = Vec::new();
+    for n in 1..=400 {
+        let mut json = record(n);
+        json["credit_code"] = record(1)["credit_code"].clone();
+        same_code.push(json.to_string());
+        json["licence_number"] = licence(1).into();
+        same_number.push(json.to_string());
+    }
+    let data = dir.join("records.jsonl");
+    std::fs::write(&data, same_code.join("\n")).unwrap();
+    let out = dir.join("out");
+    let output = batch(&data, &out, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(files(&out).len(), 400);
+
+    std::fs::write(&data, same_number.join("\n")).unwrap();
+    let clash = dir.join("clash");
+    let output = batch(&data, &clash, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = std::fs::read_to_string(clash.join("errors.jsonl")).unwrap();
+    assert_eq!(errors.lines().count(), 400);
+    for line in errors.lines() {
+        assert!(line.len() < 400, "{line}");
+        assert!(line.contains("(400 records claim it)"), "{line}");
+    }
+    assert_eq!(files(&clash), ["errors.jsonl"]);
+}
+
+/// A run killed mid-write leaves its hidden temporary; the next run into the folder
+/// removes it (only ours, of processes that are gone) and says so.
+#[test]
+fn a_rerun_removes_the_temporaries_a_killed_run_left() {
+    let dir = scratch("killed");
+    let data = dir.join("records.jsonl");
+    std::fs::write(&data, record(1).to_string()).unwrap();
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // As write_atomic names them; the pid is above Linux's pid_max, so no process has it.
+    let left = format!(".{}.pdf.certpress-4194305.tmp", licence(7));
+    std::fs::write(out.join(&left), b"half a PDF").unwrap();
+    std::fs::write(out.join("notes.tmp"), b"someone else's").unwrap();
+    let output = batch(&data, &out, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    if Path::new("/proc/self").exists() {
+        assert!(stderr.contains("removed 1 temporary file"), "{stderr}");
+        assert!(!out.join(&left).exists());
+    }
+    assert!(out.join("notes.tmp").exists(), "other files are left alone");
 }
 
 /// A batch that cannot start (a file of an unknown format) is an error of its own (exit 2)

@@ -55,6 +55,7 @@ fn pdf_text_holds_every_printed_field_through_to_unicode() {
             }
             certpress::record::RawValue::Text(t) => t.clone(),
             certpress::record::RawValue::List(items) => items.join("；"),
+            other => panic!("the sample holds {other:?}"),
         };
         let printed: String = printed.chars().filter(|c| !c.is_whitespace()).collect();
         assert!(

@@ -2,8 +2,13 @@
 //! declares, turned into typed values.
 //!
 //! A record is a flat map from keys to strings or lists of strings. Binding refuses what
-//! could print a wrong licence: missing or empty required fields, unknown keys, an invalid
-//! credit code, a date that does not exist, control and bidirectional-override characters.
+//! could print a wrong licence: missing or empty required fields, unknown keys, a value
+//! of the wrong type (a number, or one string where a list belongs), an empty list item,
+//! an invalid credit code, full-width letters or digits in a code, a date that does not
+//! exist, control and bidirectional-override characters. A `null` is an absent field, as
+//! Java and Python serialisers write one. The rules are the same for every record format
+//! (JSON, JSON Lines, RON, CSV): they live in [`bind`], and nothing in a record is rewritten
+//! beyond trimming the white space at either end of a text.
 
 pub mod credit_code;
 mod date;
@@ -24,7 +29,8 @@ const MAX_RECORD_BYTES: u64 = 1 << 20;
 /// Most items in a list field.
 const MAX_LIST_ITEMS: usize = 200;
 
-/// A record value as written: a string or a list of strings.
+/// A record value as written: a string, a list of strings, `null`, or something else that
+/// [`bind`] refuses naming the field.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]
 pub enum RawValue {
@@ -32,6 +38,11 @@ pub enum RawValue {
     Text(String),
     /// A list of strings.
     List(Vec<String>),
+    /// `null` (JSON) or `None`/`()` (RON): the field is absent.
+    Null,
+    /// A value of another type, described as found: `a number`, `an object`, `a list
+    /// holding a number at [2]`.
+    Invalid(String),
 }
 
 impl<'de> Deserialize<'de> for RawValue {
@@ -48,20 +59,69 @@ impl<'de> Deserialize<'de> for RawValue {
             fn visit_string<E: serde::de::Error>(self, v: String) -> Result<RawValue, E> {
                 Ok(RawValue::Text(v))
             }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Null)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
+                RawValue::deserialize(d)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<RawValue, E> {
+                Ok(RawValue::Invalid("a boolean".into()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Invalid("a number".into()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Invalid("a number".into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<RawValue, E> {
+                Ok(RawValue::Invalid("a number".into()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawValue, A::Error> {
+                // Drained so the parser stays in step; nesting is bounded by the format's
+                // recursion limit.
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(RawValue::Invalid("an object".into()))
+            }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
             ) -> Result<RawValue, A::Error> {
                 let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<String>()? {
+                let mut invalid = None;
+                while let Some(item) = seq.next_element::<RawValue>()? {
                     if items.len() == MAX_LIST_ITEMS {
                         return Err(serde::de::Error::custom(format!(
                             "a list holds at most {MAX_LIST_ITEMS} items"
                         )));
                     }
-                    items.push(item);
+                    let found = match item {
+                        RawValue::Text(text) => {
+                            items.push(text);
+                            continue;
+                        }
+                        RawValue::Null => "null".to_owned(),
+                        RawValue::List(_) => "a list".to_owned(),
+                        RawValue::Invalid(what) => {
+                            what.split(" holding ").next().unwrap_or(&what).to_owned()
+                        }
+                    };
+                    invalid.get_or_insert(format!("a list holding {found} at [{}]", items.len()));
+                    items.push(String::new());
                 }
-                Ok(RawValue::List(items))
+                Ok(match invalid {
+                    Some(what) => RawValue::Invalid(what),
+                    None => RawValue::List(items),
+                })
             }
         }
         deserializer.deserialize_any(Visitor)
@@ -245,30 +305,62 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
         let err =
             |message: String, hint: Option<&str>| record_error(name, Some(key), message, hint);
         let raw = match record.values.get(key) {
-            Some(raw) if !is_blank(raw) => raw,
-            _ if field.required => {
-                return Err(err(
-                    format!("{} is required but missing or empty", field.name),
-                    None,
-                ));
-            }
+            Some(raw) if !matches!(raw, RawValue::Null) => raw,
+            _ if field.required => return Err(err(missing(&field.name), None)),
             _ => continue,
         };
+        let expected = match field.kind {
+            FieldKind::List => "a list of strings",
+            _ => "a string",
+        };
+        let found = match (field.kind, raw) {
+            (_, RawValue::Invalid(found)) => Some(found.as_str()),
+            (FieldKind::List, RawValue::Text(_)) => Some("a string"),
+            (FieldKind::List, _) => None,
+            (_, RawValue::List(_)) => Some("a list"),
+            _ => None,
+        };
+        if let Some(found) = found {
+            let hint = match field.kind {
+                FieldKind::List => "write a list, [\"…\", \"…\"], even of one item",
+                _ => "write the value as a JSON string",
+            };
+            return Err(err(
+                format!("expected {expected}, found {found}"),
+                Some(hint),
+            ));
+        }
+        if let RawValue::List(items) = raw {
+            if let Some(i) = items.iter().position(|item| item.trim().is_empty()) {
+                return Err(record_error(
+                    name,
+                    Some(&format!("{key}[{i}]")),
+                    format!("item {i} of {} is empty", field.name),
+                    Some("leave out the empty item; the others print as given"),
+                ));
+            }
+        }
+        if is_blank(raw) {
+            if field.required {
+                return Err(err(missing(&field.name), None));
+            }
+            continue;
+        }
         let value = match (field.kind, raw) {
             (FieldKind::List, RawValue::List(items)) => {
-                let items: Vec<String> = items
-                    .iter()
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                Value::List(items)
+                Value::List(items.iter().map(|s| s.trim().to_owned()).collect())
             }
-            (FieldKind::List, RawValue::Text(text)) => Value::List(vec![text.trim().to_owned()]),
-            (_, RawValue::List(_)) => {
-                return Err(err("expected a string, found a list".into(), None))
+            (_, RawValue::List(_) | RawValue::Null | RawValue::Invalid(_)) => {
+                return Err(err(format!("expected {expected}"), None));
             }
             (kind, RawValue::Text(text)) => {
                 let text = text.trim();
+                if matches!(
+                    kind,
+                    FieldKind::Date | FieldKind::CreditCode | FieldKind::Url
+                ) {
+                    check_half_width(text).map_err(|(message, hint)| err(message, Some(&hint)))?;
+                }
                 match kind {
                     FieldKind::Date => Value::Date(Date::parse_iso(text).map_err(|m| {
                         err(
@@ -347,7 +439,38 @@ fn is_blank(raw: &RawValue) -> bool {
     match raw {
         RawValue::Text(text) => text.trim().is_empty(),
         RawValue::List(items) => items.iter().all(|s| s.trim().is_empty()),
+        RawValue::Null => true,
+        RawValue::Invalid(_) => false,
     }
+}
+
+fn missing(name: &str) -> String {
+    format!("{name} is required but missing or empty")
+}
+
+/// Refuses full-width letters, digits and signs in a code, a date or a URL (a Chinese
+/// input method types `９１４５…`): the hint shows the half-width form, but the record is
+/// not rewritten, since the issuer's system should send what it means.
+fn check_half_width(text: &str) -> std::result::Result<(), (String, String)> {
+    let full_width = |c: char| matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}');
+    let Some(first) = text.chars().find(|&c| full_width(c)) else {
+        return Ok(());
+    };
+    let half: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            c if full_width(c) => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    Err((
+        format!(
+            "{text:?} contains the full-width character {first:?} (U+{:04X})",
+            first as u32
+        ),
+        format!("write it half-width: {half:?}"),
+    ))
 }
 
 /// Refuses control characters and bidirectional overrides (they can make a printed text
