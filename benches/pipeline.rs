@@ -213,6 +213,8 @@ fn batch(c: &mut Criterion) {
     };
     let options = BatchOptions {
         out_dir: std::path::PathBuf::from("target/bench-batch"),
+        // The records share the sample's licence number; each has its own credit code.
+        name_key: Some("credit_code".into()),
         force: true,
         jobs: 2,
         ..Default::default()
