@@ -89,6 +89,22 @@ pub enum Shape {
     Qr(QrSymbol),
     /// Fine lines: one tile of centre-lines drawn at several places, stroked, clipped.
     Lines(Lines),
+    /// A raster picture.
+    Image(PlacedImage),
+}
+
+/// A raster picture placed on the sheet: in its own CMYK (a photo), or in the item's ink
+/// with the picture's [coverage](crate::bitmap::Bitmap::coverage) (a seal).
+#[derive(Debug, Clone)]
+pub struct PlacedImage {
+    /// The decoded picture, shared by every licence that shows it.
+    pub bitmap: Arc<crate::bitmap::Bitmap>,
+    /// Where the whole picture lands (beyond `clip` when it covers its box).
+    pub area: Rect,
+    /// The box it is cut to.
+    pub clip: Rect,
+    /// Printed in the item's ink (true) or in the picture's own CMYK (false).
+    pub in_ink: bool,
 }
 
 /// Fine stroked lines (guilloche): a tile drawn at each of `copies`, clipped to `clip`. One

@@ -50,6 +50,7 @@
 
 pub(crate) mod assets;
 pub mod batch;
+pub mod bitmap;
 pub(crate) mod deflate;
 pub mod display;
 pub mod error;

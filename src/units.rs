@@ -219,6 +219,11 @@ impl Rect {
         self.bottom
     }
 
+    /// The top-left corner.
+    pub fn origin(&self) -> Point {
+        Point::new(self.left, self.top)
+    }
+
     /// A rectangle from its edges, or `None` when an edge is not finite or the edges are
     /// out of order.
     pub fn from_ltrb(left: Mm, top: Mm, right: Mm, bottom: Mm) -> Option<Self> {

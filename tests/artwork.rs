@@ -396,3 +396,390 @@ fn a_licence_over_the_prepared_press_underlay_is_pixel_for_pixel_a_full_render()
     let over = raster::render_over(&page, card_fonts, &options, &underlay).unwrap();
     assert!(over.rgb() == raster::render(&page, card_fonts, &options).unwrap().rgb());
 }
+
+/// Raster pictures: the health card's photo from the record, PNG or JPEG, in the PDF
+/// as a CMYK image and in the raster where the box is; hostile files refused; a PNG seal
+/// printed in the seal's ink.
+mod pictures {
+    use super::*;
+    use std::path::{Path, PathBuf};
+    use std::sync::OnceLock;
+
+    const CARD: &str = "specs/health-card/card.ron";
+
+    fn card() -> &'static Template {
+        static CELL: OnceLock<Template> = OnceLock::new();
+        CELL.get_or_init(|| Template::load(CARD).unwrap())
+    }
+
+    /// A folder holding a copy of `record_json` naming `photo`, and the picture as `bytes`.
+    fn record_with(dir: &Path, sample: &str, key: &str, file: &str, bytes: &[u8]) -> Record {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(file), bytes).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+        json[key] = file.into();
+        let path = dir.join("record.json");
+        std::fs::write(&path, json.to_string()).unwrap();
+        Record::load(&path).unwrap()
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("certpress-pictures-{name}-{}", std::process::id()))
+    }
+
+    /// The RGB of the pixel at (x, y) mm.
+    fn pixel(picture: &certpress::qa::image::Picture, x: f64, y: f64) -> [u8; 3] {
+        let px = |mm: f64| (mm / 25.4 * picture.dpi) as usize;
+        let i = (px(y) * picture.width + px(x)) * 3;
+        [picture.rgb[i], picture.rgb[i + 1], picture.rgb[i + 2]]
+    }
+
+    fn near(a: [u8; 3], b: [u8; 3], within: u8) -> bool {
+        a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= within)
+    }
+
+    // Points of the sample photo: the jacket at the foot of the box, the ground at its
+    // top-left corner.
+    const JACKET: (f64, f64) = (72.0, 26.5);
+    const GROUND: (f64, f64) = (63.5, 5.0);
+
+    #[test]
+    fn the_cards_photo_is_a_cmyk_image_in_its_box_in_the_pdf_and_the_raster() {
+        let record = Record::load("specs/health-card/sample.json").unwrap();
+        let licence = card().issue(&record).unwrap();
+        let photo = licence
+            .report()
+            .iter()
+            .find(|p| p.element == "photo")
+            .unwrap();
+        assert_eq!(photo.laid_out.left().get(), 62.7);
+        assert!(
+            (photo.laid_out.width().get() - 18.6).abs() < 1e-9,
+            "cut to its box"
+        );
+
+        let bytes = licence.pdf(&pdf::PdfOptions::default()).unwrap();
+        let doc = Document::load_mem(&bytes).unwrap();
+        let images: Vec<&lopdf::Stream> = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_stream().ok())
+            .filter(|s| {
+                s.dict.get(b"Subtype").ok().and_then(|v| v.as_name().ok()) == Some(b"Image")
+            })
+            .collect();
+        assert_eq!(
+            images.len(),
+            1,
+            "one picture, no mask (the photo is opaque)"
+        );
+        let dict = &images[0].dict;
+        assert_eq!(dict.get(b"Width").unwrap().as_i64().unwrap(), 240);
+        assert_eq!(dict.get(b"Height").unwrap().as_i64().unwrap(), 300);
+        assert_eq!(
+            dict.get(b"ColorSpace").unwrap().as_name().unwrap(),
+            b"DeviceCMYK"
+        );
+        let samples = images[0].decompressed_content().unwrap();
+        assert_eq!(samples.len(), 240 * 300 * 4);
+
+        // Our raster and hayro's rendering of the PDF show the photo where the box is.
+        let ours = certpress::qa::image::Picture::from_raster(
+            &licence
+                .raster(&RasterOptions {
+                    dpi: 200.0,
+                    ..Default::default()
+                })
+                .unwrap(),
+        );
+        let jacket = pixel(&ours, JACKET.0, JACKET.1);
+        let ground = pixel(&ours, GROUND.0, GROUND.1);
+        assert!(near(jacket, [40, 48, 66], 6), "{jacket:?}");
+        assert!(near(ground, [214, 228, 240], 8), "{ground:?}");
+        let theirs = hayro_render(bytes, 200.0);
+        assert!(
+            near(pixel(&theirs, JACKET.0, JACKET.1), jacket, 24),
+            "hayro: {:?}",
+            pixel(&theirs, JACKET.0, JACKET.1)
+        );
+        assert!(
+            near(pixel(&theirs, GROUND.0, GROUND.1), ground, 24),
+            "hayro: {:?}",
+            pixel(&theirs, GROUND.0, GROUND.1)
+        );
+    }
+
+    #[test]
+    fn a_jpeg_photo_prints_like_the_png_and_a_small_one_is_refused_with_the_numbers() {
+        let dir = scratch("jpeg");
+        for file in ["photo.jpg", "photo-grey.jpg"] {
+            let bytes = std::fs::read(Path::new("tests/pictures").join(file)).unwrap();
+            let record = record_with(&dir, "specs/health-card/sample.json", "photo", file, &bytes);
+            let licence = card().issue(&record).unwrap();
+            let ours = certpress::qa::image::Picture::from_raster(
+                &licence
+                    .raster(&RasterOptions {
+                        dpi: 200.0,
+                        ..Default::default()
+                    })
+                    .unwrap(),
+            );
+            let jacket = pixel(&ours, JACKET.0, JACKET.1);
+            let expected = if file.contains("grey") {
+                [47; 3]
+            } else {
+                [40, 48, 66]
+            };
+            assert!(near(jacket, expected, 12), "{file}: {jacket:?}");
+        }
+        // 60 × 75 pixels over 18.9 × 23.6 mm is 81 dpi.
+        let mut small = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut small, 60, 75);
+            encoder.set_color(png::ColorType::Rgb);
+            let mut writer = encoder.write_header().unwrap();
+            writer.write_image_data(&vec![128; 60 * 75 * 3]).unwrap();
+        }
+        let record = record_with(
+            &dir,
+            "specs/health-card/sample.json",
+            "photo",
+            "small.png",
+            &small,
+        );
+        let err = card().issue(&record).unwrap_err();
+        assert_eq!(err.field(), Some("photo"));
+        let message = err.to_string();
+        assert!(
+            message.contains("81 dpi") && message.contains("300 dpi"),
+            "{message}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn hostile_pictures_are_refused_naming_the_field_never_a_panic() {
+        let png = std::fs::read("specs/health-card/photo-sample.png").unwrap();
+        let jpeg = std::fs::read("tests/pictures/photo.jpg").unwrap();
+        // An animated PNG: an acTL chunk before the first IDAT.
+        let mut animated = png[..33].to_vec();
+        let actl = [b"acTL".as_slice(), &[0, 0, 0, 1, 0, 0, 0, 0]].concat();
+        animated.extend(8u32.to_be_bytes());
+        animated.extend(&actl);
+        animated.extend(crc32(&actl).to_be_bytes());
+        animated.extend(&png[33..]);
+        // A 12-bit JPEG: the frame header's precision byte says 12.
+        let mut twelve = jpeg.clone();
+        let sof = twelve.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        twelve[sof + 4] = 12;
+        // A file claiming 100 000 × 100 000 pixels.
+        let mut bomb = png[..12].to_vec();
+        let ihdr = [
+            b"IHDR".as_slice(),
+            &100_000u32.to_be_bytes(),
+            &100_000u32.to_be_bytes(),
+            &[8, 2, 0, 0, 0],
+        ]
+        .concat();
+        bomb.extend(&ihdr);
+        bomb.extend(crc32(&ihdr).to_be_bytes());
+        bomb.extend(&png[33..]);
+        let cases: [(&str, Vec<u8>, &str); 8] = [
+            ("bomb.png", bomb, "over the limit"),
+            ("cut.png", png[..png.len() / 2].to_vec(), "PNG"),
+            ("cut.jpg", jpeg[..jpeg.len() / 2].to_vec(), "JPEG"),
+            ("twelve.jpg", twelve, "JPEG"),
+            ("animated.png", animated, "animated"),
+            ("lies.png", jpeg.clone(), "name says otherwise"),
+            (
+                "bitmap.png",
+                b"BM\x36\0\0\0\0\0\0\0".to_vec(),
+                "not a PNG or JPEG",
+            ),
+            ("empty.jpg", Vec::new(), "not a PNG or JPEG"),
+        ];
+        let dir = scratch("hostile");
+        for (file, bytes, says) in cases {
+            let record = record_with(&dir, "specs/health-card/sample.json", "photo", file, &bytes);
+            let err = card().issue(&record).unwrap_err();
+            assert_eq!(err.field(), Some("photo"), "{file}: {err}");
+            assert!(err.to_string().contains(says), "{file}: {err}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_png_seal_prints_in_the_seal_ink_and_leaves_the_ground_where_it_is_clear() {
+        // A red ring on transparency, 200 px: what a seal system hands out.
+        let side = 200u32;
+        let mut rgba = Vec::new();
+        for y in 0..side {
+            for x in 0..side {
+                let r = ((f64::from(x) - 99.5).powi(2) + (f64::from(y) - 99.5).powi(2)).sqrt();
+                let ring = (80.0..96.0).contains(&r);
+                rgba.extend(if ring {
+                    [220, 20, 30, 255]
+                } else {
+                    [255, 255, 255, 0]
+                });
+            }
+        }
+        let mut seal = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut seal, side, side);
+            encoder.set_color(png::ColorType::Rgba);
+            encoder
+                .write_header()
+                .unwrap()
+                .write_image_data(&rgba)
+                .unwrap();
+        }
+        let dir = scratch("seal");
+        let record = record_with(
+            &dir,
+            "specs/liuzhou/electronic-copy.json",
+            "seal_image",
+            "seal.png",
+            &seal,
+        );
+        let licence = liuzhou().issue(&record).unwrap();
+        let items: Vec<_> = licence
+            .page()
+            .items
+            .iter()
+            .filter(|i| i.element == "seal")
+            .collect();
+        assert_eq!(items.len(), 1);
+        assert!(matches!(&items[0].shape, certpress::display::Shape::Image(i) if i.in_ink));
+
+        // In the PDF: the ink at full strength, the seal's coverage as its soft mask.
+        let doc = Document::load_mem(&licence.pdf(&pdf::PdfOptions::default()).unwrap()).unwrap();
+        let image = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_stream().ok())
+            .find(|s| s.dict.get(b"SMask").is_ok())
+            .expect("an image with a soft mask");
+        assert_eq!(
+            image.dict.get(b"ColorSpace").unwrap().as_name().unwrap(),
+            b"DeviceCMYK"
+        );
+        let samples = image.decompressed_content().unwrap();
+        assert_eq!(&samples[..4], [0, 255, 255, 0], "seal_red is M100 Y100");
+
+        // In the raster: red on the ring, and inside it the licence as without a seal.
+        let options = RasterOptions {
+            dpi: 100.0,
+            ..Default::default()
+        };
+        let with = certpress::qa::image::Picture::from_raster(&licence.raster(&options).unwrap());
+        let without = certpress::qa::image::Picture::from_raster(
+            &liuzhou()
+                .issue(&sample())
+                .unwrap()
+                .raster(&options)
+                .unwrap(),
+        );
+        // The seal's box is 292–334 × 217–259 mm; the ring's middle radius is 0.44 of it.
+        let (cx, cy, r) = (313.0, 238.0, 42.0 * 0.44);
+        let on_ring = pixel(&with, cx + r, cy);
+        assert!(on_ring[0] > 200 && on_ring[1] < 80, "{on_ring:?}");
+        assert_eq!(
+            pixel(&with, cx, cy),
+            pixel(&without, cx, cy),
+            "clear inside the ring"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The spec's own picture: loaded with the spec, placed by its fit, and refused with
+    /// the element's line when its shape does not fit an `Exact` box.
+    #[test]
+    fn a_specs_own_picture_is_placed_by_its_fit_or_refused_with_its_line() {
+        let source = std::fs::read_to_string(CARD).unwrap();
+        let with = |fit: &str| {
+            source.replace(
+                "        // The photo fills the box",
+                &format!(
+                    "        Image(id: \"mark\", pass: Press, at: (x: 3.0, y: 40.0), size: (width: 10.0, height: 10.0),\n            file: \"photo-sample.png\", fit: {fit}),\n        // The photo fills the box"
+                ),
+            )
+        };
+        let spec = LoadedSpec::from_str(&with("Contain"), CARD).unwrap();
+        assert!(spec.pictures.contains_key("mark"));
+        let template = Template::prepare(spec, &FontOptions::default()).unwrap();
+        let record = Record::load("specs/health-card/sample.json").unwrap();
+        let licence = template.issue(&record).unwrap();
+        let mark = licence
+            .report()
+            .iter()
+            .find(|p| p.element == "mark")
+            .unwrap();
+        // 4:5 in a square: 8 × 10 mm, centred.
+        assert!(
+            (mark.laid_out.left().get() - 4.0).abs() < 1e-9,
+            "{:?}",
+            mark.laid_out
+        );
+        assert!((mark.laid_out.width().get() - 8.0).abs() < 1e-9);
+
+        let text = with("Exact(tolerance: 0.05)");
+        let template = Template::prepare(
+            LoadedSpec::from_str(&text, CARD).unwrap(),
+            &FontOptions::default(),
+        )
+        .unwrap();
+        let err = template.issue(&record).unwrap_err();
+        let line = text
+            .lines()
+            .position(|l| l.contains("id: \"mark\""))
+            .unwrap()
+            + 1;
+        assert!(
+            err.to_string().starts_with(&format!("{CARD}:{line}:")),
+            "{err}"
+        );
+        assert!(err.to_string().contains("20.0 % off"), "{err}");
+    }
+
+    fn hayro_render(pdf_bytes: Vec<u8>, dpi: f64) -> certpress::qa::image::Picture {
+        use hayro::hayro_interpret::InterpreterSettings;
+        use hayro::hayro_syntax::Pdf;
+        use hayro::vello_cpu::color::palette::css::WHITE;
+        use hayro::{render, PixmapSettings, RenderCache, RenderSettings};
+
+        let pdf = Pdf::new(std::sync::Arc::new(pdf_bytes)).expect("hayro parses our PDF");
+        let pages = pdf.pages();
+        let scale = (dpi / 72.0) as f32;
+        let pixmap = render(
+            pages.first().unwrap(),
+            &RenderCache::new(),
+            &InterpreterSettings::default(),
+            &RenderSettings::default(),
+            &PixmapSettings {
+                x_scale: scale,
+                y_scale: scale,
+                bg_color: WHITE,
+            },
+        );
+        let png = pixmap.into_png().unwrap();
+        certpress::qa::image::Picture::decode_png(&png, Some(dpi)).unwrap()
+    }
+
+    /// CRC-32 (ISO-HDLC), for hand-made PNG chunks.
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+}

@@ -9,6 +9,7 @@
 pub(crate) mod fit;
 pub(crate) mod guilloche;
 pub(crate) mod linebreak;
+mod picture;
 pub mod qr;
 mod svg;
 #[cfg(test)]
@@ -16,15 +17,18 @@ mod tests;
 pub(crate) mod text;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::display::{InkId, InkKind, Item, Lines, Page, PageInk, Path, Shape};
+use crate::bitmap::Bitmap;
+
+use crate::display::{InkId, InkKind, Item, Lines, Page, PageInk, Path, PlacedImage, Shape};
 use crate::error::{Error, Result};
 use crate::fonts::FontBook;
 use crate::record::BoundRecord;
 use crate::spec::{
-    Align, Cmyk, Content, Element, ElementInks, FieldElement, GuillocheElement, Ink, Label,
-    LoadedSpec, Pass, QrElement, ShapeElement, Span, StrokeAlign, SvgElement, TextElement,
-    TextStyle, VerticalText,
+    Align, Cmyk, Content, Element, ElementInks, FieldElement, GuillocheElement, ImageElement,
+    ImageFit, Ink, Label, LoadedSpec, Pass, QrElement, ShapeElement, Span, StrokeAlign, SvgElement,
+    TextElement, TextStyle, VerticalText,
 };
 use crate::units::{Mm, Point, Pt, Rect};
 use text::ShapedText;
@@ -159,6 +163,7 @@ pub fn layout(
             Element::Ellipse(e) => solver.shape(e, true)?,
             Element::Qr(e) => solver.qr(e)?,
             Element::Svg(e) => solver.svg(e)?,
+            Element::Image(e) => solver.image(e)?,
             Element::Vertical(e) => solver.vertical(e)?,
             Element::Guilloche(e) => solver.guilloche(e)?,
         }
@@ -190,6 +195,19 @@ struct Solver<'a> {
     element_inks: ElementInks,
     items: Vec<Item>,
     report: Vec<Placement>,
+}
+
+/// A picture to place: its element, box and the spec's demands on it.
+struct Picture<'e> {
+    id: &'e str,
+    pass: Pass,
+    area: Rect,
+    fit: ImageFit,
+    min_dpi: Option<f64>,
+    /// Printed in the element's ink.
+    in_ink: bool,
+    /// The record field it comes from, if it does.
+    key: Option<&'e str>,
 }
 
 /// A single line of text placed on the page.
@@ -695,7 +713,23 @@ impl<'a> Solver<'a> {
                     // stamped by hand): nothing to draw.
                     return Ok(());
                 };
-                from_record = self.record_image(key, &value.display("", Default::default()))?;
+                let file = value.display("", Default::default());
+                if crate::bitmap::is_picture_name(&file) {
+                    // A seal from a seal system comes as a PNG: drawn whole in the
+                    // element's ink, its opacity and darkness as the ink's coverage.
+                    let bitmap = self.record_picture(key, &file)?;
+                    let picture = Picture {
+                        id: &e.id,
+                        pass: e.pass,
+                        area,
+                        fit: ImageFit::Contain,
+                        min_dpi: None,
+                        in_ink: true,
+                        key: Some(key),
+                    };
+                    return self.picture(&picture, bitmap);
+                }
+                from_record = self.record_image(key, &file)?;
                 &from_record
             }
             None => self
@@ -721,26 +755,138 @@ impl<'a> Solver<'a> {
 
     /// The SVG a record names (a seal), confined to the record's folder.
     fn record_image(&self, key: &str, file: &str) -> Result<crate::assets::SvgAsset> {
-        let fail = |message: String, hint: &str| Error::Record {
-            record: self.record.name.clone(),
-            field: Some(key.to_owned()),
-            message,
-            hint: Some(hint.to_owned()),
-        };
+        let path = self.record_file(key, file)?;
+        crate::assets::SvgAsset::load(&path).map_err(|m| {
+            self.record_error(
+                key,
+                format!("SVG {file:?}: {m}"),
+                "fix the artwork, or draw a PNG or JPEG with an Image element",
+            )
+        })
+    }
+
+    /// A file a record names, confined to the record's folder.
+    fn record_file(&self, key: &str, file: &str) -> Result<std::path::PathBuf> {
         let Some(folder) = &self.record.folder else {
-            return Err(fail(
+            return Err(self.record_error(
+                key,
                 format!("{file:?}: a record made in memory has no folder to find it in"),
                 "load the record from its file, or set Record::folder",
             ));
         };
-        let path = crate::assets::confine(folder, file, &[]).map_err(|m| {
-            fail(
+        crate::assets::confine(folder, file, &[]).map_err(|m| {
+            self.record_error(
+                key,
                 m.replace("the spec's folder", "the record's folder"),
-                "put the artwork beside the record and name it relative to it",
+                "put the file beside the record and name it relative to it",
+            )
+        })
+    }
+
+    fn record_error(&self, key: &str, message: String, hint: &str) -> Error {
+        Error::Record {
+            record: self.record.name.clone(),
+            field: Some(key.to_owned()),
+            message,
+            hint: Some(hint.to_owned()),
+        }
+    }
+
+    /// A raster picture in its box: the spec's own, or the one the record names.
+    fn image(&mut self, e: &ImageElement) -> Result<()> {
+        let area = Rect::from_origin_size(e.at, e.size).ok_or_else(|| {
+            self.spec_error(&e.id, "the picture's box has no finite extent".into())
+        })?;
+        let (bitmap, key) = match &e.key {
+            Some(key) => {
+                let Some(value) = self.record.get(key) else {
+                    return Ok(());
+                };
+                let file = value.display("", Default::default());
+                (self.record_picture(key, &file)?, Some(key.as_str()))
+            }
+            None => (
+                self.spec
+                    .pictures
+                    .get(&e.id)
+                    .ok_or_else(|| self.spec_error(&e.id, "its picture was not loaded".into()))?
+                    .clone(),
+                None,
+            ),
+        };
+        let picture = Picture {
+            id: &e.id,
+            pass: e.pass,
+            area,
+            fit: e.fit,
+            min_dpi: e.min_dpi,
+            in_ink: e.ink.is_some(),
+            key,
+        };
+        self.picture(&picture, bitmap)
+    }
+
+    /// The PNG or JPEG a record names, confined to the record's folder.
+    fn record_picture(&self, key: &str, file: &str) -> Result<Arc<Bitmap>> {
+        let path = self.record_file(key, file)?;
+        let bitmap = Bitmap::load(&path).map_err(|m| {
+            self.record_error(
+                key,
+                format!("picture {file:?}: {m}"),
+                "give a PNG or JPEG picture",
             )
         })?;
-        crate::assets::SvgAsset::load(&path)
-            .map_err(|m| fail(format!("SVG {file:?}: {m}"), "fix the artwork"))
+        Ok(Arc::new(bitmap))
+    }
+
+    /// Places a picture, refusing one that does not fit its box's shape or prints under
+    /// the resolution asked for: a record's picture is the record's fault, the spec's own
+    /// the spec's.
+    fn picture(&mut self, p: &Picture, bitmap: Arc<Bitmap>) -> Result<()> {
+        let refuse = |message: String| match p.key {
+            Some(key) => self.record_error(
+                key,
+                format!("element `{}`: {message}", p.id),
+                "give a picture that fits the spec",
+            ),
+            None => self.spec_error(p.id, message),
+        };
+        let placed = picture::place(p.area, &bitmap, p.fit).map_err(refuse)?;
+        if let Some(min) = p.min_dpi {
+            let dpi = picture::dpi(&bitmap, placed);
+            if dpi < min {
+                return Err(refuse(format!(
+                    "{} × {} px over {} × {} prints at {dpi:.0} dpi, under the {min:.0} dpi the spec asks for",
+                    bitmap.width,
+                    bitmap.height,
+                    placed.width(),
+                    placed.height()
+                )));
+            }
+        }
+        let area = p.area;
+        let shown = Rect::from_ltrb(
+            placed.left().max(area.left()),
+            placed.top().max(area.top()),
+            placed.right().min(area.right()),
+            placed.bottom().min(area.bottom()),
+        )
+        .unwrap_or(area);
+        self.items.push(Item {
+            element: p.id.to_owned(),
+            fixed: false,
+            pass: p.pass,
+            ink: self.element_inks.ink,
+            shape: Shape::Image(PlacedImage {
+                bitmap,
+                area: placed,
+                clip: area,
+                in_ink: p.in_ink,
+            }),
+        });
+        self.report
+            .push(Placement::shape(p.id, p.pass, Some(area.origin()), shown));
+        Ok(())
     }
 
     /// Fine-line security artwork, generated once when the spec was prepared.

@@ -27,9 +27,10 @@ use std::sync::Arc;
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
+use crate::bitmap::Bitmap;
 use crate::deflate::Compressors;
 use crate::display::{
-    GlyphRun, InkId, InkKind, Lines, Page, Path, PathSink, QrSymbol, Shape, Tile,
+    GlyphRun, InkId, InkKind, Lines, Page, Path, PathSink, PlacedImage, QrSymbol, Shape, Tile,
 };
 use crate::error::Result;
 use crate::fonts::{FaceId, FontBook};
@@ -125,6 +126,7 @@ pub(crate) fn write(
         fonts: BTreeMap::new(),
         inks_used: Vec::new(),
         tiles: Vec::new(),
+        images: Vec::new(),
     };
     if let Some(marks) = page.marks.filter(|m| m.crop_marks) {
         painter.crop_marks(page.size.width, marks.bleed);
@@ -188,6 +190,7 @@ pub(crate) fn write(
         fonts: usages,
         inks_used,
         tiles,
+        images,
         ..
     } = painter;
     let content = deflate(compressors, &content.finish(), Effort::Fast);
@@ -256,6 +259,10 @@ pub(crate) fn write(
             ink_refs.push((*ink, r));
         }
     }
+    let image_refs: Vec<Ref> = images
+        .iter()
+        .map(|image| write_image(&mut chunk, &mut alloc, page, image, &ink_refs, compressors))
+        .collect();
     let overprint = inks_used.iter().any(|ink| {
         matches!(
             page.inks[ink.0].kind,
@@ -345,10 +352,13 @@ pub(crate) fn write(
     if overprint {
         resources.ext_g_states().pair(Name(b"GSop"), gs_ref);
     }
-    if !tile_refs.is_empty() {
+    if !tile_refs.is_empty() || !image_refs.is_empty() {
         let mut forms = resources.x_objects();
         for (i, r) in tile_refs.iter().enumerate() {
             forms.pair(tile_name(i).as_name(), *r);
+        }
+        for (i, r) in image_refs.iter().enumerate() {
+            forms.pair(image_name(i).as_name(), *r);
         }
     }
     if !layer_refs.is_empty() {
@@ -466,6 +476,67 @@ impl PathSink for Content {
     }
 }
 
+fn image_name(index: usize) -> ResName {
+    ResName(format!("I{index}"))
+}
+
+/// A picture's image XObject. In its own colours: DeviceCMYK samples, its transparency
+/// as a soft mask. In one ink: the ink at full strength, the picture's coverage as the
+/// soft mask, so the ink lands only where the picture has it (on the ink's own plate
+/// for a spot ink) and nothing under it is knocked out elsewhere.
+fn write_image(
+    chunk: &mut Chunk,
+    alloc: &mut impl FnMut() -> Ref,
+    page: &Page,
+    (bitmap, ink): &(Arc<Bitmap>, Option<InkId>),
+    ink_refs: &[(InkId, Ref)],
+    compressors: &Compressors,
+) -> Ref {
+    let (width, height) = (bitmap.width as i32, bitmap.height as i32);
+    let pixels = bitmap.width as usize * bitmap.height as usize;
+    let image_ref = alloc();
+    let mask = match ink {
+        Some(_) => Some(bitmap.coverage()),
+        None => bitmap.alpha.clone(),
+    };
+    let mask_ref = mask.map(|mask| {
+        let r = alloc();
+        let data = deflate(compressors, &mask, Effort::Fast);
+        let mut smask = chunk.image_xobject(r, &data);
+        smask.width(width).height(height).bits_per_component(8);
+        smask.color_space().device_gray();
+        smask.filter(Filter::FlateDecode);
+        r
+    });
+    let samples = match ink.map(|i| (&page.inks[i.0].kind, i)) {
+        None => bitmap.cmyk.clone(),
+        Some((InkKind::Process(cmyk), _)) => {
+            let ink = cmyk_unit(cmyk).map(|v| (v * 255.0).round() as u8);
+            ink.repeat(pixels)
+        }
+        Some((InkKind::Spot { .. }, _)) => vec![255; pixels],
+    };
+    let data = deflate(compressors, &samples, Effort::Fast);
+    let mut xobject = chunk.image_xobject(image_ref, &data);
+    xobject.width(width).height(height).bits_per_component(8);
+    match ink.map(|i| (&page.inks[i.0].kind, i)) {
+        Some((InkKind::Spot { .. }, id)) => {
+            let separation = ink_refs.iter().find(|(i, _)| *i == id).map(|(_, r)| *r);
+            if let Some(r) = separation {
+                xobject.pair(Name(b"ColorSpace"), r);
+            }
+        }
+        _ => {
+            xobject.color_space().device_cmyk();
+        }
+    }
+    xobject.filter(Filter::FlateDecode);
+    if let Some(r) = mask_ref {
+        xobject.s_mask(r);
+    }
+    image_ref
+}
+
 fn ink_name(ink: InkId) -> ResName {
     ResName(format!("CS{}", ink.0))
 }
@@ -486,6 +557,8 @@ struct Painter {
     inks_used: Vec<InkId>,
     /// Guilloche tiles met so far (one form each), in order of first use.
     tiles: Vec<Arc<Tile>>,
+    /// Pictures met so far (one image XObject each), with their ink when printed in one.
+    images: Vec<(Arc<Bitmap>, Option<InkId>)>,
 }
 
 impl Painter {
@@ -556,8 +629,36 @@ impl Painter {
             Shape::Path(path) => self.path(path),
             Shape::Qr(symbol) => self.qr(symbol),
             Shape::Lines(lines) => self.lines(lines),
+            Shape::Image(image) => self.image(image, ink),
         }
         self.content.restore_state();
+    }
+
+    /// A picture: cut to its box, its image XObject drawn over the area it lands on.
+    fn image(&mut self, image: &PlacedImage, ink: InkId) {
+        let key = (image.bitmap.clone(), image.in_ink.then_some(ink));
+        let index = match self
+            .images
+            .iter()
+            .position(|(b, i)| Arc::ptr_eq(b, &key.0) && *i == key.1)
+        {
+            Some(i) => i,
+            None => {
+                self.images.push(key);
+                self.images.len() - 1
+            }
+        };
+        let clip = image.clip;
+        let (x, y) = self.point(Point::new(clip.left(), clip.bottom()));
+        self.content.rect(x, y, pt(clip.width()), pt(clip.height()));
+        self.content.clip_nonzero();
+        self.content.end_path();
+        let area = image.area;
+        let (x, y) = self.point(Point::new(area.left(), area.bottom()));
+        // The unit square of image space onto the area (image rows run top down).
+        self.content
+            .transform([pt(area.width()), 0.0, 0.0, pt(area.height()), x, y]);
+        self.content.x_object(image_name(index).as_name());
     }
 
     /// Guilloche lines: clipped to their region, the tile's form drawn at every copy.

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::display::{InkKind, Page};
+use crate::display::{InkKind, Page, Shape};
 use crate::layout::{Layout, Part};
 use crate::qa::image::Picture;
 use crate::spec::Pass;
@@ -46,6 +46,22 @@ pub struct InkEntry {
     pub note: String,
 }
 
+/// The opaque picture painted after the placement at `index` that hides it whole, in an
+/// output of `pass`.
+fn covered_by(layout: &Layout, index: usize, pass: Option<Pass>) -> Option<&str> {
+    let hidden = layout.report[index].laid_out;
+    layout.report[index + 1..]
+        .iter()
+        .filter(|later| later.pass.selected_by(pass) && later.laid_out.contains(&hidden, Mm::ZERO))
+        .find(|later| {
+            layout.page.items.iter().any(|item| {
+                item.element == later.element
+                    && matches!(&item.shape, Shape::Image(image) if !image.in_ink)
+            })
+        })
+        .map(|later| later.element.as_str())
+}
+
 /// Measures the ink of every text, label, content and QR code of `layout` in `image`.
 ///
 /// `pass` restricts the check to one production pass (for an image of that pass only).
@@ -59,7 +75,7 @@ pub fn measure(
 ) -> Vec<InkEntry> {
     let page = &layout.page;
     let mut entries = Vec::new();
-    for placement in &layout.report {
+    for (index, placement) in layout.report.iter().enumerate() {
         if !placement.pass.selected_by(pass) || placement.part == Part::Shape {
             continue;
         }
@@ -75,6 +91,13 @@ pub fn measure(
         if invisible(page, &placement.element) {
             entry.pass_check = true;
             entry.note = "invisible in daylight: not measured".into();
+            entries.push(entry);
+            continue;
+        }
+        if let Some(cover) = covered_by(layout, index, pass) {
+            // A pre-printed hint under the holder's photo: hidden by design.
+            entry.pass_check = true;
+            entry.note = format!("under the picture `{cover}`: not measured");
             entries.push(entry);
             continue;
         }

@@ -17,7 +17,9 @@ use rayon::prelude::*;
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, PixmapMut, Transform};
 
 use crate::deflate::Compressors;
-use crate::display::{GlyphRun, InkKind, Item, Lines, Page, Path, PathSink, QrSymbol, Shape};
+use crate::display::{
+    GlyphRun, InkKind, Item, Lines, Page, Path, PathSink, PlacedImage, QrSymbol, Shape,
+};
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
 use crate::production::Calibration;
@@ -447,6 +449,7 @@ impl Canvas {
                     lines,
                     rgb: [r, g, b],
                 }),
+                Shape::Image(image) => ops.extend(self.image(image, ink, &options.view)),
             }
         }
         let width = self.pixmap.width();
@@ -585,6 +588,54 @@ impl Canvas {
     }
 
     /// A path in sheet pixels moved by the calibration.
+    /// A picture as a pattern over its box: its pixels in the colours `view` shows (its
+    /// own CMYK, or `ink` at the picture's coverage), drawn with bilinear filtering.
+    fn image(&self, image: &PlacedImage, ink: &InkKind, view: &View) -> Option<Op<'static>> {
+        let bitmap = &image.bitmap;
+        let mut pixmap = Pixmap::new(bitmap.width, bitmap.height)?;
+        let pixels = pixmap.data_mut().chunks_exact_mut(4);
+        let premultiplied = |[r, g, b]: [u8; 3], a: u8| {
+            let pre = |v: u8| ((u32::from(v) * u32::from(a) + 127) / 255) as u8;
+            [pre(r), pre(g), pre(b), a]
+        };
+        if image.in_ink {
+            let rgb = view_rgb(ink, view)?;
+            for (out, a) in pixels.zip(bitmap.coverage()) {
+                out.copy_from_slice(&premultiplied(rgb, a));
+            }
+        } else {
+            for (i, (out, p)) in pixels.zip(bitmap.cmyk.chunks_exact(4)).enumerate() {
+                let [c, m, y, k] = [p[0], p[1], p[2], p[3]].map(|v| f64::from(v) / 2.55);
+                if let Some(rgb) = view_rgb(&InkKind::Process(Cmyk { c, m, y, k }), view) {
+                    let a = bitmap.alpha.as_ref().map_or(255, |a| a[i]);
+                    out.copy_from_slice(&premultiplied(rgb, a));
+                }
+            }
+        }
+        let (left, top) = self.point(Point::new(image.area.left(), image.area.top()));
+        let to_sheet = Transform::from_row(
+            self.px(image.area.width()) / bitmap.width as f32,
+            0.0,
+            0.0,
+            self.px(image.area.height()) / bitmap.height as f32,
+            left,
+            top,
+        );
+        let (l, t) = self.point(Point::new(image.clip.left(), image.clip.top()));
+        let clip = tiny_skia::Rect::from_xywh(
+            l,
+            t,
+            self.px(image.clip.width()),
+            self.px(image.clip.height()),
+        )?;
+        Some(Op::Image {
+            pixmap,
+            to_sheet,
+            clip,
+            base: self.base,
+        })
+    }
+
     fn placed(&self, path: tiny_skia::Path) -> Option<tiny_skia::Path> {
         if self.base.is_identity() {
             Some(path)
@@ -607,6 +658,14 @@ enum Op<'a> {
     },
     /// Guilloche lines, drawn by [`lines::draw`] band by band.
     Lines { lines: &'a Lines, rgb: [u8; 3] },
+    /// A picture in its view colours: `to_sheet` maps its pixels to sheet pixels, `clip`
+    /// is its box in sheet pixels, `base` the calibration.
+    Image {
+        pixmap: Pixmap,
+        to_sheet: Transform,
+        clip: tiny_skia::Rect,
+        base: Transform,
+    },
 }
 
 impl Op<'_> {
@@ -624,6 +683,30 @@ impl Op<'_> {
                 band.fill_path(path, paint, *rule, shift, None);
             }
             Op::Lines { lines, rgb } => lines::draw(band, top, lines, base, dpi, *rgb),
+            Op::Image {
+                pixmap,
+                to_sheet,
+                clip,
+                base,
+            } => {
+                let (first, last) = (top as f32 - 1.0, (top + band.height()) as f32 + 1.0);
+                if clip.bottom() < first || clip.top() > last {
+                    return;
+                }
+                let paint = Paint {
+                    shader: tiny_skia::Pattern::new(
+                        pixmap.as_ref(),
+                        tiny_skia::SpreadMode::Pad,
+                        tiny_skia::FilterQuality::Bilinear,
+                        1.0,
+                        *to_sheet,
+                    ),
+                    anti_alias: false,
+                    ..Paint::default()
+                };
+                let shift = Transform::from_translate(0.0, -(top as f32)).pre_concat(*base);
+                band.fill_rect(*clip, &paint, shift, None);
+            }
         }
     }
 }

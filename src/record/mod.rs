@@ -390,7 +390,7 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
                         check_image_path(text).map_err(|m| {
                             err(
                                 format!("{text:?}: {m}"),
-                                Some("give the artwork's path relative to the record's folder, e.g. seals/yufeng.svg"),
+                                Some("give the picture's path relative to the record's folder, e.g. seals/yufeng.png"),
                             )
                         })?;
                         Value::Text(text.to_owned())
@@ -410,7 +410,7 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
 }
 
 /// An image path a record may name: relative, inside the folder it is resolved against
-/// (no `..`), SVG artwork (drawn as vector in the spec's ink, like every asset).
+/// (no `..`), SVG artwork or a PNG or JPEG picture.
 fn check_image_path(text: &str) -> std::result::Result<(), String> {
     let path = std::path::Path::new(text);
     if path.is_absolute() || text.starts_with('/') || text.starts_with('\\') || text.contains(':') {
@@ -425,12 +425,13 @@ fn check_image_path(text: &str) -> std::result::Result<(), String> {
     {
         return Err("the path leaves the record's folder".into());
     }
-    let svg = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    if !svg {
-        return Err("not an SVG file; seals and other record artwork are SVG".into());
+    let known = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["svg", "png", "jpg", "jpeg"]
+            .iter()
+            .any(|k| e.eq_ignore_ascii_case(k))
+    });
+    if !known {
+        return Err("not an SVG, PNG or JPEG file".into());
     }
     Ok(())
 }

@@ -8,11 +8,13 @@ mod model;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use model::*;
 use ron::extensions::Extensions;
 
 use crate::assets::{self, SvgAsset};
+use crate::bitmap::Bitmap;
 use crate::error::{Error, Result, SpecLocation};
 use crate::units::Mm;
 
@@ -36,6 +38,8 @@ pub struct LoadedSpec {
     pub dir: PathBuf,
     /// SVG assets by element id, loaded and flattened once.
     pub assets: BTreeMap<String, SvgAsset>,
+    /// The spec's own pictures (`Image` `file`) by element id, decoded once.
+    pub pictures: BTreeMap<String, Arc<Bitmap>>,
     /// Element index by id.
     index: BTreeMap<String, usize>,
     /// Each element's line in the file (that of its `id`), in element order.
@@ -123,6 +127,7 @@ impl LoadedSpec {
             path,
             dir,
             assets: BTreeMap::new(),
+            pictures: BTreeMap::new(),
             index,
             lines,
             inks: Vec::new(),
@@ -156,6 +161,27 @@ impl LoadedSpec {
             }
         }
         loaded.assets = assets;
+        for element in &loaded.spec.elements {
+            if let Element::Image(ImageElement {
+                id,
+                file: Some(file),
+                ..
+            }) = element
+            {
+                let fail = |message: String, hint: &str| Error::SpecInvalid {
+                    at: loaded.locate(id),
+                    element: Some(id.clone()),
+                    message,
+                    hint: Some(hint.to_owned()),
+                };
+                let path = assets::confine(&loaded.dir, file, &asset_dirs).map_err(|m| {
+                    fail(m, "put the picture in the spec's folder and name it relative to it, or allow its folder with --asset-dir")
+                })?;
+                let bitmap = Bitmap::load(&path)
+                    .map_err(|m| fail(format!("picture {file:?}: {m}"), "fix the picture"))?;
+                loaded.pictures.insert(id.clone(), Arc::new(bitmap));
+            }
+        }
         Ok(loaded)
     }
 
@@ -599,6 +625,54 @@ impl LoadedSpec {
                     Some(id),
                     svg.ink.as_deref().unwrap_or(&self.spec.default_ink),
                 )?;
+            }
+            Element::Image(image) => {
+                self.check_position(id, &image.at)?;
+                let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;
+                if !positive(image.size.width) || !positive(image.size.height) {
+                    return Err(self.invalid(Some(id), "size must be positive".into(), None));
+                }
+                match (&image.file, &image.key) {
+                    (Some(_), None) => {}
+                    (None, Some(key)) => {
+                        self.check_field_key(id, key)?;
+                        if self.spec.fields[key].kind != FieldKind::ImagePath {
+                            return Err(self.invalid(
+                                Some(id),
+                                format!("record key `{key}` is not of kind ImagePath"),
+                                Some("an Image element's `key` names a field declared `kind: ImagePath`"),
+                            ));
+                        }
+                    }
+                    _ => {
+                        return Err(self.invalid(
+                            Some(id),
+                            "an Image element needs exactly one of `file` and `key`".into(),
+                            None,
+                        ))
+                    }
+                }
+                if let ImageFit::Exact { tolerance } = image.fit {
+                    if !(0.0..=0.5).contains(&tolerance) {
+                        return Err(self.invalid(
+                            Some(id),
+                            format!("fit tolerance {tolerance} must be between 0 and 0.5"),
+                            Some("0.02 accepts an aspect ratio 2 % off the box's"),
+                        ));
+                    }
+                }
+                if let Some(dpi) = image.min_dpi {
+                    if !(dpi > 0.0 && dpi <= 4800.0) {
+                        return Err(self.invalid(
+                            Some(id),
+                            format!("min_dpi {dpi} must be between 0 and 4800"),
+                            None,
+                        ));
+                    }
+                }
+                if let Some(key) = &image.ink {
+                    ink = self.ink_ref(Some(id), key)?;
+                }
             }
             Element::Qr(qr) => {
                 self.check_position(id, &qr.at)?;

@@ -573,6 +573,8 @@ pub enum Element {
     Qr(QrElement),
     /// SVG artwork drawn in one ink.
     Svg(SvgElement),
+    /// A raster picture (PNG or JPEG): a photo in its own colours, or a seal in one ink.
+    Image(ImageElement),
     /// A column of upright characters, top to bottom (竖排): a side title, a seal's legend.
     Vertical(VerticalText),
     /// Fine-line security artwork generated from parameters (a border band, a background).
@@ -631,6 +633,55 @@ pub struct SvgElement {
     /// Ink key. Default: the spec's `default_ink`.
     #[serde(default)]
     pub ink: Option<String>,
+}
+
+/// A raster picture (PNG or JPEG) in a box: a holder's photo, a seal from a seal system.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageElement {
+    /// Unique id.
+    pub id: String,
+    /// Production pass.
+    pub pass: Pass,
+    /// Top-left corner of the box.
+    pub at: Point,
+    /// Size of the box.
+    pub size: Size,
+    /// The picture file, relative to the spec's folder (and inside it). One of `file` and
+    /// `key`.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// A record key of kind `ImagePath`: the picture it names, relative to the record's
+    /// folder (a photo, a seal). Nothing is drawn when the record has none.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// How the picture fills its box. Default: `Contain`.
+    #[serde(default)]
+    pub fit: ImageFit,
+    /// The lowest resolution the picture may print at, in dots per inch (300 for a photo
+    /// on a card): a picture below it is refused with the numbers. Default: none.
+    #[serde(default)]
+    pub min_dpi: Option<f64>,
+    /// Prints the picture in this one ink, its opacity and darkness as the ink's coverage
+    /// (a seal on the seal's plate). Default: none, the picture's own colours as CMYK.
+    #[serde(default)]
+    pub ink: Option<String>,
+}
+
+/// How a picture fills its box.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+pub enum ImageFit {
+    /// Whole, as large as the box allows, centred; aspect ratio kept.
+    #[default]
+    Contain,
+    /// Filling the box, centred, what overhangs cut off; aspect ratio kept.
+    Cover,
+    /// Stretched to the box, refused when its aspect ratio differs from the box's by more
+    /// than `tolerance` (a fraction: 0.02 is 2 %).
+    Exact {
+        /// Largest relative difference of aspect ratios accepted.
+        tolerance: f64,
+    },
 }
 
 /// Fine-line security artwork (guilloche), generated from parameters rather than drawn:
@@ -770,6 +821,7 @@ impl Element {
             Element::Rect(e) | Element::Ellipse(e) => &e.id,
             Element::Qr(e) => &e.id,
             Element::Svg(e) => &e.id,
+            Element::Image(e) => &e.id,
             Element::Vertical(e) => &e.id,
             Element::Guilloche(e) => &e.id,
         }
@@ -787,6 +839,7 @@ impl Element {
                 .chain(q.url_key.as_deref())
                 .collect(),
             Element::Svg(svg) => svg.key.as_deref().into_iter().collect(),
+            Element::Image(image) => image.key.as_deref().into_iter().collect(),
             Element::Vertical(v) => v.key.as_deref().into_iter().collect(),
             Element::Text(_) | Element::Rect(_) | Element::Ellipse(_) | Element::Guilloche(_) => {
                 Vec::new()
@@ -807,6 +860,7 @@ impl Element {
             ),
             Element::Rect(s) | Element::Ellipse(s) => (s.at, s.size),
             Element::Svg(s) => (s.at, s.size),
+            Element::Image(i) => (i.at, i.size),
             _ => return None,
         };
         crate::units::Rect::from_origin_size(at, size)
@@ -820,6 +874,7 @@ impl Element {
             Element::Rect(e) | Element::Ellipse(e) => e.pass,
             Element::Qr(e) => e.pass,
             Element::Svg(e) => e.pass,
+            Element::Image(e) => e.pass,
             Element::Vertical(e) => e.pass,
             Element::Guilloche(e) => e.pass,
         }
