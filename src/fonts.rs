@@ -58,12 +58,12 @@ pub struct Face {
     pub metrics: FaceMetrics,
     /// Subsets already made of this face, as embedded: in a batch the title and label
     /// faces set the same glyphs on every licence and are subset once.
-    pub subsets: SubsetMemo,
+    pub(crate) subsets: SubsetMemo,
 }
 
 /// Embedded font programs of one face by glyph set (the original glyph ids in subset
 /// order), shared by the threads of a batch.
-pub type SubsetMemo = Memo<Vec<u16>, [u8]>;
+pub(crate) type SubsetMemo = Memo<Vec<u16>, [u8]>;
 
 /// Most glyph sets remembered per face.
 const SUBSETS_REMEMBERED: usize = 64;

@@ -62,11 +62,13 @@ impl<K: Ord, V: ?Sized> Memo<K, V> {
     }
 
     /// How many values are remembered.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// Whether nothing is remembered.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

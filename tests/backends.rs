@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use certpress::pdf;
 use certpress::qa::image::Picture;
 use certpress::raster::RasterOptions;
@@ -17,31 +15,6 @@ use certpress::spec::Pass;
 use common::*;
 
 const DPI: f64 = 150.0;
-
-fn hayro_render(pdf_bytes: Vec<u8>) -> Picture {
-    use hayro::hayro_interpret::InterpreterSettings;
-    use hayro::hayro_syntax::Pdf;
-    use hayro::vello_cpu::color::palette::css::WHITE;
-    use hayro::{render, PixmapSettings, RenderCache, RenderSettings};
-
-    let pdf = Pdf::new(Arc::new(pdf_bytes)).expect("hayro parses our PDF");
-    let pages = pdf.pages();
-    let page = pages.first().expect("one page");
-    let scale = (DPI / 72.0) as f32;
-    let pixmap = render(
-        page,
-        &RenderCache::new(),
-        &InterpreterSettings::default(),
-        &RenderSettings::default(),
-        &PixmapSettings {
-            x_scale: scale,
-            y_scale: scale,
-            bg_color: WHITE,
-        },
-    );
-    let png = pixmap.into_png().unwrap();
-    Picture::decode_png(&png, Some(DPI)).unwrap()
-}
 
 #[test]
 fn hayro_draws_our_pdf_where_our_raster_draws_it() {
@@ -76,7 +49,7 @@ fn compare(pass: Pass) -> (f64, f64, f64) {
         ..Default::default()
     };
     let bytes = licence.pdf(&options).unwrap();
-    let theirs = hayro_render(bytes);
+    let theirs = hayro_render(bytes, DPI);
     let ours = Picture::from_raster(
         &licence
             .raster(&RasterOptions {

@@ -37,7 +37,7 @@ pub struct LoadedSpec {
     /// The spec's folder: relative font and asset paths resolve against it.
     pub dir: PathBuf,
     /// SVG assets by element id, loaded and flattened once.
-    pub assets: BTreeMap<String, SvgAsset>,
+    pub(crate) assets: BTreeMap<String, SvgAsset>,
     /// The spec's own pictures (`Image` `file`) by element id, decoded once.
     pub pictures: BTreeMap<String, Arc<Bitmap>>,
     /// Element index by id.
@@ -194,6 +194,11 @@ impl LoadedSpec {
     /// The index in `spec.elements` of the element with this id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
+    }
+
+    /// Whether the element with this id has its SVG artwork loaded.
+    pub fn has_artwork(&self, id: &str) -> bool {
+        self.assets.contains_key(id)
     }
 
     /// The element with this id.
@@ -596,62 +601,14 @@ impl LoadedSpec {
                 ink = self.ink_ref(Some(id), v.ink.as_deref().unwrap_or(&self.spec.default_ink))?;
             }
             Element::Svg(svg) => {
-                self.check_position(id, &svg.at)?;
-                let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;
-                if !positive(svg.size.width) || !positive(svg.size.height) {
-                    return Err(self.invalid(Some(id), "size must be positive".into(), None));
-                }
-                match (&svg.file, &svg.key) {
-                    (Some(_), None) => {}
-                    (None, Some(key)) => {
-                        self.check_field_key(id, key)?;
-                        if self.spec.fields[key].kind != FieldKind::ImagePath {
-                            return Err(self.invalid(
-                                Some(id),
-                                format!("record key `{key}` is not of kind ImagePath"),
-                                Some("an Svg element's `key` names a field declared `kind: ImagePath`"),
-                            ));
-                        }
-                    }
-                    _ => {
-                        return Err(self.invalid(
-                            Some(id),
-                            "an Svg element needs exactly one of `file` and `key`".into(),
-                            None,
-                        ))
-                    }
-                }
+                self.check_source(id, "Svg", &svg.at, svg.size, &svg.file, &svg.key)?;
                 ink = self.ink_ref(
                     Some(id),
                     svg.ink.as_deref().unwrap_or(&self.spec.default_ink),
                 )?;
             }
             Element::Image(image) => {
-                self.check_position(id, &image.at)?;
-                let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;
-                if !positive(image.size.width) || !positive(image.size.height) {
-                    return Err(self.invalid(Some(id), "size must be positive".into(), None));
-                }
-                match (&image.file, &image.key) {
-                    (Some(_), None) => {}
-                    (None, Some(key)) => {
-                        self.check_field_key(id, key)?;
-                        if self.spec.fields[key].kind != FieldKind::ImagePath {
-                            return Err(self.invalid(
-                                Some(id),
-                                format!("record key `{key}` is not of kind ImagePath"),
-                                Some("an Image element's `key` names a field declared `kind: ImagePath`"),
-                            ));
-                        }
-                    }
-                    _ => {
-                        return Err(self.invalid(
-                            Some(id),
-                            "an Image element needs exactly one of `file` and `key`".into(),
-                            None,
-                        ))
-                    }
-                }
+                self.check_source(id, "Image", &image.at, image.size, &image.file, &image.key)?;
                 if let ImageFit::Exact { tolerance } = image.fit {
                     if !(0.0..=0.5).contains(&tolerance) {
                         return Err(self.invalid(
@@ -712,6 +669,45 @@ impl LoadedSpec {
         }
         inks.ink = ink;
         Ok(inks)
+    }
+
+    /// An artwork's box and source: a positive box on the page, and exactly one of a file
+    /// and a record key of kind `ImagePath`.
+    fn check_source(
+        &self,
+        id: &str,
+        kind: &str,
+        at: &crate::units::Point,
+        size: crate::units::Size,
+        file: &Option<String>,
+        key: &Option<String>,
+    ) -> Result<()> {
+        self.check_position(id, at)?;
+        let positive = |v: Mm| v.is_finite() && v > Mm::ZERO;
+        if !positive(size.width) || !positive(size.height) {
+            return Err(self.invalid(Some(id), "size must be positive".into(), None));
+        }
+        match (file, key) {
+            (Some(_), None) => Ok(()),
+            (None, Some(key)) => {
+                self.check_field_key(id, key)?;
+                if self.spec.fields[key].kind != FieldKind::ImagePath {
+                    return Err(self.invalid(
+                        Some(id),
+                        format!("record key `{key}` is not of kind ImagePath"),
+                        Some(&format!(
+                            "an {kind} element's `key` names a field declared `kind: ImagePath`"
+                        )),
+                    ));
+                }
+                Ok(())
+            }
+            _ => Err(self.invalid(
+                Some(id),
+                format!("an {kind} element needs exactly one of `file` and `key`"),
+                None,
+            )),
+        }
     }
 
     fn check_align(&self, id: &str, align: &Align) -> Result<()> {

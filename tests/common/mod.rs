@@ -41,3 +41,29 @@ pub fn placement<'a>(layout: &'a Layout, element: &str, part: Part) -> &'a Place
         .find(|p| p.element == element && p.part == part)
         .unwrap_or_else(|| panic!("no {part:?} placement for {element}"))
 }
+
+/// Renders the first page of a PDF with hayro, an independent PDF renderer, on white.
+pub fn hayro_render(pdf_bytes: Vec<u8>, dpi: f64) -> certpress::qa::image::Picture {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::hayro_syntax::Pdf;
+    use hayro::vello_cpu::color::palette::css::WHITE;
+    use hayro::{render, PixmapSettings, RenderCache, RenderSettings};
+
+    let pdf = Pdf::new(std::sync::Arc::new(pdf_bytes)).expect("hayro parses our PDF");
+    let pages = pdf.pages();
+    let page = pages.first().expect("one page");
+    let scale = (dpi / 72.0) as f32;
+    let pixmap = render(
+        page,
+        &RenderCache::new(),
+        &InterpreterSettings::default(),
+        &RenderSettings::default(),
+        &PixmapSettings {
+            x_scale: scale,
+            y_scale: scale,
+            bg_color: WHITE,
+        },
+    );
+    let png = pixmap.into_png().expect("hayro's pixmap encodes");
+    certpress::qa::image::Picture::decode_png(&png, Some(dpi)).expect("the PNG decodes")
+}
