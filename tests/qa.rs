@@ -87,6 +87,54 @@ fn a_label_2_mm_off_the_spec_fails_and_is_named() {
     assert!((1.5..2.5).contains(&deviation), "{deviation}");
 }
 
+/// A content printed 5 mm below its line, still inside its row, fails at its start
+/// and is named; before, a content was only checked for staying in its box.
+#[test]
+fn a_content_moved_inside_its_box_fails_where_it_starts() {
+    let template = liuzhou();
+    let layout = lay_out(&sample()).unwrap();
+    let content = placement(&layout, "business_address", Part::Content);
+    let label_right = placement(&layout, "business_address", Part::Label)
+        .laid_out
+        .right();
+    let mut page = layout.page.clone();
+    let mut moved = 0;
+    for item in page
+        .items
+        .iter_mut()
+        .filter(|i| i.element == "business_address")
+    {
+        if let certpress::display::Shape::Text(run) = &mut item.shape {
+            if run.glyphs.first().is_some_and(|g| g.x >= label_right) {
+                run.baseline = run.baseline + certpress::Mm(5.0);
+                moved += 1;
+            }
+        }
+    }
+    assert!(moved > 0);
+    let options = raster::RasterOptions::default();
+    let image = Picture::from_raster(&raster::render(&page, template.fonts(), &options).unwrap());
+    let tolerance = template.model().tolerance;
+    let entries = ink::measure(&image, &layout, tolerance, ink::DEFAULT_THRESHOLD, None);
+    let entry = entries
+        .iter()
+        .find(|e| e.element == "business_address" && e.part == Part::Content)
+        .unwrap();
+    assert!(!entry.pass_check, "{entry:?}");
+    let off = entry.deviation.unwrap().get();
+    assert!((off - 5.0).abs() < 0.3, "{off}");
+    // Still inside its box: the box check alone would have passed it.
+    let area = content.area.unwrap();
+    assert!(entry.found.unwrap().bottom() <= area.bottom() + tolerance);
+    // Everything else still passes.
+    for e in entries
+        .iter()
+        .filter(|e| !(e.element == "business_address" && e.part == Part::Content))
+    {
+        assert!(e.pass_check, "{e:?}");
+    }
+}
+
 #[test]
 fn check_command_reports_json_and_exits_zero_on_the_sample() {
     let output = Command::new(env!("CARGO_BIN_EXE_certpress"))

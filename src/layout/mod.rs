@@ -72,6 +72,9 @@ pub struct Placement {
     pub laid_out: Rect,
     /// The box a fitted content had to stay in.
     pub area: Option<Rect>,
+    /// Where a text's glyphs put ink: the union of their outlines' bounding boxes. What
+    /// QA measures a content's start against.
+    pub ink: Option<Rect>,
     /// Faces that set the text, by name.
     pub faces: Vec<String>,
     /// Whether a stand-in or fallback face set any of the text.
@@ -92,6 +95,7 @@ impl Placement {
             expected,
             laid_out,
             area: None,
+            ink: None,
             faces: Vec::new(),
             substituted: false,
             size: None,
@@ -385,6 +389,31 @@ impl<'a> Solver<'a> {
         }
     }
 
+    /// Where the glyphs of `runs` put ink: the union of their outlines' bounding boxes
+    /// (the faces' own boxes, so no outline is built). `None` for runs without ink.
+    fn ink_box(&self, runs: &[crate::display::GlyphRun]) -> Result<Option<Rect>> {
+        let mut inked: Option<Rect> = None;
+        for run in runs {
+            let face = self.shaper.face(run.face)?;
+            let scale = run.size.to_mm() / self.fonts.face(run.face).metrics.units_per_em;
+            for glyph in &run.glyphs {
+                let Some(b) = face.glyph_bounding_box(ttf_parser::GlyphId(glyph.id)) else {
+                    continue;
+                };
+                let glyph_box = Rect::from_ltrb(
+                    glyph.x + scale * f64::from(b.x_min),
+                    run.baseline - scale * f64::from(b.y_max),
+                    glyph.x + scale * f64::from(b.x_max),
+                    run.baseline - scale * f64::from(b.y_min),
+                );
+                if let Some(g) = glyph_box {
+                    inked = Some(inked.map_or(g, |i| i.union(&g)));
+                }
+            }
+        }
+        Ok(inked)
+    }
+
     fn push_runs(&mut self, id: &str, pass: Pass, ink: InkId, runs: Vec<crate::display::GlyphRun>) {
         self.items.extend(runs.into_iter().map(|run| Item {
             element: id.to_owned(),
@@ -405,6 +434,7 @@ impl<'a> Solver<'a> {
             expected: Some(e.at),
             laid_out: line.bounds,
             area: None,
+            ink: self.ink_box(&line.runs)?,
             faces,
             substituted,
             size: Some(e.style.size.pt()),
@@ -502,6 +532,7 @@ impl<'a> Solver<'a> {
             expected: Some(e.at),
             laid_out: bounds,
             area: None,
+            ink: self.ink_box(&runs)?,
             faces,
             substituted,
             size: Some(size),
@@ -524,6 +555,7 @@ impl<'a> Solver<'a> {
             expected: Some(label.at),
             laid_out: line.bounds,
             area: None,
+            ink: self.ink_box(&line.runs)?,
             faces,
             substituted,
             size: Some(label.style.size.pt()),
@@ -608,6 +640,7 @@ impl<'a> Solver<'a> {
         let em = fitted.size.to_mm();
         let pitch = em * content.style.line_height;
         let mut bounds: Option<Rect> = None;
+        let mut inked: Option<Rect> = None;
         for (i, range) in fitted.lines.iter().enumerate() {
             let line_baseline = baseline + pitch * i as f64;
             let runs = shaped.place(
@@ -623,6 +656,9 @@ impl<'a> Solver<'a> {
             if let Some(line_box) = Rect::from_ltrb(left, top, left + width, top + em) {
                 bounds = Some(bounds.map_or(line_box, |b| b.union(&line_box)));
             }
+            if let Some(line_ink) = self.ink_box(&runs)? {
+                inked = Some(inked.map_or(line_ink, |b| b.union(&line_ink)));
+            }
             self.push_runs(&e.id, e.pass, ink, runs);
         }
         let (faces, substituted) = self.face_report(&shaped);
@@ -633,6 +669,7 @@ impl<'a> Solver<'a> {
             expected: None,
             laid_out: bounds.unwrap_or(area_rect),
             area: Some(area_rect),
+            ink: inked,
             faces,
             substituted,
             size: Some(fitted.size),
@@ -950,6 +987,7 @@ impl<'a> Solver<'a> {
                 Rect::from_ltrb(e.at.x, e.at.y, e.at.x + e.size, e.at.y + e.size)
                     .unwrap_or(laid_out),
             ),
+            ink: None,
             faces: Vec::new(),
             substituted: false,
             size: None,

@@ -49,7 +49,8 @@ impl<'a> Shaper<'a> {
         }
     }
 
-    fn face(&self, id: FaceId) -> Result<&ttf_parser::Face<'a>> {
+    /// The parsed face, parsed once per layout.
+    pub(crate) fn face(&self, id: FaceId) -> Result<&ttf_parser::Face<'a>> {
         let cell = &self.parsed[id.0];
         if let Some(face) = cell.get() {
             return Ok(face);

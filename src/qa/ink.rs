@@ -150,11 +150,24 @@ pub fn measure(
                 );
                 entry.expected = area;
                 entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
+                // It must stay inside its box, and start where the layout started it: the
+                // left edge of its first line and its top, against the ink the layout's
+                // glyphs make (a content on the wrong baseline can still be in its box).
+                let start = placement.ink;
                 entry.deviation = entry.found.map(|ink| {
-                    (ink.right() - area.right())
+                    let overflow = (ink.right() - area.right())
                         .max(ink.bottom() - area.bottom())
-                        .max(Mm::ZERO)
+                        .max(Mm::ZERO);
+                    let moved = start.map_or(Mm::ZERO, |start| {
+                        (ink.left() - start.left())
+                            .abs()
+                            .max((ink.top() - start.top()).abs())
+                    });
+                    overflow.max(moved)
                 });
+                if let Some(start) = start {
+                    entry.expected = start;
+                }
             }
             (Part::Qr, _, Some(area)) => {
                 let window = Rect::from_ltrb(
