@@ -1,8 +1,9 @@
 //! Benchmarks of the pipeline's stages on the Liuzhou sample licence.
 //!
-//! Run with `cargo bench`. The spec is prepared once (a `Template`), outside the timed
-//! loops, as an issuing system would; layout and PDF go through the template, rasters
-//! through the stage functions (the underlay bench shows what the template saves).
+//! Run with `cargo bench -p certpress-bench` from the repository root. The spec is
+//! prepared once (a `Template`), outside the timed loops, as an issuing system would;
+//! layout and PDF go through the template, rasters through the stage functions (the
+//! underlay bench shows what the template saves).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
@@ -13,10 +14,15 @@ use certpress::record::RawValue;
 use certpress::spec::{LoadedSpec, Pass};
 use certpress::{pdf, raster, record, Template};
 
+/// A file of the repository, wherever cargo runs the bench from.
+fn repo(path: &str) -> String {
+    format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
 fn pipeline(c: &mut Criterion) {
-    let template = Template::load("specs/liuzhou/licence.ron").unwrap();
+    let template = Template::load(repo("specs/liuzhou/licence.ron")).unwrap();
     let fonts = template.fonts();
-    let record = record::Record::load("specs/liuzhou/sample.json").unwrap();
+    let record = record::Record::load(repo("specs/liuzhou/sample.json")).unwrap();
     let licence = template.issue(&record).unwrap();
     let laid_out = licence.layout();
 
@@ -32,7 +38,7 @@ fn pipeline(c: &mut Criterion) {
     // The same with the 宋体 chain cut to the full content face, as it was before the
     // desubroutinised GB 2312 copy led it: subsetting the full face gathers all of its
     // subroutines for every licence. Run side by side, as this machine's speed drifts.
-    let mut full_face_spec = LoadedSpec::load("specs/liuzhou/licence.ron").unwrap();
+    let mut full_face_spec = LoadedSpec::load(repo("specs/liuzhou/licence.ron")).unwrap();
     full_face_spec
         .spec
         .fonts
@@ -192,8 +198,8 @@ fn varied_records(sample: &record::Record, count: usize) -> Vec<record::Record> 
 /// with two jobs, every file written atomically, as `certpress batch --jobs 2` does.
 fn batch(c: &mut Criterion) {
     const COUNT: usize = 50;
-    let template = Template::load("specs/liuzhou/licence.ron").unwrap();
-    let sample = record::Record::load("specs/liuzhou/sample.json").unwrap();
+    let template = Template::load(repo("specs/liuzhou/licence.ron")).unwrap();
+    let sample = record::Record::load(repo("specs/liuzhou/sample.json")).unwrap();
     let make = || {
         (1..=COUNT)
             .map(|n| {
@@ -212,7 +218,7 @@ fn batch(c: &mut Criterion) {
             .collect::<Vec<_>>()
     };
     let options = BatchOptions {
-        out_dir: std::path::PathBuf::from("target/bench-batch"),
+        out_dir: std::env::temp_dir().join("certpress-bench-batch"),
         // The records share the sample's licence number; each has its own credit code.
         name_key: Some("credit_code".into()),
         force: true,

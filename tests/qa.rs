@@ -106,7 +106,7 @@ fn a_content_moved_inside_its_box_fails_where_it_starts() {
     {
         if let certpress::display::Shape::Text(run) = &mut item.shape {
             if run.glyphs.first().is_some_and(|g| g.x >= label_right) {
-                run.baseline = run.baseline + certpress::Mm(5.0);
+                run.baseline += certpress::Mm(5.0);
                 moved += 1;
             }
         }
