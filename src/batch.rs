@@ -182,6 +182,55 @@ pub struct BatchOptions {
     pub force: bool,
     /// Worker threads. Default: every core.
     pub jobs: usize,
+    /// Renders only this share of the records, for a batch spread over machines.
+    /// Default: none, every record.
+    pub shard: Option<Shard>,
+}
+
+/// One of `count` shares of a batch: the records at positions `index`, `index + count`,
+/// `index + 2 × count`, … of the file (0-based). Deterministic, so the shards of a batch
+/// together render every record once, and each file is the one the whole batch writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This share, from 0.
+    pub index: usize,
+    /// How many shares.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Share `index` of `count`, or why not.
+    pub fn new(index: usize, count: usize) -> Result<Self> {
+        if count == 0 || index >= count {
+            return Err(Error::Options {
+                message: format!(
+                    "shard {index}/{count}: the index counts from 0 and stays under the count"
+                ),
+            });
+        }
+        Ok(Self { index, count })
+    }
+
+    /// Reads `I/N` (`--shard 2/8`).
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = || Error::Options {
+            message: format!("--shard {text:?}: write INDEX/COUNT, e.g. 0/4"),
+        };
+        let (index, count) = text.split_once('/').ok_or_else(bad)?;
+        let number = |v: &str| v.trim().parse::<usize>().map_err(|_| bad());
+        Self::new(number(index)?, number(count)?)
+    }
+
+    /// Whether the record at `position` (0-based, in file order) is this share's.
+    pub fn holds(&self, position: usize) -> bool {
+        position % self.count == self.index
+    }
+
+    /// The file listing this share's refused records: `errors-I-of-N.jsonl`, so the
+    /// shards of one batch can write into one folder.
+    pub fn errors_file(&self) -> String {
+        format!("errors-{}-of-{}.jsonl", self.index, self.count)
+    }
 }
 
 impl Default for BatchOptions {
@@ -194,6 +243,7 @@ impl Default for BatchOptions {
             pdf_options: pdf::PdfOptions::default(),
             force: false,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            shard: None,
         }
     }
 }
@@ -322,7 +372,11 @@ pub fn run(
     }
     // Output names are decided up front, so two records cannot claim one file.
     let names = output_names(&records, name_key.as_deref());
-    let total = records.len();
+    // This share's records, by position in the file.
+    let mine: Vec<usize> = (0..records.len())
+        .filter(|&k| options.shard.is_none_or(|s| s.holds(k)))
+        .collect();
+    let total = mine.len();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; total]);
@@ -334,8 +388,8 @@ pub fn run(
                 if i >= total {
                     break;
                 }
-                let item = &records[i];
-                let outcome = match &names[i] {
+                let item = &records[mine[i]];
+                let outcome = match &names[mine[i]] {
                     Err(message) => Outcome::Failed(BatchError {
                         line: item.line,
                         field: name_key.clone(),
@@ -351,8 +405,9 @@ pub fn run(
     });
     let outcomes = outcomes.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut report = BatchReport {
-        records: records
+        records: mine
             .iter()
+            .map(|&k| &records[k])
             .zip(outcomes)
             .map(|(r, o)| {
                 let outcome = o.unwrap_or_else(|| {
@@ -369,14 +424,16 @@ pub fn run(
         errors_file: None,
         removed_temporaries,
     };
-    report.errors_file = write_errors(&options.out_dir, &report)?;
+    let errors_name = options
+        .shard
+        .map_or_else(|| ERRORS_FILE.to_owned(), |s| s.errors_file());
+    report.errors_file = write_errors(&options.out_dir.join(errors_name), &report)?;
     Ok(report)
 }
 
-/// Lists the refused records in the folder's [`ERRORS_FILE`], or removes an earlier
-/// run's list when none was refused.
-fn write_errors(dir: &Path, report: &BatchReport) -> Result<Option<PathBuf>> {
-    let path = dir.join(ERRORS_FILE);
+/// Lists the refused records in `path`, or removes an earlier run's list when none was
+/// refused.
+fn write_errors(path: &Path, report: &BatchReport) -> Result<Option<PathBuf>> {
     let mut lines = String::new();
     for failure in report.failures() {
         let line = serde_json::to_string(failure).map_err(|e| Error::Render {
@@ -386,13 +443,13 @@ fn write_errors(dir: &Path, report: &BatchReport) -> Result<Option<PathBuf>> {
         lines.push('\n');
     }
     if lines.is_empty() {
-        return match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
+        return match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
             _ => Ok(None),
         };
     }
-    write_atomic(&path, lines.as_bytes())?;
-    Ok(Some(path))
+    write_atomic(path, lines.as_bytes())?;
+    Ok(Some(path.to_path_buf()))
 }
 
 /// The file stem of each record: its name key's value made safe for a file name, or

@@ -75,6 +75,15 @@ struct BatchArgs {
     /// Re-renders licences whose files exist (by default they are skipped).
     #[arg(long)]
     force: bool,
+    /// Renders only share I of N (0-based): the records at positions I, I + N, … of the
+    /// file. The shards' files together are the whole batch's; each lists its refused
+    /// records in `errors-I-of-N.jsonl`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// With no --shard: N shares, this one given by `JOB_COMPLETION_INDEX` (as a
+    /// Kubernetes Indexed Job sets it).
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    shards: Option<usize>,
     /// Which production pass to output.
     #[arg(long, value_enum, default_value_t = PassArg::All)]
     pass: PassArg,
@@ -82,6 +91,27 @@ struct BatchArgs {
     calibration: CalibrationArgs,
     #[command(flatten)]
     fonts: FontArgs,
+}
+
+impl BatchArgs {
+    /// The share to render: `--shard I/N`, or `--shards N` with `JOB_COMPLETION_INDEX`.
+    fn shard(&self) -> anyhow::Result<Option<certpress::batch::Shard>> {
+        use certpress::batch::Shard;
+        if let Some(text) = &self.shard {
+            return Ok(Some(Shard::parse(text)?));
+        }
+        let Some(count) = self.shards else {
+            return Ok(None);
+        };
+        let index = std::env::var("JOB_COMPLETION_INDEX").map_err(|_| {
+            anyhow::anyhow!("--shards {count} needs JOB_COMPLETION_INDEX (a Kubernetes Indexed Job sets it), or give --shard I/N")
+        })?;
+        let index = index
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("JOB_COMPLETION_INDEX={index:?} is not a whole number"))?;
+        Ok(Some(Shard::new(index, count)?))
+    }
 }
 
 #[derive(clap::Args)]
@@ -494,6 +524,7 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
     use std::io::IsTerminal;
 
     let calibration = args.calibration.calibration(args.pass)?;
+    let shard = args.shard()?;
     let template = args.fonts.template(&args.spec)?;
     let records = batch::read_records(&args.data, template.spec())?;
     let options = BatchOptions {
@@ -508,6 +539,7 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         },
         force: args.force,
         jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),
+        shard,
     };
     let started = std::time::Instant::now();
     let total = records.len() as u64;

@@ -9,15 +9,7 @@ use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(temporary_name(&name, std::process::id()));
+    let temp = temporary_for(path, std::process::id());
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
@@ -30,25 +22,70 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// The hidden temporary a process writes `name` through: `.NAME.certpress-PID.tmp`.
-fn temporary_name(name: &str, pid: u32) -> String {
-    format!(".{name}.{TEMP_MARK}{pid}.tmp")
+/// The temporary that process `pid` of this machine writes `path` through (a test can
+/// leave one as a killed run would).
+pub fn temporary_for(path: &Path, pid: u32) -> std::path::PathBuf {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(temporary_name(&name, &host(), pid))
+}
+
+/// The hidden temporary a process writes `name` through: `.NAME.certpress-HOST-PID.tmp`.
+/// The host is in the name because the shards of a batch may write into one shared folder
+/// from several machines, and a process id means something only on its own machine.
+fn temporary_name(name: &str, host: &str, pid: u32) -> String {
+    format!(".{name}.{TEMP_MARK}{host}-{pid}.tmp")
 }
 
 const TEMP_MARK: &str = "certpress-";
 
-/// The process id in one of our temporaries' names, or `None` for any other file.
-fn temporary_pid(file_name: &str) -> Option<u32> {
+/// This machine's name as temporaries carry it: letters, digits, `.` and `_` (a `-` would
+/// blur the name's end), `localhost` when it cannot be read.
+fn host() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let name: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.is_empty() {
+        "localhost".to_owned()
+    } else {
+        name
+    }
+}
+
+/// The host and process id in one of our temporaries' names, or `None` for any other
+/// file.
+fn temporary_owner(file_name: &str) -> Option<(&str, u32)> {
     let rest = file_name.strip_prefix('.')?.strip_suffix(".tmp")?;
-    let (_, pid) = rest.rsplit_once(TEMP_MARK)?;
-    pid.parse().ok()
+    let (_, owner) = rest.rsplit_once(TEMP_MARK)?;
+    let (host, pid) = owner.rsplit_once('-')?;
+    Some((host, pid.parse().ok()?))
 }
 
 /// Removes from `dir` the temporaries of [`write_atomic`] whose process is gone (killed
 /// mid-write), and says how many. Only files named as ours are touched, and never those
-/// of a process still running (another batch writing into the same folder): on Linux
-/// that is read from `/proc`; where there is no `/proc`, a temporary counts as stale
-/// once it is an hour old.
+/// of a process still running (another batch writing into the same folder): for this
+/// machine's temporaries that is read from `/proc`; another machine's (a shard writing
+/// into a shared folder), or any where there is no `/proc`, count as stale once they are
+/// an hour old.
 pub fn remove_stale_temporaries(dir: &Path) -> Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -56,16 +93,18 @@ pub fn remove_stale_temporaries(dir: &Path) -> Result<usize> {
         Err(e) => return Err(Error::io(dir, e)),
     };
     let proc = Path::new("/proc/self").exists();
+    let here = host();
     let mut removed = 0;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(temporary_pid) else {
+        let Some((owner, pid)) = name.to_str().and_then(temporary_owner) else {
             continue;
         };
-        let stale = if pid == std::process::id() {
+        let ours = owner == here;
+        let stale = if ours && pid == std::process::id() {
             false
-        } else if proc {
+        } else if ours && proc {
             !Path::new(&format!("/proc/{pid}")).exists()
         } else {
             entry
@@ -92,28 +131,38 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("certpress-output-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         // A pid above Linux's pid_max: no such process.
-        let gone = temporary_name("licence.pdf", 4_194_305);
-        let ours = temporary_name("licence.pdf", std::process::id());
-        for name in [
-            &gone,
-            &ours,
-            ".licence.pdf.123.tmp",
-            "licence.pdf",
-            ".other.tmp",
-        ] {
+        let gone = temporary_name("licence.pdf", &host(), 4_194_305);
+        let ours = temporary_name("licence.pdf", &host(), std::process::id());
+        // Another machine's shard, writing now into a shared folder.
+        let elsewhere = temporary_name("licence.pdf", "other-host", 4_194_305);
+        let others = [".licence.pdf.123.tmp", "licence.pdf", ".other.tmp"];
+        for name in [&gone, &ours, &elsewhere]
+            .into_iter()
+            .map(String::as_str)
+            .chain(others)
+        {
             std::fs::write(dir.join(name), b"x").unwrap();
         }
-        assert_eq!(temporary_pid(&gone), Some(4_194_305));
-        assert_eq!(temporary_pid(".licence.pdf.123.tmp"), None);
+        assert_eq!(temporary_owner(&gone), Some((host().as_str(), 4_194_305)));
+        assert_eq!(temporary_owner(&elsewhere), Some(("other-host", 4_194_305)));
+        assert_eq!(temporary_owner(".licence.pdf.123.tmp"), None);
         if Path::new("/proc/self").exists() {
             assert_eq!(remove_stale_temporaries(&dir).unwrap(), 1);
             assert!(!dir.join(&gone).exists());
         }
-        for kept in [&ours, ".licence.pdf.123.tmp", "licence.pdf", ".other.tmp"] {
+        for kept in [&ours, &elsewhere]
+            .into_iter()
+            .map(String::as_str)
+            .chain(others)
+        {
             assert!(dir.join(kept).exists(), "{kept}");
         }
         write_atomic(&dir.join("new.pdf"), b"whole").unwrap();
         assert_eq!(std::fs::read(dir.join("new.pdf")).unwrap(), b"whole");
+        assert_eq!(
+            temporary_for(&dir.join("new.pdf"), 7),
+            dir.join(temporary_name("new.pdf", &host(), 7))
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

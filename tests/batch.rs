@@ -311,15 +311,16 @@ fn a_rerun_removes_the_temporaries_a_killed_run_left() {
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
     // As write_atomic names them; the pid is above Linux's pid_max, so no process has it.
-    let left = format!(".{}.pdf.certpress-4194305.tmp", licence(7));
-    std::fs::write(out.join(&left), b"half a PDF").unwrap();
+    let left =
+        certpress::output::temporary_for(&out.join(format!("{}.pdf", licence(7))), 4_194_305);
+    std::fs::write(&left, b"half a PDF").unwrap();
     std::fs::write(out.join("notes.tmp"), b"someone else's").unwrap();
     let output = batch(&data, &out, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     if Path::new("/proc/self").exists() {
         assert!(stderr.contains("removed 1 temporary file"), "{stderr}");
-        assert!(!out.join(&left).exists());
+        assert!(!left.exists());
     }
     assert!(out.join("notes.tmp").exists(), "other files are left alone");
 }
@@ -337,4 +338,80 @@ fn an_unreadable_batch_is_refused_before_anything_is_written() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(".jsonl or .csv"), "{stderr}");
     assert!(!out.exists());
+}
+
+/// Three shards of one batch, into one folder (the third as a Kubernetes Indexed Job
+/// runs it, from JOB_COMPLETION_INDEX): together the same files, byte for byte, as the
+/// whole batch, and their error files hold every refused record once.
+#[test]
+fn the_shards_of_a_batch_together_write_the_whole_batch() {
+    let dir = scratch("shards");
+    let mut lines = Vec::new();
+    for n in 1..=9 {
+        let mut json = record(n);
+        if n == 4 || n == 8 {
+            json["issue_date"] = "2022-02-30".into();
+        }
+        lines.push(json.to_string());
+    }
+    let data = dir.join("records.jsonl");
+    std::fs::write(&data, lines.join("\n")).unwrap();
+    let whole = dir.join("whole");
+    assert_eq!(batch(&data, &whole, &[]).status.code(), Some(1));
+
+    let sharded = dir.join("sharded");
+    for shard in ["0/3", "1/3"] {
+        let output = batch(&data, &sharded, &["--shard", shard]);
+        assert!(output.status.code().is_some_and(|c| c <= 1), "{shard}");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .args(["batch", SPEC, "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&sharded)
+        .args(["--jobs", "2", "--shards", "3"])
+        .env("JOB_COMPLETION_INDEX", "2")
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some_and(|c| c <= 1));
+    // Without the index, --shards is refused before anything is written.
+    let refused = Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .args(["batch", SPEC, "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.join("nowhere"))
+        .args(["--shards", "3"])
+        .env_remove("JOB_COMPLETION_INDEX")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!dir.join("nowhere").exists());
+
+    let pdfs = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        files(dir)
+            .into_iter()
+            .filter(|n| n.ends_with(".pdf"))
+            .map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap()))
+            .collect()
+    };
+    let (whole_pdfs, shard_pdfs) = (pdfs(&whole), pdfs(&sharded));
+    assert_eq!(whole_pdfs.len(), 7);
+    assert!(
+        whole_pdfs == shard_pdfs,
+        "the shards' files differ from the batch's"
+    );
+
+    let error_lines = |path: PathBuf| -> Vec<String> {
+        std::fs::read_to_string(path)
+            .map(|t| t.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let mut from_shards: Vec<String> = (0..3)
+        .flat_map(|i| error_lines(sharded.join(format!("errors-{i}-of-3.jsonl"))))
+        .collect();
+    from_shards.sort();
+    let mut from_whole = error_lines(whole.join("errors.jsonl"));
+    from_whole.sort();
+    assert_eq!(from_whole.len(), 2);
+    assert_eq!(from_shards, from_whole);
 }
