@@ -64,6 +64,26 @@ fn render(record: &record::Record) {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
+    /// A PNG or JPEG picture with bytes overwritten or cut anywhere: decoded or refused,
+    /// never a panic (the decoders see what a hostile record's photo holds).
+    #[test]
+    fn damaged_pictures_are_decoded_or_refused(
+        jpeg in any::<bool>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..12),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let path = if jpeg { "tests/pictures/photo.jpg" } else { "specs/health-card/photo-sample.png" };
+        let mut bytes = std::fs::read(path).unwrap();
+        for (at, value) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        bytes.truncate(cut.index(bytes.len()) + 1);
+        if let Ok(bitmap) = certpress::bitmap::Bitmap::decode(&bytes) {
+            prop_assert_eq!(bitmap.cmyk.len(), bitmap.width as usize * bitmap.height as usize * 4);
+        }
+    }
+
     /// Any text in any field: bound, laid out and rendered, or refused.
     #[test]
     fn any_field_text_renders_or_is_refused(
