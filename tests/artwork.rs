@@ -435,6 +435,15 @@ mod pictures {
         [picture.rgb[i], picture.rgb[i + 1], picture.rgb[i + 2]]
     }
 
+    /// The licence's proof at 200 dpi.
+    fn rendered(licence: &certpress::Licence) -> certpress::qa::image::Picture {
+        let options = RasterOptions {
+            dpi: 200.0,
+            ..Default::default()
+        };
+        certpress::qa::image::Picture::from_raster(&licence.raster(&options).unwrap())
+    }
+
     fn near(a: [u8; 3], b: [u8; 3], within: u8) -> bool {
         a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= within)
     }
@@ -485,14 +494,7 @@ mod pictures {
         assert_eq!(samples.len(), 240 * 300 * 4);
 
         // Our raster and hayro's rendering of the PDF show the photo where the box is.
-        let ours = certpress::qa::image::Picture::from_raster(
-            &licence
-                .raster(&RasterOptions {
-                    dpi: 200.0,
-                    ..Default::default()
-                })
-                .unwrap(),
-        );
+        let ours = rendered(&licence);
         let jacket = pixel(&ours, JACKET.0, JACKET.1);
         let ground = pixel(&ours, GROUND.0, GROUND.1);
         assert!(near(jacket, [40, 48, 66], 6), "{jacket:?}");
@@ -517,14 +519,7 @@ mod pictures {
             let bytes = std::fs::read(Path::new("tests/pictures").join(file)).unwrap();
             let record = record_with(&dir, "specs/health-card/sample.json", "photo", file, &bytes);
             let licence = card().issue(&record).unwrap();
-            let ours = certpress::qa::image::Picture::from_raster(
-                &licence
-                    .raster(&RasterOptions {
-                        dpi: 200.0,
-                        ..Default::default()
-                    })
-                    .unwrap(),
-            );
+            let ours = rendered(&licence);
             let jacket = pixel(&ours, JACKET.0, JACKET.1);
             let expected = if file.contains("grey") {
                 [47; 3]
