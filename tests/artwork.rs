@@ -512,6 +512,42 @@ mod pictures {
         );
     }
 
+    /// The photo on the plates: its CMYK separated (the pale blue ground is cyan, the
+    /// skin has none), and under the UV lamp dimmed like every ink that does not glow.
+    #[test]
+    fn the_photo_separates_onto_the_plates_and_dims_under_uv() {
+        let record = Record::load("specs/health-card/sample.json").unwrap();
+        let licence = card().issue(&record).unwrap();
+        let options = RasterOptions {
+            dpi: 200.0,
+            ..Default::default()
+        };
+        let plates = licence.plates(&options).unwrap();
+        let plate = |name: &str| {
+            let png = &plates.iter().find(|p| p.file_name == name).unwrap().png;
+            certpress::qa::image::Picture::decode_png(png, None).unwrap()
+        };
+        let cyan = plate("plate-C.png");
+        // The ground's RGB (214, 228, 240) is C 11 %, M 5 %, K 6 %: grey 227 on the C plate.
+        let ground = pixel(&cyan, GROUND.0, GROUND.1)[0];
+        assert!((220..=234).contains(&ground), "{ground}");
+        // The face (226, 184, 152) has no cyan.
+        assert_eq!(pixel(&cyan, 72.0, 14.0)[0], 255);
+        let uv = certpress::qa::image::Picture::from_raster(
+            &licence
+                .raster(&RasterOptions {
+                    view: certpress::raster::View::Uv,
+                    ..options
+                })
+                .unwrap(),
+        );
+        let dimmed = pixel(&uv, GROUND.0, GROUND.1);
+        assert_eq!(
+            dimmed,
+            certpress::raster::uv_rgb(pixel(&rendered(&licence), GROUND.0, GROUND.1))
+        );
+    }
+
     #[test]
     fn a_jpeg_photo_prints_like_the_png_and_a_small_one_is_refused_with_the_numbers() {
         let dir = scratch("jpeg");
