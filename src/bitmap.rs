@@ -12,6 +12,7 @@
 //! message that says what to do.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::units::Mm;
 
@@ -22,7 +23,7 @@ pub const MAX_PIXELS: u64 = 40_000_000;
 const MAX_FILE_BYTES: u64 = 32 << 20;
 
 /// A decoded picture.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Bitmap {
     /// Width in pixels.
     pub width: u32,
@@ -32,6 +33,9 @@ pub struct Bitmap {
     pub cmyk: Vec<u8>,
     /// Opacity, a byte a pixel, when the picture has any transparency.
     pub alpha: Option<Vec<u8>>,
+    /// [`Bitmap::coverage`], worked out on first use: the PDF and the raster of every
+    /// licence showing the picture share it.
+    coverage: OnceLock<Vec<u8>>,
 }
 
 /// The formats read, told apart by their first bytes (never by the file's name).
@@ -42,6 +46,29 @@ enum Format {
 }
 
 impl Bitmap {
+    /// A picture from its CMYK samples (four a pixel) and opacity (one a pixel), or why
+    /// they do not make one.
+    pub fn from_cmyk(
+        width: u32,
+        height: u32,
+        cmyk: Vec<u8>,
+        alpha: Option<Vec<u8>>,
+    ) -> Result<Self, String> {
+        let pixels = width as usize * height as usize;
+        if cmyk.len() != pixels * 4 || alpha.as_ref().is_some_and(|a| a.len() != pixels) {
+            return Err(format!(
+                "the picture's data does not fill {width} × {height} pixels"
+            ));
+        }
+        Ok(Self {
+            width,
+            height,
+            cmyk,
+            alpha,
+            coverage: OnceLock::new(),
+        })
+    }
+
     /// Reads and decodes a PNG or JPEG file.
     pub fn load(path: &Path) -> Result<Self, String> {
         let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
@@ -90,7 +117,11 @@ impl Bitmap {
     /// How much ink each pixel lays down when the picture is printed in one ink (a seal):
     /// its opacity, times its darkness where it is opaque, so a seal on white or on
     /// transparency both print only the seal.
-    pub fn coverage(&self) -> Vec<u8> {
+    pub fn coverage(&self) -> &[u8] {
+        self.coverage.get_or_init(|| self.work_out_coverage())
+    }
+
+    fn work_out_coverage(&self) -> Vec<u8> {
         self.cmyk
             .chunks_exact(4)
             .enumerate()
@@ -218,15 +249,8 @@ fn decode_png(bytes: &[u8]) -> Result<Bitmap, String> {
         }),
         png::ColorType::Indexed => return Err("PNG: the palette was not expanded".into()),
     }
-    if cmyk.len() != pixels * 4 {
-        return Err("PNG: the picture's data is short".into());
-    }
-    Ok(Bitmap {
-        width,
-        height,
-        cmyk,
-        alpha: (!alpha.is_empty() && alpha.iter().any(|&a| a < 255)).then_some(alpha),
-    })
+    let alpha = (!alpha.is_empty() && alpha.iter().any(|&a| a < 255)).then_some(alpha);
+    Bitmap::from_cmyk(width, height, cmyk, alpha).map_err(|m| format!("PNG: {m}"))
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Result<Bitmap, String> {
@@ -267,12 +291,7 @@ fn decode_jpeg(bytes: &[u8]) -> Result<Bitmap, String> {
         .chunks_exact(3)
         .flat_map(|p| rgb_to_cmyk([p[0], p[1], p[2]]))
         .collect();
-    Ok(Bitmap {
-        width,
-        height,
-        cmyk,
-        alpha: None,
-    })
+    Bitmap::from_cmyk(width, height, cmyk, None).map_err(|m| format!("JPEG: {m}"))
 }
 
 #[cfg(test)]

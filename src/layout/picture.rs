@@ -48,12 +48,7 @@ mod tests {
     use super::*;
 
     fn bitmap(width: u32, height: u32) -> Bitmap {
-        Bitmap {
-            width,
-            height,
-            cmyk: vec![0; (width * height * 4) as usize],
-            alpha: None,
-        }
+        Bitmap::from_cmyk(width, height, vec![0; (width * height * 4) as usize], None).unwrap()
     }
 
     fn rect(l: f64, t: f64, r: f64, b: f64) -> Rect {

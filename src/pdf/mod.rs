@@ -497,24 +497,24 @@ fn write_image(
     let image_ref = alloc();
     let mask = match ink {
         Some(_) => Some(bitmap.coverage()),
-        None => bitmap.alpha.clone(),
+        None => bitmap.alpha.as_deref(),
     };
     let mask_ref = mask.map(|mask| {
         let r = alloc();
-        let data = deflate(compressors, &mask, Effort::Fast);
+        let data = deflate(compressors, mask, Effort::Fast);
         let mut smask = chunk.image_xobject(r, &data);
         smask.width(width).height(height).bits_per_component(8);
         smask.color_space().device_gray();
         smask.filter(Filter::FlateDecode);
         r
     });
-    let samples = match ink.map(|i| (&page.inks[i.0].kind, i)) {
-        None => bitmap.cmyk.clone(),
+    let samples: std::borrow::Cow<[u8]> = match ink.map(|i| (&page.inks[i.0].kind, i)) {
+        None => (&bitmap.cmyk[..]).into(),
         Some((InkKind::Process(cmyk), _)) => {
             let ink = cmyk_unit(cmyk).map(|v| (v * 255.0).round() as u8);
-            ink.repeat(pixels)
+            ink.repeat(pixels).into()
         }
-        Some((InkKind::Spot { .. }, _)) => vec![255; pixels],
+        Some((InkKind::Spot { .. }, _)) => vec![255; pixels].into(),
     };
     let data = deflate(compressors, &samples, Effort::Fast);
     let mut xobject = chunk.image_xobject(image_ref, &data);

@@ -600,7 +600,7 @@ impl Canvas {
         };
         if image.in_ink {
             let rgb = view_rgb(ink, view)?;
-            for (out, a) in pixels.zip(bitmap.coverage()) {
+            for (out, &a) in pixels.zip(bitmap.coverage()) {
                 out.copy_from_slice(&premultiplied(rgb, a));
             }
         } else {
