@@ -59,6 +59,9 @@ pub struct Face {
     /// Subsets already made of this face, as embedded: in a batch the title and label
     /// faces set the same glyphs on every licence and are subset once.
     pub(crate) subsets: SubsetMemo,
+    /// Glyphs' outline bounding boxes already worked out: ttf-parser walks a CFF glyph's
+    /// whole outline to find its box, which is not work to repeat for every licence.
+    ink_boxes: Memo<u16, Option<ttf_parser::Rect>>,
 }
 
 /// Embedded font programs of one face by glyph set (the original glyph ids in subset
@@ -69,6 +72,18 @@ pub(crate) type SubsetMemo = Memo<Vec<u16>, [u8]>;
 const SUBSETS_REMEMBERED: usize = 64;
 
 impl Face {
+    /// The bounding box of `glyph`'s outline in font units (`None` for a glyph without
+    /// ink), from `parsed` (this face) the first time, remembered after.
+    pub(crate) fn ink_box(
+        &self,
+        parsed: &ttf_parser::Face<'_>,
+        glyph: u16,
+    ) -> Option<ttf_parser::Rect> {
+        *self.ink_boxes.get_or_make(&glyph, || {
+            Arc::new(parsed.glyph_bounding_box(ttf_parser::GlyphId(glyph)))
+        })
+    }
+
     /// The parsed face. Parsing was proven to succeed when the book was loaded.
     pub fn parse(&self) -> Result<ttf_parser::Face<'_>> {
         ttf_parser::Face::parse(&self.data, self.index).map_err(|e| Error::Font {
@@ -293,5 +308,7 @@ fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
         stand_in,
         metrics,
         subsets: SubsetMemo::new(SUBSETS_REMEMBERED),
+        // Every glyph id fits: the memo never starts over.
+        ink_boxes: Memo::new(1 << 16),
     })
 }

@@ -390,14 +390,16 @@ impl<'a> Solver<'a> {
     }
 
     /// Where the glyphs of `runs` put ink: the union of their outlines' bounding boxes
-    /// (the faces' own boxes, so no outline is built). `None` for runs without ink.
+    /// (each glyph's box worked out once per template, kept by its face). `None` for runs
+    /// without ink.
     fn ink_box(&self, runs: &[crate::display::GlyphRun]) -> Result<Option<Rect>> {
         let mut inked: Option<Rect> = None;
         for run in runs {
-            let face = self.shaper.face(run.face)?;
-            let scale = run.size.to_mm() / self.fonts.face(run.face).metrics.units_per_em;
+            let parsed = self.shaper.face(run.face)?;
+            let face = self.fonts.face(run.face);
+            let scale = run.size.to_mm() / face.metrics.units_per_em;
             for glyph in &run.glyphs {
-                let Some(b) = face.glyph_bounding_box(ttf_parser::GlyphId(glyph.id)) else {
+                let Some(b) = face.ink_box(parsed, glyph.id) else {
                     continue;
                 };
                 let glyph_box = Rect::from_ltrb(
