@@ -72,6 +72,15 @@ pub(crate) type SubsetMemo = Memo<Vec<u16>, [u8]>;
 const SUBSETS_REMEMBERED: usize = 64;
 
 impl Face {
+    /// The subset of this face holding the glyphs `remapper` has seen, renumbered in its
+    /// order (glyph 0 first), as an OpenType font without a `cmap`: what an OFD embeds
+    /// whole, and what a PDF embeds whole (TrueType) or as its CFF table.
+    pub(crate) fn subset(&self, remapper: &subsetter::GlyphRemapper) -> Result<Vec<u8>> {
+        subsetter::subset(&self.data, self.index, remapper).map_err(|e| Error::Render {
+            message: format!("subsetting {} failed: {e}", self.name),
+        })
+    }
+
     /// The bounding box of `glyph`'s outline in font units (`None` for a glyph without
     /// ink), from `parsed` (this face) the first time, remembered after.
     pub(crate) fn ink_box(

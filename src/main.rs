@@ -236,6 +236,10 @@ struct RenderArgs {
     /// Writes a PNG here.
     #[arg(long)]
     png: Option<PathBuf>,
+    /// Writes the electronic licence here: an OFD package (GB/T 33190) with the licence's
+    /// metadata, the composite daylight view.
+    #[arg(long)]
+    ofd: Option<PathBuf>,
     /// PNG resolution.
     #[arg(long, default_value_t = 300.0)]
     dpi: f64,
@@ -474,8 +478,11 @@ fn lint(args: &LintArgs) -> anyhow::Result<bool> {
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<()> {
-    if args.pdf.is_none() && args.png.is_none() && args.plates.is_none() {
-        bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png, --plates DIR or several");
+    if args.pdf.is_none() && args.png.is_none() && args.plates.is_none() && args.ofd.is_none() {
+        bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png, --ofd OUT.ofd, --plates DIR or several");
+    }
+    if args.ofd.is_some() && args.pass.filter().is_some() {
+        bail!("--ofd writes the electronic licence, which is the whole sheet: leave out --pass (or write the OFD in a run of its own)");
     }
     let calibration = args.calibration.calibration(args.pass)?;
     let template = args.fonts.template(&args.spec)?;
@@ -504,6 +511,12 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.png {
         outputs.push((path.clone(), licence.png(&raster_options)?));
+    }
+    if let Some(path) = &args.ofd {
+        outputs.push((
+            path.clone(),
+            licence.ofd(&certpress::OfdOptions::default())?,
+        ));
     }
     if let Some(dir) = &args.plates {
         for plate in licence.plates(&raster_options)? {

@@ -16,14 +16,16 @@ use std::sync::{Arc, Mutex};
 
 use crate::deflate::Compressors;
 use crate::display::Page;
+use crate::electronic::{self, Metadata};
 use crate::error::Result;
 use crate::fonts::{FontBook, FontOptions};
 use crate::layout::{self, Layout, Placement};
 use crate::memo::Memo;
+use crate::ofd::{self, OfdOptions};
 use crate::pdf::{self, PdfCache, PdfOptions};
 use crate::qa;
 use crate::raster::{self, Colorant, Raster, RasterOptions, Underlay, View};
-use crate::record::{self, Record};
+use crate::record::{self, BoundRecord, Record};
 use crate::spec::{LoadOptions, LoadedSpec, Spec};
 
 /// How a template finds its fonts and artwork.
@@ -118,6 +120,7 @@ impl Template {
         Ok(Licence {
             template: self,
             layout,
+            record: bound,
         })
     }
 }
@@ -128,6 +131,7 @@ impl Template {
 pub struct Licence<'t> {
     template: &'t Template,
     layout: Layout,
+    record: BoundRecord,
 }
 
 /// One printing plate as an 8-bit grey PNG: the print shop's separation preview.
@@ -170,6 +174,36 @@ impl Licence<'_> {
             options,
             &self.template.pdf,
         )
+    }
+
+    /// The electronic licence's metadata and identifier (GB/T 36903/36904), when the
+    /// spec has an `electronic` section. A value the spec takes from a field the record
+    /// lacks is an error naming the field.
+    pub fn metadata(&self) -> Result<Option<Metadata>> {
+        self.template
+            .spec
+            .spec
+            .electronic
+            .as_ref()
+            .map(|e| electronic::resolve(e, &self.record))
+            .transpose()
+    }
+
+    /// The licence as an OFD package (GB/T 33190): the composite daylight view, with the
+    /// metadata as `CustomData` when the spec declares it. Without a title in `options`,
+    /// the spec's name is the title; without metadata, the licence's own.
+    pub fn ofd(&self, options: &OfdOptions) -> Result<Vec<u8>> {
+        let options = OfdOptions {
+            title: options
+                .title
+                .clone()
+                .or_else(|| Some(self.template.spec.spec.name.clone())),
+            metadata: match &options.metadata {
+                Some(m) => Some(m.clone()),
+                None => self.metadata()?,
+            },
+        };
+        ofd::ofd(&self.layout.page, &self.template.fonts, &options)
     }
 
     /// The licence as pixels. From the second raster with the same options on, the

@@ -150,10 +150,7 @@ fn embedded_program(
     remapper: &GlyphRemapper,
     compressors: &Compressors,
 ) -> Result<Vec<u8>> {
-    let subset =
-        subsetter::subset(&face.data, face.index, remapper).map_err(|e| Error::Render {
-            message: format!("subsetting {} failed: {e}", face.name),
-        })?;
+    let subset = face.subset(remapper)?;
     if !face.metrics.is_cff {
         return Ok(deflate(compressors, &subset, Effort::Fast));
     }

@@ -52,6 +52,11 @@ impl Date {
         })
     }
 
+    /// The date in ISO 8601 (`2022-09-26`), as metadata carries it.
+    pub fn iso(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
     /// The date as a licence prints it.
     pub fn format(&self, style: DateStyle) -> String {
         match style {

@@ -291,7 +291,79 @@ impl LoadedSpec {
                 }
             }
         }
+        self.check_electronic()?;
         Ok(inks)
+    }
+
+    /// The electronic metadata and the landing page name declared fields, and the
+    /// identifier's fixed parts are what GB/T 36904 allows.
+    fn check_electronic(&self) -> Result<()> {
+        let spec = &self.spec;
+        let mut sources: Vec<(String, &Source)> = Vec::new();
+        if let Some(e) = &spec.electronic {
+            if !(1..=999).contains(&e.version) {
+                return Err(self.invalid(
+                    None,
+                    format!("electronic: version {} is out of range", e.version),
+                    Some("the identifier's version (版本号) is 1 to 999"),
+                ));
+            }
+            for (name, source) in [
+                ("type_name", &e.type_name),
+                ("type_code", &e.type_code),
+                ("number", &e.number),
+                ("issuer", &e.issuer),
+                ("issuer_code", &e.issuer_code),
+                ("issue_date", &e.issue_date),
+                ("holder", &e.holder),
+                ("holder_code", &e.holder_code),
+                ("holder_code_type", &e.holder_code_type),
+                ("serial", &e.serial),
+            ] {
+                sources.push((format!("electronic: {name}"), source));
+            }
+            for (name, source) in [
+                ("valid_from", &e.valid_from),
+                ("valid_until", &e.valid_until),
+            ] {
+                if let Some(source) = source {
+                    sources.push((format!("electronic: {name}"), source));
+                }
+            }
+            for (name, source) in [
+                ("type_code", &e.type_code),
+                ("issuer_code", &e.issuer_code),
+                ("serial", &e.serial),
+            ] {
+                if let Source::Text(text) = source {
+                    if let Err(problem) = crate::identifier::check_part(text) {
+                        return Err(self.invalid(
+                            None,
+                            format!("electronic: {name} `{text}` {problem}"),
+                            Some("identifier parts are upper-case letters and digits (GB/T 36904)"),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(page) = &spec.landing_page {
+            sources.push(("landing_page: title".into(), &page.title));
+            for row in &page.rows {
+                sources.push((format!("landing_page: row `{}`", row.label), &row.value));
+            }
+        }
+        for (name, source) in sources {
+            if let Some(key) = source.key() {
+                if !spec.fields.contains_key(key) {
+                    return Err(self.invalid(
+                        None,
+                        format!("{name} names record key `{key}`, which is not declared in `fields`"),
+                        Some("declare it under `fields` with its kind and name, or give the value as Text(\"…\")"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn check_inks(&self) -> Result<()> {

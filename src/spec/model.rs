@@ -41,6 +41,101 @@ pub struct Spec {
     /// coordinates always win. Default: none.
     #[serde(default)]
     pub notice: Vec<NoticeRule>,
+    /// The electronic licence's metadata (GB/T 36903 电子证照元数据), for the OFD, the
+    /// PDF's XMP and the identifier. Default: none (a paper-only certificate).
+    #[serde(default)]
+    pub electronic: Option<Electronic>,
+    /// What the QR code's landing page shows. Default: none.
+    #[serde(default)]
+    pub landing_page: Option<LandingPage>,
+}
+
+/// Where a metadata value comes from: the spec's own text or a record field.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub enum Source {
+    /// Fixed text, the same on every licence of the spec.
+    Text(String),
+    /// The record field with this key, as printed (lists joined with `；`).
+    Field(String),
+    /// The ASCII digits of the record field with this key, in order (`柳鱼一业一证〔2022〕0001号`
+    /// → `20220001`): a serial number from a licence number.
+    DigitsOf(String),
+}
+
+impl Source {
+    /// The record key the value comes from, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Source::Text(_) => None,
+            Source::Field(key) | Source::DigitsOf(key) => Some(key),
+        }
+    }
+}
+
+/// The electronic licence's metadata, named as GB/T 36903 names them, each from the spec
+/// or the record. The identifier (证照标识) is built from `type_code`, `issuer_code`,
+/// `serial` and `version` as GB/T 36904 defines it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Electronic {
+    /// 证照类型名称.
+    pub type_name: Source,
+    /// 证照类型代码: letters and digits, as the licence catalogue registers it.
+    pub type_code: Source,
+    /// 证照编号.
+    pub number: Source,
+    /// 证照颁发机构.
+    pub issuer: Source,
+    /// 证照颁发机构代码: the authority's unified social credit code.
+    pub issuer_code: Source,
+    /// 证照颁发日期: a record field of kind `Date`.
+    pub issue_date: Source,
+    /// 有效期起始日期. Default: none.
+    #[serde(default)]
+    pub valid_from: Option<Source>,
+    /// 有效期截止日期. Default: none (valid until revoked, 长期).
+    #[serde(default)]
+    pub valid_until: Option<Source>,
+    /// 持证主体.
+    pub holder: Source,
+    /// 持证主体代码.
+    pub holder_code: Source,
+    /// 持证主体代码类型 (`统一社会信用代码`).
+    pub holder_code_type: Source,
+    /// 流水号 of the identifier: letters and digits, unique per issuer and type.
+    pub serial: Source,
+    /// 版本号 of the identifier, 1–999: raised when a licence is re-issued. Default: 1.
+    #[serde(default = "first_version")]
+    pub version: u16,
+}
+
+fn first_version() -> u16 {
+    1
+}
+
+/// The QR code's landing page (附件2 of the Liuzhou notice): a title and rows of what the
+/// licence holds, with the licence's own picture.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LandingPage {
+    /// The page's title (the operator's name).
+    pub title: Source,
+    /// The rows, in order. A row whose value is a list field shows one line per item; a
+    /// row whose record field is absent is left out.
+    pub rows: Vec<LandingRow>,
+    /// Whether the page shows the licence's own picture. Default: true.
+    #[serde(default = "yes")]
+    pub picture: bool,
+}
+
+/// One row of the landing page.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LandingRow {
+    /// Its label (`所属区划`).
+    pub label: String,
+    /// Its value.
+    pub value: Source,
 }
 
 /// A sentence of the notice, as something the layout can be measured against.
