@@ -57,6 +57,7 @@ pub mod electronic;
 pub mod error;
 pub mod fonts;
 pub mod identifier;
+pub mod landing;
 pub mod layout;
 pub(crate) mod memo;
 pub mod ofd;

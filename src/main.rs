@@ -240,6 +240,10 @@ struct RenderArgs {
     /// metadata, the composite daylight view.
     #[arg(long)]
     ofd: Option<PathBuf>,
+    /// Writes the QR code's landing page here: one self-contained HTML file (the spec's
+    /// `landing_page`), for the bureau to host.
+    #[arg(long, value_name = "OUT.html")]
+    page: Option<PathBuf>,
     /// PNG resolution.
     #[arg(long, default_value_t = 300.0)]
     dpi: f64,
@@ -478,8 +482,11 @@ fn lint(args: &LintArgs) -> anyhow::Result<bool> {
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<()> {
-    if args.pdf.is_none() && args.png.is_none() && args.plates.is_none() && args.ofd.is_none() {
-        bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png, --ofd OUT.ofd, --plates DIR or several");
+    if [&args.pdf, &args.png, &args.plates, &args.ofd, &args.page]
+        .iter()
+        .all(|o| o.is_none())
+    {
+        bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png, --ofd OUT.ofd, --page OUT.html, --plates DIR or several");
     }
     if args.ofd.is_some() && args.pass.filter().is_some() {
         bail!("--ofd writes the electronic licence, which is the whole sheet: leave out --pass (or write the OFD in a run of its own)");
@@ -517,6 +524,9 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
             path.clone(),
             licence.ofd(&certpress::OfdOptions::default())?,
         ));
+    }
+    if let Some(path) = &args.page {
+        outputs.push((path.clone(), licence.landing_page()?.into_bytes()));
     }
     if let Some(dir) = &args.plates {
         for plate in licence.plates(&raster_options)? {

@@ -17,8 +17,9 @@ use std::sync::{Arc, Mutex};
 use crate::deflate::Compressors;
 use crate::display::Page;
 use crate::electronic::{self, Metadata};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fonts::{FontBook, FontOptions};
+use crate::landing;
 use crate::layout::{self, Layout, Placement};
 use crate::memo::Memo;
 use crate::ofd::{self, OfdOptions};
@@ -206,6 +207,34 @@ impl Licence<'_> {
         ofd::ofd(&self.layout.page, &self.template.fonts, &options)
     }
 
+    /// The QR code's landing page (the spec's `landing_page`): one self-contained HTML
+    /// file, with the licence's picture at [`LANDING_PICTURE_DPI`] when the spec asks for
+    /// it. A spec without a landing page is an error that says so.
+    pub fn landing_page(&self) -> Result<String> {
+        let spec = &self.template.spec.spec;
+        let page = spec.landing_page.as_ref().ok_or_else(|| Error::Options {
+            message: format!(
+                "the spec `{}` declares no landing_page: add one to say what the QR code's page shows",
+                spec.name
+            ),
+        })?;
+        let picture = if page.picture {
+            Some(self.png(&RasterOptions {
+                dpi: LANDING_PICTURE_DPI,
+                ..Default::default()
+            })?)
+        } else {
+            None
+        };
+        let metadata = self.metadata()?;
+        Ok(landing::page(
+            page,
+            &self.record,
+            picture.as_deref(),
+            metadata.as_ref(),
+        ))
+    }
+
     /// The licence as pixels. From the second raster with the same options on, the
     /// press artwork is painted once into an underlay and copied (the same pixels).
     pub fn raster(&self, options: &RasterOptions) -> Result<Raster> {
@@ -287,6 +316,10 @@ impl Licence<'_> {
         self.layout
     }
 }
+
+/// The resolution of the licence's picture on its landing page: 1190 pixels across an A3
+/// sheet, sharp on a phone held upright or turned, a few hundred kilobytes.
+pub const LANDING_PICTURE_DPI: f64 = 72.0;
 
 /// Press underlays by the raster options they were made for. The first raster with some
 /// options is rendered straight (a one-off render pays nothing extra); the second makes
