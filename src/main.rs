@@ -88,6 +88,8 @@ struct BatchArgs {
     #[arg(long, value_enum, default_value_t = PassArg::All)]
     pass: PassArg,
     #[command(flatten)]
+    standard: PdfStandardArgs,
+    #[command(flatten)]
     calibration: CalibrationArgs,
     #[command(flatten)]
     fonts: FontArgs,
@@ -203,6 +205,48 @@ impl FontArgs {
     }
 }
 
+/// The standard a PDF is written to.
+#[derive(Clone, Copy, ValueEnum)]
+enum StandardArg {
+    /// A plain PDF 1.7.
+    Plain,
+    /// PDF/X-4, for the print shop: CMYK output intent (FOGRA39), Trapped, page boxes.
+    #[value(name = "x-4")]
+    X4,
+    /// PDF/A-3b, for the archive: output intent, the record (and the OFD written in the
+    /// same run) attached.
+    #[value(name = "a-3b")]
+    A3b,
+}
+
+/// How a PDF is written: its standard and date.
+#[derive(clap::Args)]
+struct PdfStandardArgs {
+    /// The standard the PDF is written to.
+    #[arg(long = "pdf-standard", value_enum, default_value_t = StandardArg::Plain)]
+    standard: StandardArg,
+    /// The PDF's creation date (YYYY-MM-DD), which PDF/X-4 and PDF/A-3b require. Default:
+    /// the licence's issue date (the spec's `electronic` metadata).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+}
+
+impl PdfStandardArgs {
+    fn options(&self, pass: Option<Pass>, calibration: certpress::Calibration) -> pdf::PdfOptions {
+        pdf::PdfOptions {
+            pass,
+            calibration,
+            standard: match self.standard {
+                StandardArg::Plain => pdf::PdfStandard::Plain,
+                StandardArg::X4 => pdf::PdfStandard::X4,
+                StandardArg::A3b => pdf::PdfStandard::A3b,
+            },
+            date: self.date.clone(),
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum PassArg {
     /// What the print shop prints on blank stock.
@@ -253,6 +297,8 @@ struct RenderArgs {
     /// What the PNG shows: the daylight proof, or the sheet under a UV lamp.
     #[arg(long, value_enum, default_value_t = ViewArg::Proof)]
     view: ViewArg,
+    #[command(flatten)]
+    standard: PdfStandardArgs,
     /// Also writes one 8-bit grey PNG per plate (C, M, Y, K and each spot ink) into this
     /// folder: `plate-C.png` … `plate-<SpotName>.png`.
     #[arg(long, value_name = "DIR")]
@@ -508,22 +554,29 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         calibration,
     };
     let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let ofd = match &args.ofd {
+        Some(_) => Some(licence.ofd(&certpress::OfdOptions::default())?),
+        None => None,
+    };
     if let Some(path) = &args.pdf {
-        let options = pdf::PdfOptions {
-            pass,
-            title: None,
-            calibration,
-        };
+        let mut options = args.standard.options(pass, calibration);
+        if let (pdf::PdfStandard::A3b, Some(ofd)) = (options.standard, &ofd) {
+            // The electronic licence written in the same run travels with the archive copy.
+            options.attachments.push(pdf::Attachment {
+                name: "licence.ofd".into(),
+                mime: "application/ofd".into(),
+                description: "The electronic licence (OFD, GB/T 33190)".into(),
+                relationship: pdf::Relationship::Alternative,
+                data: ofd.clone(),
+            });
+        }
         outputs.push((path.clone(), licence.pdf(&options)?));
     }
     if let Some(path) = &args.png {
         outputs.push((path.clone(), licence.png(&raster_options)?));
     }
-    if let Some(path) = &args.ofd {
-        outputs.push((
-            path.clone(),
-            licence.ofd(&certpress::OfdOptions::default())?,
-        ));
+    if let (Some(path), Some(ofd)) = (&args.ofd, ofd) {
+        outputs.push((path.clone(), ofd));
     }
     if let Some(path) = &args.page {
         outputs.push((path.clone(), licence.landing_page()?.into_bytes()));
@@ -555,11 +608,7 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         name_key: args.name_key.clone(),
         pdf: true,
         png_dpi: args.png.then_some(args.dpi),
-        pdf_options: pdf::PdfOptions {
-            pass: args.pass.filter(),
-            title: None,
-            calibration,
-        },
+        pdf_options: args.standard.options(args.pass.filter(), calibration),
         force: args.force,
         jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),
         shard,

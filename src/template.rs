@@ -23,7 +23,7 @@ use crate::landing;
 use crate::layout::{self, Layout, Placement};
 use crate::memo::Memo;
 use crate::ofd::{self, OfdOptions};
-use crate::pdf::{self, PdfCache, PdfOptions};
+use crate::pdf::{self, Attachment, PdfCache, PdfOptions, PdfStandard, Relationship};
 use crate::qa;
 use crate::raster::{self, Colorant, Raster, RasterOptions, Underlay, View};
 use crate::record::{self, BoundRecord, Record};
@@ -156,23 +156,48 @@ pub struct StandIn {
 }
 
 impl Licence<'_> {
-    /// The licence as a PDF. Without a title in `options`, the spec's name is the title.
+    /// The licence as a PDF. Without a title in `options`, the spec's name is the title;
+    /// without metadata, the licence's own when the spec declares it (required by PDF/X-4
+    /// and PDF/A-3b, whose XMP carries it; a plain PDF goes without when the record
+    /// lacks a value). A PDF/A-3b carries the record as `record.json` besides what
+    /// `options` attaches.
     pub fn pdf(&self, options: &PdfOptions) -> Result<Vec<u8>> {
-        let titled;
-        let options = match options.title {
-            Some(_) => options,
-            None => {
-                titled = PdfOptions {
-                    title: Some(self.template.spec.spec.name.clone()),
-                    ..options.clone()
-                };
-                &titled
-            }
-        };
+        let mut options = options.clone();
+        options
+            .title
+            .get_or_insert_with(|| self.template.spec.spec.name.clone());
+        if options.metadata.is_none() {
+            options.metadata = match self.metadata() {
+                Ok(metadata) => metadata,
+                Err(_) if options.standard == PdfStandard::Plain => None,
+                Err(e) => return Err(e),
+            };
+        }
+        if options.standard == PdfStandard::A3b
+            && !options
+                .attachments
+                .iter()
+                .any(|a| a.name == RECORD_ATTACHMENT)
+        {
+            let json =
+                serde_json::to_vec_pretty(&self.record.to_json()).map_err(|e| Error::Render {
+                    message: format!("the record does not serialise: {e}"),
+                })?;
+            options.attachments.insert(
+                0,
+                Attachment {
+                    name: RECORD_ATTACHMENT.into(),
+                    mime: "application/json".into(),
+                    description: "The record this licence was issued from".into(),
+                    relationship: Relationship::Data,
+                    data: json,
+                },
+            );
+        }
         pdf::write(
             &self.layout.page,
             &self.template.fonts,
-            options,
+            &options,
             &self.template.pdf,
         )
     }
@@ -316,6 +341,9 @@ impl Licence<'_> {
         self.layout
     }
 }
+
+/// The name of the record attached to a PDF/A-3b.
+pub const RECORD_ATTACHMENT: &str = "record.json";
 
 /// The resolution of the licence's picture on its landing page: 1190 pixels across an A3
 /// sheet, sharp on a phone held upright or turned, a few hundred kilobytes.

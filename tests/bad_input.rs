@@ -313,7 +313,14 @@ mod serialised_records {
         let cells: Vec<String> = keys
             .iter()
             .map(|k| match &json[k.as_str()] {
-                serde_json::Value::Array(_) => "食品经营许可证||酒类零售许可".to_owned(),
+                serde_json::Value::Array(_) if k.as_str() == "permits" => {
+                    "食品经营许可证||酒类零售许可".to_owned()
+                }
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("|"),
                 v => v.as_str().unwrap().to_owned(),
             })
             .collect();

@@ -20,6 +20,9 @@
 //! are drawn in registration colour (the `All` colorant: every plate).
 
 mod font;
+mod standard;
+
+pub use standard::{Attachment, PdfStandard, Relationship};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,6 +35,7 @@ use crate::deflate::Compressors;
 use crate::display::{
     GlyphRun, InkId, InkKind, Lines, Page, Path, PathSink, PlacedImage, QrSymbol, Shape, Tile,
 };
+use crate::electronic::Metadata;
 use crate::error::Result;
 use crate::fonts::{FaceId, FontBook};
 use crate::memo::Memo;
@@ -51,6 +55,15 @@ pub struct PdfOptions {
     /// Moves and scales everything drawn (not the page boxes or crop marks): the office
     /// printer's registration for the print pass. Default: none.
     pub calibration: Calibration,
+    /// The standard the file is written to: plain, PDF/X-4 or PDF/A-3b. Default: plain.
+    pub standard: PdfStandard,
+    /// The licence's metadata for the XMP (GB/T 36903). Default: none.
+    pub metadata: Option<Metadata>,
+    /// The file's creation date, `YYYY-MM-DD`, which PDF/X and PDF/A require. Default:
+    /// the metadata's issue date. A plain PDF carries a date only when given one.
+    pub date: Option<String>,
+    /// Files attached to a PDF/A-3b (the record, the OFD). Default: none.
+    pub attachments: Vec<Attachment>,
 }
 
 /// What PDFs of one spec's licences share, made once and kept by its owner: the press
@@ -64,6 +77,8 @@ pub(crate) struct PdfCache {
     /// Guilloche tiles' compressed forms, by the tile's address; the entry holds the tile,
     /// so the address cannot be reused while the entry lives.
     tiles: Memo<usize, TileForm>,
+    /// The output intent's profile, compressed once.
+    profile: std::sync::OnceLock<Vec<u8>>,
     compressors: Compressors,
 }
 
@@ -85,6 +100,7 @@ impl Default for PdfCache {
         Self {
             press: Memo::new(PRESS_STREAMS),
             tiles: Memo::new(TILE_FORMS),
+            profile: std::sync::OnceLock::new(),
             compressors: Compressors::default(),
         }
     }
@@ -106,6 +122,12 @@ pub(crate) fn write(
     cache: &PdfCache,
 ) -> Result<Vec<u8>> {
     crate::production::check_registration(options.calibration, options.pass)?;
+    standard::check(options.standard, &options.attachments)?;
+    let stamp = standard::stamp(
+        options.standard,
+        options.date.as_deref(),
+        options.metadata.as_ref(),
+    )?;
     let compressors = &cache.compressors;
     let mut next = 1;
     let mut alloc = move || {
@@ -303,11 +325,65 @@ pub(crate) fn write(
             .blend_mode(pdf_writer::types::BlendMode::Multiply);
     }
 
+    let standardised = options.standard != PdfStandard::Plain;
+    let xmp_ref = (standardised || options.metadata.is_some()).then(&mut alloc);
+    let profile_ref = standardised.then(&mut alloc);
+    let attachment_refs: Vec<(Ref, Ref)> = options
+        .attachments
+        .iter()
+        .map(|_| (alloc(), alloc()))
+        .collect();
+
     let mut pdf = Pdf::new();
+    if options.standard == PdfStandard::X4 {
+        // PDF/X-4 is a profile of PDF 1.6.
+        pdf.set_version(1, 6);
+    }
     let mut catalog = pdf.catalog(catalog_ref);
     catalog.pages(pages_ref);
     if !layer_refs.is_empty() {
         write_oc_properties(&mut catalog, &layer_refs);
+    }
+    if let Some(r) = xmp_ref {
+        catalog.metadata(r);
+    }
+    if let Some(profile) = profile_ref {
+        let subtype = match options.standard {
+            PdfStandard::A3b => pdf_writer::types::OutputIntentSubtype::PDFA,
+            _ => pdf_writer::types::OutputIntentSubtype::PDFX,
+        };
+        catalog
+            .output_intents()
+            .push()
+            .subtype(subtype)
+            .output_condition(TextStr(standard::OUTPUT_CONDITION))
+            .output_condition_identifier(TextStr(standard::OUTPUT_CONDITION_ID))
+            .registry_name(TextStr(standard::REGISTRY))
+            .info(TextStr(standard::OUTPUT_CONDITION))
+            .dest_output_profile(profile);
+    }
+    if !attachment_refs.is_empty() {
+        // The name tree's keys in order, as the tree requires.
+        let mut named: Vec<(&str, Ref)> = options
+            .attachments
+            .iter()
+            .zip(&attachment_refs)
+            .map(|(a, (spec, _))| (a.name.as_str(), *spec))
+            .collect();
+        named.sort_by(|a, b| a.0.cmp(b.0));
+        let mut names = catalog.names();
+        let mut files = names.embedded_files();
+        let mut entries = files.names();
+        for (name, spec) in named {
+            entries.insert(Str(name.as_bytes()), spec);
+        }
+        entries.finish();
+        files.finish();
+        names.finish();
+        catalog
+            .insert(Name(b"AF"))
+            .array()
+            .items(attachment_refs.iter().map(|(spec, _)| *spec));
     }
     catalog.finish();
     pdf.pages(pages_ref).kids([page_ref]).count(1);
@@ -374,12 +450,82 @@ pub(crate) fn write(
     }
     pdf.stream(content_ref, &content)
         .filter(Filter::FlateDecode);
+    const PRODUCER: &str = concat!("certpress ", env!("CARGO_PKG_VERSION"));
+    let author = options.metadata.as_ref().and_then(|m| m.get("issuer"));
     let mut info = pdf.document_info(info_ref);
-    info.producer(TextStr(concat!("certpress ", env!("CARGO_PKG_VERSION"))));
+    info.producer(TextStr(PRODUCER));
+    info.creator(TextStr(PRODUCER));
     if let Some(title) = &options.title {
         info.title(TextStr(title));
     }
+    if let Some(author) = author {
+        info.author(TextStr(author));
+    }
+    if let Some(stamp) = stamp {
+        info.creation_date(stamp.pdf());
+        info.modified_date(stamp.pdf());
+    }
+    if options.standard == PdfStandard::X4 {
+        info.trapped(pdf_writer::types::TrappingStatus::NotTrapped);
+    }
     info.finish();
+    if let Some(r) = xmp_ref {
+        // The XMP's document ID: from the page's own content, so the same licence has the
+        // same ID.
+        let id = format!("{:016x}{:016x}", hash(&content), hash(pdf.as_bytes()));
+        let uuid = format!(
+            "{}-{}-{}-{}-{}",
+            &id[0..8],
+            &id[8..12],
+            &id[12..16],
+            &id[16..20],
+            &id[20..32]
+        );
+        let xmp = standard::xmp(&standard::XmpFacts {
+            standard: options.standard,
+            title: options.title.as_deref(),
+            author,
+            producer: PRODUCER,
+            stamp,
+            document_id: &uuid,
+            metadata: options.metadata.as_ref(),
+        });
+        pdf.metadata(r, &xmp);
+    }
+    if let Some(r) = profile_ref {
+        let profile = cache
+            .profile
+            .get_or_init(|| deflate(compressors, standard::OUTPUT_PROFILE, Effort::Small));
+        pdf.icc_profile(r, profile)
+            .n(4)
+            .range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+            .filter(Filter::FlateDecode);
+    }
+    for (attachment, (spec_ref, file_ref)) in options.attachments.iter().zip(&attachment_refs) {
+        let mut spec = pdf.file_spec(*spec_ref);
+        spec.path(Str(attachment.name.as_bytes()))
+            .unic_file(TextStr(&attachment.name))
+            .description(TextStr(&attachment.description))
+            .association_kind(match attachment.relationship {
+                Relationship::Data => pdf_writer::types::AssociationKind::Data,
+                Relationship::Alternative => pdf_writer::types::AssociationKind::Alternative,
+                Relationship::Source => pdf_writer::types::AssociationKind::Source,
+                Relationship::Supplement => pdf_writer::types::AssociationKind::Supplement,
+            })
+            .embedded_file_with_unicode(*file_ref);
+        spec.finish();
+        let data = deflate(compressors, &attachment.data, Effort::Fast);
+        let mut file = pdf.embedded_file(*file_ref, &data);
+        file.subtype(Name(attachment.mime.as_bytes()))
+            .filter(Filter::FlateDecode);
+        let mut params = file.params();
+        params.size(attachment.data.len() as i32);
+        if let Some(stamp) = stamp {
+            params.modification_date(stamp.pdf());
+        }
+        params.finish();
+        file.finish();
+    }
     pdf.extend(&chunk);
     let id = hash(pdf.as_bytes()).to_be_bytes().to_vec();
     pdf.set_file_id((id.clone(), id));

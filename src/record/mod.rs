@@ -255,6 +255,24 @@ impl BoundRecord {
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.values.get(key)
     }
+
+    /// The checked record as JSON, keys in order: texts as strings, lists as arrays, dates
+    /// in ISO 8601. What an archived licence carries as its data.
+    pub fn to_json(&self) -> serde_json::Value {
+        let map = self
+            .values
+            .iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    Value::Text(text) => serde_json::Value::String(text.clone()),
+                    Value::List(items) => serde_json::json!(items),
+                    Value::Date(date) => serde_json::Value::String(date.iso()),
+                };
+                (key.clone(), value)
+            })
+            .collect();
+        serde_json::Value::Object(map)
+    }
 }
 
 /// A record skeleton for `spec`: every field with a placeholder of its kind that binds
