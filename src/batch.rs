@@ -175,6 +175,11 @@ pub struct BatchOptions {
     pub pdf: bool,
     /// Writes a PNG per record at this resolution. Default: none.
     pub png_dpi: Option<f64>,
+    /// Writes the electronic licence (OFD) per record; a PDF/A-3b carries it too.
+    /// Default: false.
+    pub ofd: bool,
+    /// Writes the QR code's landing page (HTML) per record. Default: false.
+    pub page: bool,
     /// Options of each PDF (pass and calibration apply to the PNGs too). Default: the
     /// composite, titled with the spec's name.
     pub pdf_options: pdf::PdfOptions,
@@ -240,6 +245,8 @@ impl Default for BatchOptions {
             name_key: None,
             pdf: true,
             png_dpi: None,
+            ofd: false,
+            page: false,
             pdf_options: pdf::PdfOptions::default(),
             force: false,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -527,6 +534,12 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
     if options.png_dpi.is_some() {
         files.push(options.out_dir.join(format!("{stem}.png")));
     }
+    if options.ofd {
+        files.push(options.out_dir.join(format!("{stem}.ofd")));
+    }
+    if options.page {
+        files.push(options.out_dir.join(format!("{stem}.html")));
+    }
     if !options.force && !files.is_empty() && files.iter().all(|f| f.exists()) {
         return Outcome::Skipped { files };
     }
@@ -546,8 +559,18 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
         let licence = template.issue(record)?;
         // Everything is rendered before anything is written.
         let mut outputs = Vec::new();
+        let ofd = match options.ofd {
+            true => Some(licence.ofd(&Default::default())?),
+            false => None,
+        };
         if options.pdf {
-            outputs.push(licence.pdf(&options.pdf_options)?);
+            let mut pdf_options = options.pdf_options.clone();
+            if let (pdf::PdfStandard::A3b, Some(ofd)) = (pdf_options.standard, &ofd) {
+                pdf_options
+                    .attachments
+                    .push(pdf::Attachment::ofd(ofd.clone()));
+            }
+            outputs.push(licence.pdf(&pdf_options)?);
         }
         if let Some(dpi) = options.png_dpi {
             outputs.push(licence.png(&raster::RasterOptions {
@@ -556,6 +579,10 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
                 calibration: options.pdf_options.calibration,
                 ..Default::default()
             })?);
+        }
+        outputs.extend(ofd);
+        if options.page {
+            outputs.push(licence.landing_page()?.into_bytes());
         }
         for (path, bytes) in files.iter().zip(&outputs) {
             write_atomic(path, bytes)?;

@@ -65,6 +65,13 @@ struct BatchArgs {
     /// Also writes a PNG per record.
     #[arg(long)]
     png: bool,
+    /// Also writes the electronic licence (OFD) per record, for the 电子证照库; with
+    /// --pdf-standard a-3b each PDF carries it too.
+    #[arg(long)]
+    ofd: bool,
+    /// Also writes the QR code's landing page (HTML) per record.
+    #[arg(long)]
+    page: bool,
     /// Resolution of the PNGs.
     #[arg(long, default_value_t = 300.0)]
     dpi: f64,
@@ -534,9 +541,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
     {
         bail!("nothing to write: give --pdf OUT.pdf, --png OUT.png, --ofd OUT.ofd, --page OUT.html, --plates DIR or several");
     }
-    if args.ofd.is_some() && args.pass.filter().is_some() {
-        bail!("--ofd writes the electronic licence, which is the whole sheet: leave out --pass (or write the OFD in a run of its own)");
-    }
+    check_ofd_pass(args.ofd.is_some(), args.pass)?;
     let calibration = args.calibration.calibration(args.pass)?;
     let template = args.fonts.template(&args.spec)?;
     let record = record::Record::load(&args.data)?;
@@ -562,13 +567,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         let mut options = args.standard.options(pass, calibration);
         if let (pdf::PdfStandard::A3b, Some(ofd)) = (options.standard, &ofd) {
             // The electronic licence written in the same run travels with the archive copy.
-            options.attachments.push(pdf::Attachment {
-                name: "licence.ofd".into(),
-                mime: "application/ofd".into(),
-                description: "The electronic licence (OFD, GB/T 33190)".into(),
-                relationship: pdf::Relationship::Alternative,
-                data: ofd.clone(),
-            });
+            options.attachments.push(pdf::Attachment::ofd(ofd.clone()));
         }
         outputs.push((path.clone(), licence.pdf(&options)?));
     }
@@ -594,11 +593,20 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The electronic licence is the whole sheet: no OFD of one production pass.
+fn check_ofd_pass(ofd: bool, pass: PassArg) -> anyhow::Result<()> {
+    if ofd && pass.filter().is_some() {
+        bail!("--ofd writes the electronic licence, which is the whole sheet: leave out --pass (or write the OFD in a run of its own)");
+    }
+    Ok(())
+}
+
 /// Runs a batch; `Ok(false)` when any record was refused.
 fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
     use certpress::batch::{self, BatchOptions};
     use std::io::IsTerminal;
 
+    check_ofd_pass(args.ofd, args.pass)?;
     let calibration = args.calibration.calibration(args.pass)?;
     let shard = args.shard()?;
     let template = args.fonts.template(&args.spec)?;
@@ -608,6 +616,8 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         name_key: args.name_key.clone(),
         pdf: true,
         png_dpi: args.png.then_some(args.dpi),
+        ofd: args.ofd,
+        page: args.page,
         pdf_options: args.standard.options(args.pass.filter(), calibration),
         force: args.force,
         jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),

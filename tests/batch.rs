@@ -415,3 +415,53 @@ fn the_shards_of_a_batch_together_write_the_whole_batch() {
     assert_eq!(from_whole.len(), 2);
     assert_eq!(from_shards, from_whole);
 }
+
+/// A batch for the 电子证照库: each licence as PDF/A-3b carrying its OFD, the OFD beside it
+/// and the landing page; a record whose licence number gives no serial for the identifier
+/// is refused by field, the others written.
+#[test]
+fn electronic_batch_writes_ofd_page_and_archive_pdf_per_licence() {
+    let dir = scratch("electronic");
+    let mut bad = record(3);
+    bad["licence_number"] = "柳鱼一业一证（待编号）".into();
+    let lines: Vec<String> = [record(1), record(2), bad]
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    let data = dir.join("records.jsonl");
+    std::fs::write(&data, lines.join("\n")).unwrap();
+    let out = dir.join("out");
+    let output = batch(&data, &out, &["--ofd", "--page", "--pdf-standard", "a-3b"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for n in [1, 2] {
+        let stem = licence(n);
+        let ofd = std::fs::read(out.join(format!("{stem}.ofd"))).unwrap();
+        let mut reader = ofd_core::OfdReader::new(
+            ofd_core::OfdPackage::new(std::io::Cursor::new(ofd.clone())).unwrap(),
+        )
+        .unwrap();
+        assert!(ofd_core::check_reader(&mut reader).problems.is_empty());
+        let pdf = lopdf::Document::load(out.join(format!("{stem}.pdf"))).unwrap();
+        let af = pdf
+            .catalog()
+            .unwrap()
+            .get(b"AF")
+            .unwrap()
+            .as_array()
+            .unwrap();
+        assert_eq!(af.len(), 2, "record.json and licence.ofd");
+        let html = std::fs::read_to_string(out.join(format!("{stem}.html"))).unwrap();
+        assert!(html.contains(&format!("<h1>柳州市鱼峰区第{n}螺蛳粉店</h1>")));
+    }
+    let errors = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
+    assert_eq!(errors.lines().count(), 1, "{errors}");
+    let error: serde_json::Value = serde_json::from_str(errors.lines().next().unwrap()).unwrap();
+    assert_eq!(error["line"], 3);
+    assert_eq!(error["field"], "licence_number");
+    assert!(files(&out).iter().all(|f| !f.contains("待编号")));
+}

@@ -130,13 +130,9 @@ fn the_same_licence_gives_the_same_bytes() {
     assert_eq!(electronic_ofd(), electronic_ofd());
 }
 
-/// ofd-core's rendering against our raster, element by element: where each element's
-/// ink lies, and the QR code decoding to the same text.
-#[test]
-fn ofd_core_draws_every_element_where_our_raster_does() {
-    const DPI: f64 = 100.0;
-    let record = Record::load(ELECTRONIC).unwrap();
-    let licence = liuzhou().issue(&record).unwrap();
+/// ofd-core's rendering of `licence` at `dpi` against our raster, element by element:
+/// where each element's dark ink lies. Returns how many elements were compared.
+fn compare_elements(licence: &certpress::Licence<'_>, dpi: f64) -> usize {
     let bytes = licence.ofd(&OfdOptions::default()).unwrap();
     let mut reader = reader(&bytes);
     let body = reader.ofd().doc_bodies[0].clone();
@@ -145,24 +141,23 @@ fn ofd_core_draws_every_element_where_our_raster_does() {
         .render_page_to_bytes(
             &doc,
             0,
-            &RenderOptions::with_dpi(DPI),
+            &RenderOptions::with_dpi(dpi),
             ofd_core::render::ImageFormat::Png,
         )
         .expect("ofd-core renders the page");
-    let theirs = Picture::decode_png(&png, Some(DPI)).unwrap();
+    let theirs = Picture::decode_png(&png, Some(dpi)).unwrap();
     let ours = Picture::from_raster(
         &licence
             .raster(&RasterOptions {
-                dpi: DPI,
+                dpi,
                 ..Default::default()
             })
             .unwrap(),
     );
     assert_eq!((theirs.width, theirs.height), (ours.width, ours.height));
-
     // Dark ink: what the elements print (the pale guilloche is under them in both).
     const THRESHOLD: u8 = 150;
-    let slack = 2.0 * 25.4 / DPI; // two pixels
+    let slack = 2.0 * 25.4 / dpi; // two pixels
     let mut compared = 0;
     for placement in licence.report() {
         let Some(window) = placement.laid_out.outset(certpress::Mm(1.0)) else {
@@ -196,7 +191,71 @@ fn ofd_core_draws_every_element_where_our_raster_does() {
             ),
         }
     }
+    compared
+}
+
+/// The health card: a photo cut to its box (Cover), drawn by ofd-core where our raster
+/// draws it.
+#[test]
+fn ofd_core_draws_the_health_card_photo_where_our_raster_does() {
+    let template = certpress::Template::load("specs/health-card/card.ron").unwrap();
+    let record = Record::load("specs/health-card/sample.json").unwrap();
+    let licence = template.issue(&record).unwrap();
+    let compared = compare_elements(&licence, 300.0);
+    assert!(compared >= 3, "{compared} elements compared");
+    // The photo itself, pale ink included: ofd-core's pixels in and around its box are
+    // where ours are (the picture cut to its box, not spilling past it).
+    let photo = licence
+        .report()
+        .iter()
+        .find(|p| p.element == "photo")
+        .expect("the photo is reported")
+        .laid_out;
+    let bytes = licence.ofd(&OfdOptions::default()).unwrap();
+    let mut reader = reader(&bytes);
+    let body = reader.ofd().doc_bodies[0].clone();
+    let doc = reader.load_document(&body).unwrap();
+    let png = reader
+        .render_page_to_bytes(
+            &doc,
+            0,
+            &RenderOptions::with_dpi(300.0),
+            ofd_core::render::ImageFormat::Png,
+        )
+        .unwrap();
+    let theirs = Picture::decode_png(&png, Some(300.0)).unwrap();
+    let ours = Picture::from_raster(&licence.raster(&RasterOptions::default()).unwrap());
+    let luma = (ours.luma(), theirs.luma());
+    let px = |v: certpress::Mm| v.to_px(300.0).round() as usize;
+    let window = photo.outset(certpress::Mm(1.0)).unwrap();
+    let (mut differ, mut total) = (0, 0);
+    for y in px(window.top())..px(window.bottom()) {
+        for x in px(window.left())..px(window.right()) {
+            let i = y * ours.width + x;
+            total += 1;
+            if luma.0[i].abs_diff(luma.1[i]) > 40 {
+                differ += 1;
+            }
+        }
+    }
+    assert!(
+        (differ as f64) < 0.02 * total as f64,
+        "{differ} of {total} pixels around the photo differ"
+    );
+}
+
+/// ofd-core's rendering against our raster, element by element, and the QR code
+/// decoding to the same text.
+#[test]
+fn ofd_core_draws_every_element_where_our_raster_does() {
+    let record = Record::load(ELECTRONIC).unwrap();
+    let licence = liuzhou().issue(&record).unwrap();
+    let compared = compare_elements(&licence, 100.0);
     assert!(compared >= 15, "{compared} elements compared");
+    let bytes = licence.ofd(&OfdOptions::default()).unwrap();
+    let mut reader = reader(&bytes);
+    let body = reader.ofd().doc_bodies[0].clone();
+    let doc = reader.load_document(&body).unwrap();
 
     // The QR code as ofd-core draws it at 300 dpi decodes to the licence's payload.
     let png = reader

@@ -75,6 +75,20 @@ pub struct Attachment {
     pub data: Vec<u8>,
 }
 
+impl Attachment {
+    /// The electronic licence (OFD) of the same licence: what an archived PDF/A-3b carries
+    /// as its alternative rendering.
+    pub fn ofd(bytes: Vec<u8>) -> Self {
+        Self {
+            name: "licence.ofd".into(),
+            mime: "application/ofd".into(),
+            description: "The electronic licence (OFD, GB/T 33190)".into(),
+            relationship: Relationship::Alternative,
+            data: bytes,
+        }
+    }
+}
+
 /// The output intent's CMYK profile (see `icc/README.md`).
 pub(crate) const OUTPUT_PROFILE: &[u8] = include_bytes!("../../icc/FOGRA39L-certpress.icc");
 /// The registered characterisation the profile describes.
