@@ -180,6 +180,9 @@ pub struct BatchOptions {
     pub ofd: bool,
     /// Writes the QR code's landing page (HTML) per record. Default: false.
     pub page: bool,
+    /// Signs every licence with these keys, loaded once: the PDF with PAdES, the OFD with
+    /// the seal. Default: none.
+    pub signing: Option<std::sync::Arc<crate::sign::Signing>>,
     /// Options of each PDF (pass and calibration apply to the PNGs too). Default: the
     /// composite, titled with the spec's name.
     pub pdf_options: pdf::PdfOptions,
@@ -247,6 +250,7 @@ impl Default for BatchOptions {
             png_dpi: None,
             ofd: false,
             page: false,
+            signing: None,
             pdf_options: pdf::PdfOptions::default(),
             force: false,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -559,9 +563,15 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
         let licence = template.issue(record)?;
         // Everything is rendered before anything is written.
         let mut outputs = Vec::new();
-        let ofd = match options.ofd {
-            true => Some(licence.ofd(&Default::default())?),
-            false => None,
+        let signing = options.signing.as_deref();
+        let seal = signing.and_then(|s| s.seal.as_ref().map(|k| (k, s.time)));
+        let pades = signing.and_then(|s| s.pades.as_ref().map(|k| (k, s.time)));
+        let ofd = match (options.ofd, seal) {
+            (true, Some((signer, time))) => {
+                Some(licence.sealed_ofd(&Default::default(), signer, time)?)
+            }
+            (true, None) => Some(licence.ofd(&Default::default())?),
+            (false, _) => None,
         };
         if options.pdf {
             let mut pdf_options = options.pdf_options.clone();
@@ -570,7 +580,10 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
                     .attachments
                     .push(pdf::Attachment::ofd(ofd.clone()));
             }
-            outputs.push(licence.pdf(&pdf_options)?);
+            outputs.push(match pades {
+                Some((signer, time)) => licence.signed_pdf(&pdf_options, signer, time)?,
+                None => licence.pdf(&pdf_options)?,
+            });
         }
         if let Some(dpi) = options.png_dpi {
             outputs.push(licence.png(&raster::RasterOptions {

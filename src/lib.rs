@@ -67,6 +67,7 @@ pub mod production;
 pub mod qa;
 pub mod raster;
 pub mod record;
+pub mod sign;
 pub mod spec;
 pub mod template;
 pub mod units;

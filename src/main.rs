@@ -46,6 +46,74 @@ enum Command {
     /// Compares two renderings pixel by pixel and says where they differ, in mm. Exit
     /// status 1 beyond the tolerance.
     Diff(DiffArgs),
+    /// Checks a signed PDF (PAdES) or OFD (GB/T 38540 seal): every digest, the signature,
+    /// the certificate's validity at the signing time. Exit status 0 when intact, 1 when
+    /// anything was changed (the report says which part), 2 when the file cannot be read.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The signed file: a PDF or an OFD.
+    file: PathBuf,
+    /// The SM2 signer ID an OFD seal was signed with.
+    #[arg(long, default_value = certpress::sign::keys::DEFAULT_SM2_ID)]
+    sm2_id: String,
+    /// Prints the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The keys a run signs with.
+#[derive(clap::Args)]
+struct SigningArgs {
+    /// A PKCS#8 private key (PEM) to sign with, each with its certificate (--sign-cert),
+    /// in the same order: an SM2 key seals the OFD (GB/T 38540), an ECDSA P-256 or RSA key
+    /// signs the PDF (PAdES). Once or twice. The key is read and used, never printed or
+    /// written.
+    #[arg(long = "sign-key", value_name = "KEY.pem")]
+    keys: Vec<PathBuf>,
+    /// The X.509 certificate (PEM) of each --sign-key.
+    #[arg(long = "sign-cert", value_name = "CERT.pem")]
+    certs: Vec<PathBuf>,
+    /// The signing time, `YYYY-MM-DDTHH:MM:SS` with `Z` or an offset (`+08:00`). Default:
+    /// now. Fixed, the same input signs to the same bytes (tests, re-issue).
+    #[arg(long = "sign-time", value_name = "TIME")]
+    time: Option<String>,
+}
+
+impl SigningArgs {
+    /// The keys, loaded and checked once; none without --sign-key.
+    fn signing(
+        &self,
+        sm2_id: &str,
+        pdf: bool,
+        ofd: bool,
+    ) -> anyhow::Result<Option<certpress::sign::Signing>> {
+        use certpress::sign::{time, Signer, Signing};
+        if self.keys.is_empty() && self.certs.is_empty() {
+            if self.time.is_some() {
+                bail!("--sign-time without --sign-key: nothing is signed");
+            }
+            return Ok(None);
+        }
+        if self.keys.len() != self.certs.len() {
+            bail!("give each --sign-key its --sign-cert, in the same order ({} keys, {} certificates)", self.keys.len(), self.certs.len());
+        }
+        let when = match &self.time {
+            Some(text) => time::parse(text)?,
+            None => time::now(),
+        };
+        let signers = self
+            .keys
+            .iter()
+            .zip(&self.certs)
+            .map(|(key, cert)| Signer::load(key, cert, sm2_id))
+            .collect::<certpress::Result<Vec<_>>>()?;
+        let signing = Signing::new(signers, when)?;
+        signing.check_outputs(pdf, ofd)?;
+        Ok(Some(signing))
+    }
 }
 
 #[derive(clap::Args)]
@@ -96,6 +164,8 @@ struct BatchArgs {
     pass: PassArg,
     #[command(flatten)]
     standard: PdfStandardArgs,
+    #[command(flatten)]
+    signing: SigningArgs,
     #[command(flatten)]
     calibration: CalibrationArgs,
     #[command(flatten)]
@@ -306,6 +376,8 @@ struct RenderArgs {
     view: ViewArg,
     #[command(flatten)]
     standard: PdfStandardArgs,
+    #[command(flatten)]
+    signing: SigningArgs,
     /// Also writes one 8-bit grey PNG per plate (C, M, Y, K and each spot ink) into this
     /// folder: `plate-C.png` … `plate-<SpotName>.png`.
     #[arg(long, value_name = "DIR")]
@@ -408,6 +480,7 @@ fn main() -> ExitCode {
         Command::Check(args) => args.json,
         Command::Lint(args) => args.json,
         Command::Fields(args) => args.json,
+        Command::Verify(args) => args.json,
         Command::Diff(_) | Command::Batch(_) | Command::Sample(_) => false,
     };
     let result = match cli.command {
@@ -418,6 +491,7 @@ fn main() -> ExitCode {
         Command::Sample(args) => sample(&args).map(|()| true),
         Command::Diff(args) => diff(&args),
         Command::Batch(args) => batch(&args),
+        Command::Verify(args) => verify(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -559,9 +633,21 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         calibration,
     };
     let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    let ofd = match &args.ofd {
-        Some(_) => Some(licence.ofd(&certpress::OfdOptions::default())?),
-        None => None,
+    let signing =
+        args.signing
+            .signing(template.signer_id(), args.pdf.is_some(), args.ofd.is_some())?;
+    let seal = signing
+        .as_ref()
+        .and_then(|s| s.seal.as_ref().map(|k| (k, s.time)));
+    let pades = signing
+        .as_ref()
+        .and_then(|s| s.pades.as_ref().map(|k| (k, s.time)));
+    let ofd = match (&args.ofd, seal) {
+        (Some(_), Some((signer, time))) => {
+            Some(licence.sealed_ofd(&certpress::OfdOptions::default(), signer, time)?)
+        }
+        (Some(_), None) => Some(licence.ofd(&certpress::OfdOptions::default())?),
+        (None, _) => None,
     };
     if let Some(path) = &args.pdf {
         let mut options = args.standard.options(pass, calibration);
@@ -569,7 +655,11 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
             // The electronic licence written in the same run travels with the archive copy.
             options.attachments.push(pdf::Attachment::ofd(ofd.clone()));
         }
-        outputs.push((path.clone(), licence.pdf(&options)?));
+        let bytes = match pades {
+            Some((signer, time)) => licence.signed_pdf(&options, signer, time)?,
+            None => licence.pdf(&options)?,
+        };
+        outputs.push((path.clone(), bytes));
     }
     if let Some(path) = &args.png {
         outputs.push((path.clone(), licence.png(&raster_options)?));
@@ -593,6 +683,39 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Verifies a signed file; `Ok(false)` when it was changed.
+fn verify(args: &VerifyArgs) -> anyhow::Result<bool> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let report = if bytes.starts_with(b"PK") {
+        certpress::sign::verify::verify_ofd(&bytes, &args.sm2_id)?
+    } else {
+        certpress::sign::verify::verify(&bytes)?
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{}: {}", args.file.display(), report.kind);
+        println!("signed by {} at {}", report.signer, report.signed_at);
+        for check in &report.checks {
+            let mark = if check.ok { "ok  " } else { "FAIL" };
+            match &check.detail {
+                Some(detail) => println!("{mark} {}: {detail}", check.what),
+                None => println!("{mark} {}", check.what),
+            }
+        }
+        println!(
+            "{}",
+            if report.intact() {
+                "intact: nothing was changed after signing"
+            } else {
+                "CHANGED after signing"
+            }
+        );
+    }
+    Ok(report.intact())
+}
+
 /// The electronic licence is the whole sheet: no OFD of one production pass.
 fn check_ofd_pass(ofd: bool, pass: PassArg) -> anyhow::Result<()> {
     if ofd && pass.filter().is_some() {
@@ -610,6 +733,10 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
     let calibration = args.calibration.calibration(args.pass)?;
     let shard = args.shard()?;
     let template = args.fonts.template(&args.spec)?;
+    let signing = args
+        .signing
+        .signing(template.signer_id(), true, args.ofd)?
+        .map(std::sync::Arc::new);
     let records = batch::read_records(&args.data, template.spec())?;
     let options = BatchOptions {
         out_dir: args.out.clone(),
@@ -618,6 +745,7 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         png_dpi: args.png.then_some(args.dpi),
         ofd: args.ofd,
         page: args.page,
+        signing,
         pdf_options: args.standard.options(args.pass.filter(), calibration),
         force: args.force,
         jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),

@@ -23,11 +23,15 @@ use crate::landing;
 use crate::layout::{self, Layout, Placement};
 use crate::memo::Memo;
 use crate::ofd::{self, OfdOptions};
-use crate::pdf::{self, Attachment, PdfCache, PdfOptions, PdfStandard, Relationship};
+use crate::pdf::{
+    self, Attachment, PdfCache, PdfOptions, PdfStandard, Relationship, SignatureSlot,
+};
 use crate::qa;
 use crate::raster::{self, Colorant, Raster, RasterOptions, Underlay, View};
-use crate::record::{self, BoundRecord, Record};
-use crate::spec::{LoadOptions, LoadedSpec, Spec};
+use crate::record::{self, BoundRecord, Record, Value};
+use crate::sign::time::SigningTime;
+use crate::sign::{pades, seal, KeyKind, Signer};
+use crate::spec::{Element, LoadOptions, LoadedSpec, Spec};
 
 /// How a template finds its fonts and artwork.
 #[derive(Debug, Clone, Default)]
@@ -105,6 +109,17 @@ impl Template {
     /// The spec's model: page, inks, fields, elements.
     pub fn model(&self) -> &Spec {
         &self.spec.spec
+    }
+
+    /// The SM2 signer ID the spec's seal is signed with (`electronic.signer_id`, by default
+    /// `1234567812345678`): what [`Signer::load`] is given for this spec.
+    pub fn signer_id(&self) -> &str {
+        self.spec
+            .spec
+            .electronic
+            .as_ref()
+            .and_then(|e| e.signer_id.as_deref())
+            .unwrap_or(crate::sign::keys::DEFAULT_SM2_ID)
     }
 
     /// The faces of the spec's families.
@@ -230,6 +245,127 @@ impl Licence<'_> {
             },
         };
         ofd::ofd(&self.layout.page, &self.template.fonts, &options)
+    }
+
+    /// The licence as a PDF signed by `signer` (ECDSA P-256 or RSA) with a PAdES baseline
+    /// B-B signature at `time`, over the whole file: a signature field whose appearance
+    /// is the spec's seal element (`electronic.seal`), invisible in a PDF/X-4 (which keeps
+    /// annotations off the sheet) or when the spec names no seal. The file stays within
+    /// `options.standard`. A key of the wrong kind, or a certificate not valid at `time`,
+    /// is an error and nothing is made.
+    pub fn signed_pdf(
+        &self,
+        options: &PdfOptions,
+        signer: &Signer,
+        time: SigningTime,
+    ) -> Result<Vec<u8>> {
+        signer.require(&[KeyKind::P256, KeyKind::Rsa], "a PAdES signature")?;
+        signer.require_valid_at(time)?;
+        let seal = self.seal_element().map(str::to_owned);
+        let mut options = options.clone();
+        options.signature = Some(SignatureSlot {
+            name: "Signature1".into(),
+            element: seal.filter(|_| options.standard != PdfStandard::X4),
+            time,
+            reserved: pades::RESERVED,
+        });
+        pades::sign(self.pdf(&options)?, signer)
+    }
+
+    /// The electronic licence sealed by the issuing authority: the OFD with a GB/T 38540
+    /// seal (SM2 with SM3 digests) by `signer` at `time`, the stamp over the spec's seal
+    /// element and showing the seal's artwork. The signer must be an SM2 key loaded with
+    /// the spec's signer ID ([`Template::signer_id`]).
+    pub fn sealed_ofd(
+        &self,
+        options: &OfdOptions,
+        signer: &Signer,
+        time: SigningTime,
+    ) -> Result<Vec<u8>> {
+        signer.require(&[KeyKind::Sm2], "the OFD's electronic seal (GB/T 38540)")?;
+        signer.require_valid_at(time)?;
+        let spec = &self.template.spec;
+        let id = self.seal_element().ok_or_else(|| Error::Options {
+            message: format!(
+                "the spec `{}` names no seal element (`electronic: (seal: \"…\")`): the OFD's seal needs a place",
+                spec.spec.name
+            ),
+        })?;
+        let placement = self
+            .layout
+            .report
+            .iter()
+            .find(|p| p.element == id)
+            .ok_or_else(|| Error::Options {
+                message: format!("the seal element `{id}` is not on this licence"),
+            })?;
+        let picture = self.seal_picture(id)?;
+        let b = placement.laid_out;
+        let name = self
+            .metadata()
+            .ok()
+            .flatten()
+            .and_then(|m| m.get("issuer").map(str::to_owned))
+            .unwrap_or_else(|| spec.spec.name.clone());
+        let ofd = self.ofd(options)?;
+        seal::seal(
+            &ofd,
+            signer,
+            &seal::SealOptions {
+                name,
+                picture,
+                size_mm: (
+                    b.width().get().round() as u32,
+                    b.height().get().round() as u32,
+                ),
+                boundary: [
+                    b.left().get(),
+                    b.top().get(),
+                    b.width().get(),
+                    b.height().get(),
+                ],
+                time,
+            },
+        )
+    }
+
+    fn seal_element(&self) -> Option<&str> {
+        let electronic = self.template.spec.spec.electronic.as_ref()?;
+        electronic.seal.as_deref()
+    }
+
+    /// The seal's artwork file, as the seal element draws it for this record, with its
+    /// type for GB/T 38540's picture information.
+    fn seal_picture(&self, id: &str) -> Result<(Vec<u8>, String)> {
+        let spec = &self.template.spec;
+        let (file, key) = match spec.element(id) {
+            Some(Element::Svg(e)) => (e.file.as_deref(), e.key.as_deref()),
+            Some(Element::Image(e)) => (e.file.as_deref(), e.key.as_deref()),
+            _ => (None, None),
+        };
+        let path = match (key.and_then(|k| self.record.get(k)), file) {
+            (Some(Value::Text(path)), _) => {
+                self.record.folder.clone().unwrap_or_default().join(path)
+            }
+            (_, Some(file)) => spec.dir.join(file),
+            _ => {
+                return Err(Error::Options {
+                    message: format!(
+                        "the seal element `{id}` draws no artwork for this record: give the record its seal ({})",
+                        key.unwrap_or("a seal picture")
+                    ),
+                })
+            }
+        };
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let kind = if bytes.starts_with(b"\x89PNG") {
+            "PNG"
+        } else if bytes.starts_with(&[0xFF, 0xD8]) {
+            "JPG"
+        } else {
+            "SVG"
+        };
+        Ok((bytes, kind.to_owned()))
     }
 
     /// The QR code's landing page (the spec's `landing_page`): one self-contained HTML

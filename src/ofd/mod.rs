@@ -38,7 +38,8 @@ use crate::electronic::Metadata;
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
 use crate::units::{Point, Rect};
-use xml::{num, Xml};
+pub(crate) use xml::num;
+use xml::Xml;
 
 /// What to put in the OFD besides the page.
 #[derive(Debug, Clone, Default)]
@@ -116,7 +117,7 @@ pub fn ofd(page: &Page, fonts: &FontBook, options: &OfdOptions) -> Result<Vec<u8
 }
 
 /// The ZIP container: entries in the given order, deflated, with fixed timestamps.
-fn zip(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+pub(crate) fn zip(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     let fail = |e: &dyn std::fmt::Display| Error::Render {
         message: format!("writing the OFD package failed: {e}"),
     };

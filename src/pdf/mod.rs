@@ -64,6 +64,23 @@ pub struct PdfOptions {
     pub date: Option<String>,
     /// Files attached to a PDF/A-3b (the record, the OFD). Default: none.
     pub attachments: Vec<Attachment>,
+    /// Room for a signature, which [`crate::sign::pades`] fills. Default: none.
+    pub signature: Option<SignatureSlot>,
+}
+
+/// Room for a PAdES signature: a signature field and a signature dictionary whose byte
+/// range and contents are placeholders of fixed width, filled in place by the signer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignatureSlot {
+    /// The field's name.
+    pub name: String,
+    /// The element whose box the field covers and whose paths are its appearance (the
+    /// seal); none for an invisible signature (PDF/X keeps annotations off the sheet).
+    pub element: Option<String>,
+    /// The signing time, the dictionary's `M`.
+    pub time: std::time::Duration,
+    /// Bytes reserved for the CMS.
+    pub reserved: usize,
 }
 
 /// What PDFs of one spec's licences share, made once and kept by its owner: the press
@@ -294,6 +311,11 @@ pub(crate) fn write(
             }
         )
     });
+    // The signature: its field (merged with its widget), dictionary and appearance.
+    let signature = options
+        .signature
+        .as_ref()
+        .map(|slot| signature_parts(page, slot, &mut alloc));
     let registration_ref = alloc();
     if page.marks.is_some_and(|m| m.crop_marks) {
         let mut separation = chunk.color_space(registration_ref).separation(Name(b"All"));
@@ -385,6 +407,12 @@ pub(crate) fn write(
             .array()
             .items(attachment_refs.iter().map(|(spec, _)| *spec));
     }
+    if let Some(parts) = &signature {
+        let mut form = catalog.insert(Name(b"AcroForm")).dict();
+        form.insert(Name(b"Fields")).array().item(parts.field);
+        // SignaturesExist | AppendOnly.
+        form.pair(Name(b"SigFlags"), 3);
+    }
     catalog.finish();
     pdf.pages(pages_ref).kids([page_ref]).count(1);
     let trim = Rect::new(0.0, 0.0, pt(page.size.width), pt(height));
@@ -406,6 +434,9 @@ pub(crate) fn write(
         .media_box(media)
         .trim_box(trim)
         .bleed_box(bleed);
+    if let Some(parts) = &signature {
+        pdf_page.annotations([parts.field]);
+    }
     if let Some((press_ref, _)) = &press {
         pdf_page.contents_array([*press_ref, content_ref]);
     } else {
@@ -526,10 +557,119 @@ pub(crate) fn write(
         params.finish();
         file.finish();
     }
+    if let (Some(parts), Some(slot)) = (&signature, &options.signature) {
+        write_signature(&mut pdf, parts, slot, page_ref, height);
+    }
     pdf.extend(&chunk);
     let id = hash(pdf.as_bytes()).to_be_bytes().to_vec();
     pdf.set_file_id((id.clone(), id));
     Ok(pdf.finish())
+}
+
+/// The objects of a signature and where its field lies.
+struct SignatureParts {
+    field: Ref,
+    dictionary: Ref,
+    appearance: Ref,
+    /// The field's rectangle in PDF points, and the appearance's content; none for an
+    /// invisible signature.
+    visible: Option<(Rect, Vec<u8>)>,
+}
+
+/// The signature's objects: a visible field over `slot.element`'s box drawn with its
+/// paths (process inks), or an invisible one.
+fn signature_parts(
+    page: &Page,
+    slot: &SignatureSlot,
+    alloc: &mut impl FnMut() -> Ref,
+) -> SignatureParts {
+    let (field, dictionary, appearance) = (alloc(), alloc(), alloc());
+    let height = page.size.height;
+    let items: Vec<&crate::display::Item> = match &slot.element {
+        Some(id) => page.items.iter().filter(|i| &i.element == id).collect(),
+        None => Vec::new(),
+    };
+    let mut bounds: Option<[f64; 4]> = None;
+    let mut content = Content::new();
+    for item in &items {
+        let (Shape::Path(path), InkKind::Process(cmyk)) =
+            (&item.shape, &page.inks[item.ink.0].kind)
+        else {
+            continue;
+        };
+        let Some([l, t, r, b]) = path.control_box() else {
+            continue;
+        };
+        bounds = Some(match bounds {
+            None => [l, t, r, b],
+            Some(a) => [a[0].min(l), a[1].min(t), a[2].max(r), a[3].max(b)],
+        });
+        let [c, m, y, k] = cmyk_unit(cmyk);
+        content.set_fill_cmyk(c, m, y, k);
+        path.walk(|p| (pt(p.x), pt(height - p.y)), &mut content);
+        if path.even_odd {
+            content.fill_even_odd();
+        } else {
+            content.fill_nonzero();
+        }
+    }
+    let visible = bounds.map(|[l, t, r, b]| {
+        let rect = Rect::new(pt(Mm(l)), pt(height - Mm(b)), pt(Mm(r)), pt(height - Mm(t)));
+        (rect, content.finish().into_vec())
+    });
+    SignatureParts {
+        field,
+        dictionary,
+        appearance,
+        visible,
+    }
+}
+
+/// Writes the signature field, its appearance and the signature dictionary with its
+/// placeholders ([`crate::sign::pades`] fills them).
+fn write_signature(
+    pdf: &mut Pdf,
+    parts: &SignatureParts,
+    slot: &SignatureSlot,
+    page_ref: Ref,
+    _height: Mm,
+) {
+    let rect = parts
+        .visible
+        .as_ref()
+        .map_or(Rect::new(0.0, 0.0, 0.0, 0.0), |(rect, _)| *rect);
+    let mut field = pdf.indirect(parts.field).dict();
+    field.pair(Name(b"Type"), Name(b"Annot"));
+    field.pair(Name(b"Subtype"), Name(b"Widget"));
+    field.pair(Name(b"FT"), Name(b"Sig"));
+    field.pair(Name(b"T"), TextStr(&slot.name));
+    field.pair(Name(b"V"), parts.dictionary);
+    field.pair(Name(b"Rect"), rect);
+    // Print | Locked: printed like the page, not movable.
+    field.pair(Name(b"F"), 4 + 128);
+    field.pair(Name(b"P"), page_ref);
+    field
+        .insert(Name(b"AP"))
+        .dict()
+        .pair(Name(b"N"), parts.appearance);
+    field.finish();
+    let (bbox, stream) = match &parts.visible {
+        Some((rect, content)) => (*rect, content.clone()),
+        None => (Rect::new(0.0, 0.0, 0.0, 0.0), Vec::new()),
+    };
+    pdf.form_xobject(parts.appearance, &stream).bbox(bbox);
+    let mut dictionary = pdf.indirect(parts.dictionary).dict();
+    dictionary.pair(Name(b"Type"), Name(b"Sig"));
+    dictionary.pair(Name(b"Filter"), Name(b"Adobe.PPKLite"));
+    dictionary.pair(Name(b"SubFilter"), Name(b"ETSI.CAdES.detached"));
+    dictionary
+        .insert(Name(b"ByteRange"))
+        .array()
+        .items([0, i32::MAX, i32::MAX, i32::MAX]);
+    // Non-ASCII bytes: pdf-writer writes them as a hex string of fixed width.
+    dictionary.pair(Name(b"Contents"), Str(&vec![0xFF; slot.reserved]));
+    dictionary.pair(Name(b"M"), crate::sign::time::pdf(slot.time));
+    dictionary.finish();
 }
 
 /// Length of a crop mark.

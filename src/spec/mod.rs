@@ -330,6 +330,24 @@ impl LoadedSpec {
                     sources.push((format!("electronic: {name}"), source));
                 }
             }
+            if let Some(seal) = &e.seal {
+                if !spec.elements.iter().any(|el| el.id() == seal) {
+                    return Err(self.invalid(
+                        None,
+                        format!("electronic: seal names no element: `{seal}`"),
+                        Some("give the id of the element that draws the authority's seal"),
+                    ));
+                }
+            }
+            if let Some(id) = &e.signer_id {
+                if id.is_empty() || id.len() > 8191 || !id.is_ascii() {
+                    return Err(self.invalid(
+                        None,
+                        format!("electronic: signer_id `{id}` must be ASCII, 1 to 8191 bytes"),
+                        None,
+                    ));
+                }
+            }
             for (name, source) in [
                 ("type_code", &e.type_code),
                 ("issuer_code", &e.issuer_code),

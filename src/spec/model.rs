@@ -107,6 +107,13 @@ pub struct Electronic {
     /// 版本号 of the identifier, 1–999: raised when a licence is re-issued. Default: 1.
     #[serde(default = "first_version")]
     pub version: u16,
+    /// The element that is the authority's seal: where a signed licence's visible
+    /// signature (PDF) and stamp (OFD) go. Default: none (an invisible signature).
+    #[serde(default)]
+    pub seal: Option<String>,
+    /// The SM2 signer ID of the seal's signature. Default: `1234567812345678`.
+    #[serde(default)]
+    pub signer_id: Option<String>,
 }
 
 fn first_version() -> u16 {

@@ -1,0 +1,294 @@
+//! The signer: a private key and its certificate, read from PEM files and checked against
+//! each other before anything is signed.
+//!
+//! Keys are PKCS#8 (`-----BEGIN PRIVATE KEY-----`): SM2 for the OFD's electronic seal
+//! (GB/T 38540), ECDSA P-256 or RSA for PAdES. The key is read, used and dropped with the
+//! signer; nothing prints it (the signer's `Debug` shows the algorithm and the
+//! certificate's subject only), nothing writes it.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use der::{Decode, Encode};
+use pkcs8::{DecodePrivateKey, PrivateKeyInfo};
+use signature::Signer as _;
+use x509_cert::Certificate;
+
+use crate::error::{Error, Result};
+
+/// The algorithm of a signer's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// SM2 (GB/T 32918) with SM3: the electronic seal of an OFD.
+    Sm2,
+    /// ECDSA on P-256 with SHA-256: PAdES.
+    P256,
+    /// RSA PKCS#1 v1.5 with SHA-256: PAdES.
+    Rsa,
+}
+
+impl KeyKind {
+    fn name(self) -> &'static str {
+        match self {
+            KeyKind::Sm2 => "SM2",
+            KeyKind::P256 => "ECDSA P-256",
+            KeyKind::Rsa => "RSA",
+        }
+    }
+}
+
+/// The signer ID SM2 signatures use unless the spec says otherwise (GB/T 35276 §9.1).
+pub const DEFAULT_SM2_ID: &str = "1234567812345678";
+
+enum Key {
+    Sm2(Box<sm2::dsa::SigningKey>),
+    P256(Box<p256::ecdsa::SigningKey>),
+    Rsa(Box<rsa::pkcs1v15::SigningKey<sha2::Sha256>>),
+}
+
+/// A private key with its certificate.
+pub struct Signer {
+    key: Key,
+    certificate: Certificate,
+    certificate_der: Vec<u8>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the key.
+        f.debug_struct("Signer")
+            .field("kind", &self.kind())
+            .field("subject", &self.subject())
+            .finish_non_exhaustive()
+    }
+}
+
+/// OIDs of the key algorithms and curves.
+mod oid {
+    use der::asn1::ObjectIdentifier as Oid;
+    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    pub const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+    pub const SM2: Oid = Oid::new_unwrap("1.2.156.10197.1.301");
+    pub const RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+}
+
+fn key_error(what: &str, message: String) -> Error {
+    Error::Options {
+        message: format!("{what}: {message}"),
+    }
+}
+
+impl Signer {
+    /// Reads a PKCS#8 private key and its X.509 certificate from PEM files; `sm2_id` is the
+    /// signer ID an SM2 key signs with ([`DEFAULT_SM2_ID`] unless the spec says otherwise).
+    pub fn load(key: &Path, certificate: &Path, sm2_id: &str) -> Result<Self> {
+        let key_pem = std::fs::read_to_string(key).map_err(|e| Error::io(key, e))?;
+        let cert_pem =
+            std::fs::read_to_string(certificate).map_err(|e| Error::io(certificate, e))?;
+        Self::from_pem(&key_pem, &cert_pem, sm2_id).map_err(|e| match e {
+            Error::Options { message } => Error::Options {
+                message: format!("{} / {}: {message}", key.display(), certificate.display()),
+            },
+            other => other,
+        })
+    }
+
+    /// A signer from PEM text: a PKCS#8 private key, its certificate, and the SM2 signer
+    /// ID (used only by SM2 keys). The certificate must hold the key's public key.
+    pub fn from_pem(key_pem: &str, cert_pem: &str, sm2_id: &str) -> Result<Self> {
+        let (label, der) = der::Document::from_pem(key_pem).map_err(|e| {
+            key_error(
+                "the private key",
+                format!("not a PEM file ({e}); give a PKCS#8 key, -----BEGIN PRIVATE KEY-----"),
+            )
+        })?;
+        if label != "PRIVATE KEY" {
+            return Err(key_error(
+                "the private key",
+                format!("is a `{label}`; give it as PKCS#8 (`openssl pkcs8 -topk8 -nocrypt`)"),
+            ));
+        }
+        let info = PrivateKeyInfo::from_der(der.as_bytes())
+            .map_err(|e| key_error("the private key", format!("not PKCS#8: {e}")))?;
+        let curve = info.algorithm.parameters_oid().ok();
+        let bad = |e: &dyn fmt::Display| key_error("the private key", format!("unreadable: {e}"));
+        let key = match (info.algorithm.oid, curve) {
+            (oid::EC_PUBLIC_KEY, Some(oid::SM2)) => {
+                let secret = sm2::SecretKey::from_pkcs8_der(der.as_bytes()).map_err(|e| bad(&e))?;
+                let key = sm2::dsa::SigningKey::new(sm2_id, &secret).map_err(|e| bad(&e))?;
+                Key::Sm2(Box::new(key))
+            }
+            (oid::EC_PUBLIC_KEY, Some(oid::P256)) => Key::P256(Box::new(
+                p256::ecdsa::SigningKey::from_pkcs8_der(der.as_bytes()).map_err(|e| bad(&e))?,
+            )),
+            (oid::RSA, _) => {
+                let private = rsa::RsaPrivateKey::from_pkcs8_der(der.as_bytes()).map_err(|e| bad(&e))?;
+                Key::Rsa(Box::new(rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private)))
+            }
+            (algorithm, curve) => {
+                return Err(key_error(
+                    "the private key",
+                    format!(
+                        "its algorithm {algorithm}{} is not one certpress signs with; use SM2 (the OFD seal), ECDSA P-256 or RSA (PAdES)",
+                        curve.map(|c| format!(" on curve {c}")).unwrap_or_default()
+                    ),
+                ))
+            }
+        };
+        let (label, cert_der) = der::Document::from_pem(cert_pem).map_err(|e| {
+            key_error(
+                "the certificate",
+                format!("not a PEM file ({e}); give -----BEGIN CERTIFICATE-----"),
+            )
+        })?;
+        if label != "CERTIFICATE" {
+            return Err(key_error(
+                "the certificate",
+                format!("is a `{label}`, not a CERTIFICATE"),
+            ));
+        }
+        let certificate = Certificate::from_der(cert_der.as_bytes())
+            .map_err(|e| key_error("the certificate", format!("not X.509: {e}")))?;
+        let signer = Self {
+            key,
+            certificate_der: cert_der.as_bytes().to_vec(),
+            certificate,
+        };
+        if signer.public_key()? != signer.certificate_public_key() {
+            return Err(key_error(
+                "the key and the certificate",
+                format!(
+                    "do not belong together: the certificate ({}) holds another public key",
+                    signer.subject()
+                ),
+            ));
+        }
+        Ok(signer)
+    }
+
+    /// The key's algorithm.
+    pub fn kind(&self) -> KeyKind {
+        match self.key {
+            Key::Sm2(_) => KeyKind::Sm2,
+            Key::P256(_) => KeyKind::P256,
+            Key::Rsa(_) => KeyKind::Rsa,
+        }
+    }
+
+    /// The certificate's subject, as text.
+    pub fn subject(&self) -> String {
+        self.certificate.tbs_certificate.subject.to_string()
+    }
+
+    /// The certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// The certificate, DER.
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.certificate_der
+    }
+
+    /// Refuses a key of the wrong algorithm for `what`.
+    pub fn require(&self, kinds: &[KeyKind], what: &str) -> Result<()> {
+        if kinds.contains(&self.kind()) {
+            return Ok(());
+        }
+        Err(Error::Options {
+            message: format!(
+                "{what} needs a {} key; this one is {}",
+                kinds
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                self.kind().name()
+            ),
+        })
+    }
+
+    /// Refuses a signing time outside the certificate's validity.
+    pub fn require_valid_at(&self, time: Duration) -> Result<()> {
+        let validity = &self.certificate.tbs_certificate.validity;
+        let (from, until) = (
+            validity.not_before.to_unix_duration(),
+            validity.not_after.to_unix_duration(),
+        );
+        if time < from || time > until {
+            return Err(Error::Options {
+                message: format!(
+                    "the certificate ({}) is valid from {} to {}, not at the signing time {}: renew it, or give the signing time (--sign-time)",
+                    self.subject(),
+                    validity.not_before,
+                    validity.not_after,
+                    super::time::iso(time)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The public key's bits as the key gives them.
+    fn public_key(&self) -> Result<Vec<u8>> {
+        use pkcs8::EncodePublicKey;
+        let spki = match &self.key {
+            Key::Sm2(k) => sm2::PublicKey::from_affine(*k.verifying_key().as_affine())
+                .map_err(|e| key_error("the private key", e.to_string()))?
+                .to_public_key_der(),
+            Key::P256(k) => k.verifying_key().to_public_key_der(),
+            Key::Rsa(k) => rsa::RsaPublicKey::from(k.as_ref().as_ref()).to_public_key_der(),
+        }
+        .map_err(|e| key_error("the private key", e.to_string()))?;
+        let info = spki::SubjectPublicKeyInfoRef::from_der(spki.as_bytes())
+            .map_err(|e| key_error("the private key", e.to_string()))?;
+        Ok(info.subject_public_key.raw_bytes().to_vec())
+    }
+
+    fn certificate_public_key(&self) -> Vec<u8> {
+        self.certificate
+            .tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes()
+            .to_vec()
+    }
+
+    /// Signs `message` (hashing it: SM3 with the signer ID's Z for SM2, SHA-256 otherwise).
+    /// ECDSA and SM2 signatures come DER-encoded (`SEQUENCE { r, s }`); SM2 and ECDSA
+    /// nonces are deterministic (RFC 6979), so the same message gives the same signature.
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let failed = |e: signature::Error| Error::Render {
+            message: format!("signing failed: {e}"),
+        };
+        Ok(match &self.key {
+            Key::Sm2(k) => {
+                let sig: sm2::dsa::Signature = k.try_sign(message).map_err(failed)?;
+                der_signature(&sig.r_bytes(), &sig.s_bytes())
+            }
+            Key::P256(k) => {
+                let sig: p256::ecdsa::Signature = k.try_sign(message).map_err(failed)?;
+                sig.to_der().as_bytes().to_vec()
+            }
+            Key::Rsa(k) => {
+                use signature::SignatureEncoding;
+                let sig: rsa::pkcs1v15::Signature = k.try_sign(message).map_err(failed)?;
+                sig.to_vec()
+            }
+        })
+    }
+}
+
+/// `SEQUENCE { r INTEGER, s INTEGER }` from the two scalars' big-endian bytes.
+pub(crate) fn der_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
+    #[derive(der::Sequence)]
+    struct EcSignature<'a> {
+        r: der::asn1::UintRef<'a>,
+        s: der::asn1::UintRef<'a>,
+    }
+    let (Ok(r), Ok(s)) = (der::asn1::UintRef::new(r), der::asn1::UintRef::new(s)) else {
+        return Vec::new();
+    };
+    EcSignature { r, s }.to_der().unwrap_or_default()
+}

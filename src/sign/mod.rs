@@ -1,0 +1,76 @@
+//! Signing finished licences, above the back ends: it takes finished bytes and returns
+//! signed bytes, never reaching into the layout.
+//!
+//! - [`pades`]: a PAdES baseline B-B signature (CMS, SHA-256) over a PDF written with a
+//!   [`crate::pdf::SignatureSlot`], with an ECDSA P-256 or RSA key.
+//! - [`seal`]: the issuing authority's electronic seal on an OFD, SM2 with SM3 digests in
+//!   the structure of GB/T 38540.
+//! - [`verify`]: checks either kind of file.
+//!
+//! [`Signer`] reads a key and its certificate and checks they belong together; the key is
+//! never printed or written.
+
+pub mod keys;
+pub mod pades;
+pub mod seal;
+pub mod time;
+pub mod verify;
+
+use crate::error::{Error, Result};
+pub use keys::{KeyKind, Signer};
+use time::SigningTime;
+
+/// The keys a run signs with, each used for what it fits: an SM2 key seals the OFD, an
+/// ECDSA P-256 or RSA key signs the PDF. Loaded once; a batch signs every licence with the
+/// same keys.
+#[derive(Debug)]
+pub struct Signing {
+    /// Signs the PDF (PAdES).
+    pub pades: Option<Signer>,
+    /// Seals the OFD (GB/T 38540).
+    pub seal: Option<Signer>,
+    /// The signing time of every signature.
+    pub time: SigningTime,
+}
+
+impl Signing {
+    /// Sorts `signers` by what they sign; two keys for the same thing are refused.
+    pub fn new(signers: Vec<Signer>, time: SigningTime) -> Result<Self> {
+        let mut signing = Self {
+            pades: None,
+            seal: None,
+            time,
+        };
+        for signer in signers {
+            let slot = match signer.kind() {
+                KeyKind::Sm2 => &mut signing.seal,
+                KeyKind::P256 | KeyKind::Rsa => &mut signing.pades,
+            };
+            if slot.is_some() {
+                return Err(Error::Options {
+                    message: "two keys for the same signature: give one SM2 key (the OFD's seal) and at most one ECDSA P-256 or RSA key (the PDF's PAdES signature)".into(),
+                });
+            }
+            signer.require_valid_at(time)?;
+            *slot = Some(signer);
+        }
+        Ok(signing)
+    }
+
+    /// Refuses keys that sign none of the outputs asked for, and outputs no key signs:
+    /// nothing is left unsigned by surprise.
+    pub fn check_outputs(&self, pdf: bool, ofd: bool) -> Result<()> {
+        let refuse = |message: &str| {
+            Err(Error::Options {
+                message: message.into(),
+            })
+        };
+        match (pdf, &self.pades, ofd, &self.seal) {
+            (false, Some(_), _, _) => refuse("an ECDSA P-256 or RSA key signs the PDF, and no PDF is written: add --pdf"),
+            (_, _, false, Some(_)) => refuse("the SM2 key seals the OFD, and no OFD is written: add --ofd"),
+            (true, None, _, _) => refuse("the PDF would be left unsigned: its PAdES signature needs an ECDSA P-256 or RSA key (the SM2 key seals the OFD); add one, or leave out --pdf"),
+            (_, _, true, None) => refuse("the OFD would be left unsealed: its seal needs an SM2 key; add one, or leave out --ofd"),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! Signed licences: PAdES on the PDF, the GB/T 38540 seal on the OFD, `certpress verify`,
+//! and implementations we did not write checking them: ofd-core's SM3 digests, OpenSSL's
+//! SM2, pyHanko's PAdES validation (each skipped, saying so, where absent).
+
+mod common;
+#[path = "common/keys.rs"]
+mod keys;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use certpress::pdf::PdfStandard;
+use certpress::sign::{time, verify, Signer};
+use certpress::{OfdOptions, PdfOptions, Record};
+use common::liuzhou;
+use keys::{identity, write, Algorithm, TestIdentity, FROM, UNTIL};
+
+const ELECTRONIC: &str = "specs/liuzhou/electronic-copy.json";
+const SIGN_TIME: &str = "2022-09-26T10:00:00+08:00";
+
+fn signer(identity: &TestIdentity) -> Signer {
+    Signer::from_pem(&identity.key_pem, &identity.cert_pem, "1234567812345678").unwrap()
+}
+
+fn when() -> std::time::Duration {
+    time::parse(SIGN_TIME).unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("certpress-sign-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn signed_pdf(identity: &TestIdentity, standard: PdfStandard) -> Vec<u8> {
+    let record = Record::load(ELECTRONIC).unwrap();
+    let options = PdfOptions {
+        standard,
+        ..Default::default()
+    };
+    liuzhou()
+        .issue(&record)
+        .unwrap()
+        .signed_pdf(&options, &signer(identity), when())
+        .unwrap()
+}
+
+fn sealed_ofd(identity: &TestIdentity) -> Vec<u8> {
+    let record = Record::load(ELECTRONIC).unwrap();
+    liuzhou()
+        .issue(&record)
+        .unwrap()
+        .sealed_ofd(&OfdOptions::default(), &signer(identity), when())
+        .unwrap()
+}
+
+/// The first occurrence of `needle` at or after `from`.
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> usize {
+    from + haystack[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap()
+}
+
+#[test]
+fn a_pades_signature_verifies_and_a_changed_byte_is_caught() {
+    for (algorithm, seed) in [
+        (Algorithm::P256, "pades p256"),
+        (Algorithm::Rsa, "pades rsa"),
+    ] {
+        let id = identity(algorithm, seed, FROM, UNTIL);
+        let pdf = signed_pdf(&id, PdfStandard::Plain);
+        let report = verify::verify(&pdf).unwrap();
+        assert!(report.intact(), "{report:?}");
+        assert_eq!(report.signed_at, "2022-09-26T02:00:00Z");
+        assert!(report.signer.contains("柳州市鱼峰区行政审批局"));
+        // The same licence, key and time: the same bytes.
+        assert_eq!(pdf, signed_pdf(&id, PdfStandard::Plain));
+        // lopdf reads the signed file: the field, its dictionary, the byte range.
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let form = doc.catalog().unwrap().get(b"AcroForm").unwrap();
+        let form = doc.dereference(form).unwrap().1.as_dict().unwrap();
+        assert_eq!(form.get(b"SigFlags").unwrap().as_i64().unwrap(), 3);
+
+        // One byte of the page's content stream (the licence's text) changed after signing.
+        let stream = find(
+            &pdf,
+            b"stream\n",
+            find(&pdf, b"/FlateDecode", pdf.len() / 3),
+        ) + 20;
+        let mut changed = pdf.clone();
+        changed[stream] ^= 0x01;
+        let report = verify::verify(&changed).unwrap();
+        assert!(!report.intact());
+        let failed: Vec<&str> = report
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.what.as_str())
+            .collect();
+        assert_eq!(
+            failed,
+            ["the signed bytes are unchanged (SHA-256)"],
+            "{report:?}"
+        );
+    }
+}
+
+#[test]
+fn signed_pdfs_stay_within_their_standard() {
+    let id = identity(Algorithm::P256, "pades standards", FROM, UNTIL);
+    let a3b = signed_pdf(&id, PdfStandard::A3b);
+    assert!(verify::verify(&a3b).unwrap().intact());
+    let doc = lopdf::Document::load_mem(&a3b).unwrap();
+    assert!(doc.catalog().unwrap().get(b"OutputIntents").is_ok());
+    assert!(String::from_utf8_lossy(&a3b).contains("<pdfaid:part>3</pdfaid:part>"));
+    // Visible over the seal in PDF/A, where annotations may sit on the page.
+    let widget = |pdf: &[u8]| -> Vec<f32> {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        let field = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_dict().ok())
+            .find(|d| d.get(b"FT").ok().and_then(|v| v.as_name().ok()) == Some(b"Sig"))
+            .expect("a signature field")
+            .clone();
+        field
+            .get(b"Rect")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_float().unwrap())
+            .collect()
+    };
+    let rect = widget(&a3b);
+    // The seal: 292–334 mm across, 217–259 mm down the sheet (in points, y up).
+    let pt = |mm: f32| mm * 72.0 / 25.4;
+    assert!(rect[0] >= pt(291.0) && rect[2] <= pt(335.0), "{rect:?}");
+    assert!(
+        rect[1] >= pt(297.0 - 260.0) && rect[3] <= pt(297.0 - 216.0),
+        "{rect:?}"
+    );
+    // Invisible in PDF/X-4, which keeps annotations off the sheet.
+    let x4 = signed_pdf(&id, PdfStandard::X4);
+    assert!(verify::verify(&x4).unwrap().intact());
+    assert!(x4.starts_with(b"%PDF-1.6"));
+    assert_eq!(widget(&x4), [0.0; 4]);
+}
+
+#[test]
+fn bad_keys_and_certificates_are_refused_before_anything_is_made() {
+    let record = Record::load(ELECTRONIC).unwrap();
+    let licence = liuzhou().issue(&record).unwrap();
+    let p256 = identity(Algorithm::P256, "refusals p256", FROM, UNTIL);
+    let sm2 = identity(Algorithm::Sm2, "refusals sm2", FROM, UNTIL);
+    let message = |r: certpress::Result<Vec<u8>>| r.unwrap_err().to_string();
+
+    // A key with another key's certificate.
+    let other = identity(Algorithm::P256, "another key", FROM, UNTIL);
+    let err = Signer::from_pem(&p256.key_pem, &other.cert_pem, "1234567812345678").unwrap_err();
+    assert!(err.to_string().contains("do not belong together"), "{err}");
+    // A certificate expired at the signing time.
+    let expired = identity(Algorithm::P256, "expired", 1_262_304_000, 1_420_070_400);
+    let err = message(licence.signed_pdf(&PdfOptions::default(), &signer(&expired), when()));
+    assert!(err.contains("not at the signing time"), "{err}");
+    // The wrong kind of key for each signature.
+    let err = message(licence.signed_pdf(&PdfOptions::default(), &signer(&sm2), when()));
+    assert!(err.contains("PAdES") && err.contains("SM2"), "{err}");
+    let err = message(licence.sealed_ofd(&OfdOptions::default(), &signer(&p256), when()));
+    assert!(err.contains("GB/T 38540") && err.contains("P-256"), "{err}");
+    // Not a key at all; an encrypted or legacy key says how to convert it.
+    assert!(Signer::from_pem("hello", &p256.cert_pem, "1").is_err());
+    let legacy = p256.key_pem.replace("PRIVATE KEY", "EC PRIVATE KEY");
+    let err = Signer::from_pem(&legacy, &p256.cert_pem, "1")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("PKCS#8"), "{err}");
+    // The signer never prints its key.
+    let shown = format!("{:?}", signer(&p256));
+    let body: String = p256
+        .key_pem
+        .lines()
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(16)
+        .collect();
+    assert!(!shown.contains(&body), "{shown}");
+}
+
+#[test]
+fn the_ofd_seal_verifies_and_ofd_core_recomputes_its_digests() {
+    let id = identity(Algorithm::Sm2, "seal", FROM, UNTIL);
+    let ofd = sealed_ofd(&id);
+    assert_eq!(
+        ofd,
+        sealed_ofd(&id),
+        "a fixed signing time gives the same bytes"
+    );
+    let report = verify::verify(&ofd).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert!(report.checks.len() > 8);
+
+    // ofd-core: its own SM3 over every referenced file.
+    let mut reader = ofd_core::OfdReader::new(
+        ofd_core::OfdPackage::new(std::io::Cursor::new(ofd.clone())).unwrap(),
+    )
+    .unwrap();
+    let check = ofd_core::check_reader(&mut reader);
+    assert!(check.conforms(), "{check:?}");
+    assert_eq!(check.signatures.len(), 1);
+    assert_eq!(check.signatures[0].verdict(), ofd_core::SigVerdict::Valid);
+    assert!(check.signatures[0].references.len() >= 8);
+
+    // The page's text changed after sealing: both verifiers say which file.
+    let entries = unzip(&ofd);
+    let mut changed = Vec::new();
+    for (name, mut bytes) in entries {
+        if name.ends_with("Content.xml") {
+            let text = String::from_utf8(bytes)
+                .unwrap()
+                .replace("桂香螺蛳粉店", "桂香螺蛳粉馆");
+            bytes = text.into_bytes();
+        }
+        changed.push((name, bytes));
+    }
+    let changed = rezip(&changed);
+    let report = verify::verify(&changed).unwrap();
+    let failed: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| c.what.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["/Doc_0/Pages/Page_0/Content.xml is unchanged (SM3)"],
+        "{report:?}"
+    );
+    let mut reader =
+        ofd_core::OfdReader::new(ofd_core::OfdPackage::new(std::io::Cursor::new(changed)).unwrap())
+            .unwrap();
+    let check = ofd_core::check_reader(&mut reader);
+    assert_eq!(check.signatures[0].verdict(), ofd_core::SigVerdict::Invalid);
+}
+
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            (file.name().to_owned(), data)
+        })
+        .collect()
+}
+
+fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        writer
+            .start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// The seal's SES_Signature split the way GB/T 38540 lays it out: the TBS_Sign's DER and
+/// the signature's bits (a generic DER walk, not certpress's parser).
+fn tbs_and_signature(signed_value: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    use der::{Decode, Encode, Reader};
+    let mut reader = der::SliceReader::new(signed_value).unwrap();
+    reader
+        .sequence(|r| {
+            let tbs = der::Any::decode(r)?.to_der()?;
+            let _cert = der::asn1::OctetString::decode(r)?;
+            let _alg = der::asn1::ObjectIdentifier::decode(r)?;
+            let sig = der::asn1::BitString::decode(r)?;
+            Ok((tbs, sig.raw_bytes().to_vec()))
+        })
+        .unwrap()
+}
+
+fn openssl_sm2() -> bool {
+    Command::new("openssl")
+        .args(["list", "-digest-algorithms"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .to_lowercase()
+                .contains("sm3")
+        })
+}
+
+#[test]
+fn openssl_verifies_the_seals_sm2_signature() {
+    if !openssl_sm2() {
+        eprintln!(
+            "SKIPPED: no OpenSSL with SM2/SM3; certpress verified the seal with RustCrypto's SM2"
+        );
+        return;
+    }
+    let id = identity(Algorithm::Sm2, "openssl", FROM, UNTIL);
+    let ofd = sealed_ofd(&id);
+    let value = unzip(&ofd)
+        .into_iter()
+        .find(|(n, _)| n.ends_with("SignedValue.dat"))
+        .unwrap()
+        .1;
+    let (tbs, signature) = tbs_and_signature(&value);
+    let dir = scratch("openssl");
+    let (_, cert) = write(&id, &dir, "seal");
+    let public = dir.join("public.pem");
+    let out = Command::new("openssl")
+        .args(["x509", "-noout", "-pubkey", "-in"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    std::fs::write(&public, out.stdout).unwrap();
+    let verify = |tbs: &[u8]| -> bool {
+        std::fs::write(dir.join("tbs.der"), tbs).unwrap();
+        std::fs::write(dir.join("sig.der"), &signature).unwrap();
+        let out = Command::new("openssl")
+            .args(["dgst", "-sm3", "-verify"])
+            .arg(&public)
+            .arg("-signature")
+            .arg(dir.join("sig.der"))
+            .args(["-sigopt", "distid:1234567812345678"])
+            .arg(dir.join("tbs.der"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("Verified OK")
+    };
+    assert!(
+        verify(&tbs),
+        "OpenSSL does not verify the seal's SM2 signature"
+    );
+    let mut altered = tbs.clone();
+    let last = altered.len() - 5;
+    altered[last] ^= 0x01;
+    assert!(!verify(&altered), "OpenSSL verifies an altered TBS_Sign");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn python_with_pyhanko() -> bool {
+    Command::new("python3")
+        .args(["-c", "import pyhanko, pyhanko_certvalidator"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+const PYHANKO: &str = r#"
+import sys
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko_certvalidator import ValidationContext
+root = load_cert_from_pemder(sys.argv[2])
+vc = ValidationContext(trust_roots=[root], allow_fetching=False)
+with open(sys.argv[1], 'rb') as f:
+    reader = PdfFileReader(f, strict=False)
+    sig = reader.embedded_signatures[0]
+    status = validate_pdf_signature(sig, vc)
+    print('intact', status.intact)
+    print('valid', status.valid)
+    print('trusted', status.trusted)
+    print('coverage', status.coverage.name)
+    print('subfilter', sig.sig_object['/SubFilter'])
+"#;
+
+#[test]
+fn pyhanko_validates_the_pades_signature() {
+    if !python_with_pyhanko() {
+        eprintln!("SKIPPED: pyHanko is not installed (pip install pyhanko); certpress verify checked the signature");
+        return;
+    }
+    let dir = scratch("pyhanko");
+    for (algorithm, seed, standard) in [
+        (Algorithm::P256, "pyhanko p256", PdfStandard::A3b),
+        (Algorithm::Rsa, "pyhanko rsa", PdfStandard::Plain),
+    ] {
+        let id = identity(algorithm, seed, FROM, UNTIL);
+        let (_, cert) = write(&id, &dir, seed);
+        let pdf = dir.join("signed.pdf");
+        let bytes = signed_pdf(&id, standard);
+        std::fs::write(&pdf, &bytes).unwrap();
+        let run = |pdf: &Path| {
+            let out = Command::new("python3")
+                .args(["-c", PYHANKO])
+                .arg(pdf)
+                .arg(&cert)
+                .output()
+                .unwrap();
+            (
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let (out, err) = run(&pdf);
+        for line in [
+            "intact True",
+            "valid True",
+            "trusted True",
+            "coverage ENTIRE_FILE",
+            "subfilter /ETSI.CAdES.detached",
+        ] {
+            assert!(out.contains(line), "{seed}: pyHanko says\n{out}\n{err}");
+        }
+        // A byte of the content changed: pyHanko finds the signature no longer intact.
+        let mut changed = bytes.clone();
+        let at = find(
+            &changed,
+            b"stream\n",
+            find(&changed, b"/FlateDecode", changed.len() / 3),
+        ) + 20;
+        changed[at] ^= 0x01;
+        std::fs::write(&pdf, &changed).unwrap();
+        let (out, err) = run(&pdf);
+        assert!(
+            out.contains("intact False"),
+            "{seed}: pyHanko says\n{out}\n{err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The command line: render signs with the keys it is given, verify says 0, 1 or 2.
+#[test]
+fn the_command_line_signs_and_verifies() {
+    let dir = scratch("cli");
+    let (seal_key, seal_cert) = write(
+        &identity(Algorithm::Sm2, "cli seal", FROM, UNTIL),
+        &dir,
+        "seal",
+    );
+    let (pades_key, pades_cert) = write(
+        &identity(Algorithm::P256, "cli pades", FROM, UNTIL),
+        &dir,
+        "pades",
+    );
+    let bin = env!("CARGO_BIN_EXE_certpress");
+    let (pdf, ofd) = (dir.join("licence.pdf"), dir.join("licence.ofd"));
+    let out = Command::new(bin)
+        .args([
+            "render",
+            "specs/liuzhou/licence.ron",
+            "--data",
+            ELECTRONIC,
+            "--pdf-standard",
+            "a-3b",
+        ])
+        .arg("--pdf")
+        .arg(&pdf)
+        .arg("--ofd")
+        .arg(&ofd)
+        .arg("--sign-key")
+        .arg(&seal_key)
+        .arg("--sign-cert")
+        .arg(&seal_cert)
+        .arg("--sign-key")
+        .arg(&pades_key)
+        .arg("--sign-cert")
+        .arg(&pades_cert)
+        .args(["--sign-time", SIGN_TIME])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verify = |file: &Path| Command::new(bin).arg("verify").arg(file).output().unwrap();
+    for file in [&pdf, &ofd] {
+        let out = verify(file);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+    }
+    // The archive PDF carries the sealed OFD.
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.windows(11).any(|w| w == b"licence.ofd"));
+
+    // Changed after signing: exit 1, naming the part.
+    let mut bytes = std::fs::read(&pdf).unwrap();
+    let at = find(&bytes, b"/Producer", 0) + 12;
+    bytes[at] ^= 0x20;
+    let changed = dir.join("changed.pdf");
+    std::fs::write(&changed, &bytes).unwrap();
+    let out = verify(&changed);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL the signed bytes are unchanged"));
+    // Not a signed file: exit 2.
+    let garbage = dir.join("garbage.pdf");
+    std::fs::write(&garbage, b"%PDF-1.7\nnot really").unwrap();
+    assert_eq!(verify(&garbage).status.code(), Some(2));
+
+    // A key that signs none of the outputs asked for, and nothing is written.
+    let lonely = dir.join("lonely.pdf");
+    let out = Command::new(bin)
+        .args(["render", "specs/liuzhou/licence.ron", "--data", ELECTRONIC])
+        .arg("--pdf")
+        .arg(&lonely)
+        .arg("--sign-key")
+        .arg(&seal_key)
+        .arg("--sign-cert")
+        .arg(&seal_cert)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no OFD is written"));
+    assert!(!lonely.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
