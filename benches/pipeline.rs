@@ -241,5 +241,48 @@ fn batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pipeline, batch);
+#[path = "../tests/common/keys.rs"]
+mod keys;
+
+/// The electronic licence and what signing costs per licence: the OFD, the archive
+/// PDF/A-3b, a PAdES signature (ECDSA P-256, RSA 2048) and the OFD's SM2 seal. Keys are
+/// loaded once, as a batch loads them.
+fn electronic(c: &mut Criterion) {
+    use certpress::sign::{time, Signer};
+    let template = Template::load(repo("specs/liuzhou/licence.ron")).unwrap();
+    let record = record::Record::load(repo("specs/liuzhou/electronic-copy.json")).unwrap();
+    let licence = template.issue(&record).unwrap();
+    let at = time::parse("2022-09-26T10:00:00+08:00").unwrap();
+    let signer = |algorithm, seed| {
+        let id = keys::identity(algorithm, seed, keys::FROM, keys::UNTIL);
+        Signer::from_pem(&id.key_pem, &id.cert_pem, "1234567812345678").unwrap()
+    };
+    let (p256, rsa, sm2) = (
+        signer(keys::Algorithm::P256, "bench p256"),
+        signer(keys::Algorithm::Rsa, "bench rsa"),
+        signer(keys::Algorithm::Sm2, "bench sm2"),
+    );
+    let plain = pdf::PdfOptions::default();
+    let a3b = pdf::PdfOptions {
+        standard: pdf::PdfStandard::A3b,
+        ..Default::default()
+    };
+    c.bench_function("OFD of one licence", |b| {
+        b.iter(|| licence.ofd(&Default::default()).unwrap())
+    });
+    c.bench_function("PDF/A-3b of one licence", |b| {
+        b.iter(|| licence.pdf(&a3b).unwrap())
+    });
+    c.bench_function("PDF of one licence, PAdES ECDSA P-256", |b| {
+        b.iter(|| licence.signed_pdf(&plain, &p256, at).unwrap())
+    });
+    c.bench_function("PDF of one licence, PAdES RSA 2048", |b| {
+        b.iter(|| licence.signed_pdf(&plain, &rsa, at).unwrap())
+    });
+    c.bench_function("OFD of one licence, SM2 seal", |b| {
+        b.iter(|| licence.sealed_ofd(&Default::default(), &sm2, at).unwrap())
+    });
+}
+
+criterion_group!(benches, pipeline, batch, electronic);
 criterion_main!(benches);

@@ -22,7 +22,7 @@ use crate::fonts::{FontBook, FontOptions};
 use crate::landing;
 use crate::layout::{self, Layout, Placement};
 use crate::memo::Memo;
-use crate::ofd::{self, OfdOptions};
+use crate::ofd::{self, OfdCache, OfdOptions};
 use crate::pdf::{
     self, Attachment, PdfCache, PdfOptions, PdfStandard, Relationship, SignatureSlot,
 };
@@ -67,6 +67,7 @@ pub struct Template {
     fonts: FontBook,
     prepared: layout::Prepared,
     pdf: PdfCache,
+    ofd: OfdCache,
     compressors: Compressors,
     underlays: Underlays,
 }
@@ -96,6 +97,7 @@ impl Template {
             fonts,
             prepared,
             pdf: PdfCache::default(),
+            ofd: OfdCache::default(),
             compressors: Compressors::default(),
             underlays: Underlays::default(),
         })
@@ -244,7 +246,12 @@ impl Licence<'_> {
                 None => self.metadata()?,
             },
         };
-        ofd::ofd(&self.layout.page, &self.template.fonts, &options)
+        ofd::write(
+            &self.layout.page,
+            &self.template.fonts,
+            &options,
+            &self.template.ofd,
+        )
     }
 
     /// The licence as a PDF signed by `signer` (ECDSA P-256 or RSA) with a PAdES baseline

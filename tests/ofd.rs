@@ -26,20 +26,27 @@ fn reader(bytes: &[u8]) -> OfdReader<Cursor<Vec<u8>>> {
     OfdReader::new(package).expect("ofd-core parses OFD.xml")
 }
 
-/// All text of the page's text objects, in order.
+/// All text of the page's text objects, in order: its template page's (the press
+/// artwork) first, then its own.
 fn page_text(bytes: &[u8]) -> String {
     let mut reader = reader(bytes);
     let body = reader.ofd().doc_bodies[0].clone();
     let doc = reader.load_document(&body).unwrap();
-    let page = reader.load_page(&doc, &doc.pages()[0].clone()).unwrap();
+    let mut pages = Vec::new();
+    for template in doc.template_pages().to_vec() {
+        pages.push(reader.load_template(&doc, &template).unwrap());
+    }
+    pages.push(reader.load_page(&doc, &doc.pages()[0].clone()).unwrap());
     let mut text = String::new();
-    for layer in &page.content.as_ref().unwrap().layers {
-        for object in &layer.objects {
-            if let PageBlock::Text(t) = object {
-                for code in &t.text_codes {
-                    text.push_str(code.text.as_deref().unwrap_or(""));
+    for page in &pages {
+        for layer in &page.content.as_ref().unwrap().layers {
+            for object in &layer.objects {
+                if let PageBlock::Text(t) = object {
+                    for code in &t.text_codes {
+                        text.push_str(code.text.as_deref().unwrap_or(""));
+                    }
+                    text.push('\n');
                 }
-                text.push('\n');
             }
         }
     }
@@ -287,5 +294,55 @@ fn ofd_core_draws_every_element_where_our_raster_does() {
     assert!(
         content.contains("许可证编号：柳鱼一业一证〔2022〕0001号"),
         "{content}"
+    );
+}
+
+/// The pre-printed blank is the OFD's template page: the same file in every licence of the
+/// spec, under each licence's own content.
+#[test]
+fn the_press_artwork_is_a_template_page_shared_by_every_licence() {
+    let entries = |bytes: &[u8]| -> Vec<(String, Vec<u8>)> {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut f = archive.by_index(i).unwrap();
+                let mut data = Vec::new();
+                f.read_to_end(&mut data).unwrap();
+                (f.name().to_owned(), data)
+            })
+            .collect()
+    };
+    let one = entries(&electronic_ofd());
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ELECTRONIC).unwrap()).unwrap();
+    json["operator_name"] = "柳州市城中区另一家螺蛳粉店".into();
+    let mut record = Record::from_json(&json.to_string(), "another").unwrap();
+    record.folder = Some("specs/liuzhou".into());
+    let other = entries(
+        &liuzhou()
+            .issue(&record)
+            .unwrap()
+            .ofd(&OfdOptions::default())
+            .unwrap(),
+    );
+    let file = |entries: &[(String, Vec<u8>)], name: &str| {
+        entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| String::from_utf8(b.clone()).unwrap())
+    };
+    let template = file(&one, "Doc_0/Tpls/Tpl_0/Content.xml").expect("a template page");
+    assert_eq!(
+        Some(&template),
+        file(&other, "Doc_0/Tpls/Tpl_0/Content.xml").as_ref()
+    );
+    assert!(template.contains("Type=\"Background\"") && template.contains("StrokeColor"));
+    let page = file(&one, "Doc_0/Pages/Page_0/Content.xml").unwrap();
+    assert!(page.contains("<ofd:Template TemplateID="));
+    assert!(page.contains("桂香螺蛳粉店") && !template.contains("桂香螺蛳粉店"));
+    assert_ne!(
+        page,
+        file(&other, "Doc_0/Pages/Page_0/Content.xml").unwrap()
     );
 }

@@ -27,16 +27,18 @@ mod xml;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::sync::Arc;
 
 use subsetter::GlyphRemapper;
 
 use crate::bitmap::Bitmap;
 use crate::display::{
-    GlyphRun, InkKind, Lines, Page, Path, PathSink, PlacedImage, QrSymbol, Shape,
+    GlyphRun, InkKind, Item, Lines, Page, Path, PathSink, PlacedImage, QrSymbol, Shape,
 };
 use crate::electronic::Metadata;
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
+use crate::memo::Memo;
 use crate::units::{Point, Rect};
 pub(crate) use xml::num;
 use xml::Xml;
@@ -58,7 +60,66 @@ const NS: &str = "http://www.ofdspec.org/2016";
 const CMYK_SPACE: u32 = 1;
 
 /// Writes the page as an OFD package.
+///
+/// Each call starts from nothing; [`crate::Template`] keeps what licences of a spec share
+/// (the guilloche cut to its region, the compressed template page) between calls.
 pub fn ofd(page: &Page, fonts: &FontBook, options: &OfdOptions) -> Result<Vec<u8>> {
+    write(page, fonts, options, &OfdCache::default())
+}
+
+/// What OFDs of one spec's licences share, made once and kept by its owner: the guilloche
+/// cut to its region (the costliest part of an OFD), and the template page, compressed.
+#[derive(Debug)]
+pub(crate) struct OfdCache {
+    /// Cut guilloche by the tile's address; the entry holds the tile, its copies and its
+    /// region, and is used only when they are the ones asked for.
+    cuts: Memo<usize, Cut>,
+    /// The template page's XML → a one-entry ZIP holding it compressed.
+    templates: Memo<Vec<u8>, [u8]>,
+}
+
+/// Cut guilloche remembered: more than any spec's guilloche uses.
+const CUTS: usize = 64;
+/// Template pages remembered.
+const TEMPLATES: usize = 4;
+
+impl Default for OfdCache {
+    fn default() -> Self {
+        Self {
+            cuts: Memo::new(CUTS),
+            templates: Memo::new(TEMPLATES),
+        }
+    }
+}
+
+/// One guilloche item cut to its region, as path data in its box.
+#[derive(Debug)]
+struct Cut {
+    /// Held so that the address the entry is keyed by cannot be reused while it lives.
+    tile: Arc<crate::display::Tile>,
+    copies: Vec<crate::display::Affine>,
+    clip: Vec<Rect>,
+    /// `[left, top, width, height]` of the box, mm, stroke included.
+    boundary: [f64; 4],
+    /// Abbreviated path data relative to the box.
+    data: String,
+}
+
+/// Where the template page lies in the package.
+const TEMPLATE_PAGE: &str = "Doc_0/Tpls/Tpl_0/Content.xml";
+
+/// [`ofd`], reusing what `cache` remembers of earlier OFDs of the same spec.
+///
+/// The page's leading run of items that do not depend on the record (the press artwork,
+/// the pre-printed blank) becomes a template page (模板页, §7.5 of the standard) drawn
+/// under the page's own content: the same bytes for every licence of the spec, compressed
+/// once.
+pub(crate) fn write(
+    page: &Page,
+    fonts: &FontBook,
+    options: &OfdOptions,
+    cache: &OfdCache,
+) -> Result<Vec<u8>> {
     let mut content = ContentWriter {
         page,
         ids: Ids {
@@ -66,8 +127,17 @@ pub fn ofd(page: &Page, fonts: &FontBook, options: &OfdOptions) -> Result<Vec<u8
         },
         fonts: BTreeMap::new(),
         images: Vec::new(),
+        cache,
     };
-    let body = content.body()?;
+    let fixed = page.items.iter().take_while(|i| i.fixed).count();
+    let (template, body) = if fixed > 0 {
+        let id = content.ids.take();
+        let xml = content.content(&page.items[..fixed], "Background", None)?;
+        let body = content.content(&page.items[fixed..], "Body", Some(id))?;
+        (Some((id, xml)), body)
+    } else {
+        (None, content.content(&page.items, "Body", None)?)
+    };
     let ContentWriter {
         ids,
         fonts: used_fonts,
@@ -97,42 +167,149 @@ pub fn ofd(page: &Page, fonts: &FontBook, options: &OfdOptions) -> Result<Vec<u8
     let max_id = ids.next - 1;
     let public_res = xml::public_res(CMYK_SPACE, &font_files)?;
     let document_res = xml::document_res(&media)?;
-    let document = xml::document(max_id, page.size.width.get(), page.size.height.get())?;
+    let document = xml::document(
+        max_id,
+        page.size.width.get(),
+        page.size.height.get(),
+        template
+            .as_ref()
+            .map(|(id, _)| (*id, "Tpls/Tpl_0/Content.xml")),
+    )?;
     let mut entries = vec![
-        ("Doc_0/Document.xml".to_owned(), document),
-        ("Doc_0/PublicRes.xml".to_owned(), public_res),
-        ("Doc_0/DocumentRes.xml".to_owned(), document_res),
-        ("Doc_0/Pages/Page_0/Content.xml".to_owned(), body),
+        Entry::new("Doc_0/Document.xml", document),
+        Entry::new("Doc_0/PublicRes.xml", public_res),
+        Entry::new("Doc_0/DocumentRes.xml", document_res),
     ];
-    entries.extend(files);
+    if let Some((_, xml)) = template {
+        let packed = cache
+            .templates
+            .get_or_try_make(&xml[..], || pack(TEMPLATE_PAGE, &xml).map(Arc::from))?;
+        entries.push(Entry {
+            name: TEMPLATE_PAGE.into(),
+            bytes: xml,
+            packed: Some(packed),
+        });
+    }
+    entries.push(Entry::new("Doc_0/Pages/Page_0/Content.xml", body));
+    entries.extend(files.into_iter().map(|(name, bytes)| Entry {
+        name,
+        bytes,
+        packed: None,
+    }));
     // The document ID: a hash of everything else, so the same input gives the same ID.
     let mut hash = Fnv::default();
-    for (name, bytes) in &entries {
-        hash.write(name.as_bytes());
-        hash.write(bytes);
+    for entry in &entries {
+        hash.write(entry.name.as_bytes());
+        hash.write(&entry.bytes);
     }
-    let entry = xml::ofd_entry(&format!("{:016x}", hash.0), options)?;
-    entries.insert(0, ("OFD.xml".to_owned(), entry));
-    zip(&entries)
+    let ofd_xml = xml::ofd_entry(&format!("{:016x}", hash.0), options)?;
+    entries.insert(0, Entry::new("OFD.xml", ofd_xml));
+    zip_entries(&entries)
+}
+
+/// One file of the package: its bytes, and, when made once for many packages, a one-entry
+/// ZIP holding it compressed, copied as it is.
+pub(crate) struct Entry {
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) packed: Option<Arc<[u8]>>,
+}
+
+impl Entry {
+    pub(crate) fn new(name: &str, bytes: Vec<u8>) -> Self {
+        Self {
+            name: name.to_owned(),
+            bytes,
+            packed: None,
+        }
+    }
+}
+
+/// A one-entry ZIP of `bytes` named `name`, compressed as the package compresses.
+fn pack(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+    zip(&[(name.to_owned(), bytes.to_vec())])
+}
+
+fn zip_failed(e: &dyn std::fmt::Display) -> Error {
+    Error::Render {
+        message: format!("writing the OFD package failed: {e}"),
+    }
+}
+
+/// The ZIP container of `entries`: a packed entry is copied raw from its one-entry ZIP
+/// (its compressed bytes, CRC and sizes unchanged); the others are deflated.
+pub(crate) fn zip_entries(entries: &[Entry]) -> Result<Vec<u8>> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for entry in entries {
+        match &entry.packed {
+            Some(packed) => {
+                let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&packed[..]))
+                    .map_err(|e| zip_failed(&e))?;
+                let file = archive.by_index_raw(0).map_err(|e| zip_failed(&e))?;
+                writer.raw_copy_file(file).map_err(|e| zip_failed(&e))?;
+            }
+            None => {
+                writer
+                    .start_file(entry.name.as_str(), zip_options())
+                    .map_err(|e| zip_failed(&e))?;
+                writer.write_all(&entry.bytes).map_err(|e| zip_failed(&e))?;
+            }
+        }
+    }
+    let cursor = writer.finish().map_err(|e| zip_failed(&e))?;
+    Ok(cursor.into_inner())
+}
+
+/// `original` with the entries named in `replace` given new bytes and `append` added at
+/// the end; every other entry is copied raw (not recompressed).
+pub(crate) fn rewrite(
+    original: &[u8],
+    replace: &[(String, Vec<u8>)],
+    append: &[(String, Vec<u8>)],
+) -> Result<Vec<u8>> {
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(original)).map_err(|e| zip_failed(&e))?;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let file = archive.by_index_raw(i).map_err(|e| zip_failed(&e))?;
+        match replace.iter().find(|(name, _)| name == file.name()) {
+            Some((name, bytes)) => {
+                drop(file);
+                writer
+                    .start_file(name.as_str(), zip_options())
+                    .map_err(|e| zip_failed(&e))?;
+                writer.write_all(bytes).map_err(|e| zip_failed(&e))?;
+            }
+            None => writer.raw_copy_file(file).map_err(|e| zip_failed(&e))?,
+        }
+    }
+    for (name, bytes) in append {
+        writer
+            .start_file(name.as_str(), zip_options())
+            .map_err(|e| zip_failed(&e))?;
+        writer.write_all(bytes).map_err(|e| zip_failed(&e))?;
+    }
+    let cursor = writer.finish().map_err(|e| zip_failed(&e))?;
+    Ok(cursor.into_inner())
+}
+
+fn zip_options() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644)
 }
 
 /// The ZIP container: entries in the given order, deflated, with fixed timestamps.
 pub(crate) fn zip(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
-    let fail = |e: &dyn std::fmt::Display| Error::Render {
-        message: format!("writing the OFD package failed: {e}"),
-    };
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default())
-        .unix_permissions(0o644);
     for (name, bytes) in entries {
         writer
-            .start_file(name.as_str(), options)
-            .map_err(|e| fail(&e))?;
-        writer.write_all(bytes).map_err(|e| fail(&e))?;
+            .start_file(name.as_str(), zip_options())
+            .map_err(|e| zip_failed(&e))?;
+        writer.write_all(bytes).map_err(|e| zip_failed(&e))?;
     }
-    let cursor = writer.finish().map_err(|e| fail(&e))?;
+    let cursor = writer.finish().map_err(|e| zip_failed(&e))?;
     Ok(cursor.into_inner())
 }
 
@@ -184,20 +361,32 @@ struct ContentWriter<'a> {
     ids: Ids,
     fonts: BTreeMap<FaceId, FontUse>,
     images: Vec<ImageUse>,
+    cache: &'a OfdCache,
 }
 
 impl ContentWriter<'_> {
-    fn body(&mut self) -> Result<Vec<u8>> {
+    /// A page's `Content.xml` holding `items` in one layer; with `template`, the page
+    /// shows that template page under them.
+    fn content(&mut self, items: &[Item], layer: &str, template: Option<u32>) -> Result<Vec<u8>> {
         let page = self.page;
         let mut w = Xml::new();
-        let layer_id = self.ids.take();
         w.open("ofd:Page", &[("xmlns:ofd", NS.into())]);
+        if let Some(id) = template {
+            w.empty(
+                "ofd:Template",
+                &[
+                    ("TemplateID", id.to_string()),
+                    ("ZOrder", "Background".into()),
+                ],
+            );
+        }
+        let layer_id = self.ids.take();
         w.open("ofd:Content", &[]);
         w.open(
             "ofd:Layer",
-            &[("ID", layer_id.to_string()), ("Type", "Body".into())],
+            &[("ID", layer_id.to_string()), ("Type", layer.into())],
         );
-        for item in &page.items {
+        for item in items {
             let kind = &page.inks[item.ink.0].kind;
             // The composite daylight view: the invisible ink shows nothing.
             if matches!(
@@ -389,23 +578,28 @@ impl ContentWriter<'_> {
     }
 
     /// Guilloche lines: the copies' centre-lines cut to their region (see [`clip`]),
-    /// stroked, as one path object.
+    /// stroked, as one path object; cut once per spec.
     fn lines(&mut self, w: &mut Xml, lines: &Lines, colour: &str) {
-        let cut = clip::cut(lines);
-        let Some([left, top, right, bottom]) = cut.control_box() else {
+        let key = Arc::as_ptr(&lines.tile) as usize;
+        let make = || Arc::new(cut(lines));
+        let mut entry = self.cache.cuts.get_or_make(&key, make);
+        if !Arc::ptr_eq(&entry.tile, &lines.tile)
+            || entry.copies != lines.copies
+            || entry.clip != lines.clip
+        {
+            // Another item of the same tile: cut it without remembering.
+            entry = make();
+        }
+        if entry.data.is_empty() {
             return;
-        };
-        let half = lines.tile.width.get() / 2.0;
-        let (left, top) = (left - half, top - half);
+        }
+        let [left, top, width, height] = entry.boundary;
         let id = self.ids.take();
         w.open(
             "ofd:PathObject",
             &[
                 ("ID", id.to_string()),
-                (
-                    "Boundary",
-                    xml::boxed(left, top, right + half - left, bottom + half - top),
-                ),
+                ("Boundary", xml::boxed(left, top, width, height)),
                 ("LineWidth", num(lines.tile.width.get())),
                 ("Stroke", "true".into()),
                 ("Fill", "false".into()),
@@ -418,12 +612,7 @@ impl ContentWriter<'_> {
                 ("Value", colour.into()),
             ],
         );
-        let mut data = PathData::default();
-        cut.walk(
-            |p| ((p.x.get() - left) as f32, (p.y.get() - top) as f32),
-            &mut data,
-        );
-        w.text_element("ofd:AbbreviatedData", &[], &data.0);
+        w.text_element("ofd:AbbreviatedData", &[], &entry.data);
         w.close("ofd:PathObject");
     }
 
@@ -463,6 +652,34 @@ impl ContentWriter<'_> {
             ],
         );
         Ok(())
+    }
+}
+
+/// `lines` cut to its region, as path data relative to its box.
+fn cut(lines: &Lines) -> Cut {
+    let path = clip::cut(lines);
+    let half = lines.tile.width.get() / 2.0;
+    let (boundary, data) = match path.control_box() {
+        Some([left, top, right, bottom]) => {
+            let (left, top) = (left - half, top - half);
+            let mut data = PathData::default();
+            path.walk(
+                |p| ((p.x.get() - left) as f32, (p.y.get() - top) as f32),
+                &mut data,
+            );
+            (
+                [left, top, right + half - left, bottom + half - top],
+                data.0,
+            )
+        }
+        None => ([0.0; 4], String::new()),
+    };
+    Cut {
+        tile: lines.tile.clone(),
+        copies: lines.copies.clone(),
+        clip: lines.clip.clone(),
+        boundary,
+        data,
     }
 }
 

@@ -143,7 +143,12 @@ pub(crate) fn ofd_entry(doc_id: &str, options: &OfdOptions) -> Result<Vec<u8>> {
 }
 
 /// `Document.xml`: the page area, the resource files, the one page.
-pub(crate) fn document(max_id: u32, width: f64, height: f64) -> Result<Vec<u8>> {
+pub(crate) fn document(
+    max_id: u32,
+    width: f64,
+    height: f64,
+    template: Option<(u32, &str)>,
+) -> Result<Vec<u8>> {
     let mut w = Xml::new();
     w.open("ofd:Document", &[("xmlns:ofd", NS.into())]);
     w.open("ofd:CommonData", &[]);
@@ -153,6 +158,16 @@ pub(crate) fn document(max_id: u32, width: f64, height: f64) -> Result<Vec<u8>> 
     w.close("ofd:PageArea");
     w.text_element("ofd:PublicRes", &[], "PublicRes.xml");
     w.text_element("ofd:DocumentRes", &[], "DocumentRes.xml");
+    if let Some((id, loc)) = template {
+        w.empty(
+            "ofd:TemplatePage",
+            &[
+                ("ID", id.to_string()),
+                ("BaseLoc", loc.into()),
+                ("ZOrder", "Background".into()),
+            ],
+        );
+    }
     w.text_element("ofd:DefaultCS", &[], &super::CMYK_SPACE.to_string());
     w.close("ofd:CommonData");
     w.open("ofd:Pages", &[]);

@@ -135,15 +135,22 @@ pub fn seal(ofd: &[u8], signer: &Signer, options: &SealOptions) -> Result<Vec<u8
     )
     .into_bytes();
 
+    let new_ofd_xml = entry.1.clone();
     let signature_xml = signature_xml(&entries, options);
     let signed_value = ses_signature(&signature_xml, signer, options)?;
     let list = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Signatures xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:MaxSignId>1</ofd:MaxSignId><ofd:Signature ID=\"1\" Type=\"Seal\" BaseLoc=\"/{SIGNATURE_XML}\"/></ofd:Signatures>"
     );
-    entries.push((SIGNATURES_XML.into(), list.into_bytes()));
-    entries.push((SIGNATURE_XML.into(), signature_xml));
-    entries.push((SIGNED_VALUE.into(), signed_value));
-    crate::ofd::zip(&entries)
+    // Every other file is copied as it is compressed: sealing recompresses nothing.
+    crate::ofd::rewrite(
+        ofd,
+        &[("OFD.xml".into(), new_ofd_xml)],
+        &[
+            (SIGNATURES_XML.into(), list.into_bytes()),
+            (SIGNATURE_XML.into(), signature_xml),
+            (SIGNED_VALUE.into(), signed_value),
+        ],
+    )
 }
 
 /// `Signature.xml`: what is protected (every file but the signature's own), how, when,
