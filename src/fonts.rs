@@ -59,6 +59,8 @@ pub struct Face {
     /// Subsets already made of this face, as embedded: in a batch the title and label
     /// faces set the same glyphs on every licence and are subset once.
     pub(crate) subsets: SubsetMemo,
+    /// Subsets already made as whole OpenType fonts (what an OFD embeds), by glyph set.
+    pub(crate) font_files: SubsetMemo,
     /// Glyphs' outline bounding boxes already worked out: ttf-parser walks a CFF glyph's
     /// whole outline to find its box, which is not work to repeat for every licence.
     ink_boxes: Memo<u16, Option<ttf_parser::Rect>>,
@@ -317,6 +319,7 @@ fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
         stand_in,
         metrics,
         subsets: SubsetMemo::new(SUBSETS_REMEMBERED),
+        font_files: SubsetMemo::new(SUBSETS_REMEMBERED),
         // Every glyph id fits: the memo never starts over.
         ink_boxes: Memo::new(1 << 16),
     })

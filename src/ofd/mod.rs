@@ -149,14 +149,20 @@ pub(crate) fn write(
     let mut font_files = Vec::new();
     for (face_id, usage) in &used_fonts {
         let face = fonts.face(*face_id);
-        let program = face.subset(&usage.remapper)?;
+        let glyphs: Vec<u16> = usage.remapper.remapped_gids().collect();
+        let program = face
+            .font_files
+            .get_or_try_make(&glyphs[..], || face.subset(&usage.remapper).map(Into::into))?;
         let ext = if face.metrics.is_cff { "otf" } else { "ttf" };
         font_files.push((
             usage.id,
             face.name.clone(),
             format!("font_{}.{ext}", usage.id),
         ));
-        files.push((format!("Doc_0/Res/font_{}.{ext}", usage.id), program));
+        files.push((
+            format!("Doc_0/Res/font_{}.{ext}", usage.id),
+            program.to_vec(),
+        ));
     }
     let mut media = Vec::new();
     for image in &images {
@@ -225,9 +231,14 @@ impl Entry {
     }
 }
 
-/// A one-entry ZIP of `bytes` named `name`, compressed as the package compresses.
+/// A one-entry ZIP of `bytes` named `name`, compressed at the default level: made once.
 fn pack(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
-    zip(&[(name.to_owned(), bytes.to_vec())])
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    writer
+        .start_file(name, zip_options().compression_level(None))
+        .map_err(|e| zip_failed(&e))?;
+    writer.write_all(bytes).map_err(|e| zip_failed(&e))?;
+    Ok(writer.finish().map_err(|e| zip_failed(&e))?.into_inner())
 }
 
 fn zip_failed(e: &dyn std::fmt::Display) -> Error {
@@ -293,24 +304,14 @@ pub(crate) fn rewrite(
     Ok(cursor.into_inner())
 }
 
+/// Each licence's own files are deflated fast (level 1, as the PDF's per-licence streams);
+/// the template page, made once per spec, at the default level.
 fn zip_options() -> zip::write::SimpleFileOptions {
     zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644)
-}
-
-/// The ZIP container: entries in the given order, deflated, with fixed timestamps.
-pub(crate) fn zip(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, bytes) in entries {
-        writer
-            .start_file(name.as_str(), zip_options())
-            .map_err(|e| zip_failed(&e))?;
-        writer.write_all(bytes).map_err(|e| zip_failed(&e))?;
-    }
-    let cursor = writer.finish().map_err(|e| zip_failed(&e))?;
-    Ok(cursor.into_inner())
 }
 
 /// FNV-1a, 64 bits, for the document ID.
@@ -518,11 +519,13 @@ impl ContentWriter<'_> {
             |p| ((p.x.get() - left) as f32, (p.y.get() - top) as f32),
             &mut data,
         );
-        w.text_element("ofd:AbbreviatedData", &[], &data.0);
+        w.data_element("ofd:AbbreviatedData", &[], &data.0);
         w.close("ofd:PathObject");
     }
 
-    /// QR modules as rectangles, each row's runs of dark modules merged.
+    /// QR modules as rectangles, each row's runs of dark modules merged, in a grid of one
+    /// unit per module that the object's CTM scales (as the PDF writes them): integers,
+    /// a third of the bytes.
     fn qr(&mut self, w: &mut Xml, symbol: &QrSymbol, colour: &str) {
         let module = symbol.module.get();
         let side = symbol.side().get();
@@ -535,6 +538,7 @@ impl ContentWriter<'_> {
                     "Boundary",
                     xml::boxed(symbol.origin.x.get(), symbol.origin.y.get(), side, side),
                 ),
+                ("CTM", format!("{} 0 0 {} 0 0", num(module), num(module))),
                 ("Stroke", "false".into()),
                 ("Fill", "true".into()),
             ],
@@ -558,22 +562,12 @@ impl ContentWriter<'_> {
                 while col < symbol.width && symbol.is_dark(row, col) {
                     col += 1;
                 }
-                let (x0, x1) = (start as f64 * module, col as f64 * module);
-                let (y0, y1) = (row as f64 * module, (row + 1) as f64 * module);
-                data.push_str(&format!(
-                    "M {} {} L {} {} L {} {} L {} {} C ",
-                    num(x0),
-                    num(y0),
-                    num(x1),
-                    num(y0),
-                    num(x1),
-                    num(y1),
-                    num(x0),
-                    num(y1)
-                ));
+                let (x0, x1, y0, y1) = (start, col, row, row + 1);
+                use std::fmt::Write as _;
+                let _ = write!(data, "M {x0} {y0} L {x1} {y0} L {x1} {y1} L {x0} {y1} C ");
             }
         }
-        w.text_element("ofd:AbbreviatedData", &[], data.trim_end());
+        w.data_element("ofd:AbbreviatedData", &[], data.trim_end());
         w.close("ofd:PathObject");
     }
 
@@ -612,7 +606,7 @@ impl ContentWriter<'_> {
                 ("Value", colour.into()),
             ],
         );
-        w.text_element("ofd:AbbreviatedData", &[], &entry.data);
+        w.data_element("ofd:AbbreviatedData", &[], &entry.data);
         w.close("ofd:PathObject");
     }
 
@@ -715,9 +709,9 @@ pub(crate) struct PathData(pub(crate) String);
 impl PathData {
     fn point(&mut self, (x, y): (f32, f32)) {
         self.0.push(' ');
-        self.0.push_str(&num(f64::from(x)));
+        xml::push_num(&mut self.0, f64::from(x));
         self.0.push(' ');
-        self.0.push_str(&num(f64::from(y)));
+        xml::push_num(&mut self.0, f64::from(y));
     }
 
     fn op(&mut self, op: char) {

@@ -54,6 +54,15 @@ impl Xml {
         self.event(Event::Empty(Self::start(name, attrs)));
     }
 
+    /// `<name attrs>data</name>` for text that holds nothing to escape (path data: digits,
+    /// signs, points, spaces and operator letters), written as it is.
+    pub(crate) fn data_element(&mut self, name: &str, attrs: &[(&str, String)], data: &str) {
+        debug_assert!(!data.contains(['<', '&', '>']));
+        self.open(name, attrs);
+        self.event(Event::Text(BytesText::from_escaped(data)));
+        self.close(name);
+    }
+
     /// `<name attrs>text</name>`, the text escaped.
     pub(crate) fn text_element(&mut self, name: &str, attrs: &[(&str, String)], text: &str) {
         self.open(name, attrs);
@@ -70,11 +79,39 @@ impl Xml {
 
 /// A number in mm as OFD writes it: at most three decimals (1 µm), no trailing zeros.
 pub(crate) fn num(v: f64) -> String {
-    let s = format!("{:.3}", v);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    match s {
-        "-0" | "" => "0".to_owned(),
-        s => s.to_owned(),
+    let mut out = String::with_capacity(12);
+    push_num(&mut out, v);
+    out
+}
+
+/// Appends `v` as [`num`] writes it: rounded to thousandths in integers, so that the
+/// hundred thousand coordinates of a licence's guilloche cost no float formatting.
+pub(crate) fn push_num(out: &mut String, v: f64) {
+    use std::fmt::Write as _;
+    let milli = (v * 1000.0).round();
+    if !milli.is_finite() || milli.abs() >= 1e15 {
+        out.push('0');
+        return;
+    }
+    let milli = milli as i64;
+    if milli < 0 {
+        out.push('-');
+    }
+    let (whole, fraction) = (milli.unsigned_abs() / 1000, milli.unsigned_abs() % 1000);
+    let _ = write!(out, "{whole}");
+    if fraction != 0 {
+        let digits = [fraction / 100, fraction / 10 % 10, fraction % 10];
+        let keep = if digits[2] != 0 {
+            3
+        } else if digits[1] != 0 {
+            2
+        } else {
+            1
+        };
+        out.push('.');
+        for d in &digits[..keep] {
+            out.push(char::from(b'0' + *d as u8));
+        }
     }
 }
 
@@ -292,4 +329,27 @@ pub(crate) fn picture_png(
         writer.write_image_data(&rgba).map_err(fail)?;
     }
     Ok(png)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_are_thousandths_without_trailing_zeros() {
+        for (v, text) in [
+            (0.0, "0"),
+            (-0.0001, "0"),
+            (1.5, "1.5"),
+            (-2.25, "-2.25"),
+            (420.0, "420"),
+            (0.1234, "0.123"),
+            (0.0005, "0.001"),
+            (-0.05, "-0.05"),
+            (12.3456, "12.346"),
+            (f64::NAN, "0"),
+        ] {
+            assert_eq!(num(v), text, "{v}");
+        }
+    }
 }
