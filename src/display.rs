@@ -333,4 +333,25 @@ impl QrSymbol {
     pub fn side(&self) -> Mm {
         self.module * self.width as f64
     }
+
+    /// The runs of dark modules, row by row: `(row, first column, column after the last)`.
+    /// What the vector back ends draw as one rectangle each.
+    pub fn dark_runs(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        (0..self.width).flat_map(move |row| {
+            let mut col = 0;
+            std::iter::from_fn(move || {
+                while col < self.width && !self.is_dark(row, col) {
+                    col += 1;
+                }
+                if col == self.width {
+                    return None;
+                }
+                let start = col;
+                while col < self.width && self.is_dark(row, col) {
+                    col += 1;
+                }
+                Some((row, start, col))
+            })
+        })
+    }
 }

@@ -55,6 +55,7 @@ pub(crate) mod deflate;
 pub mod display;
 pub mod electronic;
 pub mod error;
+pub(crate) mod fnv;
 pub mod fonts;
 pub mod identifier;
 pub mod landing;

@@ -521,3 +521,63 @@ fn the_command_line_signs_and_verifies() {
     assert!(!lonely.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+mod damaged {
+    //! A signed file damaged anywhere (bytes flipped, cut short) is reported changed or
+    //! unreadable by `verify`, never a panic, never intact.
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn files() -> &'static (Vec<u8>, Vec<u8>) {
+        static FILES: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+        FILES.get_or_init(|| {
+            let pdf = signed_pdf(
+                &identity(Algorithm::P256, "damaged pdf", FROM, UNTIL),
+                PdfStandard::Plain,
+            );
+            let ofd = sealed_ofd(&identity(Algorithm::Sm2, "damaged ofd", FROM, UNTIL));
+            (pdf, ofd)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn damage_is_never_intact_and_never_a_panic(
+            ofd in any::<bool>(),
+            at in 0.0f64..1.0,
+            flip in 1u8..=255,
+            cut in any::<bool>(),
+        ) {
+            let original = if ofd { &files().1 } else { &files().0 };
+            let mut bytes = original.clone();
+            let index = ((bytes.len() - 1) as f64 * at) as usize;
+            if cut {
+                bytes.truncate(index.max(1));
+            } else {
+                bytes[index] ^= flip;
+            }
+            let outcome = std::panic::catch_unwind(|| verify::verify(&bytes));
+            prop_assert!(outcome.is_ok(), "verify panicked");
+            if let Ok(Ok(report)) = outcome {
+                // A flipped byte in the signature's zero padding changes nothing signed.
+                let in_padding = !ofd && !cut && {
+                    // The Contents hex string: its zeros after the CMS's last digit.
+                    let start = find(original, b"/Contents <", 0) + b"/Contents <".len();
+                    let end = start + original[start..].iter().position(|&b| b == b'>').unwrap();
+                    let last = start + original[start..end].iter().rposition(|&b| b != b'0').unwrap();
+                    index > last && index < end
+                };
+                // A flipped byte in a ZIP header field no reader uses (a timestamp) changes
+                // no file of the package.
+                let same_files = ofd
+                    && std::panic::catch_unwind(|| unzip(&bytes)).ok() == Some(unzip(original));
+                prop_assert!(
+                    !report.intact() || in_padding || same_files,
+                    "a damaged file verified intact: {report:?}"
+                );
+            }
+        }
+    }
+}

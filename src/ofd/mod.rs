@@ -37,6 +37,7 @@ use crate::display::{
 };
 use crate::electronic::Metadata;
 use crate::error::{Error, Result};
+use crate::fnv::Fnv;
 use crate::fonts::{FaceId, FontBook};
 use crate::memo::Memo;
 use crate::units::{Point, Rect};
@@ -208,7 +209,7 @@ pub(crate) fn write(
         hash.write(entry.name.as_bytes());
         hash.write(&entry.bytes);
     }
-    let ofd_xml = xml::ofd_entry(&format!("{:016x}", hash.0), options)?;
+    let ofd_xml = xml::ofd_entry(&format!("{:016x}", hash.finish()), options)?;
     entries.insert(0, Entry::new("OFD.xml", ofd_xml));
     zip_entries(&entries)
 }
@@ -312,23 +313,6 @@ fn zip_options() -> zip::write::SimpleFileOptions {
         .compression_level(Some(1))
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644)
-}
-
-/// FNV-1a, 64 bits, for the document ID.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, data: &[u8]) {
-        for &b in data {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 /// Object and resource identifiers (`ST_ID`), unique in the document, from 1 up.
@@ -551,21 +535,10 @@ impl ContentWriter<'_> {
             ],
         );
         let mut data = String::new();
-        for row in 0..symbol.width {
-            let mut col = 0;
-            while col < symbol.width {
-                if !symbol.is_dark(row, col) {
-                    col += 1;
-                    continue;
-                }
-                let start = col;
-                while col < symbol.width && symbol.is_dark(row, col) {
-                    col += 1;
-                }
-                let (x0, x1, y0, y1) = (start, col, row, row + 1);
-                use std::fmt::Write as _;
-                let _ = write!(data, "M {x0} {y0} L {x1} {y0} L {x1} {y1} L {x0} {y1} C ");
-            }
+        for (row, x0, x1) in symbol.dark_runs() {
+            use std::fmt::Write as _;
+            let (y0, y1) = (row, row + 1);
+            let _ = write!(data, "M {x0} {y0} L {x1} {y0} L {x1} {y1} L {x0} {y1} C ");
         }
         w.data_element("ofd:AbbreviatedData", &[], data.trim_end());
         w.close("ofd:PathObject");

@@ -37,6 +37,7 @@ use crate::display::{
 };
 use crate::electronic::Metadata;
 use crate::error::Result;
+use crate::fnv::fnv as hash;
 use crate::fonts::{FaceId, FontBook};
 use crate::memo::Memo;
 use crate::production::{Calibration, Layer};
@@ -1040,20 +1041,9 @@ impl Painter {
         self.content.save_state();
         self.content
             .transform([module, 0.0, 0.0, -module, left, top]);
-        for row in 0..symbol.width {
-            let mut col = 0;
-            while col < symbol.width {
-                if !symbol.is_dark(row, col) {
-                    col += 1;
-                    continue;
-                }
-                let start = col;
-                while col < symbol.width && symbol.is_dark(row, col) {
-                    col += 1;
-                }
-                self.content
-                    .rect(start as f32, row as f32, (col - start) as f32, 1.0);
-            }
+        for (row, start, end) in symbol.dark_runs() {
+            self.content
+                .rect(start as f32, row as f32, (end - start) as f32, 1.0);
         }
         self.content.fill_nonzero();
         self.content.restore_state();
@@ -1080,11 +1070,4 @@ fn deflate(compressors: &Compressors, data: &[u8], effort: Effort) -> Vec<u8> {
         Effort::Small => 6,
     };
     compressors.zlib(data, level)
-}
-
-/// FNV-1a, 64 bits: stable across platforms and Rust versions, for IDs and subset tags.
-fn hash(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

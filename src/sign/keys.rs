@@ -280,15 +280,30 @@ impl Signer {
     }
 }
 
-/// `SEQUENCE { r INTEGER, s INTEGER }` from the two scalars' big-endian bytes.
+/// An ECDSA or SM2 signature as DER: `SEQUENCE { r INTEGER, s INTEGER }`.
+#[derive(der::Sequence)]
+struct EcSignature<'a> {
+    r: der::asn1::UintRef<'a>,
+    s: der::asn1::UintRef<'a>,
+}
+
+/// The DER of a signature from its two scalars' big-endian bytes.
 pub(crate) fn der_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
-    #[derive(der::Sequence)]
-    struct EcSignature<'a> {
-        r: der::asn1::UintRef<'a>,
-        s: der::asn1::UintRef<'a>,
-    }
     let (Ok(r), Ok(s)) = (der::asn1::UintRef::new(r), der::asn1::UintRef::new(s)) else {
         return Vec::new();
     };
     EcSignature { r, s }.to_der().unwrap_or_default()
+}
+
+/// The two scalars of a DER signature on a 256-bit curve, 32 big-endian bytes each.
+pub(crate) fn scalars(signature: &[u8]) -> Option<([u8; 32], [u8; 32])> {
+    let sig = EcSignature::from_der(signature).ok()?;
+    // UintRef holds the value's bytes without leading zeros: longer than 32 is no scalar.
+    let pad = |b: &[u8]| {
+        let mut out = [0u8; 32];
+        let start = 32usize.checked_sub(b.len())?;
+        out[start..].copy_from_slice(b);
+        Some(out)
+    };
+    Some((pad(sig.r.as_bytes())?, pad(sig.s.as_bytes())?))
 }

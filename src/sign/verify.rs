@@ -354,33 +354,17 @@ pub(crate) fn sm2_verify(
     message: &[u8],
     signature: &[u8],
 ) -> bool {
-    #[derive(der::Sequence)]
-    struct EcSignature<'a> {
-        r: der::asn1::UintRef<'a>,
-        s: der::asn1::UintRef<'a>,
-    }
+    use sm2::pkcs8::DecodePublicKey;
     let Ok(spki) = certificate.tbs_certificate.subject_public_key_info.to_der() else {
         return false;
     };
-    use sm2::pkcs8::DecodePublicKey;
     let Ok(public) = sm2::PublicKey::from_public_key_der(&spki) else {
         return false;
     };
     let Ok(key) = sm2::dsa::VerifyingKey::new(sm2_id, public) else {
         return false;
     };
-    let Ok(sig) = EcSignature::from_der(signature) else {
-        return false;
-    };
-    let pad = |b: &[u8]| {
-        let mut out = [0u8; 32];
-        if b.len() > 32 {
-            return None;
-        }
-        out[32 - b.len()..].copy_from_slice(b);
-        Some(out)
-    };
-    let (Some(r), Some(s)) = (pad(sig.r.as_bytes()), pad(sig.s.as_bytes())) else {
+    let Some((r, s)) = super::keys::scalars(signature) else {
         return false;
     };
     sm2::dsa::Signature::from_scalars(r, s)
