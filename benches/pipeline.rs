@@ -284,5 +284,23 @@ fn electronic(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, pipeline, batch, electronic);
+/// QA on a 300 dpi A3 scan: registering it on the border's keyline and resampling it
+/// into sheet millimetres (the sample's own 300 dpi proof stands for the scan; the work
+/// does not depend on how the sheet lies), then measuring every element's ink.
+fn scan_check(c: &mut Criterion) {
+    use certpress::qa::{image::Picture, ink, register};
+    let template = Template::load(repo("specs/liuzhou/licence.ron")).unwrap();
+    let record = record::Record::load(repo("specs/liuzhou/sample.json")).unwrap();
+    let licence = template.issue(&record).unwrap();
+    let scan = Picture::from_raster(&licence.raster(&raster::RasterOptions::default()).unwrap());
+    let spec = template.model();
+    c.bench_function("check a 300 dpi A3 scan: register, resample, measure", |b| {
+        b.iter(|| {
+            let (_, sheet) = register::sheet_of_scan(&scan, spec).unwrap();
+            ink::measure(&sheet, licence.layout(), spec.tolerance, ink::DEFAULT_THRESHOLD, None)
+        })
+    });
+}
+
+criterion_group!(benches, pipeline, batch, electronic, scan_check);
 criterion_main!(benches);

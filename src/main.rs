@@ -880,8 +880,22 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         .into_iter()
         .filter(|e| e.placement.pass.selected_by(pass))
         .collect();
+    let mut registration = None;
     let image = match &args.image {
-        Some(path) => Picture::load_png(path, args.dpi)?,
+        Some(path) => {
+            let scan = Picture::load_png(path, args.dpi)?;
+            // A scan lies anywhere on the bed, turned and scaled: placed on the spec's
+            // frame first, when the spec names one.
+            match certpress::qa::register::frame(template.model()) {
+                Some(_) => {
+                    let (found, sheet) =
+                        certpress::qa::register::sheet_of_scan(&scan, template.model())?;
+                    registration = Some(found);
+                    sheet
+                }
+                None => scan,
+            }
+        }
         None => {
             let options = raster::RasterOptions {
                 pass,
@@ -899,6 +913,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
             "tolerance_mm": tolerance.get(),
             "image": args.image,
             "image_dpi": image.dpi,
+            "registration": registration,
             "layout": entries,
             "ink": inks,
             "pass": ok,
@@ -909,6 +924,18 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
     let verdict = |ok: bool| if ok { "ok" } else { "FAIL" };
     let mm =
         |v: Option<certpress::units::Mm>| v.map_or("-".to_string(), |v| format!("{:.2}", v.get()));
+    if let Some(r) = &registration {
+        println!(
+            "scan registered on the frame: sheet at {:.2}, {:.2} mm, turned {:.3}°, scale {:.4} × {:.4}, residual {:.3} mm ({} edge points)",
+            r.offset_x.get(),
+            r.offset_y.get(),
+            r.rotation_deg,
+            r.scale_x,
+            r.scale_y,
+            r.residual.get(),
+            r.points
+        );
+    }
     println!(
         "layout against {} (tolerance ±{:.2} mm)",
         args.spec.display(),

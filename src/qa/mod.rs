@@ -8,6 +8,7 @@ pub mod diff;
 pub mod image;
 pub mod ink;
 pub mod lint;
+pub mod register;
 
 use serde::Serialize;
 

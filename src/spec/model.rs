@@ -48,6 +48,10 @@ pub struct Spec {
     /// What the QR code's landing page shows. Default: none.
     #[serde(default)]
     pub landing_page: Option<LandingPage>,
+    /// The element whose box is a printed frame (a keyline rectangle) that scans of the
+    /// sheet are registered on. Default: none (scans must lie square on the sheet).
+    #[serde(default)]
+    pub registration: Option<String>,
 }
 
 /// Where a metadata value comes from: the spec's own text or a record field.

@@ -1,0 +1,236 @@
+//! QA on scans of printed sheets: simulated scans (the sheet anywhere on a larger bed,
+//! turned, scaled, tinted, noisy, blurred) made by the tests from our own renderings,
+//! registered on the border's keyline and measured in sheet millimetres.
+
+mod common;
+
+use certpress::layout::{self, Part};
+use certpress::qa::image::Picture;
+use certpress::qa::{ink, register};
+use certpress::spec::LoadedSpec;
+use certpress::{record, RasterOptions};
+use common::{liuzhou, sample, SPEC};
+
+/// How the simulated scanner saw the sheet.
+struct Scanner {
+    dpi: f64,
+    /// Where the sheet's top-left corner lies on the bed, mm.
+    offset: (f64, f64),
+    /// Turned clockwise about that corner, degrees.
+    rotation: f64,
+    /// Scale of scanner and paper.
+    scale: f64,
+    /// The bed: the sheet and this much around it, mm.
+    margin: f64,
+}
+
+/// A deterministic noise source (xorshift).
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % 1000) as f64 / 1000.0 - 0.5
+    }
+}
+
+/// Scans `sheet` (a rendering of the whole sheet): resampled onto the bed through the
+/// scanner's offset, turn and scale, on beige paper tint, with noise and a 3 × 3 blur.
+fn scan(sheet: &Picture, scanner: &Scanner) -> Picture {
+    let (sheet_w, sheet_h) = (
+        sheet.width as f64 * 25.4 / sheet.dpi,
+        sheet.height as f64 * 25.4 / sheet.dpi,
+    );
+    let px = scanner.dpi / 25.4;
+    let (width, height) = (
+        ((sheet_w + 2.0 * scanner.margin) * px) as usize,
+        ((sheet_h + 2.0 * scanner.margin) * px) as usize,
+    );
+    let (sin, cos) = scanner.rotation.to_radians().sin_cos();
+    let mut rgb = vec![0u8; width * height * 3];
+    let mut noise = Noise(0x9e37_79b9_7f4a_7c15);
+    let source = |x: f64, y: f64| -> Option<[f64; 3]> {
+        // Bed mm → sheet mm: undo the offset, the turn and the scale.
+        let (dx, dy) = (x - scanner.offset.0, y - scanner.offset.1);
+        let (u, v) = (
+            (dx * cos + dy * sin) / scanner.scale,
+            (-dx * sin + dy * cos) / scanner.scale,
+        );
+        let (sx, sy) = (u * sheet.dpi / 25.4 - 0.5, v * sheet.dpi / 25.4 - 0.5);
+        if sx < 0.0 || sy < 0.0 || sx >= (sheet.width - 1) as f64 || sy >= (sheet.height - 1) as f64
+        {
+            return None;
+        }
+        let (x0, y0) = (sx as usize, sy as usize);
+        let (fx, fy) = (sx - x0 as f64, sy - y0 as f64);
+        let at = |x: usize, y: usize, c: usize| f64::from(sheet.rgb[(y * sheet.width + x) * 3 + c]);
+        Some([0, 1, 2].map(|c| {
+            (at(x0, y0, c) * (1.0 - fx) + at(x0 + 1, y0, c) * fx) * (1.0 - fy)
+                + (at(x0, y0 + 1, c) * (1.0 - fx) + at(x0 + 1, y0 + 1, c) * fx) * fy
+        }))
+    };
+    // Beige paper, a light grey lid.
+    let tint = [0.98, 0.96, 0.90];
+    for row in 0..height {
+        for col in 0..width {
+            let (x, y) = ((col as f64 + 0.5) / px, (row as f64 + 0.5) / px);
+            let value = match source(x, y) {
+                Some(p) => [0, 1, 2].map(|c| p[c] * tint[c]),
+                None => [228.0, 228.0, 226.0],
+            };
+            let n = noise.next() * 16.0;
+            for c in 0..3 {
+                rgb[(row * width + col) * 3 + c] = (value[c] + n).clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+    // A scanner's optics: a 3 × 3 box blur.
+    let mut blurred = rgb.clone();
+    for row in 1..height - 1 {
+        for col in 1..width - 1 {
+            for c in 0..3 {
+                let mut sum = 0u32;
+                for dy in 0..3 {
+                    for dx in 0..3 {
+                        sum += u32::from(rgb[((row + dy - 1) * width + col + dx - 1) * 3 + c]);
+                    }
+                }
+                blurred[(row * width + col) * 3 + c] = (sum / 9) as u8;
+            }
+        }
+    }
+    Picture {
+        width,
+        height,
+        dpi: scanner.dpi,
+        rgb: blurred,
+    }
+}
+
+fn rendering(dpi: f64) -> Picture {
+    let licence = liuzhou().issue(&sample()).unwrap();
+    Picture::from_raster(
+        &licence
+            .raster(&RasterOptions {
+                dpi,
+                ..Default::default()
+            })
+            .unwrap(),
+    )
+}
+
+const SCANNER: Scanner = Scanner {
+    dpi: 150.0,
+    offset: (14.0, 13.0),
+    rotation: 0.4,
+    scale: 1.01,
+    margin: 10.0,
+};
+
+#[test]
+fn turned_scaled_noisy_scans_register_and_every_element_passes() {
+    let licence = liuzhou().issue(&sample()).unwrap();
+    let spec = liuzhou().model();
+    let other = Scanner {
+        dpi: 120.0,
+        offset: (31.0, 7.5),
+        rotation: -2.6,
+        scale: 0.985,
+        margin: 30.0,
+    };
+    let sheet_rendering = rendering(150.0);
+    for scanner in [&SCANNER, &other] {
+        let scan = scan(&sheet_rendering, scanner);
+        let (found, sheet) = register::sheet_of_scan(&scan, spec).unwrap();
+        assert!(
+            (found.rotation_deg - scanner.rotation).abs() < 0.03,
+            "{found:?}"
+        );
+        for s in [found.scale_x, found.scale_y] {
+            assert!((s - scanner.scale).abs() < 0.001, "{found:?}");
+        }
+        assert!(
+            (found.offset_x.get() - scanner.offset.0).abs() < 0.15,
+            "{found:?}"
+        );
+        assert!(
+            (found.offset_y.get() - scanner.offset.1).abs() < 0.15,
+            "{found:?}"
+        );
+        assert!(found.residual.get() < 0.1, "{found:?}");
+        let entries = ink::measure(
+            &sheet,
+            licence.layout(),
+            spec.tolerance,
+            ink::DEFAULT_THRESHOLD,
+            None,
+        );
+        let failed: Vec<_> = entries.iter().filter(|e| !e.pass_check).collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+        assert!(entries.len() > 15);
+    }
+}
+
+#[test]
+fn one_label_printed_2_mm_off_fails_by_name_through_the_scan() {
+    // The printed sheet has the 行业类别 label 2 mm right; QA checks it against the spec.
+    let text = std::fs::read_to_string(SPEC)
+        .unwrap()
+        .replace("at: (x: 75.0, y: 166.0)", "at: (x: 77.0, y: 166.0)");
+    let moved = LoadedSpec::from_str(&text, SPEC).unwrap();
+    let fonts = liuzhou().fonts();
+    let prepared = layout::Prepared::new(&moved).unwrap();
+    let bound = record::bind(&moved.spec, &sample()).unwrap();
+    let printed = layout::layout(&moved, fonts, &prepared, &bound).unwrap();
+    let raster = certpress::raster::render(
+        &printed.page,
+        fonts,
+        &RasterOptions {
+            dpi: 150.0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let scan = scan(&Picture::from_raster(&raster), &SCANNER);
+    let spec = liuzhou().model();
+    let (_, sheet) = register::sheet_of_scan(&scan, spec).unwrap();
+    let licence = liuzhou().issue(&sample()).unwrap();
+    let entries = ink::measure(
+        &sheet,
+        licence.layout(),
+        spec.tolerance,
+        ink::DEFAULT_THRESHOLD,
+        None,
+    );
+    let failed: Vec<_> = entries.iter().filter(|e| !e.pass_check).collect();
+    assert!(
+        failed.iter().all(|e| e.element == "industry_category"),
+        "{failed:#?}"
+    );
+    let label = failed
+        .iter()
+        .find(|e| e.part == Part::Label)
+        .expect("the label fails");
+    let deviation = label.deviation.unwrap().get();
+    assert!((1.6..2.4).contains(&deviation), "{deviation}");
+}
+
+#[test]
+fn a_scan_without_the_frame_is_an_error_not_a_report() {
+    // Half the sheet: the frame's bottom edge and corners are off the bed.
+    let mut picture = rendering(100.0);
+    picture.height /= 2;
+    picture.rgb.truncate(picture.width * picture.height * 3);
+    let err = register::sheet_of_scan(&picture, liuzhou().model()).unwrap_err();
+    assert!(err.to_string().contains("registration failed"), "{err}");
+    // A blank page.
+    let blank = Picture {
+        width: 400,
+        height: 300,
+        dpi: 50.0,
+        rgb: vec![250; 400 * 300 * 3],
+    };
+    assert!(register::sheet_of_scan(&blank, liuzhou().model()).is_err());
+}
