@@ -294,12 +294,21 @@ fn scan_check(c: &mut Criterion) {
     let licence = template.issue(&record).unwrap();
     let scan = Picture::from_raster(&licence.raster(&raster::RasterOptions::default()).unwrap());
     let spec = template.model();
-    c.bench_function("check a 300 dpi A3 scan: register, resample, measure", |b| {
-        b.iter(|| {
-            let (_, sheet) = register::sheet_of_scan(&scan, spec).unwrap();
-            ink::measure(&sheet, licence.layout(), spec.tolerance, ink::DEFAULT_THRESHOLD, None)
-        })
-    });
+    c.bench_function(
+        "check a 300 dpi A3 scan: register, resample, measure",
+        |b| {
+            b.iter(|| {
+                let (_, sheet) = register::sheet_of_scan(&scan, spec).unwrap();
+                ink::measure(
+                    &sheet,
+                    licence.layout(),
+                    spec.tolerance,
+                    ink::DEFAULT_THRESHOLD,
+                    None,
+                )
+            })
+        },
+    );
 }
 
 criterion_group!(benches, pipeline, batch, electronic, scan_check);

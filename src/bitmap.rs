@@ -254,10 +254,38 @@ fn decode_png(bytes: &[u8]) -> Result<Bitmap, String> {
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Result<Bitmap, String> {
+    let (width, height, rgb, _) = jpeg_rgb(bytes)?;
+    let cmyk = rgb
+        .chunks_exact(3)
+        .flat_map(|p| rgb_to_cmyk([p[0], p[1], p[2]]))
+        .collect();
+    Bitmap::from_cmyk(width, height, cmyk, None).map_err(|m| format!("JPEG: {m}"))
+}
+
+/// The resolution a JPEG's JFIF segment records (JFIF 1.02: the APP0 segment right after
+/// the start of image, `JFIF\0`, version, units, then the horizontal density; units 1 are
+/// dots per inch, 2 dots per centimetre). zune-jpeg does not read it.
+fn jfif_dpi(bytes: &[u8]) -> Option<f64> {
+    let app0 = bytes.get(2..18)?;
+    if app0[..2] != [0xFF, 0xE0] || &app0[4..9] != b"JFIF\0" {
+        return None;
+    }
+    let density = f64::from(u16::from_be_bytes([app0[12], app0[13]]));
+    match app0[11] {
+        _ if density == 0.0 => None,
+        1 => Some(density),
+        2 => Some(density * 2.54),
+        _ => None,
+    }
+}
+
+/// A JPEG decoded to RGB, headers first (the size is checked before the pixels are
+/// allocated), strictly (a truncated file is an error, not a picture with a grey bottom),
+/// with the resolution its JFIF header records, if any: `(width, height, rgb, dpi)`.
+pub(crate) fn jpeg_rgb(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>, Option<f64>), String> {
     use zune_jpeg::zune_core::colorspace::ColorSpace;
     use zune_jpeg::zune_core::options::DecoderOptions;
 
-    // Strict: a truncated file is an error, not a picture with a grey bottom.
     let options = DecoderOptions::default()
         .set_strict_mode(true)
         .set_max_width(1 << 16)
@@ -280,6 +308,7 @@ fn decode_jpeg(bytes: &[u8]) -> Result<Bitmap, String> {
         Some(ColorSpace::RGB | ColorSpace::YCbCr | ColorSpace::Luma) => {}
         other => return Err(format!("JPEG: an unsupported colour space ({other:?})")),
     }
+    let dpi = jfif_dpi(bytes);
     let rgb = decoder
         .decode()
         .map_err(|e| format!("JPEG: {e:?} (a truncated or damaged file?)"))?;
@@ -287,11 +316,7 @@ fn decode_jpeg(bytes: &[u8]) -> Result<Bitmap, String> {
     if rgb.len() != width as usize * height as usize * 3 {
         return Err("JPEG: the picture's data is short".into());
     }
-    let cmyk = rgb
-        .chunks_exact(3)
-        .flat_map(|p| rgb_to_cmyk([p[0], p[1], p[2]]))
-        .collect();
-    Bitmap::from_cmyk(width, height, cmyk, None).map_err(|m| format!("JPEG: {m}"))
+    Ok((width, height, rgb, dpi))
 }
 
 #[cfg(test)]

@@ -883,7 +883,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
     let mut registration = None;
     let image = match &args.image {
         Some(path) => {
-            let scan = Picture::load_png(path, args.dpi)?;
+            let scan = Picture::load(path, args.dpi)?;
             // A scan lies anywhere on the bed, turned and scaled: placed on the spec's
             // frame first, when the spec names one.
             match certpress::qa::register::frame(template.model()) {

@@ -234,3 +234,37 @@ fn a_scan_without_the_frame_is_an_error_not_a_report() {
     };
     assert!(register::sheet_of_scan(&blank, liuzhou().model()).is_err());
 }
+
+/// The command line on a JPEG scan at quality 75 (its resolution in the JFIF header): the
+/// registration is printed with the report, and nothing moved passes.
+#[test]
+fn check_reads_a_jpeg_scan_at_quality_75() {
+    let scan = scan(&rendering(150.0), &SCANNER);
+    let mut jpeg = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, 75);
+    encoder.set_density(jpeg_encoder::PixelDensity::dpi(150));
+    encoder
+        .encode(
+            &scan.rgb,
+            scan.width as u16,
+            scan.height as u16,
+            jpeg_encoder::ColorType::Rgb,
+        )
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("certpress-scan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("scan.jpg");
+    std::fs::write(&path, &jpeg).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .args(["check", SPEC, "--data", common::SAMPLE, "--json", "--image"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["image_dpi"], 150.0);
+    let turn = report["registration"]["rotation_deg"].as_f64().unwrap();
+    assert!((turn - 0.4).abs() < 0.05, "{turn}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

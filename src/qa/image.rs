@@ -42,6 +42,34 @@ impl Picture {
         })
     }
 
+    /// Reads a PNG or JPEG file (told apart by its first bytes), as a scan arrives. The
+    /// resolution is read from the file unless `dpi` is given; with neither, it is an
+    /// error.
+    pub fn load(path: &std::path::Path, dpi: Option<f64>) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::decode(&bytes, dpi).map_err(|message| Error::Render {
+            message: format!("{}: {message}", path.display()),
+        })
+    }
+
+    /// Decodes PNG or JPEG bytes; see [`Picture::load`].
+    pub fn decode(bytes: &[u8], dpi: Option<f64>) -> std::result::Result<Self, String> {
+        if !bytes.starts_with(&[0xFF, 0xD8]) {
+            return Self::decode_png(bytes, dpi);
+        }
+        let (width, height, rgb, file_dpi) = crate::bitmap::jpeg_rgb(bytes)?;
+        let dpi = dpi
+            .or(file_dpi)
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .ok_or("the file records no resolution; give --dpi")?;
+        Ok(Picture {
+            width: width as usize,
+            height: height as usize,
+            dpi,
+            rgb,
+        })
+    }
+
     /// Decodes PNG bytes; see [`Picture::load_png`].
     pub fn decode_png(bytes: &[u8], dpi: Option<f64>) -> std::result::Result<Self, String> {
         let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));

@@ -362,9 +362,7 @@ fn fit_line(points: &[(f64, f64)]) -> Option<(Line, Vec<(f64, f64)>)> {
         Some(((mx, my), (theta.cos(), theta.sin())))
     };
     let line = fit(points)?;
-    let distance = |(p, d): Line, q: (f64, f64)| {
-        ((q.0 - p.0) * d.1 - (q.1 - p.1) * d.0).abs()
-    };
+    let distance = |(p, d): Line, q: (f64, f64)| ((q.0 - p.0) * d.1 - (q.1 - p.1) * d.0).abs();
     let mut deviations: Vec<f64> = points.iter().map(|&q| distance(line, q)).collect();
     deviations.sort_by(f64::total_cmp);
     let median = deviations[deviations.len() / 2].max(0.25);

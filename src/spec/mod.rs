@@ -295,13 +295,15 @@ impl LoadedSpec {
         if let Some(id) = &spec.registration {
             match spec.elements.iter().find(|e| e.id() == id) {
                 Some(element) if element.fixed_box().is_some() => {}
-                _ => return Err(self.invalid(
-                    None,
-                    format!(
+                _ => {
+                    return Err(self.invalid(
+                        None,
+                        format!(
                         "registration names `{id}`, which is no element with a box the spec fixes"
                     ),
-                    Some("name a Rect (a printed frame) whose edges a scan shows"),
-                )),
+                        Some("name a Rect (a printed frame) whose edges a scan shows"),
+                    ))
+                }
             }
         }
         Ok(inks)
