@@ -50,6 +50,31 @@ enum Command {
     /// the certificate's validity at the signing time. Exit status 0 when intact, 1 when
     /// anything was changed (the report says which part), 2 when the file cannot be read.
     Verify(VerifyArgs),
+    /// Calibrates the office printer for 套打: `--sheet OUT.pdf|OUT.png` writes the
+    /// calibration sheet (the print pass of nine marks); `--scan SCAN --out CAL.ron`
+    /// measures a scan of it printed onto a blank and writes the calibration file
+    /// `render --calibration` reads.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(clap::Args)]
+struct CalibrateArgs {
+    /// The spec (RON); it must name a registration frame.
+    spec: PathBuf,
+    /// Writes the calibration sheet here (PDF or PNG, by the extension).
+    #[arg(long, value_name = "OUT.pdf|OUT.png", conflicts_with_all = ["scan", "out"])]
+    sheet: Option<PathBuf>,
+    /// The scan of the calibration sheet printed onto a blank (PNG or JPEG).
+    #[arg(long, requires = "out")]
+    scan: Option<PathBuf>,
+    /// Writes the calibration file here.
+    #[arg(long, value_name = "CAL.ron")]
+    out: Option<PathBuf>,
+    /// The scan's resolution, when the file does not record it.
+    #[arg(long)]
+    dpi: Option<f64>,
+    #[command(flatten)]
+    fonts: FontArgs,
 }
 
 #[derive(clap::Args)]
@@ -481,7 +506,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => args.json,
         Command::Fields(args) => args.json,
         Command::Verify(args) => args.json,
-        Command::Diff(_) | Command::Batch(_) | Command::Sample(_) => false,
+        Command::Diff(_) | Command::Batch(_) | Command::Sample(_) | Command::Calibrate(_) => false,
     };
     let result = match cli.command {
         Command::Render(args) => render(&args).map(|()| true),
@@ -492,6 +517,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff(&args),
         Command::Batch(args) => batch(&args),
         Command::Verify(args) => verify(&args),
+        Command::Calibrate(args) => calibrate(&args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -680,6 +706,62 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
+    Ok(())
+}
+
+/// Writes the calibration sheet, or measures its scan into a calibration file.
+fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
+    use certpress::qa::{calibrate, image::Picture};
+    let template = args.fonts.template(&args.spec)?;
+    let spec = template.model();
+    if let Some(path) = &args.sheet {
+        let page = calibrate::sheet(spec)?;
+        let bytes = match path.extension().and_then(|e| e.to_str()) {
+            Some("pdf") => pdf::pdf(
+                &page,
+                template.fonts(),
+                &pdf::PdfOptions {
+                    title: Some(format!("{}: printer calibration sheet", spec.name)),
+                    ..Default::default()
+                },
+            )?,
+            Some("png") => {
+                raster::render(&page, template.fonts(), &raster::RasterOptions::default())?
+                    .encode_png()?
+            }
+            _ => bail!("--sheet: name the file .pdf or .png"),
+        };
+        write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}: print it onto a pre-printed blank with the office printer, scan it, then run calibrate --scan", path.display());
+        return Ok(());
+    }
+    let (Some(scan), Some(out)) = (&args.scan, &args.out) else {
+        bail!("give --sheet OUT.pdf to make the calibration sheet, or --scan SCAN --out CAL.ron to measure it");
+    };
+    let picture = Picture::load(scan, args.dpi)?;
+    let measured = calibrate::measure(&picture, spec)?;
+    let r = &measured.registration;
+    println!(
+        "scan registered on the frame: turned {:.3}°, scale {:.4} × {:.4}, residual {:.3} mm",
+        r.rotation_deg,
+        r.scale_x,
+        r.scale_y,
+        r.residual.get()
+    );
+    for (i, m) in measured.marks.iter().enumerate() {
+        println!(
+            "mark {}: placed {:.2}, {:.2} mm, landed {:.2}, {:.2} mm",
+            i + 1,
+            m.placed.x.get(),
+            m.placed.y.get(),
+            m.found.x.get(),
+            m.found.y.get()
+        );
+    }
+    let text = calibrate::calibration_file(&measured);
+    print!("{text}");
+    write_atomic(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {}", out.display());
     Ok(())
 }
 

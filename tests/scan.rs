@@ -268,3 +268,166 @@ fn check_reads_a_jpeg_scan_at_quality_75() {
     assert!((turn - 0.4).abs() < 0.05, "{turn}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The printer calibration round trip: the calibration sheet printed by a simulated office
+/// printer with a known offset and scale onto a blank, scanned turned and scaled; the
+/// calibration measured from the scan undoes the printer within 0.1 mm at the sheet's
+/// corners, and the command line writes the file `render --calibration` reads.
+#[test]
+fn calibration_from_a_scan_undoes_the_printer() {
+    use certpress::production::Calibration;
+    use certpress::qa::calibrate;
+    use certpress::spec::Pass;
+    use certpress::Mm;
+
+    let spec = liuzhou().model();
+    let fonts = liuzhou().fonts();
+    let dpi = 150.0;
+    let licence = liuzhou().issue(&sample()).unwrap();
+    let blank = Picture::from_raster(
+        &licence
+            .raster(&RasterOptions {
+                dpi,
+                pass: Some(Pass::Press),
+                ..Default::default()
+            })
+            .unwrap(),
+    );
+    // The office printer: lands p at p × 1.004 + (1.2, −0.8) mm.
+    let printer = Calibration {
+        offset_x: Mm(1.2),
+        offset_y: Mm(-0.8),
+        scale: 1.004,
+    };
+    let marks = certpress::raster::render(
+        &calibrate::sheet(spec).unwrap(),
+        fonts,
+        &RasterOptions {
+            dpi,
+            pass: Some(Pass::Print),
+            calibration: printer,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let marks = Picture::from_raster(&marks);
+    // Printed onto the blank: the inks multiply.
+    let mut printed = blank.clone();
+    for (p, m) in printed.rgb.iter_mut().zip(&marks.rgb) {
+        *p = ((u32::from(*p) * u32::from(*m)) / 255) as u8;
+    }
+    let scanner = Scanner {
+        dpi: 150.0,
+        offset: (9.0, 12.0),
+        rotation: -0.7,
+        scale: 0.995,
+        margin: 12.0,
+    };
+    let scanned = scan(&printed, &scanner);
+    let measured = calibrate::measure(&scanned, spec).unwrap();
+    assert_eq!(measured.marks.len(), 9);
+    assert!(measured.printer_rotation_deg.abs() < 0.05, "{measured:?}");
+    let undoes_the_printer = |c: Calibration| {
+        for (x, y) in [(0.0, 0.0), (420.0, 0.0), (420.0, 297.0), (0.0, 297.0)] {
+            // The calibrated print pass, then the printer.
+            let (cx, cy) = (
+                x * c.scale + c.offset_x.get(),
+                y * c.scale + c.offset_y.get(),
+            );
+            let (px, py) = (
+                cx * printer.scale + printer.offset_x.get(),
+                cy * printer.scale + printer.offset_y.get(),
+            );
+            assert!(
+                (px - x).abs() < 0.1 && (py - y).abs() < 0.1,
+                "corner {x}, {y} lands at {px:.3}, {py:.3}: {c:?}"
+            );
+        }
+    };
+    undoes_the_printer(measured.calibration);
+
+    // A printer that turns the print 0.3° moves the frame's corners 1 mm: no calibration
+    // corrects that, and the measurement says so.
+    let turned = scan(
+        &marks,
+        &Scanner {
+            dpi,
+            offset: (0.0, 0.0),
+            rotation: 0.3,
+            scale: 1.0,
+            margin: 0.0,
+        },
+    );
+    let mut printed_turned = blank.clone();
+    for row in 0..blank.height.min(turned.height) {
+        for col in 0..blank.width.min(turned.width) {
+            for c in 0..3 {
+                let (i, j) = (
+                    (row * blank.width + col) * 3 + c,
+                    (row * turned.width + col) * 3 + c,
+                );
+                printed_turned.rgb[i] =
+                    ((u32::from(blank.rgb[i]) * u32::from(turned.rgb[j])) / 255) as u8;
+            }
+        }
+    }
+    let err = calibrate::measure(&scan(&printed_turned, &scanner), spec).unwrap_err();
+    assert!(err.to_string().contains("turns the print"), "{err}");
+
+    // The command line: the sheet, then the scan into a calibration file render reads.
+    let dir = std::env::temp_dir().join(format!("certpress-calibrate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_certpress");
+    let sheet = dir.join("sheet.pdf");
+    let out = std::process::Command::new(bin)
+        .args(["calibrate", SPEC, "--sheet"])
+        .arg(&sheet)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = lopdf::Document::load(&sheet).unwrap();
+    assert_eq!(pdf.get_pages().len(), 1);
+    let scan_path = dir.join("scan.png");
+    std::fs::write(&scan_path, scanned.encode_png().unwrap()).unwrap();
+    let cal = dir.join("printer.ron");
+    let out = std::process::Command::new(bin)
+        .args(["calibrate", SPEC, "--scan"])
+        .arg(&scan_path)
+        .arg("--out")
+        .arg(&cal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The PNG records its resolution in pixels per metre (150 dpi is 5906): the same
+    // criterion, not the same digits.
+    undoes_the_printer(Calibration::load(&cal).unwrap());
+    let render = std::process::Command::new(bin)
+        .args([
+            "render",
+            SPEC,
+            "--data",
+            common::SAMPLE,
+            "--pass",
+            "print",
+            "--calibration",
+        ])
+        .arg(&cal)
+        .arg("--pdf")
+        .arg(dir.join("calibrated.pdf"))
+        .output()
+        .unwrap();
+    assert!(
+        render.status.success(),
+        "{}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,6 +4,7 @@
 //! raster ([`ink::measure`]): our own rendering, another system's, or a 300 dpi scan.
 //! And the spec's own QA: [`lint`] warns about what renders but is probably wrong.
 
+pub mod calibrate;
 pub mod diff;
 pub mod image;
 pub mod ink;

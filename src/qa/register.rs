@@ -66,11 +66,23 @@ fn not_found(message: impl Into<String>) -> Error {
     }
 }
 
-/// Registers `scan` on the printed rectangle `frame` (sheet mm, its outer edges).
-pub fn register(scan: &Picture, frame: Rect) -> Result<Registration> {
+/// The printed rectangle scans register on, sheet mm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// The line's centre-line: what is measured, as blur and threshold move a dark line's
+    /// two edges apart but leave its middle where it was.
+    pub centre: Rect,
+    /// The line's width.
+    pub width: Mm,
+}
+
+/// Registers `scan` on the printed rectangle `frame`.
+pub fn register(scan: &Picture, frame: Frame) -> Result<Registration> {
+    let line_px = frame.width.to_px(scan.dpi);
+    let frame_box = frame.centre;
     let px_per_mm = scan.dpi / 25.4;
     let luma = scan.luma();
-    let (angle, coarse) = coarse(scan, &luma, frame, px_per_mm)?;
+    let (angle, coarse) = coarse(scan, &luma, frame_box, px_per_mm)?;
     // The four edges, each from outside inward: (a point on it, its direction, the
     // inward normal, its length in pixels).
     let (sin, cos) = angle.to_radians().sin_cos();
@@ -91,7 +103,7 @@ pub fn register(scan: &Picture, frame: Rect) -> Result<Registration> {
         let dir = (dx / length, dy / length);
         // Corners run clockwise on the y-down scan: inward is the direction turned right.
         let inward = (-dir.1, dir.0);
-        let points = edge_points(scan, &luma, a, dir, inward, length, px_per_mm);
+        let points = edge_points(scan, &luma, a, dir, inward, length, px_per_mm, line_px);
         if points.len() < 12 {
             return Err(not_found(format!(
                 "edge {} of the frame shows too little ink",
@@ -113,10 +125,10 @@ pub fn register(scan: &Picture, frame: Rect) -> Result<Registration> {
     }
     // Sheet corners in the same order: top-left, top-right, bottom-right, bottom-left.
     let sheet = [
-        (frame.left().get(), frame.top().get()),
-        (frame.right().get(), frame.top().get()),
-        (frame.right().get(), frame.bottom().get()),
-        (frame.left().get(), frame.bottom().get()),
+        (frame_box.left().get(), frame_box.top().get()),
+        (frame_box.right().get(), frame_box.top().get()),
+        (frame_box.right().get(), frame_box.bottom().get()),
+        (frame_box.left().get(), frame_box.bottom().get()),
     ];
     // found[i] is where edge i-1 meets edge i: edge 0 is the top (corner 0 → 1).
     let found = [found[0], found[1], found[2], found[3]];
@@ -284,9 +296,12 @@ fn coarse(scan: &Picture, luma: &[u8], frame: Rect, px_per_mm: f64) -> Result<(f
     Ok((angle, [left, top, right, bottom]))
 }
 
-/// Points of the frame's outer edge along the edge from `start` in direction `dir`: at
-/// each of 60 places the first dark pixel met coming in along `inward` from 3 mm outside,
-/// to a sub-pixel.
+/// Points of the frame's line along the edge from `start` in direction `dir`: at each of
+/// 60 places, coming in along `inward` from 3 mm outside, the first dark run, its middle
+/// to a sub-pixel (where the luma crosses the threshold going in and coming out). A run
+/// more than twice the line's width (the line merged with what lies next to it) gives no
+/// point.
+#[allow(clippy::too_many_arguments)]
 fn edge_points(
     scan: &Picture,
     luma: &[u8],
@@ -295,6 +310,7 @@ fn edge_points(
     inward: (f64, f64),
     length: f64,
     px_per_mm: f64,
+    line_px: f64,
 ) -> Vec<(f64, f64)> {
     let sample = |x: f64, y: f64| -> Option<f64> {
         let (xi, yi) = (x.round(), y.round());
@@ -303,6 +319,10 @@ fn edge_points(
         }
         Some(f64::from(luma[yi as usize * scan.width + xi as usize]))
     };
+    let dark = f64::from(DARK);
+    // Where the luma crosses the threshold between steps k − 1 (value a) and k (value b).
+    let crossing =
+        |k: usize, a: f64, b: f64| k as f64 - 1.0 + ((a - dark) / (a - b)).clamp(0.0, 1.0);
     let reach = 3.0 * px_per_mm;
     let mut points = Vec::new();
     for i in 0..60 {
@@ -312,23 +332,30 @@ fn edge_points(
             start.0 + dir.0 * t - inward.0 * reach,
             start.1 + dir.1 * t - inward.1 * reach,
         );
-        let mut previous: Option<f64> = None;
         let steps = (2.0 * reach) as usize;
+        let mut previous: Option<f64> = None;
+        let mut entered: Option<f64> = None;
         for k in 0..steps {
             let (x, y) = (base.0 + inward.0 * k as f64, base.1 + inward.1 * k as f64);
             let Some(value) = sample(x, y) else {
                 previous = None;
                 continue;
             };
-            if value < f64::from(DARK) {
-                if let Some(before) = previous {
-                    // Where the luma crosses the threshold between the two pixels.
-                    let fraction: f64 = (before - f64::from(DARK)) / (before - value).max(1e-9);
-                    let k = k as f64 - 1.0 + fraction.clamp(0.0, 1.0);
-                    // Pixel centres lie at half-integers of the continuous scan.
-                    points.push((base.0 + inward.0 * k + 0.5, base.1 + inward.1 * k + 0.5));
+            match (entered, previous) {
+                (None, Some(before)) if value < dark => entered = Some(crossing(k, before, value)),
+                (Some(into), Some(before)) if value >= dark => {
+                    let out = crossing(k, before, value);
+                    if out - into <= 2.0 * line_px.max(1.0) + 1.0 {
+                        let middle = (into + out) / 2.0;
+                        // Pixel centres lie at half-integers of the continuous scan.
+                        points.push((
+                            base.0 + inward.0 * middle + 0.5,
+                            base.1 + inward.1 * middle + 0.5,
+                        ));
+                    }
+                    break;
                 }
-                break;
+                _ => {}
             }
             previous = Some(value);
         }
@@ -425,11 +452,36 @@ fn affine(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> Option<[f64; 6]> {
     Some([a, b, c, d, e, f])
 }
 
-/// The frame `spec` registers scans on: the box of its `registration` element, when it
-/// declares one.
-pub fn frame(spec: &crate::spec::Spec) -> Option<Rect> {
+/// The frame `spec` registers scans on: its `registration` element, a stroked rectangle
+/// (the line's centre-line and width from its stroke), or any element with a fixed box
+/// (its edges as a hairline).
+pub fn frame(spec: &crate::spec::Spec) -> Option<Frame> {
+    use crate::spec::{Element, StrokeAlign};
     let id = spec.registration.as_ref()?;
-    spec.elements.iter().find(|e| e.id() == id)?.fixed_box()
+    let element = spec.elements.iter().find(|e| e.id() == id)?;
+    let outline = element.fixed_box()?;
+    match element {
+        Element::Rect(shape) => match &shape.stroke {
+            Some(stroke) => {
+                let centre = match stroke.align {
+                    StrokeAlign::Inside => outline.outset(Mm(-stroke.width.get() / 2.0))?,
+                    StrokeAlign::Centre => outline,
+                };
+                Some(Frame {
+                    centre,
+                    width: stroke.width,
+                })
+            }
+            None => Some(Frame {
+                centre: outline,
+                width: Mm(0.2),
+            }),
+        },
+        _ => Some(Frame {
+            centre: outline,
+            width: Mm(0.2),
+        }),
+    }
 }
 
 /// A scan of a sheet of `spec` as the sheet itself: registered on the spec's frame and
