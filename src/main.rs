@@ -987,6 +987,11 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         }
     };
     let inks = ink::measure(&image, licence.layout(), tolerance, args.threshold, pass);
+    // A 套打 sheet: the scan was placed on the blank's frame; how the print pass landed on
+    // it is the office printer's misregistration.
+    let print_pass = registration.filter(|_| pass.is_none()).and_then(|_| {
+        certpress::qa::register::pass_misregistration(licence.layout(), &inks, Pass::Print)
+    });
     let ok = entries.iter().all(|e| e.pass_check) && inks.iter().all(|e| e.pass_check);
     if args.json {
         let report = serde_json::json!({
@@ -996,6 +1001,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
             "image": args.image,
             "image_dpi": image.dpi,
             "registration": registration,
+            "print_pass": print_pass,
             "layout": entries,
             "ink": inks,
             "pass": ok,
@@ -1016,6 +1022,17 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
             r.scale_y,
             r.residual.get(),
             r.points
+        );
+    }
+    if let Some(m) = &print_pass {
+        println!(
+            "print pass against the blank: offset {:.2}, {:.2} mm, turned {:.3}°, scale {:.4}, residual {:.2} mm ({} texts)",
+            m.offset_x.get(),
+            m.offset_y.get(),
+            m.rotation_deg,
+            m.scale,
+            m.residual.get(),
+            m.points
         );
     }
     println!(

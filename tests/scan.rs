@@ -431,3 +431,78 @@ fn calibration_from_a_scan_undoes_the_printer() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A 套打 sheet: the blank from the press, the print pass from an office printer that puts
+/// it 1.5 mm right and 1.0 mm up. The scan is placed on the blank's frame; the print pass's
+/// misregistration is reported on its own, its elements fail, the blank's pass.
+#[test]
+fn a_two_pass_sheet_reports_the_print_pass_misregistration() {
+    use certpress::production::Calibration;
+    use certpress::spec::Pass;
+    use certpress::Mm;
+
+    let dpi = 150.0;
+    let licence = liuzhou().issue(&sample()).unwrap();
+    let pass = |pass, calibration| {
+        Picture::from_raster(
+            &licence
+                .raster(&RasterOptions {
+                    dpi,
+                    pass: Some(pass),
+                    calibration,
+                    ..Default::default()
+                })
+                .unwrap(),
+        )
+    };
+    let blank = pass(Pass::Press, Calibration::default());
+    let shift = Calibration {
+        offset_x: Mm(1.5),
+        offset_y: Mm(-1.0),
+        scale: 1.0,
+    };
+    let print = pass(Pass::Print, shift);
+    let mut sheet = blank.clone();
+    for (p, m) in sheet.rgb.iter_mut().zip(&print.rgb) {
+        *p = ((u32::from(*p) * u32::from(*m)) / 255) as u8;
+    }
+    let scanned = scan(&sheet, &SCANNER);
+    let dir = std::env::temp_dir().join(format!("certpress-two-pass-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("scan.png");
+    std::fs::write(&path, scanned.encode_png().unwrap()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .args(["check", SPEC, "--data", common::SAMPLE, "--json", "--image"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(1), "the print pass is off");
+    let m = &report["print_pass"];
+    let (x, y) = (
+        m["offset_x"].as_f64().unwrap(),
+        m["offset_y"].as_f64().unwrap(),
+    );
+    // Within 0.3 mm: the scan's blur moves ink corners up and left by about a pixel.
+    assert!((x - 1.5).abs() < 0.3 && (y + 1.0).abs() < 0.3, "{m:#}");
+    assert!(m["residual"].as_f64().unwrap() < 0.15, "{m:#}");
+    assert!((m["scale"].as_f64().unwrap() - 1.0).abs() < 0.002, "{m:#}");
+    // The blank's elements pass; the print pass's labels fail.
+    let placements = licence.report();
+    for entry in report["ink"].as_array().unwrap() {
+        let element = entry["element"].as_str().unwrap();
+        let pass = placements
+            .iter()
+            .find(|p| p.element == element)
+            .unwrap()
+            .pass;
+        let ok = entry["pass_check"].as_bool().unwrap();
+        if pass == Pass::Press {
+            assert!(ok, "{entry:#}");
+        } else if entry["part"] == "Label" {
+            assert!(!ok, "{entry:#}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

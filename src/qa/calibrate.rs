@@ -175,31 +175,19 @@ pub fn measure(scan: &Picture, spec: &Spec) -> Result<Measured> {
         });
     }
     // found = s · placed + o, least squares, one scale for both axes.
-    let count = marks.len() as f64;
-    let mean = |f: &dyn Fn(&MarkFound) -> f64| marks.iter().map(f).sum::<f64>() / count;
-    let (px_, py_) = (mean(&|m| m.placed.x.get()), mean(&|m| m.placed.y.get()));
-    let (fx_, fy_) = (mean(&|m| m.found.x.get()), mean(&|m| m.found.y.get()));
-    let (mut dot, mut cross, mut norm) = (0.0, 0.0, 0.0);
-    for m in &marks {
-        let (ex, ey) = (m.placed.x.get() - px_, m.placed.y.get() - py_);
-        let (gx, gy) = (m.found.x.get() - fx_, m.found.y.get() - fy_);
-        dot += ex * gx + ey * gy;
-        cross += ex * gy - ey * gx;
-        norm += ex * ex + ey * ey;
-    }
-    let scale = dot / norm;
-    let rotation = cross.atan2(dot);
-    let offset = (fx_ - scale * px_, fy_ - scale * py_);
-    let residual = (marks
+    let pairs: Vec<_> = marks
         .iter()
         .map(|m| {
-            let dx = m.found.x.get() - (scale * m.placed.x.get() + offset.0);
-            let dy = m.found.y.get() - (scale * m.placed.y.get() + offset.1);
-            dx * dx + dy * dy
+            (
+                (m.placed.x.get(), m.placed.y.get()),
+                (m.found.x.get(), m.found.y.get()),
+            )
         })
-        .sum::<f64>()
-        / count)
-        .sqrt();
+        .collect();
+    let fit = register::fit_similarity(&pairs).ok_or_else(|| failed("the marks coincide"))?;
+    let (scale, rotation) = (fit.scale, fit.rotation_deg.to_radians());
+    let offset = (fit.offset_x.get(), fit.offset_y.get());
+    let residual = fit.residual.get();
     let frame = register::frame(spec)
         .ok_or_else(|| failed("no frame"))?
         .centre;

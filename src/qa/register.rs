@@ -498,3 +498,98 @@ pub fn sheet_of_scan(scan: &Picture, spec: &crate::spec::Spec) -> Result<(Regist
     let sheet = rectify(scan, &registration, spec.page, scan.dpi.min(300.0));
     Ok((registration, sheet))
 }
+
+/// A similarity map `found = scale · R(rotation) · placed + offset`, fitted over pairs of
+/// points (sheet mm), with the RMS distance of the points from it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Similarity {
+    /// Scale.
+    pub scale: f64,
+    /// Turn, degrees, clockwise.
+    pub rotation_deg: f64,
+    /// Offset across, mm (the top-left corner's landing).
+    pub offset_x: Mm,
+    /// Offset down, mm.
+    pub offset_y: Mm,
+    /// RMS distance of the found points from the map's.
+    pub residual: Mm,
+    /// Pairs fitted.
+    pub points: usize,
+}
+
+/// The least-squares similarity taking `pairs.0` to `pairs.1`; `None` for fewer than two
+/// distinct points. Scale and offset are fitted with the turn left out (a print pass or a
+/// printer is moved and scaled, and a turn is reported, not applied).
+pub(crate) fn fit_similarity(pairs: &[((f64, f64), (f64, f64))]) -> Option<Similarity> {
+    let n = pairs.len() as f64;
+    if pairs.len() < 2 {
+        return None;
+    }
+    let (mut px, mut py, mut fx, mut fy) = (0.0, 0.0, 0.0, 0.0);
+    for &((a, b), (c, d)) in pairs {
+        px += a;
+        py += b;
+        fx += c;
+        fy += d;
+    }
+    let (px, py, fx, fy) = (px / n, py / n, fx / n, fy / n);
+    let (mut dot, mut cross, mut norm) = (0.0, 0.0, 0.0);
+    for &((a, b), (c, d)) in pairs {
+        let (ex, ey, gx, gy) = (a - px, b - py, c - fx, d - fy);
+        dot += ex * gx + ey * gy;
+        cross += ex * gy - ey * gx;
+        norm += ex * ex + ey * ey;
+    }
+    if norm <= 1e-9 {
+        return None;
+    }
+    let scale = dot / norm;
+    let (ox, oy) = (fx - scale * px, fy - scale * py);
+    let residual = (pairs
+        .iter()
+        .map(|&((a, b), (c, d))| {
+            let (dx, dy) = (c - (scale * a + ox), d - (scale * b + oy));
+            dx * dx + dy * dy
+        })
+        .sum::<f64>()
+        / n)
+        .sqrt();
+    Some(Similarity {
+        scale,
+        rotation_deg: cross.atan2(dot).to_degrees(),
+        offset_x: Mm(ox),
+        offset_y: Mm(oy),
+        residual: Mm(residual),
+        points: pairs.len(),
+    })
+}
+
+/// How one production pass landed against the sheet (a 套打 sheet's print pass against
+/// the pre-printed blank the scan was registered on): fitted over the top-left corners of
+/// its texts' and labels' ink, where the layout put them and where `entries` found them
+/// (the corner, as a label's right edge meets its content, whose ink the measurement
+/// leaves out). A blurred scan spreads ink outward, which moves the corners found up and
+/// left by a fraction of a pixel: about 0.2 mm at 150 dpi, less at 300.
+pub fn pass_misregistration(
+    layout: &crate::layout::Layout,
+    entries: &[super::ink::InkEntry],
+    pass: crate::spec::Pass,
+) -> Option<Similarity> {
+    use crate::layout::Part;
+    let corner = |r: &Rect| (r.left().get(), r.top().get());
+    let pairs: Vec<_> = layout
+        .report
+        .iter()
+        .filter(|p| p.pass == pass && matches!(p.part, Part::Label | Part::Text))
+        .filter_map(|p| {
+            let expected = p.ink.as_ref()?;
+            let found = entries
+                .iter()
+                .find(|e| e.element == p.element && e.part == p.part)?
+                .found
+                .as_ref()?;
+            Some((corner(expected), corner(found)))
+        })
+        .collect();
+    fit_similarity(&pairs)
+}
