@@ -517,10 +517,13 @@ pub struct Similarity {
     pub points: usize,
 }
 
+/// A point where it belongs and where it was found, sheet mm.
+pub(crate) type PointPair = ((f64, f64), (f64, f64));
+
 /// The least-squares similarity taking `pairs.0` to `pairs.1`; `None` for fewer than two
 /// distinct points. Scale and offset are fitted with the turn left out (a print pass or a
 /// printer is moved and scaled, and a turn is reported, not applied).
-pub(crate) fn fit_similarity(pairs: &[((f64, f64), (f64, f64))]) -> Option<Similarity> {
+pub(crate) fn fit_similarity(pairs: &[PointPair]) -> Option<Similarity> {
     let n = pairs.len() as f64;
     if pairs.len() < 2 {
         return None;
