@@ -506,3 +506,29 @@ fn a_two_pass_sheet_reports_the_print_pass_misregistration() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A TIFF scan (RGB, its resolution in XResolution/ResolutionUnit) reads as the same sheet.
+#[test]
+fn a_tiff_scan_reads_with_its_resolution() {
+    let scanned = scan(&rendering(150.0), &SCANNER);
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    {
+        let mut encoder = tiff::encoder::TiffEncoder::new(&mut tiff).unwrap();
+        let mut image = encoder
+            .new_image::<tiff::encoder::colortype::RGB8>(
+                scanned.width as u32,
+                scanned.height as u32,
+            )
+            .unwrap();
+        image.resolution(
+            tiff::tags::ResolutionUnit::Inch,
+            tiff::encoder::Rational { n: 150, d: 1 },
+        );
+        image.write_data(&scanned.rgb).unwrap();
+    }
+    let picture = Picture::decode(tiff.get_ref(), None).unwrap();
+    assert_eq!(picture.dpi, 150.0);
+    assert_eq!(picture.rgb, scanned.rgb);
+    let (found, _) = register::sheet_of_scan(&picture, liuzhou().model()).unwrap();
+    assert!((found.rotation_deg - 0.4).abs() < 0.03, "{found:?}");
+}

@@ -42,7 +42,7 @@ impl Picture {
         })
     }
 
-    /// Reads a PNG or JPEG file (told apart by its first bytes), as a scan arrives. The
+    /// Reads a PNG, JPEG or TIFF file (told apart by its first bytes), as a scan arrives. The
     /// resolution is read from the file unless `dpi` is given; with neither, it is an
     /// error.
     pub fn load(path: &std::path::Path, dpi: Option<f64>) -> Result<Self> {
@@ -52,8 +52,11 @@ impl Picture {
         })
     }
 
-    /// Decodes PNG or JPEG bytes; see [`Picture::load`].
+    /// Decodes PNG, JPEG or TIFF bytes; see [`Picture::load`].
     pub fn decode(bytes: &[u8], dpi: Option<f64>) -> std::result::Result<Self, String> {
+        if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+            return decode_tiff(bytes, dpi);
+        }
         if !bytes.starts_with(&[0xFF, 0xD8]) {
             return Self::decode_png(bytes, dpi);
         }
@@ -187,6 +190,78 @@ impl Picture {
             .map(|p| luma(p[0], p[1], p[2]))
             .collect()
     }
+}
+
+/// A TIFF scan (grey or RGB, 8 or 16 bits; uncompressed, LZW or deflate), its size checked
+/// before its pixels are allocated, its resolution from XResolution and ResolutionUnit.
+fn decode_tiff(bytes: &[u8], dpi: Option<f64>) -> std::result::Result<Picture, String> {
+    use tiff::decoder::{Decoder, DecodingResult, Limits};
+    use tiff::tags::Tag;
+    use tiff::ColorType;
+
+    let fail = |e: tiff::TiffError| format!("TIFF: {e}");
+    let mut limits = Limits::default();
+    limits.decoding_buffer_size = (crate::raster::MAX_PIXELS * 6) as usize;
+    let mut decoder = Decoder::new(std::io::Cursor::new(bytes))
+        .map_err(fail)?
+        .with_limits(limits);
+    let (width, height) = decoder.dimensions().map_err(fail)?;
+    if u64::from(width) * u64::from(height) > crate::raster::MAX_PIXELS {
+        return Err(format!("{width} × {height} pixels is over the limit"));
+    }
+    let rational = |v: tiff::decoder::ifd::Value| match v {
+        tiff::decoder::ifd::Value::Rational(n, d) if d != 0 => Some(f64::from(n) / f64::from(d)),
+        tiff::decoder::ifd::Value::Short(n) => Some(f64::from(n)),
+        tiff::decoder::ifd::Value::Unsigned(n) => Some(f64::from(n)),
+        _ => None,
+    };
+    let resolution = decoder
+        .find_tag(Tag::XResolution)
+        .ok()
+        .flatten()
+        .and_then(rational);
+    let unit = decoder
+        .find_tag_unsigned::<u16>(Tag::ResolutionUnit)
+        .ok()
+        .flatten()
+        .unwrap_or(2);
+    let file_dpi = resolution.and_then(|r| match unit {
+        2 => Some(r),
+        3 => Some(r * 2.54),
+        _ => None,
+    });
+    let dpi = dpi
+        .or(file_dpi)
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .ok_or("the file records no resolution; give --dpi")?;
+    let colour = decoder.colortype().map_err(fail)?;
+    let samples: Vec<u8> = match decoder.read_image().map_err(fail)? {
+        DecodingResult::U8(v) => v,
+        DecodingResult::U16(v) => v.into_iter().map(|x| (x >> 8) as u8).collect(),
+        _ => return Err("TIFF: samples other than 8 or 16 bits".into()),
+    };
+    let pixels = width as usize * height as usize;
+    let rgb: Vec<u8> = match colour {
+        ColorType::Gray(_) if samples.len() == pixels => {
+            samples.iter().flat_map(|&v| [v; 3]).collect()
+        }
+        ColorType::RGB(_) if samples.len() == pixels * 3 => samples,
+        ColorType::RGBA(_) if samples.len() == pixels * 4 => samples
+            .chunks_exact(4)
+            .flat_map(|p| [0, 1, 2].map(|c| over_white(p[c], p[3])))
+            .collect(),
+        other => {
+            return Err(format!(
+                "TIFF: {other:?} scans are not read; scan in grey or RGB"
+            ))
+        }
+    };
+    Ok(Picture {
+        width: width as usize,
+        height: height as usize,
+        dpi,
+        rgb,
+    })
 }
 
 /// Luma (ITU-R BT.601) of an RGB pixel.
