@@ -182,13 +182,17 @@ fn sniff(bytes: &[u8]) -> Result<Format, String> {
 
 /// Refuses a declared size over [`MAX_PIXELS`], before any pixel is allocated.
 fn check_size(width: u64, height: u64) -> Result<(), String> {
+    check_size_within(width, height, MAX_PIXELS)
+}
+
+fn check_size_within(width: u64, height: u64, limit: u64) -> Result<(), String> {
     if width == 0 || height == 0 {
         return Err("the picture has no pixels".into());
     }
-    if width * height > MAX_PIXELS {
+    if width * height > limit {
         return Err(format!(
             "{width} × {height} pixels, over the limit of {} million; scale it down",
-            MAX_PIXELS / 1_000_000
+            limit / 1_000_000
         ));
     }
     Ok(())
@@ -254,7 +258,7 @@ fn decode_png(bytes: &[u8]) -> Result<Bitmap, String> {
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Result<Bitmap, String> {
-    let (width, height, rgb, _) = jpeg_rgb(bytes)?;
+    let (width, height, rgb, _) = jpeg_rgb(bytes, MAX_PIXELS)?;
     let cmyk = rgb
         .chunks_exact(3)
         .flat_map(|p| rgb_to_cmyk([p[0], p[1], p[2]]))
@@ -279,10 +283,13 @@ fn jfif_dpi(bytes: &[u8]) -> Option<f64> {
     }
 }
 
-/// A JPEG decoded to RGB, headers first (the size is checked before the pixels are
+/// A JPEG of at most `limit` pixels decoded to RGB, headers first (the size is checked before the pixels are
 /// allocated), strictly (a truncated file is an error, not a picture with a grey bottom),
 /// with the resolution its JFIF header records, if any: `(width, height, rgb, dpi)`.
-pub(crate) fn jpeg_rgb(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>, Option<f64>), String> {
+pub(crate) fn jpeg_rgb(
+    bytes: &[u8],
+    limit: u64,
+) -> Result<(u32, u32, Vec<u8>, Option<f64>), String> {
     use zune_jpeg::zune_core::colorspace::ColorSpace;
     use zune_jpeg::zune_core::options::DecoderOptions;
 
@@ -297,7 +304,7 @@ pub(crate) fn jpeg_rgb(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>, Option<f64>),
         .decode_headers()
         .map_err(|e| format!("JPEG: {e:?}"))?;
     let info = decoder.info().ok_or("JPEG: no frame header")?;
-    check_size(u64::from(info.width), u64::from(info.height))?;
+    check_size_within(u64::from(info.width), u64::from(info.height), limit)?;
     match decoder.input_colorspace() {
         Some(ColorSpace::CMYK | ColorSpace::YCCK) => {
             return Err(

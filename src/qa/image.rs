@@ -60,7 +60,9 @@ impl Picture {
         if !bytes.starts_with(&[0xFF, 0xD8]) {
             return Self::decode_png(bytes, dpi);
         }
-        let (width, height, rgb, file_dpi) = crate::bitmap::jpeg_rgb(bytes)?;
+        // A scan: up to the raster's limit (a 600 dpi A3 sheet on its bed), not a picture's.
+        let (width, height, rgb, file_dpi) =
+            crate::bitmap::jpeg_rgb(bytes, crate::raster::MAX_PIXELS)?;
         let dpi = dpi
             .or(file_dpi)
             .filter(|d| d.is_finite() && *d > 0.0)
