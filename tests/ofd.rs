@@ -137,11 +137,9 @@ fn the_same_licence_gives_the_same_bytes() {
     assert_eq!(electronic_ofd(), electronic_ofd());
 }
 
-/// ofd-core's rendering of `licence` at `dpi` against our raster, element by element:
-/// where each element's dark ink lies. Returns how many elements were compared.
-fn compare_elements(licence: &certpress::Licence<'_>, dpi: f64) -> usize {
-    let bytes = licence.ofd(&OfdOptions::default()).unwrap();
-    let mut reader = reader(&bytes);
+/// ofd-core's rendering of the OFD's first page at `dpi`, as QA reads pictures.
+fn ofd_core_render(bytes: &[u8], dpi: f64) -> Picture {
+    let mut reader = reader(bytes);
     let body = reader.ofd().doc_bodies[0].clone();
     let doc = reader.load_document(&body).unwrap();
     let png = reader
@@ -152,7 +150,13 @@ fn compare_elements(licence: &certpress::Licence<'_>, dpi: f64) -> usize {
             ofd_core::render::ImageFormat::Png,
         )
         .expect("ofd-core renders the page");
-    let theirs = Picture::decode_png(&png, Some(dpi)).unwrap();
+    Picture::decode_png(&png, Some(dpi)).unwrap()
+}
+
+/// ofd-core's rendering of `licence` at `dpi` against our raster, element by element:
+/// where each element's dark ink lies. Returns how many elements were compared.
+fn compare_elements(licence: &certpress::Licence<'_>, dpi: f64) -> usize {
+    let theirs = ofd_core_render(&licence.ofd(&OfdOptions::default()).unwrap(), dpi);
     let ours = Picture::from_raster(
         &licence
             .raster(&RasterOptions {
@@ -218,19 +222,7 @@ fn ofd_core_draws_the_health_card_photo_where_our_raster_does() {
         .find(|p| p.element == "photo")
         .expect("the photo is reported")
         .laid_out;
-    let bytes = licence.ofd(&OfdOptions::default()).unwrap();
-    let mut reader = reader(&bytes);
-    let body = reader.ofd().doc_bodies[0].clone();
-    let doc = reader.load_document(&body).unwrap();
-    let png = reader
-        .render_page_to_bytes(
-            &doc,
-            0,
-            &RenderOptions::with_dpi(300.0),
-            ofd_core::render::ImageFormat::Png,
-        )
-        .unwrap();
-    let theirs = Picture::decode_png(&png, Some(300.0)).unwrap();
+    let theirs = ofd_core_render(&licence.ofd(&OfdOptions::default()).unwrap(), 300.0);
     let ours = Picture::from_raster(&licence.raster(&RasterOptions::default()).unwrap());
     let luma = (ours.luma(), theirs.luma());
     let px = |v: certpress::Mm| v.to_px(300.0).round() as usize;
@@ -259,21 +251,8 @@ fn ofd_core_draws_every_element_where_our_raster_does() {
     let licence = liuzhou().issue(&record).unwrap();
     let compared = compare_elements(&licence, 100.0);
     assert!(compared >= 15, "{compared} elements compared");
-    let bytes = licence.ofd(&OfdOptions::default()).unwrap();
-    let mut reader = reader(&bytes);
-    let body = reader.ofd().doc_bodies[0].clone();
-    let doc = reader.load_document(&body).unwrap();
-
     // The QR code as ofd-core draws it at 300 dpi decodes to the licence's payload.
-    let png = reader
-        .render_page_to_bytes(
-            &doc,
-            0,
-            &RenderOptions::with_dpi(300.0),
-            ofd_core::render::ImageFormat::Png,
-        )
-        .unwrap();
-    let sheet = Picture::decode_png(&png, Some(300.0)).unwrap();
+    let sheet = ofd_core_render(&licence.ofd(&OfdOptions::default()).unwrap(), 300.0);
     let qr = licence
         .report()
         .iter()
