@@ -16,7 +16,7 @@
 //! invisible fluorescent ink is left out, as daylight shows it. Pictures are PNG in RGB
 //! (from their CMYK as the raster proofs them), cut to their box.
 //!
-//! Guilloche lines are cut to their region by geometry ([`clip`]), so no reader needs to
+//! Guilloche lines are cut to their region by geometry (`ofd::clip`), so no reader needs to
 //! honour a clip path for the QR code's quiet zone to stay clear.
 //!
 //! The package is deterministic: entries in a fixed order, each stamped 1980-01-01 00:00,
