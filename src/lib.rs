@@ -71,6 +71,7 @@ pub mod record;
 pub mod sign;
 pub mod spec;
 pub mod template;
+pub mod timestamp;
 pub mod units;
 
 pub use error::{Error, Result};

@@ -29,9 +29,9 @@ use crate::pdf::{
 use crate::qa;
 use crate::raster::{self, Colorant, Raster, RasterOptions, Underlay, View};
 use crate::record::{self, BoundRecord, Record, Value};
-use crate::sign::time::SigningTime;
 use crate::sign::{pades, seal, KeyKind, Signer};
 use crate::spec::{Element, LoadOptions, LoadedSpec, Spec};
+use crate::timestamp::SigningTime;
 
 /// How a template finds its fonts and artwork.
 #[derive(Debug, Clone, Default)]

@@ -559,7 +559,7 @@ pub(crate) fn write(
         file.finish();
     }
     if let (Some(parts), Some(slot)) = (&signature, &options.signature) {
-        write_signature(&mut pdf, parts, slot, page_ref, height);
+        write_signature(&mut pdf, parts, slot, page_ref);
     }
     pdf.extend(&chunk);
     let id = hash(pdf.as_bytes()).to_be_bytes().to_vec();
@@ -628,13 +628,7 @@ fn signature_parts(
 
 /// Writes the signature field, its appearance and the signature dictionary with its
 /// placeholders ([`crate::sign::pades`] fills them).
-fn write_signature(
-    pdf: &mut Pdf,
-    parts: &SignatureParts,
-    slot: &SignatureSlot,
-    page_ref: Ref,
-    _height: Mm,
-) {
+fn write_signature(pdf: &mut Pdf, parts: &SignatureParts, slot: &SignatureSlot, page_ref: Ref) {
     let rect = parts
         .visible
         .as_ref()
@@ -669,7 +663,7 @@ fn write_signature(
         .items([0, i32::MAX, i32::MAX, i32::MAX]);
     // Non-ASCII bytes: pdf-writer writes them as a hex string of fixed width.
     dictionary.pair(Name(b"Contents"), Str(&vec![0xFF; slot.reserved]));
-    dictionary.pair(Name(b"M"), crate::sign::time::pdf(slot.time));
+    dictionary.pair(Name(b"M"), crate::timestamp::pdf(slot.time));
     dictionary.finish();
 }
 

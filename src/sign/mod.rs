@@ -13,10 +13,10 @@
 pub mod keys;
 pub mod pades;
 pub mod seal;
-pub mod time;
 pub mod verify;
 
 use crate::error::{Error, Result};
+pub use crate::timestamp as time;
 pub use keys::{KeyKind, Signer};
 use time::SigningTime;
 

@@ -1,5 +1,7 @@
-//! The signing time: given (`--sign-time`, for tests and re-issue, so the same input gives
-//! the same bytes) or now.
+//! A moment to the second (a signing time: given with `--sign-time`, for tests and
+//! re-issue, so the same input gives the same bytes, or now), in the forms ISO 8601, PDF
+//! and ASN.1 write it. Ground level: the PDF back end writes a signature's time, the
+//! signing room makes it.
 
 use std::time::{Duration, SystemTime};
 
