@@ -214,7 +214,30 @@ impl std::error::Error for Error {
     }
 }
 
+/// An error as issuing systems read it, from the CLI (`--json`) and the service alike:
+/// `{"error": {"code", "field", "message"}}` is this inside an `error` key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
+pub struct ErrorReport {
+    /// A short stable code: [`Error::code`], or the shell's own (`usage`, `malformed-json`,
+    /// `unknown-spec`, `overloaded`, …).
+    pub code: String,
+    /// The record field or spec element concerned, when there is one.
+    pub field: Option<String>,
+    /// What went wrong and what to do, for a person.
+    pub message: String,
+}
+
 impl Error {
+    /// This error as issuing systems read it.
+    pub fn report(&self) -> ErrorReport {
+        ErrorReport {
+            code: self.code().to_owned(),
+            field: self.field().map(str::to_owned),
+            message: self.to_string(),
+        }
+    }
+
     /// A short stable code for machine-readable reports (`record`, `overflow`, …).
     pub fn code(&self) -> &'static str {
         match self {

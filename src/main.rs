@@ -14,6 +14,9 @@ use certpress::spec::{LoadedSpec, Pass};
 use certpress::units::Mm;
 use certpress::{pdf, raster, record, Licence, Template, TemplateOptions};
 
+#[cfg(feature = "serve")]
+mod serve;
+
 /// Lays out and renders official certificates for print.
 #[derive(Parser)]
 #[command(name = "certpress", version, about)]
@@ -55,6 +58,88 @@ enum Command {
     /// measures a scan of it printed onto a blank and writes the calibration file
     /// `render --calibration` reads.
     Calibrate(CalibrateArgs),
+    /// Serves every spec under a folder over HTTP, for issuing systems: POST a record as
+    /// JSON, get the PDF, PNG, OFD or landing page back (the same bytes as `render`), or
+    /// the conformance report. Describes itself at /openapi.json; /healthz, /readyz and
+    /// /metrics (Prometheus) for operations. SIGTERM drains and exits 0.
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
+}
+
+#[cfg(feature = "serve")]
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The specs folder: each spec is `DIR/<name>/<file>.ron` and serves as `<name>`.
+    #[arg(long, value_name = "DIR")]
+    specs: PathBuf,
+    /// The address to listen on. Port 0 picks a free one (printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Renders at once. Default: every core.
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Requests that may wait for a render worker; beyond, 503 with Retry-After.
+    #[arg(long, default_value_t = 64)]
+    queue: usize,
+    /// The largest record body in bytes; beyond, 413.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    max_body: usize,
+    /// Seconds for a client to send its request headers before the connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    header_timeout: f64,
+    /// Seconds for a request body to arrive (408 after), and for a request to wait for a
+    /// render worker (503 after).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    request_timeout: f64,
+    /// Seconds given to requests in flight after SIGTERM before the service gives up on
+    /// them (exit status 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    drain_timeout: f64,
+    /// Open connections at once; more clients wait to be accepted.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// The highest PNG resolution a request may ask for.
+    #[arg(long, default_value_t = 600.0)]
+    max_dpi: f64,
+    #[command(flatten)]
+    fonts: FontArgs,
+}
+
+#[cfg(feature = "serve")]
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let seconds = |value: f64, flag: &str| {
+        if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+            Ok(std::time::Duration::from_secs_f64(value))
+        } else {
+            Err(anyhow::anyhow!(
+                "--{flag} {value}: give seconds above 0 (at most a day)"
+            ))
+        }
+    };
+    let workers = match args.workers {
+        Some(0) => bail!("--workers 0: give at least one"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let limits = serve::Limits {
+        workers,
+        queue: args.queue,
+        max_body: args.max_body,
+        header_timeout: seconds(args.header_timeout, "header-timeout")?,
+        request_timeout: seconds(args.request_timeout, "request-timeout")?,
+        drain_timeout: seconds(args.drain_timeout, "drain-timeout")?,
+        max_connections: args.max_connections,
+        max_dpi: args.max_dpi,
+    };
+    serve::run(serve::Config {
+        specs: args.specs.clone(),
+        listen: args.listen,
+        limits,
+        template: TemplateOptions {
+            fonts: args.fonts.options()?,
+            asset_dirs: args.fonts.asset_dirs.clone(),
+        },
+    })
 }
 
 #[derive(clap::Args)]
@@ -507,6 +592,8 @@ fn main() -> ExitCode {
         Command::Fields(args) => args.json,
         Command::Verify(args) => args.json,
         Command::Diff(_) | Command::Batch(_) | Command::Sample(_) | Command::Calibrate(_) => false,
+        #[cfg(feature = "serve")]
+        Command::Serve(_) => false,
     };
     let result = match cli.command {
         Command::Render(args) => render(&args).map(|()| true),
@@ -518,6 +605,8 @@ fn main() -> ExitCode {
         Command::Batch(args) => batch(&args),
         Command::Verify(args) => verify(&args),
         Command::Calibrate(args) => calibrate(&args).map(|()| true),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve(&args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -534,32 +623,24 @@ fn main() -> ExitCode {
 
 /// An error as issuing systems read it: `{"error": {"code", "field", "message"}}`.
 fn error_json(err: &anyhow::Error) -> String {
-    let (code, field) = match err.downcast_ref::<certpress::Error>() {
-        Some(e) => (e.code(), e.field().map(str::to_owned)),
-        None => ("usage", None),
+    let mut report = match err.downcast_ref::<certpress::Error>() {
+        Some(e) => e.report(),
+        None => certpress::error::ErrorReport {
+            code: "usage".to_owned(),
+            field: None,
+            message: String::new(),
+        },
     };
-    let value = serde_json::json!({
-        "error": { "code": code, "field": field, "message": format!("{err:#}") }
-    });
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    // The whole chain, with the context the command added.
+    report.message = format!("{err:#}");
+    serde_json::to_string_pretty(&serde_json::json!({ "error": report })).unwrap_or_default()
 }
 
 fn fields(args: &FieldsArgs) -> anyhow::Result<()> {
     let spec = LoadedSpec::load(&args.spec)?;
     let fields = &spec.spec.fields;
     if args.json {
-        let list: Vec<serde_json::Value> = fields
-            .iter()
-            .map(|(key, f)| {
-                serde_json::json!({
-                    "key": key,
-                    "name": f.name,
-                    "kind": format!("{:?}", f.kind),
-                    "required": f.required,
-                    "max_chars": f.max_chars,
-                })
-            })
-            .collect();
+        let list = record::field_list(&spec.spec);
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }

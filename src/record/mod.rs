@@ -275,6 +275,38 @@ impl BoundRecord {
     }
 }
 
+/// What an integrator needs to know of one record key to build a form: what `certpress
+/// fields --json` prints and the service's `/v1/specs/{name}/fields` answers.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
+pub struct FieldInfo {
+    /// The record key.
+    pub key: String,
+    /// Its name on the certificate (`经营者名称`).
+    pub name: String,
+    /// What it holds: `Text`, `List`, `Date`, `CreditCode`, `Url` or `ImagePath`.
+    #[cfg_attr(feature = "serve", schema(value_type = String))]
+    pub kind: FieldKind,
+    /// Whether a record must carry it.
+    pub required: bool,
+    /// The longest value accepted, in characters (a list: all items together).
+    pub max_chars: usize,
+}
+
+/// The record keys `spec` expects, in key order.
+pub fn field_list(spec: &Spec) -> Vec<FieldInfo> {
+    spec.fields
+        .iter()
+        .map(|(key, field)| FieldInfo {
+            key: key.clone(),
+            name: field.name.clone(),
+            kind: field.kind,
+            required: field.required,
+            max_chars: field.max_chars,
+        })
+        .collect()
+}
+
 /// A record skeleton for `spec`: every field with a placeholder of its kind that binds
 /// (the field's name as text, a valid example credit code, an example date and URL), for
 /// an integrator to fill. Image paths are left out: they name files the record ships.
