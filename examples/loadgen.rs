@@ -187,7 +187,7 @@ fn main() {
     // Warm up: the template's caches fill on the first licences.
     let warm = drive(&address, &body, 2, 200);
     assert_eq!(warm.errors, 0, "errors while warming up");
-    let before = resident_mb(&server);
+    let warmed = resident_mb(&server);
 
     println!("\n| connections | requests | seconds | PDFs/s | p50 ms | p99 ms | errors |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
@@ -197,13 +197,29 @@ fn main() {
         errors += run.errors;
         println!("{}", run.row());
     }
-    let soak = drive(&address, &body, options.soak_connections, options.soak);
-    errors += soak.errors;
-    println!("{} (soak)", soak.row());
-    let after = resident_mb(&server);
+    let before = resident_mb(&server);
+    // The soak in four parts, the server's memory read after each: flat, or growing?
+    let mut memory = vec![format!("{warmed:.1}"), format!("{before:.1}")];
+    let mut soak = Vec::new();
+    for part in 0..4 {
+        let requests = options.soak / 4 + usize::from(part < options.soak % 4);
+        let run = drive(&address, &body, options.soak_connections, requests);
+        errors += run.errors;
+        memory.push(format!("{:.1}", resident_mb(&server)));
+        soak.push(run);
+    }
+    let mut all = Run {
+        connections: options.soak_connections,
+        requests: soak.iter().map(|r| r.requests).sum(),
+        errors: soak.iter().map(|r| r.errors).sum(),
+        took: soak.iter().map(|r| r.took).sum(),
+        latencies: soak.into_iter().flat_map(|r| r.latencies).collect(),
+    };
+    all.latencies.sort();
+    println!("{} (soak)", all.row());
     println!(
-        "\nresident memory: {before:.1} MB after warm-up, {after:.1} MB after {} more requests",
-        3 * options.per_level + options.soak
+        "\nresident memory (MB), after warm-up, the three levels, then each quarter of the soak: {}",
+        memory.join(" → ")
     );
 
     let _ = Command::new("kill")

@@ -561,7 +561,17 @@ fn a_burst_past_the_queue_gets_503_and_the_service_recovers() {
 #[test]
 fn a_client_that_trickles_its_headers_is_cut_off_and_holds_nothing() {
     let dir = specs_folder("slow");
-    let server = Server::start(&dir, &["--header-timeout", "1", "--max-connections", "4"]);
+    let server = Server::start(
+        &dir,
+        &[
+            "--header-timeout",
+            "1",
+            "--request-timeout",
+            "1",
+            "--max-connections",
+            "4",
+        ],
+    );
     // Four slow clients take every connection slot, sending a byte a while.
     let mut slow: Vec<std::net::TcpStream> = (0..4)
         .map(|_| {
@@ -590,6 +600,18 @@ fn a_client_that_trickles_its_headers_is_cut_off_and_holds_nothing() {
         started.elapsed() < Duration::from_secs(20),
         "slow clients were not cut off"
     );
+    // A body that trickles is answered 408 once the request timeout is over.
+    let mut connection = http::Connection::open(&server.address).unwrap();
+    connection
+        .stream()
+        .write_all(
+            format!("POST {RENDER} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{")
+                .as_bytes(),
+        )
+        .unwrap();
+    let answer = connection.read_answer().unwrap();
+    assert_eq!(answer.status, 408, "{}", answer.text());
+    assert_eq!(error_of(&answer)["code"], "request-timeout");
     // Counted as the server's connection tasks end, a moment after the close.
     let counted = Instant::now();
     while server.metric("certpress_header_timeouts_total") < 4.0 {

@@ -841,3 +841,73 @@ async fn method_not_allowed(request: Request) -> Response {
     )
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+    use std::time::Duration;
+
+    fn service() -> Arc<Service> {
+        Arc::new(Service {
+            catalog: super::super::catalog::Catalog::default(),
+            admission: super::super::admission::Admission::new(1, 0),
+            metrics: super::super::metrics::Metrics::default(),
+            limits: super::super::Limits {
+                workers: 1,
+                queue: 0,
+                max_body: 1024,
+                header_timeout: Duration::from_secs(1),
+                request_timeout: Duration::from_secs(5),
+                drain_timeout: Duration::from_secs(1),
+                max_connections: 4,
+                max_dpi: 600.0,
+            },
+            draining: AtomicBool::new(false),
+        })
+    }
+
+    #[test]
+    fn a_panicking_render_answers_500_and_the_next_one_renders() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let service = service();
+            let failed = on_pool(&service, "liuzhou", "pdf", || -> certpress::Result<u8> {
+                panic!("index out of bounds in a renderer")
+            })
+            .await
+            .unwrap_err();
+            assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
+            assert_eq!(failed.report.code, "internal");
+            // The panic's text stays in the log, not in the answer.
+            assert!(!failed.report.message.contains("index out of bounds"));
+            let fine = on_pool(&service, "liuzhou", "pdf", || Ok(5u8)).await;
+            assert_eq!(fine.unwrap(), 5);
+        });
+    }
+
+    #[test]
+    fn the_library_errors_map_to_whose_move_it_is() {
+        let record = certpress::Record::from_json("[1]", "r").unwrap_err();
+        assert_eq!(
+            Problem::from_error(&record).status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let options = certpress::Error::Options {
+            message: "dpi".to_owned(),
+        };
+        assert_eq!(
+            Problem::from_error(&options).status,
+            StatusCode::BAD_REQUEST
+        );
+        let io = certpress::Error::io("x", std::io::Error::other("disk"));
+        assert_eq!(
+            Problem::from_error(&io).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
