@@ -51,6 +51,7 @@
 pub(crate) mod assets;
 pub mod batch;
 pub mod bitmap;
+pub mod data_url;
 pub(crate) mod deflate;
 pub mod display;
 pub mod electronic;

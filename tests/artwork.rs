@@ -675,6 +675,24 @@ mod pictures {
             &seal,
         );
         let licence = liuzhou().issue(&record).unwrap();
+        // The same seal carried in a record that has no folder, as a data URL: the same PDF.
+        {
+            use base64::Engine as _;
+            let mut inline = record.clone();
+            inline.folder = None;
+            inline.values.insert(
+                "seal_image".to_owned(),
+                certpress::record::RawValue::Text(format!(
+                    "data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(&seal)
+                )),
+            );
+            let options = pdf::PdfOptions::default();
+            assert!(
+                liuzhou().issue(&inline).unwrap().pdf(&options).unwrap()
+                    == licence.pdf(&options).unwrap()
+            );
+        }
         let items: Vec<_> = licence
             .page()
             .items

@@ -797,3 +797,67 @@ fn the_readme_python_client_renders_a_licence() {
     let pdf = std::fs::read(work.join("licence.pdf")).unwrap();
     assert_eq!(pdf, cli_render(&dir, &["--pdf"]));
 }
+
+#[test]
+fn a_photo_travels_in_the_record_as_a_data_url() {
+    use base64::Engine as _;
+    let dir = specs_folder("photo");
+    let server = Server::start(&dir, &[]);
+    let folder = Path::new(ROOT).join("specs/health-card");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("sample.json")).unwrap()).unwrap();
+    let file = record["photo"].as_str().unwrap().to_owned();
+    let path = "/v1/specs/health-card/render";
+    // A file name means nothing to the service: refused, saying what to send instead.
+    let refused =
+        http::post_json(&server.address, path, &serde_json::to_vec(&record).unwrap()).unwrap();
+    assert_eq!(refused.status, 422);
+    let error = error_of(&refused);
+    assert_eq!(error["field"], "photo");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("data:image/png;base64"),
+        "{error}"
+    );
+    // The picture itself, as a data URL: the same PDF the CLI makes from the file.
+    let photo = std::fs::read(folder.join(&file)).unwrap();
+    record["photo"] = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&photo)
+    )
+    .into();
+    let answer =
+        http::post_json(&server.address, path, &serde_json::to_vec(&record).unwrap()).unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let out = dir.join("card.pdf");
+    let status = Command::new(BIN)
+        .arg("render")
+        .arg(folder.join("card.ron"))
+        .arg("--data")
+        .arg(folder.join("sample.json"))
+        .arg("--pdf")
+        .arg(&out)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        answer.body == std::fs::read(&out).unwrap(),
+        "the PDFs differ"
+    );
+    // A picture that is not what it says is the record's fault, by field.
+    record["photo"] = format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&photo)
+    )
+    .into();
+    let lie =
+        http::post_json(&server.address, path, &serde_json::to_vec(&record).unwrap()).unwrap();
+    assert_eq!(lie.status, 422);
+    assert!(error_of(&lie)["message"]
+        .as_str()
+        .unwrap()
+        .contains("holds a PNG"));
+}

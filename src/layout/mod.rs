@@ -753,7 +753,7 @@ impl<'a> Solver<'a> {
                     return Ok(());
                 };
                 let file = value.display("", Default::default());
-                if crate::bitmap::is_picture_name(&file) {
+                if crate::bitmap::is_picture_name(&file) || crate::data_url::is_data_url(&file) {
                     // A seal from a seal system comes as a PNG: drawn whole in the
                     // element's ink, its opacity and darkness as the ink's coverage.
                     let bitmap = self.record_picture(key, &file)?;
@@ -809,8 +809,8 @@ impl<'a> Solver<'a> {
         let Some(folder) = &self.record.folder else {
             return Err(self.record_error(
                 key,
-                format!("{file:?}: a record made in memory has no folder to find it in"),
-                "load the record from its file, or set Record::folder",
+                format!("{file:?}: the record came without a folder to find files in (a request, say)"),
+                "send the picture itself as a data:image/png;base64,… URL, or load the record from a file beside it",
             ));
         };
         crate::assets::confine(folder, file, &[]).map_err(|m| {
@@ -865,8 +865,18 @@ impl<'a> Solver<'a> {
         self.picture(&picture, bitmap)
     }
 
-    /// The PNG or JPEG a record names, confined to the record's folder.
+    /// The PNG or JPEG a record names, confined to the record's folder, or carries as a
+    /// data URL.
     fn record_picture(&self, key: &str, file: &str) -> Result<Arc<Bitmap>> {
+        if crate::data_url::is_data_url(file) {
+            let hint = "send a PNG or JPEG as data:image/png;base64,… or data:image/jpeg;base64,…";
+            let bytes = crate::data_url::picture_bytes(file)
+                .map_err(|m| self.record_error(key, m, hint))?;
+            let bitmap = Bitmap::decode(&bytes).map_err(|m| {
+                self.record_error(key, format!("the data: URL's picture: {m}"), hint)
+            })?;
+            return Ok(Arc::new(bitmap));
+        }
         let path = self.record_file(key, file)?;
         let bitmap = Bitmap::load(&path).map_err(|m| {
             self.record_error(

@@ -436,11 +436,23 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
                         }
                         Value::Text(text.to_owned())
                     }
+                    FieldKind::ImagePath if crate::data_url::is_data_url(text) => {
+                        // Checked whole here, so that a bad picture is refused with
+                        // the record; `max_chars` is for printed text, not pictures.
+                        crate::data_url::picture_bytes(text).map_err(|m| {
+                            err(
+                                m,
+                                Some("send a PNG or JPEG as data:image/png;base64,… or data:image/jpeg;base64,…"),
+                            )
+                        })?;
+                        values.insert(key.clone(), Value::Text(text.to_owned()));
+                        continue;
+                    }
                     FieldKind::ImagePath => {
                         check_image_path(text).map_err(|m| {
                             err(
                                 format!("{text:?}: {m}"),
-                                Some("give the picture's path relative to the record's folder, e.g. seals/yufeng.png"),
+                                Some("give the picture's path relative to the record's folder, e.g. seals/yufeng.png, or the picture itself as a data:image/png;base64,… URL"),
                             )
                         })?;
                         Value::Text(text.to_owned())
