@@ -305,14 +305,16 @@ fn many_callers_at_once_each_get_their_own_answer() {
     let reference = http::post_json(&server.address, RENDER, &sample()).unwrap();
     assert_eq!(reference.status, 200);
     let reference = Arc::new(reference.body);
-    // Eight callers, 96 requests on kept-alive connections: every third record refused.
-    let callers: Vec<_> = (0..8)
+    // Sixteen callers, 256 requests on kept-alive connections: every third record refused.
+    const CALLERS: usize = 16;
+    const EACH: usize = 16;
+    let callers: Vec<_> = (0..CALLERS)
         .map(|caller| {
             let address = server.address.clone();
             let reference = Arc::clone(&reference);
             std::thread::spawn(move || {
                 let mut connection = http::Connection::open(&address).unwrap();
-                for i in 0..12 {
+                for i in 0..EACH {
                     let bad = (caller + i) % 3 == 0;
                     let body = if bad {
                         sample_with("credit_code", serde_json::json!("91450200MA5N8XXXX"))
@@ -341,9 +343,19 @@ fn many_callers_at_once_each_get_their_own_answer() {
     for caller in callers {
         caller.join().unwrap();
     }
+    let bad = (0..CALLERS)
+        .flat_map(|c| (0..EACH).map(move |i| (c + i) % 3 == 0))
+        .filter(|&bad| bad)
+        .count();
     assert_eq!(
         server.metric("certpress_refusals_total{code=\"record\"}"),
-        32.0
+        bad as f64
+    );
+    assert_eq!(
+        server.metric(
+            "certpress_http_requests_total{route=\"/v1/specs/{name}/render\",status=\"200\"}"
+        ),
+        (CALLERS * EACH - bad + 1) as f64
     );
 }
 
@@ -511,6 +523,20 @@ fn bad_requests_get_the_error_shape_and_a_4xx() {
         )
         .unwrap();
     assert_eq!(connection.read_answer().unwrap().status, 413);
+    // A chunked body gives no length: it is counted as it comes, and refused past the limit.
+    let mut connection = http::Connection::open(address).unwrap();
+    let chunk = vec![b' '; 16_384];
+    let mut request = format!("POST {RENDER} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").into_bytes();
+    for _ in 0..5 {
+        request.extend(format!("{:x}\r\n", chunk.len()).as_bytes());
+        request.extend(&chunk);
+        request.extend(b"\r\n");
+    }
+    request.extend(b"0\r\n\r\n");
+    connection.stream().write_all(&request).unwrap();
+    let answer = connection.read_answer().unwrap();
+    assert_eq!(answer.status, 413, "{}", answer.text());
+    assert_eq!(error_of(&answer)["code"], "body-too-large");
     // After all that, the service still renders.
     assert_eq!(
         http::post_json(address, RENDER, &sample()).unwrap().status,
