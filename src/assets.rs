@@ -79,7 +79,15 @@ impl SvgAsset {
             return Err(format!("{len} bytes, over the 8 MiB limit"));
         }
         let data = std::fs::read(path).map_err(|e| e.to_string())?;
-        refuse_external_references(&data)?;
+        Self::parse(&data)
+    }
+
+    /// Parses and flattens SVG bytes (a file's, or a record's data URL's).
+    pub fn parse(data: &[u8]) -> std::result::Result<Self, String> {
+        if data.len() as u64 > MAX_SVG_BYTES {
+            return Err(format!("{} bytes, over the 8 MiB limit", data.len()));
+        }
+        refuse_external_references(data)?;
         // Nothing outside the file: external images are not resolved.
         let options = usvg::Options {
             image_href_resolver: usvg::ImageHrefResolver {
@@ -88,7 +96,7 @@ impl SvgAsset {
             },
             ..Default::default()
         };
-        let tree = usvg::Tree::from_data(&data, &options).map_err(|e| e.to_string())?;
+        let tree = usvg::Tree::from_data(data, &options).map_err(|e| e.to_string())?;
         let size = (
             f64::from(tree.size().width()),
             f64::from(tree.size().height()),

@@ -1,13 +1,27 @@
 //! Pictures carried inside a record as `data:` URLs (RFC 2397), for records that come
 //! without a folder: a request to the service, a JSON Lines batch line. A PNG or JPEG
-//! photo or seal is `data:image/png;base64,…` or `data:image/jpeg;base64,…`; the bytes
-//! must be what the media type says. Other media types, and SVG, are refused: artwork is
-//! drawn from files.
+//! photo or seal is `data:image/png;base64,…` or `data:image/jpeg;base64,…`, a seal's
+//! artwork `data:image/svg+xml;base64,…`; the bytes must be what the media type says.
+//! Other media types are refused.
 
 use base64::Engine as _;
 
 /// The largest picture a data URL may carry: the limit of a picture file.
 const MAX_PICTURE_BYTES: usize = 32 << 20;
+
+/// What to do about a refused data URL.
+pub const HINT: &str = "send a PNG or JPEG picture as data:image/png;base64,… or data:image/jpeg;base64,…, SVG artwork as data:image/svg+xml;base64,…";
+
+/// What a data URL carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// A PNG picture.
+    Png,
+    /// A JPEG picture.
+    Jpeg,
+    /// SVG artwork.
+    Svg,
+}
 
 /// Whether `text` is a data URL (and not a file name).
 pub fn is_data_url(text: &str) -> bool {
@@ -15,9 +29,10 @@ pub fn is_data_url(text: &str) -> bool {
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
 }
 
-/// The picture bytes of a `data:image/png;base64,…` or `data:image/jpeg;base64,…` URL,
-/// checked against the media type it declares; a message saying what is wrong otherwise.
-pub fn picture_bytes(text: &str) -> Result<Vec<u8>, String> {
+/// The bytes of a `data:image/png;base64,…`, `data:image/jpeg;base64,…` or
+/// `data:image/svg+xml;base64,…` URL and what they are, checked against the media type it
+/// declares; a message saying what is wrong otherwise.
+pub fn decode(text: &str) -> Result<(Media, Vec<u8>), String> {
     let rest = text
         .get(5..)
         .filter(|_| is_data_url(text))
@@ -26,19 +41,22 @@ pub fn picture_bytes(text: &str) -> Result<Vec<u8>, String> {
         .split_once(',')
         .ok_or("a data: URL has a comma between its media type and its data")?;
     let mut parts = header.split(';').map(str::trim);
-    let media = parts.next().unwrap_or("").to_ascii_lowercase();
-    let base64 = parts.any(|p| p.eq_ignore_ascii_case("base64"));
-    let png = match media.as_str() {
-        "image/png" => true,
-        "image/jpeg" | "image/jpg" => false,
-        "" => return Err("the data: URL names no media type: give image/png or image/jpeg".into()),
-        other => {
-            return Err(format!(
-                "a data: URL of {other}: a picture is image/png or image/jpeg"
-            ))
-        }
-    };
-    if !base64 {
+    let media =
+        match parts.next().unwrap_or("").to_ascii_lowercase().as_str() {
+            "image/png" => Media::Png,
+            "image/jpeg" | "image/jpg" => Media::Jpeg,
+            "image/svg+xml" => Media::Svg,
+            "" => return Err(
+                "the data: URL names no media type: give image/png, image/jpeg or image/svg+xml"
+                    .into(),
+            ),
+            other => {
+                return Err(format!(
+                    "a data: URL of {other}: a picture is image/png, image/jpeg or image/svg+xml"
+                ))
+            }
+        };
+    if !parts.any(|p| p.eq_ignore_ascii_case("base64")) {
         return Err("a picture's data: URL is base64 (data:image/png;base64,…)".into());
     }
     // Refused before decoding: base64 is four characters for three bytes.
@@ -51,15 +69,30 @@ pub fn picture_bytes(text: &str) -> Result<Vec<u8>, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|e| format!("the data: URL's base64 does not decode: {e}"))?;
-    let is_png = bytes.starts_with(b"\x89PNG\r\n\x1a\n");
-    let is_jpeg = bytes.starts_with(&[0xFF, 0xD8, 0xFF]);
-    match (png, is_png, is_jpeg) {
-        (true, true, _) | (false, _, true) => Ok(bytes),
-        (true, _, true) => Err("the data: URL says image/png but holds a JPEG".into()),
-        (false, true, _) => Err("the data: URL says image/jpeg but holds a PNG".into()),
-        _ => Err(format!(
-            "the data: URL's bytes are not a {}",
-            if png { "PNG" } else { "JPEG" }
+    let found = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(Media::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(Media::Jpeg)
+    } else {
+        None
+    };
+    let name = |m: Media| match m {
+        Media::Png => "image/png",
+        Media::Jpeg => "image/jpeg",
+        Media::Svg => "image/svg+xml",
+    };
+    match (media, found) {
+        (Media::Png, Some(Media::Png)) | (Media::Jpeg, Some(Media::Jpeg)) | (Media::Svg, None) => {
+            Ok((media, bytes))
+        }
+        (said, Some(held)) => Err(format!(
+            "the data: URL says {} but holds a {}",
+            name(said),
+            if held == Media::Png { "PNG" } else { "JPEG" }
+        )),
+        (said, None) => Err(format!(
+            "the data: URL's bytes are not the {} it says",
+            name(said)
         )),
     }
 }
@@ -79,17 +112,28 @@ mod tests {
     fn pictures_decode_and_lies_are_refused() {
         let png = b"\x89PNG\r\n\x1a\nrest";
         let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2];
-        assert_eq!(picture_bytes(&url("image/png", png)).unwrap(), png);
-        assert_eq!(picture_bytes(&url("IMAGE/JPEG", &jpeg)).unwrap(), jpeg);
+        assert_eq!(
+            decode(&url("image/png", png)).unwrap(),
+            (Media::Png, png.to_vec())
+        );
+        assert_eq!(
+            decode(&url("IMAGE/JPEG", &jpeg)).unwrap(),
+            (Media::Jpeg, jpeg.to_vec())
+        );
+        assert_eq!(
+            decode(&url("image/svg+xml", b"<svg/>")).unwrap().0,
+            Media::Svg
+        );
         assert!(is_data_url("DATA:image/png;base64,"));
         assert!(!is_data_url("photo.png"));
-        let refused = |text: &str| picture_bytes(text).unwrap_err();
+        let refused = |text: &str| decode(text).unwrap_err();
         assert!(refused(&url("image/png", &jpeg)).contains("holds a JPEG"));
         assert!(refused(&url("image/jpeg", png)).contains("holds a PNG"));
-        assert!(refused(&url("image/svg+xml", b"<svg/>")).contains("image/svg+xml"));
+        assert!(refused(&url("image/gif", b"GIF89a")).contains("image/gif"));
+        assert!(refused(&url("image/svg+xml", png)).contains("holds a PNG"));
         assert!(refused("data:image/png,rawbytes").contains("base64"));
         assert!(refused("data:image/png;base64,%%%").contains("does not decode"));
         assert!(refused("data:image/png;base64").contains("comma"));
-        assert!(refused(&url("image/png", b"GIF89a")).contains("not a PNG"));
+        assert!(refused(&url("image/png", b"GIF89a")).contains("not the image/png"));
     }
 }

@@ -101,6 +101,15 @@ struct ServeArgs {
     /// The highest PNG resolution a request may ask for.
     #[arg(long, default_value_t = 600.0)]
     max_dpi: f64,
+    /// Keys that sign licences on request (`sign=true`): each PKCS#8 key (PEM) with its
+    /// certificate (--sign-cert), in the same order; an SM2 key seals OFDs, an ECDSA P-256
+    /// or RSA key signs PDFs. Read at start, never logged. The signing time is each
+    /// request's (`sign_time=`, default now).
+    #[arg(long = "sign-key", value_name = "KEY.pem")]
+    keys: Vec<PathBuf>,
+    /// The X.509 certificate (PEM) of each --sign-key.
+    #[arg(long = "sign-cert", value_name = "CERT.pem")]
+    certs: Vec<PathBuf>,
     #[command(flatten)]
     fonts: FontArgs,
 }
@@ -139,6 +148,12 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             fonts: args.fonts.options()?,
             asset_dirs: args.fonts.asset_dirs.clone(),
         },
+        keys: SigningArgs {
+            keys: args.keys.clone(),
+            certs: args.certs.clone(),
+            time: None,
+        }
+        .pairs()?,
     })
 }
 
@@ -193,6 +208,19 @@ struct SigningArgs {
 }
 
 impl SigningArgs {
+    /// Each key with its certificate, as given.
+    fn pairs(&self) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
+        if self.keys.len() != self.certs.len() {
+            bail!("give each --sign-key its --sign-cert, in the same order ({} keys, {} certificates)", self.keys.len(), self.certs.len());
+        }
+        Ok(self
+            .keys
+            .iter()
+            .cloned()
+            .zip(self.certs.iter().cloned())
+            .collect())
+    }
+
     /// The keys, loaded and checked once; none without --sign-key.
     fn signing(
         &self,
@@ -207,17 +235,13 @@ impl SigningArgs {
             }
             return Ok(None);
         }
-        if self.keys.len() != self.certs.len() {
-            bail!("give each --sign-key its --sign-cert, in the same order ({} keys, {} certificates)", self.keys.len(), self.certs.len());
-        }
         let when = match &self.time {
             Some(text) => time::parse(text)?,
             None => time::now(),
         };
         let signers = self
-            .keys
+            .pairs()?
             .iter()
-            .zip(&self.certs)
             .map(|(key, cert)| Signer::load(key, cert, sm2_id))
             .collect::<certpress::Result<Vec<_>>>()?;
         let signing = Signing::new(signers, when)?;

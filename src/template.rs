@@ -351,9 +351,24 @@ impl Licence<'_> {
             _ => (None, None),
         };
         let path = match (key.and_then(|k| self.record.get(k)), file) {
-            (Some(Value::Text(path)), _) => {
-                self.record.folder.clone().unwrap_or_default().join(path)
+            // Carried in the record: the layout has decoded it once already.
+            (Some(Value::Text(text)), _) if crate::data_url::is_data_url(text) => {
+                let (_, bytes) = crate::data_url::decode(text).map_err(|message| {
+                    Error::Options { message }
+                })?;
+                let kind = seal_picture_type(&bytes);
+                return Ok((bytes, kind));
             }
+            // A file beside the record, which the layout has found there (a record without
+            // a folder never gets this far with a file name).
+            (Some(Value::Text(path)), _) => match &self.record.folder {
+                Some(folder) => folder.join(path),
+                None => {
+                    return Err(Error::Options {
+                        message: format!("the seal {path:?}: the record has no folder"),
+                    })
+                }
+            },
             (_, Some(file)) => spec.dir.join(file),
             _ => {
                 return Err(Error::Options {
@@ -365,14 +380,8 @@ impl Licence<'_> {
             }
         };
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let kind = if bytes.starts_with(b"\x89PNG") {
-            "PNG"
-        } else if bytes.starts_with(&[0xFF, 0xD8]) {
-            "JPG"
-        } else {
-            "SVG"
-        };
-        Ok((bytes, kind.to_owned()))
+        let kind = seal_picture_type(&bytes);
+        Ok((bytes, kind))
     }
 
     /// The QR code's landing page (the spec's `landing_page`): one self-contained HTML
@@ -538,4 +547,16 @@ impl Underlays {
         // items differ, and render_over checks that.
         Ok(Some(underlay))
     }
+}
+
+/// The picture type GB/T 38540 records for seal artwork.
+fn seal_picture_type(bytes: &[u8]) -> String {
+    if bytes.starts_with(b"\x89PNG") {
+        "PNG"
+    } else if bytes.starts_with(&[0xFF, 0xD8]) {
+        "JPG"
+    } else {
+        "SVG"
+    }
+    .to_owned()
 }

@@ -167,12 +167,17 @@ fn error_of(answer: &http::Answer) -> serde_json::Value {
 
 /// What `certpress render` writes for the sample, by flag.
 fn cli_render(dir: &Path, flags: &[&str]) -> Vec<u8> {
+    cli_render_record(dir, "specs/liuzhou/sample.json", flags)
+}
+
+/// What `certpress render` writes for a record file of the repository, by flag.
+fn cli_render_record(dir: &Path, record: &str, flags: &[&str]) -> Vec<u8> {
     let out = dir.join("cli.out");
     let status = Command::new(BIN)
         .arg("render")
         .arg(Path::new(ROOT).join("specs/liuzhou/licence.ron"))
         .arg("--data")
-        .arg(Path::new(ROOT).join("specs/liuzhou/sample.json"))
+        .arg(Path::new(ROOT).join(record))
         .args(flags)
         .arg(&out)
         .stderr(Stdio::null())
@@ -886,4 +891,104 @@ fn a_photo_travels_in_the_record_as_a_data_url() {
         .as_str()
         .unwrap()
         .contains("holds a PNG"));
+}
+
+#[path = "common/keys.rs"]
+mod keys;
+
+#[test]
+fn licences_are_signed_on_request_as_the_cli_signs_them() {
+    use base64::Engine as _;
+    use keys::{identity, write, Algorithm, FROM, UNTIL};
+    let dir = specs_folder("sign");
+    let seal = identity(Algorithm::Sm2, "serve: the authority's seal", FROM, UNTIL);
+    let pades = identity(Algorithm::P256, "serve: the PDF signer", FROM, UNTIL);
+    let (seal_key, seal_cert) = write(&seal, &dir, "seal");
+    let (pades_key, pades_cert) = write(&pades, &dir, "pades");
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    let keys = [
+        "--sign-key".to_owned(),
+        path(&seal_key),
+        "--sign-cert".to_owned(),
+        path(&seal_cert),
+        "--sign-key".to_owned(),
+        path(&pades_key),
+        "--sign-cert".to_owned(),
+        path(&pades_cert),
+    ];
+    let flags: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let server = Server::start(&dir, &flags);
+    let time = "2026-03-01T10:00:00+08:00";
+    // The electronic copy, its seal artwork carried in the record (an SVG data URL).
+    let copy = "specs/liuzhou/electronic-copy.json";
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(ROOT).join(copy)).unwrap()).unwrap();
+    let artwork = std::fs::read(
+        Path::new(ROOT)
+            .join("specs/liuzhou")
+            .join(record["seal_image"].as_str().unwrap()),
+    )
+    .unwrap();
+    record["seal_image"] = format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&artwork)
+    )
+    .into();
+    let record = serde_json::to_vec(&record).unwrap();
+    for (format, flag) in [("ofd", "--ofd"), ("pdf", "--pdf")] {
+        let answer = http::post_json(
+            &server.address,
+            &format!("{RENDER}?format={format}&sign=true&sign_time=2026-03-01T10:00:00%2B08:00"),
+            &record,
+        )
+        .unwrap();
+        assert_eq!(answer.status, 200, "{format}: {}", answer.text());
+        let mut cli_flags = flags.clone();
+        cli_flags.extend(["--sign-time", time, flag]);
+        // `render` refuses a key that signs nothing asked for: give it only the one.
+        let cli_flags: Vec<&str> = match format {
+            "ofd" => [&cli_flags[..4], &cli_flags[8..]].concat(),
+            _ => cli_flags[4..].to_vec(),
+        };
+        let cli = cli_render_record(&dir, copy, &cli_flags);
+        assert!(
+            answer.body == cli,
+            "{format}: the signed bytes differ from the CLI's"
+        );
+        // certpress verify reads it back as intact.
+        let file = dir.join(format!("signed.{format}"));
+        std::fs::write(&file, &answer.body).unwrap();
+        let verified = Command::new(BIN).arg("verify").arg(&file).output().unwrap();
+        assert!(
+            verified.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verified.stdout)
+        );
+    }
+    // Unsigned stays unsigned, and what cannot be signed is refused.
+    let plain = http::post_json(&server.address, RENDER, &sample()).unwrap();
+    assert_eq!(plain.body, cli_render(&dir, &["--pdf"]));
+    let png = http::post_json(
+        &server.address,
+        &format!("{RENDER}?format=png&sign=true"),
+        &sample(),
+    )
+    .unwrap();
+    assert_eq!(png.status, 400);
+    // The keys were read, never logged.
+    let secret_line = seal.key_pem.lines().nth(1).unwrap();
+    assert!(!server.log().contains(secret_line));
+    // A service without keys says how to give it some.
+    let unkeyed = Server::start(&dir, &[]);
+    let refused = http::post_json(
+        &unkeyed.address,
+        &format!("{RENDER}?format=ofd&sign=true"),
+        &sample(),
+    )
+    .unwrap();
+    assert_eq!(refused.status, 400);
+    assert!(error_of(&refused)["message"]
+        .as_str()
+        .unwrap()
+        .contains("--sign-key"));
 }

@@ -12,6 +12,15 @@ pub(crate) mod linebreak;
 mod picture;
 pub mod qr;
 mod svg;
+
+/// What a record's picture field gives: a picture, or artwork.
+enum RecordArt {
+    /// A PNG or JPEG picture.
+    Picture(Arc<Bitmap>),
+    /// SVG artwork.
+    Svg(crate::assets::SvgAsset),
+}
+
 #[cfg(test)]
 mod tests;
 pub(crate) mod text;
@@ -753,23 +762,34 @@ impl<'a> Solver<'a> {
                     return Ok(());
                 };
                 let file = value.display("", Default::default());
-                if crate::bitmap::is_picture_name(&file) || crate::data_url::is_data_url(&file) {
-                    // A seal from a seal system comes as a PNG: drawn whole in the
-                    // element's ink, its opacity and darkness as the ink's coverage.
-                    let bitmap = self.record_picture(key, &file)?;
-                    let picture = Picture {
-                        id: &e.id,
-                        pass: e.pass,
-                        area,
-                        fit: ImageFit::Contain,
-                        min_dpi: None,
-                        in_ink: true,
-                        key: Some(key),
-                    };
-                    return self.picture(&picture, bitmap);
+                // Inside the record (a data URL), or a file beside it by its extension.
+                let drawn = if crate::data_url::is_data_url(&file) {
+                    self.record_data(key, &file)?
+                } else if crate::bitmap::is_picture_name(&file) {
+                    RecordArt::Picture(self.record_picture(key, &file)?)
+                } else {
+                    RecordArt::Svg(self.record_image(key, &file)?)
+                };
+                match drawn {
+                    RecordArt::Picture(bitmap) => {
+                        // A seal from a seal system comes as a PNG: drawn whole in the
+                        // element's ink, its opacity and darkness as the ink's coverage.
+                        let picture = Picture {
+                            id: &e.id,
+                            pass: e.pass,
+                            area,
+                            fit: ImageFit::Contain,
+                            min_dpi: None,
+                            in_ink: true,
+                            key: Some(key),
+                        };
+                        return self.picture(&picture, bitmap);
+                    }
+                    RecordArt::Svg(asset) => {
+                        from_record = asset;
+                        &from_record
+                    }
                 }
-                from_record = self.record_image(key, &file)?;
-                &from_record
             }
             None => self
                 .spec
@@ -865,17 +885,36 @@ impl<'a> Solver<'a> {
         self.picture(&picture, bitmap)
     }
 
+    /// A picture or artwork a record carries as a data URL, decoded.
+    fn record_data(&self, key: &str, text: &str) -> Result<RecordArt> {
+        let refuse = |m: String| self.record_error(key, m, crate::data_url::HINT);
+        let (media, bytes) = crate::data_url::decode(text).map_err(refuse)?;
+        Ok(match media {
+            crate::data_url::Media::Svg => RecordArt::Svg(
+                crate::assets::SvgAsset::parse(&bytes)
+                    .map_err(|m| refuse(format!("the data: URL's SVG: {m}")))?,
+            ),
+            crate::data_url::Media::Png | crate::data_url::Media::Jpeg => {
+                RecordArt::Picture(Arc::new(
+                    Bitmap::decode(&bytes)
+                        .map_err(|m| refuse(format!("the data: URL's picture: {m}")))?,
+                ))
+            }
+        })
+    }
+
     /// The PNG or JPEG a record names, confined to the record's folder, or carries as a
     /// data URL.
     fn record_picture(&self, key: &str, file: &str) -> Result<Arc<Bitmap>> {
         if crate::data_url::is_data_url(file) {
-            let hint = "send a PNG or JPEG as data:image/png;base64,… or data:image/jpeg;base64,…";
-            let bytes = crate::data_url::picture_bytes(file)
-                .map_err(|m| self.record_error(key, m, hint))?;
-            let bitmap = Bitmap::decode(&bytes).map_err(|m| {
-                self.record_error(key, format!("the data: URL's picture: {m}"), hint)
-            })?;
-            return Ok(Arc::new(bitmap));
+            return match self.record_data(key, file)? {
+                RecordArt::Picture(bitmap) => Ok(bitmap),
+                RecordArt::Svg(_) => Err(self.record_error(
+                    key,
+                    "SVG artwork where a PNG or JPEG picture belongs".to_owned(),
+                    crate::data_url::HINT,
+                )),
+            };
         }
         let path = self.record_file(key, file)?;
         let bitmap = Bitmap::load(&path).map_err(|m| {

@@ -439,12 +439,8 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
                     FieldKind::ImagePath if crate::data_url::is_data_url(text) => {
                         // Checked whole here, so that a bad picture is refused with
                         // the record; `max_chars` is for printed text, not pictures.
-                        crate::data_url::picture_bytes(text).map_err(|m| {
-                            err(
-                                m,
-                                Some("send a PNG or JPEG as data:image/png;base64,… or data:image/jpeg;base64,…"),
-                            )
-                        })?;
+                        crate::data_url::decode(text)
+                            .map_err(|m| err(m, Some(crate::data_url::HINT)))?;
                         values.insert(key.clone(), Value::Text(text.to_owned()));
                         continue;
                     }

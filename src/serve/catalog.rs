@@ -7,18 +7,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use anyhow::Context;
 use certpress::error::ErrorReport;
 use certpress::record::{self, FieldInfo};
+use certpress::sign::{time, Signer, Signing};
 use certpress::{Template, TemplateOptions};
 
 /// One prepared spec.
 pub struct Served {
     /// The prepared template, shared by every request.
-    pub template: Arc<Template>,
+    pub template: Template,
     /// The spec file, relative to the specs folder.
     pub file: PathBuf,
     /// The record keys it expects.
     pub fields: Vec<FieldInfo>,
+    /// The keys that sign its licences (`sign=true`), made for its SM2 signer ID.
+    pub signing: Option<Signing>,
 }
 
 /// A spec that did not load.
@@ -33,7 +37,7 @@ pub struct Failed {
 #[derive(Default)]
 pub struct Catalog {
     /// The specs that serve.
-    pub served: BTreeMap<String, Served>,
+    pub served: BTreeMap<String, Arc<Served>>,
     /// The specs that failed to load, by name.
     pub failed: BTreeMap<String, Failed>,
 }
@@ -42,8 +46,15 @@ impl Catalog {
     /// Loads `dir/<name>/*.ron`: a folder with one spec serves it under the folder's name,
     /// a folder with several under `<folder>-<file stem>`. Only an unreadable `dir` is an
     /// error; each spec's own failure is recorded and logged.
-    pub fn load(dir: &Path, options: &TemplateOptions) -> anyhow::Result<Catalog> {
-        use anyhow::Context;
+    ///
+    /// Each `(key, certificate)` of `keys` signs every spec's licences on request; a key
+    /// that cannot be read or does not fit its certificate stops the start (it would
+    /// concern every spec).
+    pub fn load(
+        dir: &Path,
+        options: &TemplateOptions,
+        keys: &[(PathBuf, PathBuf)],
+    ) -> anyhow::Result<Catalog> {
         let mut catalog = Catalog::default();
         for (name, path) in spec_files(dir)
             .with_context(|| format!("reading the specs folder {}", dir.display()))?
@@ -58,13 +69,16 @@ impl Catalog {
                         started.elapsed().as_millis()
                     );
                     let fields = record::field_list(template.model());
+                    let signing = signing(keys, template.signer_id())
+                        .with_context(|| format!("the keys for spec {name}"))?;
                     catalog.served.insert(
                         name,
-                        Served {
-                            template: Arc::new(template),
+                        Arc::new(Served {
+                            template,
                             file,
                             fields,
-                        },
+                            signing,
+                        }),
                     );
                 }
                 Err(err) => {
@@ -81,6 +95,19 @@ impl Catalog {
         }
         Ok(catalog)
     }
+}
+
+/// The keys, loaded for a spec's SM2 signer ID and checked against their certificates
+/// (and valid now); none without keys.
+fn signing(keys: &[(PathBuf, PathBuf)], sm2_id: &str) -> anyhow::Result<Option<Signing>> {
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let signers = keys
+        .iter()
+        .map(|(key, certificate)| Signer::load(key, certificate, sm2_id))
+        .collect::<certpress::Result<Vec<_>>>()?;
+    Ok(Some(Signing::new(signers, time::now())?))
 }
 
 /// The spec files under `dir`, named, in name order.

@@ -19,6 +19,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use certpress::error::ErrorReport;
 use certpress::record::{self, FieldInfo, Record};
+use certpress::sign::time::SigningTime;
+use certpress::sign::Signing;
 use certpress::{Calibration, Licence, Mm, OfdOptions, Pass, PdfOptions, RasterOptions, View};
 
 use super::admission::Refusal;
@@ -268,7 +270,7 @@ async fn list_specs(State(service): State<Arc<Service>>) -> Response {
 }
 
 /// The spec `name`, or 404 saying which specs there are.
-fn served<'s>(service: &'s Service, name: &str) -> Result<&'s Served, Problem> {
+fn served<'s>(service: &'s Service, name: &str) -> Result<&'s Arc<Served>, Problem> {
     if let Some(served) = service.catalog.served.get(name) {
         return Ok(served);
     }
@@ -433,6 +435,12 @@ struct RenderQuery {
     offset_y: Option<f64>,
     /// The print pass's scale about the sheet's top-left corner.
     scale: Option<f64>,
+    /// Signs the licence with the service's keys: a PDF with PAdES (ECDSA P-256 or RSA),
+    /// an OFD with the authority's SM2 seal (GB/T 38540). Only `pdf` and `ofd`.
+    sign: Option<bool>,
+    /// The signing time, `YYYY-MM-DDTHH:MM:SS` with `Z` or an offset (`+08:00`); default
+    /// now. Fixed, the same record signs to the same bytes (re-issue).
+    sign_time: Option<String>,
 }
 
 /// What one render request makes: the library's options, checked before any work.
@@ -440,11 +448,47 @@ struct Order {
     format: Format,
     pdf: PdfOptions,
     raster: RasterOptions,
+    /// Signed at this time, with the spec's keys.
+    signed_at: Option<SigningTime>,
 }
 
 impl RenderQuery {
-    fn order(self, max_dpi: f64) -> Result<Order, Problem> {
+    fn order(self, max_dpi: f64, signing: Option<&Signing>) -> Result<Order, Problem> {
         let bad = |message: String| Problem::new(StatusCode::BAD_REQUEST, "options", message);
+        let signed_at = match (self.sign.unwrap_or(false), &self.sign_time) {
+            (false, None) => None,
+            (false, Some(_)) => {
+                return Err(bad(
+                    "sign_time without sign=true: nothing is signed".to_owned()
+                ))
+            }
+            (true, time) => {
+                let (key, what) = match self.format {
+                    Format::Pdf => (
+                        signing.and_then(|s| s.pades.as_ref()),
+                        "an ECDSA P-256 or RSA key (PAdES)",
+                    ),
+                    Format::Ofd => (
+                        signing.and_then(|s| s.seal.as_ref()),
+                        "an SM2 key (the OFD's seal)",
+                    ),
+                    Format::Png | Format::Html => {
+                        return Err(bad("sign=true signs a pdf or an ofd".to_owned()))
+                    }
+                };
+                if key.is_none() {
+                    return Err(bad(format!(
+                        "this service has no key to sign a {}: start it with --sign-key and --sign-cert for {what}",
+                        self.format.label()
+                    )));
+                }
+                Some(match time {
+                    Some(text) => certpress::sign::time::parse(text)
+                        .map_err(|err| Problem::from_error(&err))?,
+                    None => certpress::sign::time::now(),
+                })
+            }
+        };
         let pass = self.pass.filter();
         let whole = matches!(self.format, Format::Ofd | Format::Html);
         if whole && pass.is_some() {
@@ -506,18 +550,30 @@ impl RenderQuery {
             format: self.format,
             pdf,
             raster,
+            signed_at,
         })
     }
 }
 
 impl Order {
-    /// The bytes `certpress render` writes for the same record and options.
-    fn make(&self, licence: &Licence) -> certpress::Result<Vec<u8>> {
-        match self.format {
-            Format::Pdf => licence.pdf(&self.pdf),
-            Format::Png => licence.png(&self.raster),
-            Format::Ofd => licence.ofd(&OfdOptions::default()),
-            Format::Html => licence.landing_page().map(String::into_bytes),
+    /// The bytes `certpress render` writes for the same record and options (and keys).
+    fn make(&self, licence: &Licence, signing: Option<&Signing>) -> certpress::Result<Vec<u8>> {
+        let pades = signing.and_then(|s| s.pades.as_ref());
+        let seal = signing.and_then(|s| s.seal.as_ref());
+        match (self.format, self.signed_at, pades, seal) {
+            (Format::Pdf, Some(time), Some(signer), _) => {
+                licence.signed_pdf(&self.pdf, signer, time)
+            }
+            (Format::Ofd, Some(time), _, Some(signer)) => {
+                licence.sealed_ofd(&OfdOptions::default(), signer, time)
+            }
+            (_, Some(_), _, _) => Err(certpress::Error::Options {
+                message: "no key signs this format".to_owned(),
+            }),
+            (Format::Pdf, None, _, _) => licence.pdf(&self.pdf),
+            (Format::Png, None, _, _) => licence.png(&self.raster),
+            (Format::Ofd, None, _, _) => licence.ofd(&OfdOptions::default()),
+            (Format::Html, None, _, _) => licence.landing_page().map(String::into_bytes),
         }
     }
 }
@@ -701,13 +757,14 @@ async fn render_inner(
     name: &str,
     request: Request,
 ) -> Result<Response, Problem> {
-    let template = Arc::clone(&served(service, name)?.template);
-    let order = query::<RenderQuery>(&request)?.order(service.limits.max_dpi)?;
+    let served = Arc::clone(served(service, name)?);
+    let order =
+        query::<RenderQuery>(&request)?.order(service.limits.max_dpi, served.signing.as_ref())?;
     let record = read_record(service, request).await?;
     let format = order.format;
     let bytes = on_pool(service, name, format.label(), move || {
-        let licence = template.issue(&record)?;
-        order.make(&licence)
+        let licence = served.template.issue(&record)?;
+        order.make(&licence, served.signing.as_ref())
     })
     .await?;
     Ok((
@@ -780,11 +837,12 @@ async fn check_inner(
     name: &str,
     request: Request,
 ) -> Result<CheckReport, Problem> {
-    let template = Arc::clone(&served(service, name)?.template);
+    let served = Arc::clone(served(service, name)?);
     let pass = query::<CheckQuery>(&request)?.pass.filter();
     let record = read_record(service, request).await?;
     let spec = name.to_owned();
     on_pool(service, name, "check", move || {
+        let template = &served.template;
         let licence = template.issue(&record)?;
         let tolerance = template.model().tolerance;
         let layout: Vec<_> = licence
