@@ -267,7 +267,8 @@ fn the_records_seal_prints_in_the_seal_ink_where_the_spec_puts_it() {
 
 #[test]
 fn a_seal_outside_the_records_folder_or_from_nowhere_is_refused() {
-    let dir = std::env::temp_dir().join(format!("certpress-seal-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-seal-{}", std::process::id()));
     let inner = dir.join("records");
     std::fs::create_dir_all(&inner).unwrap();
     std::fs::copy("specs/liuzhou/seal-placeholder.svg", dir.join("seal.svg")).unwrap();
@@ -302,7 +303,8 @@ fn a_seal_outside_the_records_folder_or_from_nowhere_is_refused() {
 
 #[test]
 fn artwork_outside_the_spec_folder_needs_an_explicit_asset_dir() {
-    let root = std::env::temp_dir().join(format!("certpress-assets-{}", std::process::id()));
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-assets-{}", std::process::id()));
     let (specs, art) = (root.join("spec"), root.join("art"));
     std::fs::create_dir_all(&specs).unwrap();
     std::fs::create_dir_all(&art).unwrap();
@@ -425,7 +427,8 @@ mod pictures {
     }
 
     fn scratch(name: &str) -> PathBuf {
-        std::env::temp_dir().join(format!("certpress-pictures-{name}-{}", std::process::id()))
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("certpress-pictures-{name}-{}", std::process::id()))
     }
 
     /// The RGB of the pixel at (x, y) mm.

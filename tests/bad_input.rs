@@ -109,7 +109,8 @@ fn control_and_bidi_override_characters_are_refused() {
 
 #[test]
 fn a_failed_render_writes_no_file_and_exits_non_zero() {
-    let dir = std::env::temp_dir().join(format!("certpress-bad-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let record = dir.join("bad.json");
     let mut json: serde_json::Value =
@@ -161,7 +162,8 @@ fn an_asset_outside_the_spec_folder_is_refused() {
 
 #[test]
 fn an_svg_linking_an_external_image_is_refused() {
-    let dir = std::env::temp_dir().join(format!("certpress-svg-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-svg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("art.svg"),
@@ -307,7 +309,8 @@ mod serialised_records {
         assert!(message.contains("found a string"), "{message}");
 
         // CSV: list items split on `|`; an empty one is refused by position.
-        let dir = std::env::temp_dir().join(format!("certpress-csv-{}", std::process::id()));
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("certpress-csv-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
         let cells: Vec<String> = keys

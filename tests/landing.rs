@@ -92,7 +92,8 @@ fn headless(browser: &PathBuf, args: &[&str], page: &std::path::Path) -> std::pr
 }
 
 fn tempfile_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("certpress-landing-{}-{name}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-landing-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

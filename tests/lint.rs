@@ -16,7 +16,8 @@ fn certpress(args: &[&str]) -> Output {
 
 /// A copy of the Liuzhou folder with the spec edited by `edit`.
 fn edited_spec(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("certpress-lint-{name}-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-lint-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for file in ["emblem-placeholder.svg", "sample.json"] {
         std::fs::copy(format!("specs/liuzhou/{file}"), dir.join(file)).unwrap();
@@ -130,7 +131,8 @@ fn a_broken_spec_fails_lint_with_its_place() {
 /// exit 2 and no file.
 #[test]
 fn render_errors_as_json_name_code_and_field() {
-    let dir = std::env::temp_dir().join(format!("certpress-json-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-json-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(SAMPLE).unwrap()).unwrap();

@@ -251,7 +251,8 @@ fn check_reads_a_jpeg_scan_at_quality_75() {
             jpeg_encoder::ColorType::Rgb,
         )
         .unwrap();
-    let dir = std::env::temp_dir().join(format!("certpress-scan-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-scan-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("scan.jpg");
     std::fs::write(&path, &jpeg).unwrap();
@@ -375,7 +376,8 @@ fn calibration_from_a_scan_undoes_the_printer() {
     assert!(err.to_string().contains("turns the print"), "{err}");
 
     // The command line: the sheet, then the scan into a calibration file render reads.
-    let dir = std::env::temp_dir().join(format!("certpress-calibrate-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-calibrate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bin = env!("CARGO_BIN_EXE_certpress");
     let sheet = dir.join("sheet.pdf");
@@ -467,7 +469,8 @@ fn a_two_pass_sheet_reports_the_print_pass_misregistration() {
         *p = ((u32::from(*p) * u32::from(*m)) / 255) as u8;
     }
     let scanned = scan(&sheet, &SCANNER);
-    let dir = std::env::temp_dir().join(format!("certpress-two-pass-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-two-pass-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("scan.png");
     std::fs::write(&path, scanned.encode_png().unwrap()).unwrap();

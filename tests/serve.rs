@@ -122,7 +122,8 @@ impl Drop for Server {
 
 /// A specs folder for the service: the repository's specs (linked) and one broken spec.
 fn specs_folder(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("certpress-serve-{name}-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-serve-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("broken")).unwrap();
     for spec in ["liuzhou", "health-card", "qingdao"] {

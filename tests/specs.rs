@@ -148,7 +148,8 @@ fn the_fields_and_sample_commands_describe_and_fill_a_spec() {
     let url = fields.iter().find(|f| f["key"] == "qr_url").unwrap();
     assert_eq!(url["required"], false);
 
-    let dir = std::env::temp_dir().join(format!("certpress-specs-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-specs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let skeleton = dir.join("record.json");
     let out = Command::new(bin)

@@ -346,7 +346,8 @@ fn pdfdetach_extracts_the_record_and_the_ofd() {
         );
         return;
     }
-    let dir = std::env::temp_dir().join(format!("certpress-a3b-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-a3b-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (pdf, ofd) = (dir.join("licence.pdf"), dir.join("licence.ofd"));
     let status = Command::new(env!("CARGO_BIN_EXE_certpress"))
@@ -396,7 +397,8 @@ fn ghostscript_renders_both_standards_cleanly() {
         eprintln!("SKIPPED: Ghostscript is not installed; hayro and lopdf read the files");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("certpress-gs-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-gs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (standard, file) in [(PdfStandard::X4, "x4.pdf"), (PdfStandard::A3b, "a3b.pdf")] {
         let path = dir.join(file);
