@@ -40,7 +40,7 @@ pub struct Bitmap {
 
 /// The formats read, told apart by their first bytes (never by the file's name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Png,
     Jpeg,
 }
@@ -170,7 +170,7 @@ pub fn is_picture_name(file: &str) -> bool {
         })
 }
 
-fn sniff(bytes: &[u8]) -> Result<Format, String> {
+pub(crate) fn sniff(bytes: &[u8]) -> Result<Format, String> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Ok(Format::Png)
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {

@@ -69,12 +69,10 @@ pub fn decode(text: &str) -> Result<(Media, Vec<u8>), String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|e| format!("the data: URL's base64 does not decode: {e}"))?;
-    let found = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(Media::Png)
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(Media::Jpeg)
-    } else {
-        None
+    let found = match crate::bitmap::sniff(&bytes) {
+        Ok(crate::bitmap::Format::Png) => Some(Media::Png),
+        Ok(crate::bitmap::Format::Jpeg) => Some(Media::Jpeg),
+        Err(_) => None,
     };
     let name = |m: Media| match m {
         Media::Png => "image/png",

@@ -11,7 +11,6 @@ use certpress::output::write_atomic;
 use certpress::production::Calibration;
 use certpress::raster::View;
 use certpress::spec::{LoadedSpec, Pass};
-use certpress::units::Mm;
 use certpress::{pdf, raster, record, Licence, Template, TemplateOptions};
 
 #[cfg(feature = "serve")]
@@ -593,14 +592,7 @@ impl CalibrationArgs {
     fn calibration(&self, pass: PassArg) -> anyhow::Result<Calibration> {
         let calibration = match &self.calibration {
             Some(path) => Calibration::load(path)?,
-            None => {
-                let default = Calibration::default();
-                Calibration {
-                    offset_x: self.offset_x.map_or(default.offset_x, Mm),
-                    offset_y: self.offset_y.map_or(default.offset_y, Mm),
-                    scale: self.scale.unwrap_or(default.scale),
-                }
-            }
+            None => Calibration::from_parts(self.offset_x, self.offset_y, self.scale),
         };
         certpress::production::check_registration(calibration, pass.filter())?;
         Ok(calibration)

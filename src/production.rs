@@ -94,6 +94,17 @@ impl Default for Calibration {
 }
 
 impl Calibration {
+    /// The calibration given part by part (command-line flags, query parameters): each
+    /// part left out is the default's.
+    pub fn from_parts(offset_x: Option<f64>, offset_y: Option<f64>, scale: Option<f64>) -> Self {
+        let default = Calibration::default();
+        Calibration {
+            offset_x: offset_x.map_or(default.offset_x, Mm),
+            offset_y: offset_y.map_or(default.offset_y, Mm),
+            scale: scale.unwrap_or(default.scale),
+        }
+    }
+
     /// Reads a calibration file (RON): `(offset_x: 0.8, offset_y: -0.5, scale: 1.002)`.
     pub fn load(path: &FsPath) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -551,12 +551,10 @@ impl Underlays {
 
 /// The picture type GB/T 38540 records for seal artwork.
 fn seal_picture_type(bytes: &[u8]) -> String {
-    if bytes.starts_with(b"\x89PNG") {
-        "PNG"
-    } else if bytes.starts_with(&[0xFF, 0xD8]) {
-        "JPG"
-    } else {
-        "SVG"
+    match crate::bitmap::sniff(bytes) {
+        Ok(crate::bitmap::Format::Png) => "PNG",
+        Ok(crate::bitmap::Format::Jpeg) => "JPG",
+        Err(_) => "SVG",
     }
     .to_owned()
 }

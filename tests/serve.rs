@@ -632,6 +632,20 @@ fn a_client_that_trickles_its_headers_is_cut_off_and_holds_nothing() {
         started.elapsed() < Duration::from_secs(20),
         "slow clients were not cut off"
     );
+    // A kept-alive connection left idle after its answer is closed as well.
+    let mut idle = http::Connection::open(&server.address).unwrap();
+    assert_eq!(idle.send("GET", "/healthz", &[], b"").unwrap().status, 200);
+    let idle_since = Instant::now();
+    let mut rest = Vec::new();
+    idle.stream()
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    assert_eq!(
+        idle.stream().read_to_end(&mut rest).unwrap(),
+        0,
+        "closed, nothing sent"
+    );
+    assert!(idle_since.elapsed() < Duration::from_secs(20));
     // A body that trickles is answered 408 once the request timeout is over.
     let mut connection = http::Connection::open(&server.address).unwrap();
     connection

@@ -21,7 +21,7 @@ use certpress::error::ErrorReport;
 use certpress::record::{self, FieldInfo, Record};
 use certpress::sign::time::SigningTime;
 use certpress::sign::Signing;
-use certpress::{Calibration, Licence, Mm, OfdOptions, Pass, PdfOptions, RasterOptions, View};
+use certpress::{Calibration, Licence, OfdOptions, Pass, PdfOptions, RasterOptions, View};
 
 use super::admission::Refusal;
 use super::catalog::Served;
@@ -510,14 +510,7 @@ impl RenderQuery {
                 "dpi={dpi}: give 10 to {max_dpi} (the service's --max-dpi)"
             )));
         }
-        let calibration = {
-            let default = Calibration::default();
-            Calibration {
-                offset_x: self.offset_x.map_or(default.offset_x, Mm),
-                offset_y: self.offset_y.map_or(default.offset_y, Mm),
-                scale: self.scale.unwrap_or(default.scale),
-            }
-        };
+        let calibration = Calibration::from_parts(self.offset_x, self.offset_y, self.scale);
         if whole && calibration != Calibration::default() {
             return Err(bad(
                 "the calibration (offset_x, offset_y, scale) moves the print pass: give pass=print"
