@@ -91,7 +91,7 @@ struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     request_timeout: f64,
     /// Seconds given to requests in flight after SIGTERM before the service gives up on
-    /// them (exit status 1).
+    /// them (exit status 2).
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     drain_timeout: f64,
     /// Open connections at once; more clients wait to be accepted.
