@@ -110,6 +110,19 @@ fn read_csv(text: &str, file: &str, spec: &LoadedSpec) -> Result<Vec<BatchRecord
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
+    // A column twice would let one cell silently win over the other.
+    if let Some((i, twice)) = headers
+        .iter()
+        .enumerate()
+        .find(|(i, h)| headers[..*i].contains(h))
+    {
+        return Err(Error::Options {
+            message: format!(
+                "{file}: the header row: the column `{twice}` appears twice (column {}); give each field one column",
+                i + 1
+            ),
+        });
+    }
     let mut out = Vec::new();
     for row in reader.records() {
         let (line, record) = match row {
@@ -178,6 +191,8 @@ pub struct BatchOptions {
     /// Writes the electronic licence (OFD) per record; a PDF/A-3b carries it too.
     /// Default: false.
     pub ofd: bool,
+    /// How the OFDs write colours. Default: the daylight proof in RGB.
+    pub ofd_colour: crate::OfdColour,
     /// Writes the QR code's landing page (HTML) per record. Default: false.
     pub page: bool,
     /// Signs every licence with these keys, loaded once: the PDF with PAdES, the OFD with
@@ -249,6 +264,7 @@ impl Default for BatchOptions {
             pdf: true,
             png_dpi: None,
             ofd: false,
+            ofd_colour: crate::OfdColour::default(),
             page: false,
             signing: None,
             pdf_options: pdf::PdfOptions::default(),
@@ -566,11 +582,13 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
         let signing = options.signing.as_deref();
         let seal = signing.and_then(|s| s.seal.as_ref().map(|k| (k, s.time)));
         let pades = signing.and_then(|s| s.pades.as_ref().map(|k| (k, s.time)));
+        let ofd_options = crate::OfdOptions {
+            colour: options.ofd_colour,
+            ..Default::default()
+        };
         let ofd = match (options.ofd, seal) {
-            (true, Some((signer, time))) => {
-                Some(licence.sealed_ofd(&Default::default(), signer, time)?)
-            }
-            (true, None) => Some(licence.ofd(&Default::default())?),
+            (true, Some((signer, time))) => Some(licence.sealed_ofd(&ofd_options, signer, time)?),
+            (true, None) => Some(licence.ofd(&ofd_options)?),
             (false, _) => None,
         };
         if options.pdf {

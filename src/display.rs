@@ -4,6 +4,8 @@
 //! glyph ids in a face of the [`FontBook`](crate::fonts::FontBook), inks resolved to CMYK
 //! or spot definitions. Back ends read nothing else: not the spec, not the record.
 
+mod winding;
+
 use std::sync::Arc;
 
 use crate::fonts::FaceId;

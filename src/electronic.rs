@@ -78,18 +78,61 @@ pub fn resolve(spec: &Electronic, record: &BoundRecord) -> Result<Metadata> {
         required("证照颁发机构代码", "issuerCode", &spec.issuer_code)?,
         required("证照颁发日期", "issueDate", &spec.issue_date)?,
     ];
-    for (name, key, source) in [
-        ("有效期起始日期", "validFrom", &spec.valid_from),
-        ("有效期截止日期", "validUntil", &spec.valid_until),
-    ] {
-        if let Some(value) = source.as_ref().and_then(|s| text_of(s, record)) {
-            entries.push(Entry { key, name, value });
+    // GB/T 36905: an optional item is absent, never empty; the validity has an end, or
+    // says 长期 (no end). A spec that maps the end takes it from the record, which must
+    // then carry it: a licence with a term never goes out as 长期 by omission.
+    if let Some(value) = spec
+        .valid_from
+        .as_ref()
+        .and_then(|s| text_of(s, record))
+        .filter(|v| !v.is_empty())
+    {
+        check_date(
+            record,
+            spec.valid_from.as_ref(),
+            "有效期起始日期",
+            &value,
+            false,
+        )?;
+        entries.push(Entry {
+            key: "validFrom",
+            name: "有效期起始日期",
+            value,
+        });
+    }
+    let until = match &spec.valid_until {
+        Some(source) => {
+            let value = required("有效期截止日期", "validUntil", source)?;
+            check_date(record, Some(source), "有效期截止日期", &value.value, true)?;
+            value
+        }
+        None => Entry {
+            key: "validUntil",
+            name: "有效期截止日期",
+            value: NO_END.into(),
+        },
+    };
+    entries.push(until);
+    let holder_code = required("持证主体代码", "holderCode", &spec.holder_code)?;
+    let code_type = required("持证主体代码类型", "holderCodeType", &spec.holder_code_type)?;
+    // The code must be what its type says it is, where certpress knows the type's rule.
+    if code_type.value == CREDIT_CODE_TYPE {
+        if let Err(problem) = crate::record::credit_code::validate(&holder_code.value) {
+            return Err(Error::Record {
+                record: record.name.clone(),
+                field: spec.holder_code.key().map(str::to_owned),
+                message: format!(
+                    "持证主体代码 {:?} is not a unified social credit code, which its type ({CREDIT_CODE_TYPE}) requires: {problem}",
+                    holder_code.value
+                ),
+                hint: Some("give the holder's 18-character code".into()),
+            });
         }
     }
     entries.extend([
         required("持证主体", "holder", &spec.holder)?,
-        required("持证主体代码", "holderCode", &spec.holder_code)?,
-        required("持证主体代码类型", "holderCodeType", &spec.holder_code_type)?,
+        holder_code,
+        code_type,
     ]);
     let serial = required("流水号", "serial", &spec.serial)?;
     let part = |key: &str| {
@@ -135,6 +178,37 @@ pub fn resolve(spec: &Electronic, record: &BoundRecord) -> Result<Metadata> {
     Ok(Metadata {
         identifier,
         entries,
+    })
+}
+
+/// 有效期截止日期 of a licence without an end (GB/T 36905).
+pub const NO_END: &str = "长期";
+
+/// 持证主体代码类型 whose codes are unified social credit codes (GB 32100).
+const CREDIT_CODE_TYPE: &str = "统一社会信用代码";
+
+/// A validity date: ISO 8601 (`2026-12-31`), or 长期 where `no_end_allowed`.
+fn check_date(
+    record: &BoundRecord,
+    source: Option<&Source>,
+    name: &str,
+    value: &str,
+    no_end_allowed: bool,
+) -> Result<()> {
+    if no_end_allowed && value == NO_END {
+        return Ok(());
+    }
+    if crate::record::Date::parse_iso(value).is_ok() {
+        return Ok(());
+    }
+    Err(Error::Record {
+        record: record.name.clone(),
+        field: source.and_then(Source::key).map(str::to_owned),
+        message: format!(
+            "{name} {value:?} is not a date{}",
+            if no_end_allowed { " or 长期" } else { "" }
+        ),
+        hint: Some("give a date field (YYYY-MM-DD)".into()),
     })
 }
 

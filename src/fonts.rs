@@ -196,6 +196,17 @@ impl FontBook {
         Ok(book)
     }
 
+    /// The family a face is asked for by: the requested name (宋体, 方正大标宋简体) of the
+    /// first family it leads, else of the first it serves in. What a reader without the
+    /// embedded face should fall back on.
+    pub fn requested_family(&self, face: FaceId) -> Option<&str> {
+        let families = || self.families.values();
+        families()
+            .find(|f| f.faces.first() == Some(&face))
+            .or_else(|| families().find(|f| f.faces.contains(&face)))
+            .map(|f| f.requested.as_str())
+    }
+
     fn add(
         &mut self,
         by_file: &mut BTreeMap<(PathBuf, u32), FaceId>,

@@ -77,7 +77,7 @@ pub mod units;
 
 pub use error::{Error, Result};
 pub use layout::{Part, Placement};
-pub use ofd::OfdOptions;
+pub use ofd::{OfdColour, OfdOptions};
 pub use pdf::PdfOptions;
 pub use production::Calibration;
 pub use raster::{RasterOptions, View};

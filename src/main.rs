@@ -183,6 +183,11 @@ struct VerifyArgs {
     /// The SM2 signer ID an OFD seal was signed with.
     #[arg(long, default_value = certpress::sign::keys::DEFAULT_SM2_ID)]
     sm2_id: String,
+    /// A root certificate (PEM, one or more; or DER) to judge trust against: the report
+    /// then says whether the signer's certificate chains to it. Without it, trust is not
+    /// judged (an intact file is not thereby trusted).
+    #[arg(long = "trust", value_name = "ROOT.pem")]
+    trust: Vec<PathBuf>,
     /// Prints the report as JSON.
     #[arg(long)]
     json: bool,
@@ -270,6 +275,9 @@ struct BatchArgs {
     /// --pdf-standard a-3b each PDF carries it too.
     #[arg(long)]
     ofd: bool,
+    /// The OFDs' colours: `proof` (RGB, default) or `cmyk`.
+    #[arg(long, value_enum, default_value = "proof")]
+    ofd_colour: certpress::OfdColour,
     /// Also writes the QR code's landing page (HTML) per record.
     #[arg(long)]
     page: bool,
@@ -494,6 +502,10 @@ struct RenderArgs {
     /// metadata, the composite daylight view.
     #[arg(long)]
     ofd: Option<PathBuf>,
+    /// The OFD's colours: `proof` (the daylight proof in RGB, which every reader shows
+    /// right) or `cmyk` (the spec's CMYK in a CMYK colour space, for readers that honour it).
+    #[arg(long, value_enum, default_value = "proof")]
+    ofd_colour: certpress::OfdColour,
     /// Writes the QR code's landing page here: one self-contained HTML file (the spec's
     /// `landing_page`), for the bureau to host.
     #[arg(long, value_name = "OUT.html")]
@@ -765,11 +777,13 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
     let pades = signing
         .as_ref()
         .and_then(|s| s.pades.as_ref().map(|k| (k, s.time)));
+    let ofd_options = certpress::OfdOptions {
+        colour: args.ofd_colour,
+        ..Default::default()
+    };
     let ofd = match (&args.ofd, seal) {
-        (Some(_), Some((signer, time))) => {
-            Some(licence.sealed_ofd(&certpress::OfdOptions::default(), signer, time)?)
-        }
-        (Some(_), None) => Some(licence.ofd(&certpress::OfdOptions::default())?),
+        (Some(_), Some((signer, time))) => Some(licence.sealed_ofd(&ofd_options, signer, time)?),
+        (Some(_), None) => Some(licence.ofd(&ofd_options)?),
         (None, _) => None,
     };
     if let Some(path) = &args.pdf {
@@ -864,13 +878,21 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
 
 /// Verifies a signed file; `Ok(false)` when it was changed.
 fn verify(args: &VerifyArgs) -> anyhow::Result<bool> {
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let report = if bytes.starts_with(b"PK") {
-        certpress::sign::verify::verify_ofd(&bytes, &args.sm2_id)?
-    } else {
-        certpress::sign::verify::verify(&bytes)?
+    use certpress::sign::{certs, verify};
+    let mut options = verify::VerifyOptions {
+        sm2_id: args.sm2_id.clone(),
+        ..Default::default()
     };
+    for path in &args.trust {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        options.roots.extend(
+            certs::read_roots(&bytes).map_err(|e| certpress::Error::Options {
+                message: format!("--trust {}: {e}", path.display()),
+            })?,
+        );
+    }
+    let bytes = verify::read_file(&args.file)?;
+    let report = verify::verify_with(&bytes, &options)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -883,16 +905,20 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<bool> {
                 None => println!("{mark} {}", check.what),
             }
         }
+        for entry in &report.metadata {
+            println!("     {}: {}", entry.name, entry.value);
+        }
         println!(
             "{}",
             if report.intact() {
-                "intact: nothing was changed after signing"
+                "intact: nothing was changed after signing, and the certificate named is the one that signed"
             } else {
-                "CHANGED after signing"
+                "NOT INTACT: changed after signing, or the certificate named did not sign"
             }
         );
+        println!("{}", report.trust);
     }
-    Ok(report.intact())
+    Ok(report.intact() && report.trusted != Some(false))
 }
 
 /// The electronic licence is the whole sheet: no OFD of one production pass.
@@ -923,6 +949,7 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         pdf: true,
         png_dpi: args.png.then_some(args.dpi),
         ofd: args.ofd,
+        ofd_colour: args.ofd_colour,
         page: args.page,
         signing,
         pdf_options: args.standard.options(args.pass.filter(), calibration),

@@ -179,6 +179,11 @@ impl Licence<'_> {
     /// lacks a value). A PDF/A-3b carries the record as `record.json` besides what
     /// `options` attaches.
     pub fn pdf(&self, options: &PdfOptions) -> Result<Vec<u8>> {
+        self.written_pdf(options).map(|w| w.bytes)
+    }
+
+    /// [`Licence::pdf`], with the signature slot's offsets when `options` asks for one.
+    fn written_pdf(&self, options: &PdfOptions) -> Result<pdf::WrittenPdf> {
         let mut options = options.clone();
         options
             .title
@@ -245,6 +250,7 @@ impl Licence<'_> {
                 Some(m) => Some(m.clone()),
                 None => self.metadata()?,
             },
+            colour: options.colour,
         };
         ofd::write(
             &self.layout.page,
@@ -276,7 +282,7 @@ impl Licence<'_> {
             time,
             reserved: pades::RESERVED,
         });
-        pades::sign(self.pdf(&options)?, signer)
+        pades::sign(self.written_pdf(&options)?, signer)
     }
 
     /// The electronic licence sealed by the issuing authority: the OFD with a GB/T 38540
@@ -306,8 +312,16 @@ impl Licence<'_> {
             .ok_or_else(|| Error::Options {
                 message: format!("the seal element `{id}` is not on this licence"),
             })?;
-        let picture = self.seal_picture(id)?;
         let b = placement.laid_out;
+        let picture = match self.seal_picture(id)? {
+            // Readers draw a seal's picture from PNG, JPG, GIF or BMP (GB/T 38540), none
+            // from SVG: vector artwork goes in as the element's paths at 600 dpi.
+            (_, kind) if kind == "SVG" => (
+                raster::stamp::element_png(&self.layout.page, id, b, raster::stamp::STAMP_DPI)?,
+                "PNG".to_owned(),
+            ),
+            picture => picture,
+        };
         let name = self
             .metadata()
             .ok()

@@ -339,3 +339,21 @@ mod serialised_records {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn a_key_twice_in_a_record_is_refused_naming_it() {
+    let json = r#"{"operator_name": "甲", "legal_representative": "乙", "operator_name": "丙"}"#;
+    let Err(Error::Record { field, message, .. }) = Record::from_json(json, "twice.json") else {
+        panic!("a JSON record with a key twice was accepted");
+    };
+    assert_eq!(field.as_deref(), Some("operator_name"));
+    assert!(message.contains("appears twice"), "{message}");
+    let ron = r#"{"operator_name": "甲", "operator_name": "丙"}"#;
+    let Err(Error::Record { field, message, .. }) = Record::from_ron(ron, "twice.ron") else {
+        panic!("a RON record with a key twice was accepted");
+    };
+    assert_eq!(field.as_deref(), Some("operator_name"));
+    assert!(message.contains("appears twice"), "{message}");
+    // Once each is fine.
+    assert!(Record::from_json(r#"{"operator_name": "甲"}"#, "once").is_ok());
+}

@@ -466,3 +466,45 @@ fn electronic_batch_writes_ofd_page_and_archive_pdf_per_licence() {
     assert_eq!(error["field"], "licence_number");
     assert!(files(&out).iter().all(|f| !f.contains("待编号")));
 }
+
+#[test]
+fn a_record_with_a_key_twice_is_refused_and_the_rest_of_the_batch_goes_on() {
+    let dir = scratch("twice");
+    let sample = std::fs::read_to_string("specs/liuzhou/sample.json")
+        .unwrap()
+        .replace('\n', " ");
+    // A front end validated the first value; the last would have been printed.
+    let twice = sample.replacen(
+        '{',
+        "{\"operator_name\": \"the name the front end checked\", ",
+        1,
+    );
+    let other = sample.replace("0001号", "0002号");
+    let data = dir.join("records.jsonl");
+    std::fs::write(&data, format!("{twice}\n{other}\n")).unwrap();
+    let out = dir.join("out");
+    let output = batch(&data, &out, &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let errors = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
+    assert!(errors.contains("appears twice"), "{errors}");
+    assert!(errors.contains("operator_name"), "{errors}");
+    assert_eq!(
+        files(&out).iter().filter(|n| n.ends_with(".pdf")).count(),
+        1
+    );
+
+    // A spreadsheet with a column twice: refused before anything is written.
+    let csv = dir.join("records.csv");
+    std::fs::write(&csv, "operator_name,credit_code,operator_name\na,b,c\n").unwrap();
+    let refused = dir.join("refused");
+    let output = batch(&csv, &refused, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`operator_name` appears twice"));
+    assert!(!refused.join("errors.jsonl").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

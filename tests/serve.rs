@@ -456,6 +456,20 @@ fn bad_requests_get_the_error_shape_and_a_4xx() {
             http::post_json(address, RENDER, b"[1, 2]").unwrap(),
         ),
         (
+            "a key twice",
+            422,
+            "record",
+            http::post_json(
+                address,
+                RENDER,
+                String::from_utf8(sample())
+                    .unwrap()
+                    .replacen('{', "{\"operator_name\": \"a validated name\", ", 1)
+                    .as_bytes(),
+            )
+            .unwrap(),
+        ),
+        (
             "unknown format",
             400,
             "options",

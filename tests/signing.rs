@@ -582,3 +582,350 @@ mod damaged {
         }
     }
 }
+
+/// A record field holding the signature dictionary's placeholder text, as a hostile or
+/// unlucky record may: `甲[0 2147483647 2147483647 2147483647]`.
+const PLACEHOLDER: &str = "甲[0 2147483647 2147483647 2147483647]";
+
+/// The electronic record with the placeholder in every free-text field that reaches the
+/// file: page text, Info and XMP (the holder, the licence number), the attached record.
+fn record_spelling_the_placeholder() -> Record {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ELECTRONIC).unwrap()).unwrap();
+    for key in [
+        "operator_name",
+        "legal_representative",
+        "industry_category",
+        "business_address",
+        "issuing_authority",
+        "licence_number",
+    ] {
+        json[key] = PLACEHOLDER.into();
+    }
+    json["permits"][0] = PLACEHOLDER.into();
+    json["approval_departments"][0] = PLACEHOLDER.into();
+    let mut record = Record::from_json(&json.to_string(), "placeholder").unwrap();
+    record.folder = Some("specs/liuzhou".into());
+    record
+}
+
+#[test]
+fn a_record_that_spells_the_placeholder_signs_and_verifies() {
+    let id = identity(Algorithm::P256, "placeholder", FROM, UNTIL);
+    let template = liuzhou();
+    let licence = template.issue(&record_spelling_the_placeholder()).unwrap();
+    let dir = scratch("placeholder");
+    let (_, cert) = write(&id, &dir, "placeholder");
+    for standard in [PdfStandard::Plain, PdfStandard::A3b] {
+        let options = PdfOptions {
+            standard,
+            ..Default::default()
+        };
+        let pdf = licence.signed_pdf(&options, &signer(&id), when()).unwrap();
+        // The placeholder is in the file more than once (XMP, Info), so a signer that
+        // searched would have patched the wrong one.
+        let spelled = pdf
+            .windows(PLACEHOLDER.len() - 3)
+            .filter(|w| *w == &PLACEHOLDER.as_bytes()[3..])
+            .count();
+        assert!(
+            spelled >= 1,
+            "{standard:?}: the record's text is in the file"
+        );
+        let report = verify::verify(&pdf).unwrap();
+        assert!(report.intact(), "{standard:?}: {report:?}");
+        assert!(report
+            .metadata
+            .iter()
+            .any(|e| e.name == "holder" && e.value == PLACEHOLDER));
+        // lopdf finds the signature dictionary's byte range where the signer put it.
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let range: Vec<i64> = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_dict().ok())
+            .find(|d| d.get(b"Type").and_then(|t| t.as_name()).ok() == Some(b"Sig"))
+            .unwrap()
+            .get(b"ByteRange")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_i64().unwrap())
+            .collect();
+        assert_eq!(range[0], 0);
+        assert_eq!((range[2] + range[3]) as usize, pdf.len());
+        assert_eq!(pdf[range[1] as usize], b'<');
+        if python_with_pyhanko() {
+            let path = dir.join("placeholder.pdf");
+            std::fs::write(&path, &pdf).unwrap();
+            let out = Command::new("python3")
+                .args(["-c", PYHANKO])
+                .arg(&path)
+                .arg(&cert)
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                said.contains("intact True") && said.contains("valid True"),
+                "{standard:?}: pyHanko says {said}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            eprintln!("SKIPPED (pyHanko part): pyHanko is not installed; certpress verify and lopdf checked the file");
+        }
+    }
+    let seal_id = identity(Algorithm::Sm2, "placeholder seal", FROM, UNTIL);
+    let ofd = licence
+        .sealed_ofd(&OfdOptions::default(), &signer(&seal_id), when())
+        .unwrap();
+    assert!(verify::verify(&ofd).unwrap().intact());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An OFD whose page entry inflates to `inflated` bytes of zeros.
+fn bomb(inflated: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9));
+    writer.start_file("OFD.xml", options).unwrap();
+    writer.write_all(b"<ofd:OFD/>").unwrap();
+    writer
+        .start_file("Doc_0/Pages/Page_0/Content.xml", options)
+        .unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..inflated >> 20 {
+        writer.write_all(&zeros).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_zip_bomb_is_refused_by_its_limit_not_inflated() {
+    // 200 MB of zeros in about 200 KB: past the ratio and the entry limit alike.
+    let bytes = bomb(200 << 20);
+    assert!(bytes.len() < 1 << 20, "{} bytes", bytes.len());
+    let message = verify::verify(&bytes).unwrap_err().to_string();
+    assert!(
+        message.contains("ZIP bomb") || message.contains("limit"),
+        "{message}"
+    );
+    // Too big to read at all.
+    let huge = vec![b'P'; (verify::MAX_FILE + 1) as usize];
+    let message = verify::verify(&huge).unwrap_err().to_string();
+    assert!(message.contains("over the limit of 50 MiB"), "{message}");
+    // The command line: exit 2, naming the limit.
+    let dir = scratch("bomb");
+    let path = dir.join("bomb.ofd");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inflates"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `bytes` with the first occurrence of `from` at or after `start` replaced by `to` (of the
+/// same length).
+fn replace_once(bytes: &mut [u8], start: usize, from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let at = find(bytes, from, start);
+    bytes[at..at + from.len()].copy_from_slice(to);
+}
+
+/// The names of the failed checks.
+fn failed(report: &verify::Report) -> Vec<String> {
+    report
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| c.what.clone())
+        .collect()
+}
+
+#[test]
+fn a_certificate_swapped_beside_the_signature_does_not_bind() {
+    // The OFD: the certificate after the signed part of SES_Signature renamed `(fake)`.
+    let id = identity(Algorithm::Sm2, "swap seal", FROM, UNTIL);
+    let ofd = sealed_ofd(&id);
+    let mut entries = unzip(&ofd);
+    let value = entries
+        .iter_mut()
+        .find(|(n, _)| n.ends_with("SignedValue.dat"))
+        .unwrap();
+    let original = value.1.clone();
+    let (tbs, _) = tbs_and_signature(&original);
+    let after_tbs = find(&original, &tbs, 0) + tbs.len();
+    // Its issuer and subject both (still self-issued, its signature now broken).
+    replace_once(
+        &mut value.1,
+        after_tbs,
+        "(test)".as_bytes(),
+        "(fake)".as_bytes(),
+    );
+    replace_once(
+        &mut value.1,
+        after_tbs,
+        "(test)".as_bytes(),
+        "(fake)".as_bytes(),
+    );
+    let report = verify::verify(&rezip(&entries)).unwrap();
+    assert!(!report.intact());
+    assert!(report.signer.contains("(fake)"), "{report:?}");
+    let failed_checks = failed(&report);
+    assert!(
+        failed_checks
+            .iter()
+            .any(|c| c.contains("the seal authorises the signer's certificate")),
+        "{failed_checks:?}"
+    );
+    assert!(
+        failed_checks
+            .iter()
+            .any(|c| c.contains("the signer's certificate holds")),
+        "{failed_checks:?}"
+    );
+    // Its issuer alone: the issuer is not at hand, and still the seal does not list it.
+    let value = entries
+        .iter_mut()
+        .find(|(n, _)| n.ends_with("SignedValue.dat"))
+        .unwrap();
+    value.1 = original;
+    replace_once(
+        &mut value.1,
+        after_tbs,
+        "(test)".as_bytes(),
+        "(fake)".as_bytes(),
+    );
+    let report = verify::verify(&rezip(&entries)).unwrap();
+    assert!(!report.intact());
+    assert!(failed(&report)
+        .iter()
+        .any(|c| c.contains("the seal authorises the signer's certificate")));
+
+    // The PDF: the certificate inside the CMS (outside the byte range) renamed.
+    let id = identity(Algorithm::P256, "swap pades", FROM, UNTIL);
+    let mut pdf = signed_pdf(&id, PdfStandard::Plain);
+    let open = find(&pdf, b"/Contents <", 0) + b"/Contents <".len();
+    let close = open + pdf[open..].iter().position(|&b| b == b'>').unwrap();
+    let hex = |bytes: &[u8]| -> Vec<u8> {
+        bytes
+            .iter()
+            .flat_map(|b| format!("{b:02X}").into_bytes())
+            .collect()
+    };
+    let test = hex("(test)".as_bytes());
+    let fake = hex("(fake)".as_bytes());
+    // Every `(test)` of the CMS: the certificate's subject and issuer, and the signer
+    // info's issuer.
+    let mut at = open;
+    while let Some(i) = pdf[at..close]
+        .windows(test.len())
+        .position(|w| w == &test[..])
+    {
+        pdf[at + i..at + i + test.len()].copy_from_slice(&fake);
+        at += i + test.len();
+    }
+    let report = verify::verify(&pdf).unwrap();
+    assert!(!report.intact());
+    let failed_checks = failed(&report);
+    assert!(
+        failed_checks
+            .iter()
+            .any(|c| c.contains("ESS signing-certificate-v2")),
+        "{failed_checks:?}"
+    );
+    assert!(
+        failed_checks
+            .iter()
+            .any(|c| c.contains("the signer's certificate holds")),
+        "{failed_checks:?}"
+    );
+    // The signed digest is untouched: only the binding fails.
+    assert!(!failed_checks.iter().any(|c| c.contains("unchanged")));
+}
+
+#[test]
+fn trust_is_judged_against_the_roots_given_and_kept_apart_from_intact() {
+    use keys::{authority, issued};
+    let dir = scratch("trust");
+    let root = authority(Algorithm::P256, "Test Root CA", FROM, UNTIL);
+    let other = authority(Algorithm::P256, "Another CA", FROM, UNTIL);
+    let leaf = issued(Algorithm::P256, "Test Bureau", "Test Root CA", FROM, UNTIL);
+    let record = Record::load(ELECTRONIC).unwrap();
+    let pdf = liuzhou()
+        .issue(&record)
+        .unwrap()
+        .signed_pdf(&PdfOptions::default(), &signer(&leaf), when())
+        .unwrap();
+    let roots =
+        |id: &TestIdentity| certpress::sign::certs::read_roots(id.cert_pem.as_bytes()).unwrap();
+    let plain = verify::verify(&pdf).unwrap();
+    assert!(plain.intact(), "{plain:?}");
+    assert_eq!(plain.trusted, None);
+    assert!(plain.trust.contains("not judged"), "{}", plain.trust);
+    let options = |roots| verify::VerifyOptions {
+        roots,
+        ..Default::default()
+    };
+    let trusted = verify::verify_with(&pdf, &options(roots(&root))).unwrap();
+    assert!(
+        trusted.intact() && trusted.trusted == Some(true),
+        "{trusted:?}"
+    );
+    assert!(trusted
+        .checks
+        .iter()
+        .any(|c| c.ok && c.what.contains("issued by CN=Test Root CA")));
+    let untrusted = verify::verify_with(&pdf, &options(roots(&other))).unwrap();
+    assert!(untrusted.intact(), "intact, whoever is trusted");
+    assert_eq!(untrusted.trusted, Some(false));
+
+    // The OFD seal by an SM2 certificate the SM2 root issued.
+    let sm2_root = authority(Algorithm::Sm2, "Test SM2 Root", FROM, UNTIL);
+    let sm2_leaf = issued(Algorithm::Sm2, "Test Seal", "Test SM2 Root", FROM, UNTIL);
+    let ofd = liuzhou()
+        .issue(&record)
+        .unwrap()
+        .sealed_ofd(&OfdOptions::default(), &signer(&sm2_leaf), when())
+        .unwrap();
+    let report = verify::verify_with(&ofd, &options(roots(&sm2_root))).unwrap();
+    assert!(
+        report.intact() && report.trusted == Some(true),
+        "{report:?}"
+    );
+
+    // The command line: 0 trusted, 1 not.
+    let bin = env!("CARGO_BIN_EXE_certpress");
+    let file = dir.join("leaf.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let (_, root_pem) = write(&root, &dir, "root");
+    let (_, other_pem) = write(&other, &dir, "other");
+    let run = |trust: &Path| {
+        Command::new(bin)
+            .arg("verify")
+            .arg(&file)
+            .arg("--trust")
+            .arg(trust)
+            .output()
+            .unwrap()
+    };
+    let out = run(&root_pem);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("trusted: the signer's certificate chains to CN=Test Root CA"));
+    let out = run(&other_pem);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("NOT trusted"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -23,6 +23,7 @@
 //! the document ID a hash of the content.
 
 mod clip;
+mod truetype;
 mod xml;
 
 use std::collections::BTreeMap;
@@ -52,13 +53,67 @@ pub struct OfdOptions {
     /// The licence's metadata, written as `CustomData` entries (and its issuer, holder
     /// and date into `DocInfo`). Default: none.
     pub metadata: Option<Metadata>,
+    /// How colours are written. Default: the daylight proof in RGB.
+    pub colour: OfdColour,
+}
+
+/// How the OFD writes colours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "serve", derive(serde::Deserialize, utoipa::ToSchema))]
+#[cfg_attr(feature = "serve", serde(rename_all = "lowercase"))]
+pub enum OfdColour {
+    /// The daylight proof's RGB (what the raster shows) in OFD's default colour space:
+    /// the electronic licence is looked at on screens, and a reader that ignores colour
+    /// spaces (many web viewers read any colour's first three values as RGB) still shows
+    /// it right.
+    #[default]
+    Proof,
+    /// The spec's CMYK in a declared CMYK colour space: exact for readers that honour
+    /// colour spaces, wrong in those that do not.
+    Cmyk,
 }
 
 /// The OFD namespace.
 const NS: &str = "http://www.ofdspec.org/2016";
 
-/// The one colour space every colour names: DeviceCMYK, 8 bits a channel.
+/// The one colour space every colour names when the OFD is written in CMYK: DeviceCMYK,
+/// 8 bits a channel.
 const CMYK_SPACE: u32 = 1;
+
+/// A colour as the OFD writes it: the value, and the colour space it is in (none: the
+/// default RGB).
+#[derive(Debug, Clone)]
+struct Paint {
+    value: String,
+    space: Option<u32>,
+}
+
+impl Paint {
+    fn new(cmyk: crate::spec::Cmyk, colour: OfdColour) -> Self {
+        match colour {
+            OfdColour::Proof => Self {
+                value: crate::raster::proof_rgb(cmyk)
+                    .map(|v| v.to_string())
+                    .join(" "),
+                space: None,
+            },
+            OfdColour::Cmyk => Self {
+                value: xml::colour(cmyk),
+                space: Some(CMYK_SPACE),
+            },
+        }
+    }
+
+    /// `<ofd:FillColor …/>` or `<ofd:StrokeColor …/>`.
+    fn write(&self, w: &mut Xml, element: &str) {
+        let mut attrs = vec![("Value", self.value.clone())];
+        if let Some(space) = self.space {
+            attrs.insert(0, ("ColorSpace", space.to_string()));
+        }
+        w.empty(element, &attrs);
+    }
+}
 
 /// Writes the page as an OFD package.
 ///
@@ -129,6 +184,7 @@ pub(crate) fn write(
         fonts: BTreeMap::new(),
         images: Vec::new(),
         cache,
+        colour: options.colour,
     };
     let fixed = page.items.iter().take_while(|i| i.fixed).count();
     let (template, body) = if fixed > 0 {
@@ -151,15 +207,31 @@ pub(crate) fn write(
     for (face_id, usage) in &used_fonts {
         let face = fonts.face(*face_id);
         let glyphs: Vec<u16> = usage.remapper.remapped_gids().collect();
-        let program = face
-            .font_files
-            .get_or_try_make(&glyphs[..], || face.subset(&usage.remapper).map(Into::into))?;
-        let ext = if face.metrics.is_cff { "otf" } else { "ttf" };
-        font_files.push((
-            usage.id,
-            face.name.clone(),
-            format!("font_{}.{ext}", usage.id),
-        ));
+        let chars: Vec<(char, u16)> = usage.chars.iter().map(|(&c, &g)| (c, g)).collect();
+        // Remembered by glyph set and character map: the labels' and the title's faces
+        // set the same on every licence of a spec.
+        let mut key = glyphs.clone();
+        key.push(u16::MAX);
+        for &(c, g) in &chars {
+            let c = c as u32;
+            key.extend([(c >> 16) as u16, c as u16, g]);
+        }
+        let program = face.font_files.get_or_try_make(&key[..], || {
+            let subset = face.subset(&usage.remapper)?;
+            truetype::truetype(face, &subset, &glyphs, &chars).map(Into::into)
+        })?;
+        let ext = "ttf";
+        font_files.push(xml::FontResource {
+            id: usage.id,
+            name: face.name.clone(),
+            // A reader without the embedded file falls back on the family: the one the
+            // spec asks for (宋体, 黑体, 方正大标宋简体), not the stand-in's name.
+            family: fonts
+                .requested_family(*face_id)
+                .unwrap_or(&face.name)
+                .to_owned(),
+            file: format!("font_{}.{ext}", usage.id),
+        });
         files.push((
             format!("Doc_0/Res/font_{}.{ext}", usage.id),
             program.to_vec(),
@@ -172,7 +244,8 @@ pub(crate) fn write(
         media.push((image.id, file));
     }
     let max_id = ids.next - 1;
-    let public_res = xml::public_res(CMYK_SPACE, &font_files)?;
+    let space = (options.colour == OfdColour::Cmyk).then_some(CMYK_SPACE);
+    let public_res = xml::public_res(space, &font_files)?;
     let document_res = xml::document_res(&media)?;
     let document = xml::document(
         max_id,
@@ -332,6 +405,9 @@ impl Ids {
 struct FontUse {
     id: u32,
     remapper: GlyphRemapper,
+    /// Each character set in this face, and the subset glyph it was set with (the first,
+    /// where one character is set with two glyphs).
+    chars: BTreeMap<char, u16>,
 }
 
 /// A picture as the OFD's PNG.
@@ -347,6 +423,7 @@ struct ContentWriter<'a> {
     fonts: BTreeMap<FaceId, FontUse>,
     images: Vec<ImageUse>,
     cache: &'a OfdCache,
+    colour: OfdColour,
 }
 
 impl ContentWriter<'_> {
@@ -383,7 +460,7 @@ impl ContentWriter<'_> {
             ) {
                 continue;
             }
-            let colour = xml::colour(kind.proof());
+            let colour = Paint::new(kind.proof(), self.colour);
             match &item.shape {
                 Shape::Text(run) => self.text(&mut w, run, &colour),
                 Shape::Path(path) => self.path(&mut w, path, &colour),
@@ -400,7 +477,14 @@ impl ContentWriter<'_> {
 
     /// A run of glyphs: its characters in `TextCode` (what search and copy read), its
     /// glyphs in the embedded subset by a `CGTransform` (what is drawn).
-    fn text(&mut self, w: &mut Xml, run: &GlyphRun, colour: &str) {
+    ///
+    /// A run present only for search (the QR payload's text layer) is left out: readers
+    /// that ignore `Fill="false"` would paint it, and the payload is the QR code's and the
+    /// metadata's to carry.
+    fn text(&mut self, w: &mut Xml, run: &GlyphRun, colour: &Paint) {
+        if !run.visible {
+            return;
+        }
         let (Some(first), Some(last)) = (run.glyphs.first(), run.glyphs.last()) else {
             return;
         };
@@ -408,6 +492,7 @@ impl ContentWriter<'_> {
         let usage = self.fonts.entry(run.face).or_insert_with(|| FontUse {
             id: next_font_id,
             remapper: GlyphRemapper::new(),
+            chars: BTreeMap::new(),
         });
         if usage.id == next_font_id {
             self.ids.take();
@@ -415,7 +500,11 @@ impl ContentWriter<'_> {
         let glyphs: Vec<String> = run
             .glyphs
             .iter()
-            .map(|g| usage.remapper.remap(g.id).to_string())
+            .map(|g| {
+                let new = usage.remapper.remap(g.id);
+                usage.chars.entry(g.text).or_insert(new);
+                new.to_string()
+            })
             .collect();
         let font_id = usage.id;
         let size = run.size.to_mm().get();
@@ -432,24 +521,14 @@ impl ContentWriter<'_> {
             .map(|pair| num((pair[1].x - pair[0].x).get()))
             .collect();
         let id = self.ids.take();
-        let mut attrs = vec![
+        let attrs = [
             ("ID", id.to_string()),
             ("Boundary", boundary),
             ("Font", font_id.to_string()),
             ("Size", num(size)),
         ];
-        if !run.visible {
-            // Present for search and copy, painted nowhere (the QR payload's text layer).
-            attrs.push(("Fill", "false".into()));
-        }
         w.open("ofd:TextObject", &attrs);
-        w.empty(
-            "ofd:FillColor",
-            &[
-                ("ColorSpace", CMYK_SPACE.to_string()),
-                ("Value", colour.into()),
-            ],
-        );
+        colour.write(w, "ofd:FillColor");
         let count = run.glyphs.len().to_string();
         w.open(
             "ofd:CGTransform",
@@ -472,8 +551,10 @@ impl ContentWriter<'_> {
         w.close("ofd:TextObject");
     }
 
-    /// A filled path, in a boundary around its points.
-    fn path(&mut self, w: &mut Xml, path: &Path, colour: &str) {
+    /// A filled path, in a boundary around its points. An even-odd path is wound so that
+    /// the non-zero rule fills the same (readers that ignore `Rule` fill a ring solid).
+    fn path(&mut self, w: &mut Xml, path: &Path, colour: &Paint) {
+        let path = &path.nonzero_equivalent();
         let Some([left, top, right, bottom]) = path.control_box() else {
             return;
         };
@@ -491,13 +572,7 @@ impl ContentWriter<'_> {
             attrs.push(("Rule", "Even-Odd".into()));
         }
         w.open("ofd:PathObject", &attrs);
-        w.empty(
-            "ofd:FillColor",
-            &[
-                ("ColorSpace", CMYK_SPACE.to_string()),
-                ("Value", colour.into()),
-            ],
-        );
+        colour.write(w, "ofd:FillColor");
         let mut data = PathData::default();
         path.walk(
             |p| ((p.x.get() - left) as f32, (p.y.get() - top) as f32),
@@ -510,7 +585,7 @@ impl ContentWriter<'_> {
     /// QR modules as rectangles, each row's runs of dark modules merged, in a grid of one
     /// unit per module that the object's CTM scales (as the PDF writes them): integers,
     /// a third of the bytes.
-    fn qr(&mut self, w: &mut Xml, symbol: &QrSymbol, colour: &str) {
+    fn qr(&mut self, w: &mut Xml, symbol: &QrSymbol, colour: &Paint) {
         let module = symbol.module.get();
         let side = symbol.side().get();
         let id = self.ids.take();
@@ -527,13 +602,7 @@ impl ContentWriter<'_> {
                 ("Fill", "true".into()),
             ],
         );
-        w.empty(
-            "ofd:FillColor",
-            &[
-                ("ColorSpace", CMYK_SPACE.to_string()),
-                ("Value", colour.into()),
-            ],
-        );
+        colour.write(w, "ofd:FillColor");
         let mut data = String::new();
         for (row, x0, x1) in symbol.dark_runs() {
             use std::fmt::Write as _;
@@ -546,7 +615,7 @@ impl ContentWriter<'_> {
 
     /// Guilloche lines: the copies' centre-lines cut to their region (see [`clip`]),
     /// stroked, as one path object; cut once per spec.
-    fn lines(&mut self, w: &mut Xml, lines: &Lines, colour: &str) {
+    fn lines(&mut self, w: &mut Xml, lines: &Lines, colour: &Paint) {
         let key = Arc::as_ptr(&lines.tile) as usize;
         let make = || Arc::new(cut(lines));
         let mut entry = self.cache.cuts.get_or_make(&key, make);
@@ -572,13 +641,7 @@ impl ContentWriter<'_> {
                 ("Fill", "false".into()),
             ],
         );
-        w.empty(
-            "ofd:StrokeColor",
-            &[
-                ("ColorSpace", CMYK_SPACE.to_string()),
-                ("Value", colour.into()),
-            ],
-        );
+        colour.write(w, "ofd:StrokeColor");
         w.data_element("ofd:AbbreviatedData", &[], &entry.data);
         w.close("ofd:PathObject");
     }

@@ -221,34 +221,46 @@ pub(crate) fn document(
 }
 
 /// `PublicRes.xml`: the CMYK colour space and the embedded fonts `(id, name, file)`.
-pub(crate) fn public_res(space: u32, fonts: &[(u32, String, String)]) -> Result<Vec<u8>> {
+/// A font resource: its ID, the embedded face's name, the family a reader without the
+/// file should fall back on, and the file.
+pub(crate) struct FontResource {
+    pub id: u32,
+    pub name: String,
+    pub family: String,
+    pub file: String,
+}
+
+/// `PublicRes.xml`: the CMYK colour space (when colours are written in it) and the fonts.
+pub(crate) fn public_res(space: Option<u32>, fonts: &[FontResource]) -> Result<Vec<u8>> {
     let mut w = Xml::new();
     w.open(
         "ofd:Res",
         &[("xmlns:ofd", NS.into()), ("BaseLoc", "Res".into())],
     );
-    w.open("ofd:ColorSpaces", &[]);
-    w.empty(
-        "ofd:ColorSpace",
-        &[
-            ("ID", space.to_string()),
-            ("Type", "CMYK".into()),
-            ("BitsPerComponent", "8".into()),
-        ],
-    );
-    w.close("ofd:ColorSpaces");
+    if let Some(space) = space {
+        w.open("ofd:ColorSpaces", &[]);
+        w.empty(
+            "ofd:ColorSpace",
+            &[
+                ("ID", space.to_string()),
+                ("Type", "CMYK".into()),
+                ("BitsPerComponent", "8".into()),
+            ],
+        );
+        w.close("ofd:ColorSpaces");
+    }
     if !fonts.is_empty() {
         w.open("ofd:Fonts", &[]);
-        for (id, name, file) in fonts {
+        for font in fonts {
             w.open(
                 "ofd:Font",
                 &[
-                    ("ID", id.to_string()),
-                    ("FontName", name.clone()),
-                    ("FamilyName", name.clone()),
+                    ("ID", font.id.to_string()),
+                    ("FontName", font.name.clone()),
+                    ("FamilyName", font.family.clone()),
                 ],
             );
-            w.text_element("ofd:FontFile", &[], file);
+            w.text_element("ofd:FontFile", &[], &font.file);
             w.close("ofd:Font");
         }
         w.close("ofd:Fonts");

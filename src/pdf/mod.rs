@@ -22,6 +22,7 @@
 mod font;
 mod standard;
 
+pub(crate) use standard::LICENCE_NS;
 pub use standard::{Attachment, PdfStandard, Relationship};
 
 use std::collections::BTreeMap;
@@ -84,6 +85,27 @@ pub struct SignatureSlot {
     pub reserved: usize,
 }
 
+/// Where a PDF written with a [`SignatureSlot`] keeps its placeholders: byte offsets in
+/// the finished file, taken from the writer as it wrote the signature dictionary. The
+/// signer patches exactly these bytes and never searches the file, which carries record
+/// text that may look like a placeholder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotOffsets {
+    /// The `ByteRange` array, `[` to `]` inclusive: `start..end`.
+    pub byte_range: (usize, usize),
+    /// The `Contents` hex string, `<` to `>` inclusive: `start..end`.
+    pub contents: (usize, usize),
+}
+
+/// A PDF as written, with its signature slot's offsets when it has one.
+#[derive(Debug, Clone)]
+pub struct WrittenPdf {
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Where the signature's placeholders are, when `PdfOptions::signature` asked for one.
+    pub slot: Option<SlotOffsets>,
+}
+
 /// What PDFs of one spec's licences share, made once and kept by its owner: the press
 /// artwork's compressed stream, the guilloche tiles' form streams, idle compressors.
 /// Bounded; dropped with its owner.
@@ -129,7 +151,7 @@ impl Default for PdfCache {
 /// Each call starts from nothing; [`crate::Template`] keeps what licences of a spec share
 /// (the press artwork's stream, guilloche forms, compressors) between calls.
 pub fn pdf(page: &Page, fonts: &FontBook, options: &PdfOptions) -> Result<Vec<u8>> {
-    write(page, fonts, options, &PdfCache::default())
+    write(page, fonts, options, &PdfCache::default()).map(|w| w.bytes)
 }
 
 /// [`pdf`], reusing what `cache` remembers of earlier PDFs of the same spec.
@@ -138,7 +160,7 @@ pub(crate) fn write(
     fonts: &FontBook,
     options: &PdfOptions,
     cache: &PdfCache,
-) -> Result<Vec<u8>> {
+) -> Result<WrittenPdf> {
     crate::production::check_registration(options.calibration, options.pass)?;
     standard::check(options.standard, &options.attachments)?;
     let stamp = standard::stamp(
@@ -558,13 +580,18 @@ pub(crate) fn write(
         params.finish();
         file.finish();
     }
+    let mut slot_offsets = None;
     if let (Some(parts), Some(slot)) = (&signature, &options.signature) {
-        write_signature(&mut pdf, parts, slot, page_ref);
+        slot_offsets = Some(write_signature(&mut pdf, parts, slot, page_ref)?);
     }
     pdf.extend(&chunk);
     let id = hash(pdf.as_bytes()).to_be_bytes().to_vec();
     pdf.set_file_id((id.clone(), id));
-    Ok(pdf.finish())
+    // Bytes already written stay where they are: the trailer only appends.
+    Ok(WrittenPdf {
+        bytes: pdf.finish(),
+        slot: slot_offsets,
+    })
 }
 
 /// The objects of a signature and where its field lies.
@@ -628,7 +655,16 @@ fn signature_parts(
 
 /// Writes the signature field, its appearance and the signature dictionary with its
 /// placeholders ([`crate::sign::pades`] fills them).
-fn write_signature(pdf: &mut Pdf, parts: &SignatureParts, slot: &SignatureSlot, page_ref: Ref) {
+///
+/// The dictionary is written as a chunk of its own, which holds nothing but its fixed keys
+/// and the signing time, so the placeholders' offsets within it are exact; they are
+/// returned as offsets in the file.
+fn write_signature(
+    pdf: &mut Pdf,
+    parts: &SignatureParts,
+    slot: &SignatureSlot,
+    page_ref: Ref,
+) -> Result<SlotOffsets> {
     let rect = parts
         .visible
         .as_ref()
@@ -653,7 +689,8 @@ fn write_signature(pdf: &mut Pdf, parts: &SignatureParts, slot: &SignatureSlot, 
         None => (Rect::new(0.0, 0.0, 0.0, 0.0), Vec::new()),
     };
     pdf.form_xobject(parts.appearance, &stream).bbox(bbox);
-    let mut dictionary = pdf.indirect(parts.dictionary).dict();
+    let mut own = Chunk::new();
+    let mut dictionary = own.indirect(parts.dictionary).dict();
     dictionary.pair(Name(b"Type"), Name(b"Sig"));
     dictionary.pair(Name(b"Filter"), Name(b"Adobe.PPKLite"));
     dictionary.pair(Name(b"SubFilter"), Name(b"ETSI.CAdES.detached"));
@@ -665,6 +702,39 @@ fn write_signature(pdf: &mut Pdf, parts: &SignatureParts, slot: &SignatureSlot, 
     dictionary.pair(Name(b"Contents"), Str(&vec![0xFF; slot.reserved]));
     dictionary.pair(Name(b"M"), crate::timestamp::pdf(slot.time));
     dictionary.finish();
+    let written = own.as_bytes();
+    let within = |needle: &[u8]| written.windows(needle.len()).position(|w| w == needle);
+    let missing = || crate::error::Error::Render {
+        message: "the signature dictionary was written without its placeholders".into(),
+    };
+    let range_key = within(b"/ByteRange").ok_or_else(missing)?;
+    let range_open = range_key
+        + written[range_key..]
+            .iter()
+            .position(|&b| b == b'[')
+            .ok_or_else(missing)?;
+    let range_close = range_open
+        + written[range_open..]
+            .iter()
+            .position(|&b| b == b']')
+            .ok_or_else(missing)?;
+    let contents_key = within(b"/Contents").ok_or_else(missing)?;
+    let contents_open = contents_key
+        + written[contents_key..]
+            .iter()
+            .position(|&b| b == b'<')
+            .ok_or_else(missing)?;
+    let contents_close = contents_open
+        + written[contents_open..]
+            .iter()
+            .position(|&b| b == b'>')
+            .ok_or_else(missing)?;
+    let base = pdf.len();
+    pdf.extend(&own);
+    Ok(SlotOffsets {
+        byte_range: (base + range_open, base + range_close + 1),
+        contents: (base + contents_open, base + contents_close + 1),
+    })
 }
 
 /// Length of a crop mark.

@@ -196,7 +196,7 @@ pub(crate) fn check(standard: PdfStandard, attachments: &[Attachment]) -> Result
 }
 
 /// The certpress XMP namespace for the licence's metadata.
-const LICENCE_NS: &str = "urn:certpress:ns:licence:1.0:";
+pub(crate) const LICENCE_NS: &str = "urn:certpress:ns:licence:1.0:";
 
 /// What the XMP packet says.
 pub(crate) struct XmpFacts<'a> {

@@ -10,6 +10,7 @@
 
 mod lines;
 pub(crate) mod png;
+pub mod stamp;
 
 use std::collections::HashMap;
 

@@ -128,6 +128,63 @@ impl<'de> Deserialize<'de> for RawValue {
     }
 }
 
+/// A record's key–value map as parsed, with the first key that appeared twice: a
+/// duplicate is kept aside rather than letting the last value win silently (a front end
+/// that validated the first value would otherwise be fooled).
+struct Fields {
+    values: BTreeMap<String, RawValue>,
+    duplicate: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Fields;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of field keys to strings or lists of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
+                let mut fields = Fields {
+                    values: BTreeMap::new(),
+                    duplicate: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value::<RawValue>()?;
+                    match fields.values.entry(key) {
+                        std::collections::btree_map::Entry::Occupied(seen) => {
+                            fields.duplicate.get_or_insert_with(|| seen.key().clone());
+                        }
+                        std::collections::btree_map::Entry::Vacant(slot) => {
+                            slot.insert(value);
+                        }
+                    }
+                }
+                Ok(fields)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl Fields {
+    /// The values, or the refusal of a key that appears twice.
+    fn into_values(self, name: &str) -> Result<BTreeMap<String, RawValue>> {
+        match self.duplicate {
+            Some(key) => Err(record_error(
+                name,
+                Some(&key),
+                format!("`{key}` appears twice"),
+                Some("give each field once: which of the two values is meant cannot be told"),
+            )),
+            None => Ok(self.values),
+        }
+    }
+}
+
 /// A record as read, before it is checked against a spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -174,7 +231,7 @@ impl Record {
     /// Parses a JSON object.
     pub fn from_json(text: &str, name: impl Into<String>) -> Result<Self> {
         let name = name.into();
-        let values = serde_json::from_str(text).map_err(|e| {
+        let fields: Fields = serde_json::from_str(text).map_err(|e| {
             // serde_json ends its message with the place; put the place first instead.
             let place = format!(" at line {} column {}", e.line(), e.column());
             let message = e.to_string();
@@ -186,6 +243,7 @@ impl Record {
                 None,
             )
         })?;
+        let values = fields.into_values(&name)?;
         Ok(Record {
             name,
             values,
@@ -196,7 +254,7 @@ impl Record {
     /// Parses a RON map.
     pub fn from_ron(text: &str, name: impl Into<String>) -> Result<Self> {
         let name = name.into();
-        let values = ron::Options::default()
+        let fields: Fields = ron::Options::default()
             .with_recursion_limit(8)
             .from_str(text)
             .map_err(|e| {
@@ -210,6 +268,7 @@ impl Record {
                     None,
                 )
             })?;
+        let values = fields.into_values(&name)?;
         Ok(Record {
             name,
             values,

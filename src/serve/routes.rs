@@ -429,6 +429,10 @@ struct RenderQuery {
     standard: Option<StandardParam>,
     /// The PDF's creation date (YYYY-MM-DD); default the licence's issue date.
     date: Option<String>,
+    /// An OFD's colours: `proof` (default: the daylight proof in RGB, which every reader
+    /// shows right) or `cmyk` (the spec's CMYK in a CMYK colour space).
+    #[param(inline)]
+    ofd_colour: Option<certpress::OfdColour>,
     /// The print pass's shift right in mm (the office printer's calibration).
     offset_x: Option<f64>,
     /// The print pass's shift down in mm.
@@ -448,6 +452,7 @@ struct Order {
     format: Format,
     pdf: PdfOptions,
     raster: RasterOptions,
+    ofd: OfdOptions,
     /// Signed at this time, with the spec's keys.
     signed_at: Option<SigningTime>,
 }
@@ -504,6 +509,9 @@ impl RenderQuery {
         if !matches!(self.format, Format::Pdf) && (self.standard.is_some() || self.date.is_some()) {
             return Err(bad("standard and date apply to format=pdf".to_owned()));
         }
+        if !matches!(self.format, Format::Ofd) && self.ofd_colour.is_some() {
+            return Err(bad("ofd_colour applies to format=ofd".to_owned()));
+        }
         let dpi = self.dpi.unwrap_or(RasterOptions::default().dpi);
         if !(dpi.is_finite() && dpi >= 10.0 && dpi <= max_dpi) {
             return Err(bad(format!(
@@ -543,6 +551,10 @@ impl RenderQuery {
             format: self.format,
             pdf,
             raster,
+            ofd: OfdOptions {
+                colour: self.ofd_colour.unwrap_or_default(),
+                ..Default::default()
+            },
             signed_at,
         })
     }
@@ -558,14 +570,14 @@ impl Order {
                 licence.signed_pdf(&self.pdf, signer, time)
             }
             (Format::Ofd, Some(time), _, Some(signer)) => {
-                licence.sealed_ofd(&OfdOptions::default(), signer, time)
+                licence.sealed_ofd(&self.ofd, signer, time)
             }
             (_, Some(_), _, _) => Err(certpress::Error::Options {
                 message: "no key signs this format".to_owned(),
             }),
             (Format::Pdf, None, _, _) => licence.pdf(&self.pdf),
             (Format::Png, None, _, _) => licence.png(&self.raster),
-            (Format::Ofd, None, _, _) => licence.ofd(&OfdOptions::default()),
+            (Format::Ofd, None, _, _) => licence.ofd(&self.ofd),
             (Format::Html, None, _, _) => licence.landing_page().map(String::into_bytes),
         }
     }

@@ -10,7 +10,9 @@
 //! [`Signer`] reads a key and its certificate and checks they belong together; the key is
 //! never printed or written.
 
+pub mod certs;
 pub mod keys;
+pub mod package;
 pub mod pades;
 pub mod seal;
 pub mod verify;

@@ -2,8 +2,8 @@
 //!
 //! The PDF back end writes the signature's place: a signature field whose widget covers
 //! the seal (or an invisible one), and a signature dictionary whose `ByteRange` and
-//! `Contents` are placeholders of fixed width ([`crate::pdf::SignatureSlot`]). Signing
-//! fills them: the byte range is every byte but the `Contents` string, its SHA-256 goes
+//! `Contents` are placeholders of fixed width ([`crate::pdf::SignatureSlot`]), and returns
+//! their offsets ([`crate::pdf::SlotOffsets`]). Signing fills them there: the byte range is every byte but the `Contents` string, its SHA-256 goes
 //! into a detached CMS SignedData (RFC 5652) with the signer's certificate and the
 //! signed attributes PAdES B-B asks for (content type, message digest, ESS
 //! signing-certificate-v2; no signing-time, which PAdES keeps in the dictionary's `M`),
@@ -17,13 +17,11 @@ use x509_cert::attr::Attribute;
 
 use super::keys::{KeyKind, Signer};
 use crate::error::{Error, Result};
+use crate::pdf::WrittenPdf;
 
 /// Room reserved for the CMS: 16 KB holds a signature with a certificate chain of a few
 /// certificates.
 pub const RESERVED: usize = 16 * 1024;
-
-/// The placeholder byte range the PDF back end writes; its digits are replaced in place.
-pub(crate) const BYTE_RANGE_PLACEHOLDER: &str = "[0 2147483647 2147483647 2147483647]";
 
 mod oid {
     use super::Oid;
@@ -43,47 +41,41 @@ fn failed(message: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Where the placeholders are in a PDF written with a signature slot.
-pub(crate) struct Slot {
-    /// Offset of the byte range array's `[`.
-    pub byte_range: usize,
-    /// Offset of `<` opening the Contents hex string, and of the `>` closing it.
-    pub contents: (usize, usize),
-}
-
-/// Finds the signature dictionary's placeholders.
-pub(crate) fn find_slot(pdf: &[u8]) -> Option<Slot> {
-    let byte_range = find(pdf, BYTE_RANGE_PLACEHOLDER.as_bytes(), 0)?;
-    let open = find(pdf, b"/Contents <", byte_range)? + b"/Contents ".len();
-    let close = open + 1 + pdf[open + 1..].iter().position(|&b| b == b'>')?;
-    Some(Slot {
-        byte_range,
-        contents: (open, close),
-    })
-}
-
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
-}
-
 /// Signs a PDF written with a signature slot: fills the byte range and the CMS. The key
 /// must be ECDSA P-256 or RSA.
-pub fn sign(mut pdf: Vec<u8>, signer: &Signer) -> Result<Vec<u8>> {
+///
+/// The placeholders are where the writer said it put them ([`WrittenPdf::slot`]); they
+/// are checked to be placeholders still, and never searched for: the file carries record
+/// text, which may spell one.
+pub fn sign(written: WrittenPdf, signer: &Signer) -> Result<Vec<u8>> {
     signer.require(&[KeyKind::P256, KeyKind::Rsa], "a PAdES signature")?;
-    let slot = find_slot(&pdf).ok_or_else(|| failed("the PDF has no signature slot"))?;
-    let (open, close) = slot.contents;
+    let WrittenPdf {
+        bytes: mut pdf,
+        slot,
+    } = written;
+    let slot = slot.ok_or_else(|| failed("the PDF was written without a signature slot"))?;
+    let (range_start, range_end) = slot.byte_range;
+    let (open, end) = slot.contents;
+    let close = end
+        .checked_sub(1)
+        .ok_or_else(|| failed("an empty Contents slot"))?;
+    let is_placeholder = pdf
+        .get(range_start..range_end)
+        .is_some_and(|r| r.first() == Some(&b'[') && r.last() == Some(&b']'))
+        && pdf.get(open) == Some(&b'<')
+        && pdf.get(close) == Some(&b'>')
+        && open > range_end;
+    if !is_placeholder {
+        return Err(failed("the offsets given are not the signature slot's"));
+    }
     let ranges = [0, open, close + 1, pdf.len() - (close + 1)];
     let text = format!("[{} {} {} {}]", ranges[0], ranges[1], ranges[2], ranges[3]);
-    let width = BYTE_RANGE_PLACEHOLDER.len();
+    let width = range_end - range_start;
     if text.len() > width {
         return Err(failed("the file is too large for its byte range"));
     }
     let padded = format!("{text:<width$}");
-    pdf[slot.byte_range..slot.byte_range + width].copy_from_slice(padded.as_bytes());
+    pdf[range_start..range_end].copy_from_slice(padded.as_bytes());
 
     let mut hasher = Sha256::new();
     hasher.update(&pdf[..open]);

@@ -37,8 +37,6 @@
 //! timestamp (`timeStamp` is optional). The SM2 signer ID is the spec's `signer_id`, by
 //! default `1234567812345678`.
 
-use std::io::{Cursor, Read};
-
 use base64::Engine as _;
 use der::asn1::{
     BitString, GeneralizedTime, Ia5String, ObjectIdentifier as Oid, OctetString, Utf8StringRef,
@@ -81,29 +79,6 @@ const SIGNATURE_XML: &str = "Doc_0/Signs/Sign_0/Signature.xml";
 const SIGNED_VALUE: &str = "Doc_0/Signs/Sign_0/SignedValue.dat";
 const SIGNATURES_XML: &str = "Doc_0/Signs/Signatures.xml";
 
-/// The entries of a ZIP package, in order.
-pub(crate) fn read_package(ofd: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(ofd)).map_err(|e| Error::Render {
-        message: format!("not an OFD package (ZIP): {e}"),
-    })?;
-    let mut entries = Vec::with_capacity(archive.len());
-    for i in 0..archive.len() {
-        let mut file = archive.by_index(i).map_err(|e| Error::Render {
-            message: format!("an entry of the OFD package cannot be read: {e}"),
-        })?;
-        if file.is_dir() {
-            continue;
-        }
-        // The declared size is checked against what is there, not trusted for allocation.
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|e| Error::Render {
-            message: format!("{}: {e}", file.name()),
-        })?;
-        entries.push((file.name().to_owned(), bytes));
-    }
-    Ok(entries)
-}
-
 /// SM3, base64, as `CheckValue` holds it.
 pub(crate) fn sm3_base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sm3::digest(bytes))
@@ -112,7 +87,9 @@ pub(crate) fn sm3_base64(bytes: &[u8]) -> String {
 /// Seals a finished OFD package with the signer's SM2 key.
 pub fn seal(ofd: &[u8], signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
     signer.require(&[KeyKind::Sm2], "the OFD's electronic seal (GB/T 38540)")?;
-    let mut entries = read_package(ofd)?;
+    let mut entries = super::package::read(ofd, &super::package::Limits::default())
+        .map_err(failed)?
+        .entries;
     if entries
         .iter()
         .any(|(name, _)| name.starts_with("Doc_0/Signs/"))
@@ -325,9 +302,98 @@ fn ses_signature(signature_xml: &[u8], signer: &Signer, options: &SealOptions) -
     .map_err(failed)
 }
 
+/// A `SESeal` as read: what its maker signed, and what it says.
+#[derive(Debug, Clone)]
+pub struct ParsedSeal {
+    /// The DER of `SES_SealInfo`, exactly as the maker signed it.
+    pub info_der: Vec<u8>,
+    /// The seal's ID (`esID`).
+    pub es_id: String,
+    /// The seal's type (1: an organisation's seal).
+    pub kind: u32,
+    /// The seal's name.
+    pub name: String,
+    /// 1: `cert_list` holds certificates; 2: digests of certificates.
+    pub cert_list_type: u32,
+    /// The signers the seal authorises: certificates' DER, or `(algorithm, digest)`
+    /// pairs' digests when `cert_list_type` is 2.
+    pub cert_list: Vec<Vec<u8>>,
+    /// The digest algorithm of each entry of a type-2 list.
+    pub digest_types: Vec<String>,
+    /// Valid from and until.
+    pub valid: (der::DateTime, der::DateTime),
+    /// The picture's type (`PNG`, `JPG`, …), its bytes and size in mm.
+    pub picture: (String, Vec<u8>, u32, u32),
+    /// The maker's (制章者) certificate.
+    pub maker_certificate: Vec<u8>,
+    /// The maker's signature algorithm (an OID) and signature over `info_der`.
+    pub maker_signature: (String, Vec<u8>),
+}
+
+/// Reads a v4 `SESeal` from its DER.
+pub fn parse_seal(der_bytes: &[u8]) -> std::result::Result<ParsedSeal, der::Error> {
+    use der::{Decode, Reader, SliceReader};
+    let mut reader = SliceReader::new(der_bytes)?;
+    reader.sequence(|seal| {
+        let info = der::Any::decode(seal)?;
+        let info_der = info.to_der()?;
+        let maker_certificate = OctetString::decode(seal)?.as_bytes().to_vec();
+        let algorithm = Oid::decode(seal)?.to_string();
+        let signature = BitString::decode(seal)?.raw_bytes().to_vec();
+        let r = &mut SliceReader::new(info.value())?;
+        let _header = der::Any::decode(r)?;
+        let es_id = Ia5String::decode(r)?.to_string();
+        let property = der::Any::decode(r)?;
+        let picture = der::Any::decode(r)?;
+        let p = &mut SliceReader::new(property.value())?;
+        let kind = u32::decode(p)?;
+        let name = der::asn1::Utf8StringRef::decode(p)?.to_string();
+        let cert_list_type = u32::decode(p)?;
+        let list = der::Any::decode(p)?;
+        let (mut cert_list, mut digest_types) = (Vec::new(), Vec::new());
+        let l = &mut SliceReader::new(list.value())?;
+        while !l.is_finished() {
+            if cert_list_type == 2 {
+                let (kind, value) = l.sequence(|obj| {
+                    let kind = der::asn1::PrintableStringRef::decode(obj)?.to_string();
+                    let value = OctetString::decode(obj)?.as_bytes().to_vec();
+                    Ok((kind, value))
+                })?;
+                digest_types.push(kind);
+                cert_list.push(value);
+            } else {
+                cert_list.push(OctetString::decode(l)?.as_bytes().to_vec());
+            }
+        }
+        let _created = GeneralizedTime::decode(p)?;
+        let valid_start = GeneralizedTime::decode(p)?.to_date_time();
+        let valid_end = GeneralizedTime::decode(p)?.to_date_time();
+        let q = &mut SliceReader::new(picture.value())?;
+        let picture_type = Ia5String::decode(q)?.to_string();
+        let picture_data = OctetString::decode(q)?.as_bytes().to_vec();
+        let width = u32::decode(q)?;
+        let height = u32::decode(q)?;
+        Ok(ParsedSeal {
+            info_der,
+            es_id,
+            kind,
+            name,
+            cert_list_type,
+            cert_list,
+            digest_types,
+            valid: (valid_start, valid_end),
+            picture: (picture_type, picture_data, width, height),
+            maker_certificate,
+            maker_signature: (algorithm, signature),
+        })
+    })
+}
+
 /// The TBS_Sign's DER, the signature, and the signer's certificate of a `SignedValue.dat`:
 /// what a verifier checks.
 pub(crate) struct ParsedSignature {
+    /// The seal inside the signed part.
+    pub seal: ParsedSeal,
     pub tbs_der: Vec<u8>,
     pub data_hash: Vec<u8>,
     pub property_info: String,
@@ -350,10 +416,11 @@ pub(crate) fn parse(signed_value: &[u8]) -> Result<ParsedSignature> {
             let cert = OctetString::decode(outer)?;
             let _alg = Oid::decode(outer)?;
             let signature = BitString::decode(outer)?;
-            let (data_hash, property_info, time) = {
+            let (seal, data_hash, property_info, time) = {
                 let r = &mut SliceReader::new(tbs_any.value())?;
                 let _version = u32::decode(r)?;
-                let _eseal = der::Any::decode(r)?;
+                let eseal = der::Any::decode(r)?;
+                let seal = parse_seal(&eseal.to_der()?)?;
                 let time = GeneralizedTime::decode(r)?;
                 let hash = BitString::decode(r)?;
                 let property = Ia5String::decode(r)?;
@@ -362,12 +429,14 @@ pub(crate) fn parse(signed_value: &[u8]) -> Result<ParsedSignature> {
                     der::Any::decode(r)?;
                 }
                 (
+                    seal,
                     hash.raw_bytes().to_vec(),
                     property.to_string(),
                     time.to_date_time(),
                 )
             };
             Ok(ParsedSignature {
+                seal,
                 tbs_der,
                 data_hash,
                 property_info,

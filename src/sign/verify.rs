@@ -1,16 +1,37 @@
 //! Checks a signed licence: a PDF with a PAdES signature or an OFD with a GB/T 38540 seal.
-//! Every digest, the signature, and the certificate's validity at the signing time; a
-//! report that says which part changed.
+//!
+//! What "intact" means here: every digest holds, the signature verifies, and the
+//! certificate that verifies it is bound to the signature (PAdES: the ESS
+//! signing-certificate-v2 hash and the signer identifier name it; the OFD: the signed seal
+//! lists it, and the seal's maker signature holds), each certificate's own signature holds
+//! against its issuer when the file carries it (or itself, when self-signed), and the
+//! certificates were valid at the signing time. Whether the signer is *trusted* is a
+//! separate statement, made only against roots the caller names ([`VerifyOptions::roots`]).
+//!
+//! The input is anyone's file: its size is bounded before it is read, the OFD package
+//! within [`package::Limits`] while it inflates, XML within a node count, DER by the length
+//! of the bytes it sits in. The report also carries the licence's metadata (GB/T 36903) as
+//! the file states it, with its identifier's check character re-computed (GB/T 36904).
 
 use der::{Decode, Encode, SliceReader};
 use sha2::{Digest as _, Sha256};
-use signature::Verifier as _;
 use sm3::Sm3;
 use x509_cert::Certificate;
 
+use super::certs::{self, Issued};
 use super::keys::DEFAULT_SM2_ID;
+use super::package::{self, Limits};
 use super::seal;
 use crate::error::{Error, Result};
+
+/// The largest file `verify` reads: a licence is a few MB at most.
+pub const MAX_FILE: u64 = 50 << 20;
+
+/// XML nodes in one file of an OFD package: a licence page has a few thousand.
+const MAX_XML_NODES: u32 = 200_000;
+
+/// `/ByteRange` candidates tried, from the end of the file.
+const MAX_BYTE_RANGE_CANDIDATES: usize = 64;
 
 /// One check and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -23,21 +44,52 @@ pub struct Check {
     pub detail: Option<String>,
 }
 
+/// One metadata entry as the file states it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MetadataEntry {
+    /// Its name as the file gives it (`证照编号` in an OFD, `licenceNumber` in a PDF's XMP).
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
 /// What a verification found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Report {
     /// The kind of signature (`PAdES` or `GB/T 38540 seal`).
     pub kind: String,
-    /// The signer's certificate subject.
+    /// The signer's certificate subject: the certificate that verifies the signature and
+    /// is bound to it (see the checks).
     pub signer: String,
     /// The signing time, ISO 8601.
     pub signed_at: String,
     /// Every check, in order.
     pub checks: Vec<Check>,
+    /// Whether the signer's certificate chains to a trusted root; `None` when no root was
+    /// given, which says nothing either way.
+    pub trusted: Option<bool>,
+    /// The trust finding in words: the root reached, where the chain ended, or why no
+    /// trust was judged.
+    pub trust: String,
+    /// The licence's metadata as the file states it.
+    pub metadata: Vec<MetadataEntry>,
 }
 
 impl Report {
-    /// Whether nothing was changed: every check held.
+    fn new(kind: &str) -> Self {
+        Self {
+            kind: kind.into(),
+            signer: String::new(),
+            signed_at: String::new(),
+            checks: Vec::new(),
+            trusted: None,
+            trust: "not judged: no trusted root given (--trust ROOT.pem)".into(),
+            metadata: Vec::new(),
+        }
+    }
+
+    /// Whether nothing was changed and the named signer is the one that signed: every
+    /// check held. Says nothing of trust ([`Report::trusted`]).
     pub fn intact(&self) -> bool {
         self.checks.iter().all(|c| c.ok)
     }
@@ -49,6 +101,96 @@ impl Report {
             detail: (!ok).then(detail),
         });
     }
+
+    /// Each certificate's own signature, against an issuer among `all` (or itself).
+    fn certificates_issued(&mut self, labelled: &[(&str, &Certificate)], all: &[Certificate]) {
+        let mut absent = Vec::new();
+        for (label, certificate) in labelled {
+            let subject = certificate.tbs_certificate.subject.to_string();
+            match certs::issued(certificate, all) {
+                Issued::SelfSigned => self.check(
+                    format!("the {label}'s certificate holds (self-signed: {subject})"),
+                    true,
+                    String::new,
+                ),
+                Issued::By(issuer) => self.check(
+                    format!("the {label}'s certificate holds (issued by {issuer})"),
+                    true,
+                    String::new,
+                ),
+                Issued::Broken(why) => self.check(
+                    format!("the {label}'s certificate holds ({subject})"),
+                    false,
+                    || format!("{why}: the certificate was altered or forged"),
+                ),
+                Issued::IssuerAbsent(issuer) => absent.push(format!(
+                    "the {label}'s certificate's issuer ({issuer}) is not in the file"
+                )),
+            }
+        }
+        if !absent.is_empty() && self.trusted.is_none() {
+            self.trust = format!("{}; {}", self.trust, absent.join("; "));
+        }
+    }
+
+    /// Judges trust: the signer's certificate chained through `intermediates` to `roots`.
+    fn judge_trust(
+        &mut self,
+        signer: &Certificate,
+        intermediates: &[Certificate],
+        roots: &[Certificate],
+    ) {
+        if roots.is_empty() {
+            return;
+        }
+        match certs::chain_to(signer, intermediates, roots) {
+            Ok(root) => {
+                self.trusted = Some(true);
+                self.trust = format!("trusted: the signer's certificate chains to {root}");
+            }
+            Err(why) => {
+                self.trusted = Some(false);
+                self.trust = format!("NOT trusted: {why}");
+            }
+        }
+    }
+
+    /// The metadata, with the identifier's check character re-computed.
+    fn metadata(&mut self, entries: Vec<MetadataEntry>) {
+        if let Some(id) = entries
+            .iter()
+            .find(|e| e.name == "证照标识" || e.name == "identifier")
+        {
+            let value = id.value.clone();
+            self.check(
+                "the licence identifier (证照标识) is well formed and its check character holds (GB/T 36904)",
+                crate::identifier::verify(&value),
+                || format!("{value} does not check"),
+            );
+        }
+        self.metadata = entries;
+    }
+}
+
+/// How to verify.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// The SM2 signer ID an OFD seal was signed with.
+    pub sm2_id: String,
+    /// Roots to judge trust against; none: trust is not judged.
+    pub roots: Vec<Certificate>,
+    /// Bounds of an OFD package.
+    pub limits: Limits,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            sm2_id: DEFAULT_SM2_ID.into(),
+            roots: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
 }
 
 fn unreadable(message: impl std::fmt::Display) -> Error {
@@ -57,20 +199,54 @@ fn unreadable(message: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Verifies a signed PDF or OFD (told apart by their first bytes). An error means the file
-/// could not be read as either; a report with a failed check means it was changed.
+/// Verifies a signed PDF or OFD (told apart by their first bytes), with default options.
+/// An error means the file could not be read as either, or passed a limit; a report with
+/// a failed check means it was changed, or its certificates do not bind.
 pub fn verify(bytes: &[u8]) -> Result<Report> {
+    verify_with(bytes, &VerifyOptions::default())
+}
+
+/// [`verify`] with options: the SM2 signer ID, trusted roots, package limits.
+pub fn verify_with(bytes: &[u8], options: &VerifyOptions) -> Result<Report> {
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(unreadable(format!(
+            "{} bytes, over the limit of {} MiB",
+            bytes.len(),
+            MAX_FILE >> 20
+        )));
+    }
     if bytes.starts_with(b"%PDF-") {
-        verify_pdf(bytes)
+        verify_pdf_with(bytes, options)
     } else if bytes.starts_with(b"PK") {
-        verify_ofd(bytes, DEFAULT_SM2_ID)
+        verify_ofd_with(bytes, options)
     } else {
         Err(unreadable("neither a PDF nor an OFD package"))
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
+/// Reads a file to verify, refusing one over [`MAX_FILE`] before reading it.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(unreadable(format!(
+            "{} is over the limit of {} MiB",
+            path.display(),
+            MAX_FILE >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+fn find_all<'a>(haystack: &'a [u8], needle: &[u8]) -> impl Iterator<Item = usize> + 'a {
+    let needle = needle.to_vec();
+    (0..haystack.len().saturating_sub(needle.len() - 1))
+        .rev()
+        .filter(move |&i| haystack[i..].starts_with(&needle))
 }
 
 /// The certificate's validity at `time`.
@@ -82,35 +258,60 @@ fn validity(report: &mut Report, certificate: &Certificate, time: std::time::Dur
     });
 }
 
-/// A PAdES signature: the byte range covers the whole file but the signature, the
-/// message digest is the range's SHA-256, the CMS signature verifies with the certificate.
+/// A PAdES signature, with default options.
 pub fn verify_pdf(pdf: &[u8]) -> Result<Report> {
-    let at = find(pdf, b"/ByteRange [").ok_or_else(|| unreadable("the PDF has no signature"))?;
-    let rest = &pdf[at + b"/ByteRange [".len()..];
-    let end = rest
-        .iter()
-        .position(|&b| b == b']')
-        .ok_or_else(|| unreadable("a broken /ByteRange"))?;
-    let ranges: Vec<usize> = std::str::from_utf8(&rest[..end])
-        .map_err(unreadable)?
-        .split_ascii_whitespace()
-        .map(|n| n.parse::<usize>())
-        .collect::<std::result::Result<_, _>>()
-        .map_err(unreadable)?;
-    let [start, first, second, length] = ranges[..] else {
-        return Err(unreadable("a /ByteRange of other than two ranges"));
-    };
-    let mut report = Report {
-        kind: "PAdES (CMS, SHA-256)".into(),
-        signer: String::new(),
-        signed_at: String::new(),
-        checks: Vec::new(),
-    };
+    verify_pdf_with(pdf, &VerifyOptions::default())
+}
+
+/// The signature dictionary's byte range: the last `/ByteRange` whose ranges fit the
+/// file (start at 0, end at its end, the gap a hex string). Record text in the file may
+/// spell `/ByteRange [..]`; a range that does not fit the file is no signature's.
+fn byte_range(pdf: &[u8]) -> Result<[usize; 4]> {
+    let mut seen = None;
+    for at in find_all(pdf, b"/ByteRange").take(MAX_BYTE_RANGE_CANDIDATES) {
+        let rest = &pdf[at + b"/ByteRange".len()..];
+        let Some(open) = rest.iter().take(8).position(|&b| b == b'[') else {
+            continue;
+        };
+        let Some(end) = rest[open..].iter().take(80).position(|&b| b == b']') else {
+            continue;
+        };
+        let numbers: Option<Vec<usize>> = std::str::from_utf8(&rest[open + 1..open + end])
+            .ok()
+            .map(|t| t.split_ascii_whitespace().map(|n| n.parse().ok()).collect())
+            .and_then(|v: Vec<Option<usize>>| v.into_iter().collect());
+        let Some([start, first, second, length]) = numbers
+            .as_deref()
+            .and_then(|n| <[usize; 4]>::try_from(n).ok())
+        else {
+            continue;
+        };
+        seen.get_or_insert([start, first, second, length]);
+        let fits = start == 0
+            && first < second
+            && second.checked_add(length) == Some(pdf.len())
+            && pdf.get(first) == Some(&b'<')
+            && second.checked_sub(1).and_then(|i| pdf.get(i)) == Some(&b'>')
+            && !(first..second).contains(&at);
+        if fits {
+            return Ok([start, first, second, length]);
+        }
+    }
+    seen.ok_or_else(|| unreadable("the PDF has no signature"))
+}
+
+/// A PAdES signature: the byte range covers the whole file but the signature, the
+/// message digest is the range's SHA-256, the CMS signature verifies with the certificate
+/// the signer info and the ESS signing-certificate-v2 attribute both name, and every
+/// certificate holds.
+pub fn verify_pdf_with(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
+    let [start, first, second, length] = byte_range(pdf)?;
+    let mut report = Report::new("PAdES (CMS, SHA-256)");
     let covers = start == 0
         && first < second
         && second.checked_add(length) == Some(pdf.len())
         && pdf.get(first) == Some(&b'<')
-        && pdf.get(second - 1) == Some(&b'>');
+        && second.checked_sub(1).and_then(|i| pdf.get(i)) == Some(&b'>');
     report.check("the signature covers the whole file", covers, || {
         format!(
             "the byte range [{start} {first} {second} {length}] leaves out more than the signature, or the file is {} bytes",
@@ -139,26 +340,51 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<Report> {
         .iter()
         .next()
         .ok_or_else(|| unreadable("the CMS has no signer"))?;
-    let certificate = signed
+    let carried: Vec<Certificate> = signed
         .certificates
         .as_ref()
-        .and_then(|set| {
-            set.0.iter().find_map(|choice| match choice {
-                cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
-                _ => None,
-            })
+        .map(|set| {
+            set.0
+                .iter()
+                .filter_map(|choice| match choice {
+                    cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()
         })
+        .unwrap_or_default();
+    // The certificate the signer info names; failing that, the first one carried (whose
+    // binding the checks below then refuse).
+    let named = carried.iter().find(|c| match &signer_info.sid {
+        cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(id) => {
+            c.tbs_certificate.issuer == id.issuer
+                && c.tbs_certificate.serial_number == id.serial_number
+        }
+        cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(_) => false,
+    });
+    report.check(
+        "the signer info names a certificate the signature carries (issuer and serial number)",
+        named.is_some(),
+        || "no certificate carried has the issuer and serial number the signer info names".into(),
+    );
+    let certificate = named
+        .or(carried.first())
+        .cloned()
         .ok_or_else(|| unreadable("the CMS carries no certificate"))?;
+    let certificate_der = certificate.to_der().map_err(unreadable)?;
     report.signer = certificate.tbs_certificate.subject.to_string();
 
     let attrs = signer_info
         .signed_attrs
         .as_ref()
         .ok_or_else(|| unreadable("the CMS has no signed attributes"))?;
-    let digest_attr = attrs
-        .iter()
-        .find(|a| a.oid == der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4"))
-        .and_then(|a| a.values.iter().next())
+    let attribute = |oid: &str| {
+        attrs
+            .iter()
+            .find(|a| a.oid.to_string() == oid)
+            .and_then(|a| a.values.iter().next())
+    };
+    let digest_attr = attribute("1.2.840.113549.1.9.4")
         .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok())
         .ok_or_else(|| unreadable("the CMS has no message digest"))?;
     let mut hasher = Sha256::new();
@@ -171,63 +397,216 @@ pub fn verify_pdf(pdf: &[u8]) -> Result<Report> {
         || "the PDF was changed after signing: its content no longer has the signed digest".into(),
     );
 
-    let signed_bytes = attrs.to_der().map_err(unreadable)?;
-    let spki = certificate
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(unreadable)?;
-    let sig = signer_info.signature.as_bytes();
-    let verified = match signer_info.signature_algorithm.oid.to_string().as_str() {
-        "1.2.840.10045.4.3.2" => {
-            use p256::pkcs8::DecodePublicKey;
-            p256::ecdsa::VerifyingKey::from_public_key_der(&spki)
-                .ok()
-                .zip(p256::ecdsa::Signature::from_der(sig).ok())
-                .is_some_and(|(key, sig)| key.verify(&signed_bytes, &sig).is_ok())
-        }
-        "1.2.840.113549.1.1.11" | "1.2.840.113549.1.1.1" => {
-            use rsa::pkcs8::DecodePublicKey;
-            rsa::RsaPublicKey::from_public_key_der(&spki)
-                .ok()
-                .zip(rsa::pkcs1v15::Signature::try_from(sig).ok())
-                .is_some_and(|(key, sig)| {
-                    rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
-                        .verify(&signed_bytes, &sig)
-                        .is_ok()
-                })
-        }
-        other => {
-            return Err(unreadable(format!(
-                "signature algorithm {other} is not one certpress checks"
-            )))
-        }
+    // ESS signing-certificate-v2 (RFC 5035): the signed attributes name the certificate
+    // by its hash, so a certificate swapped in beside the signature does not bind.
+    let ess = attribute("1.2.840.113549.1.9.16.2.47")
+        .and_then(|v| v.decode_as::<EssSigningCertificateV2>().ok());
+    let bound = match &ess {
+        None => Err(
+            "the signed attributes carry no ESS signing-certificate-v2 (PAdES requires it)"
+                .to_owned(),
+        ),
+        Some(ess) => match ess.certs.first() {
+            None => Err("the ESS signing-certificate-v2 lists no certificate".into()),
+            Some(id) => {
+                let algorithm = id
+                    .hash_algorithm
+                    .as_ref()
+                    .map_or("2.16.840.1.101.3.4.2.1".to_owned(), |a| a.oid.to_string());
+                if algorithm != "2.16.840.1.101.3.4.2.1" {
+                    Err(format!(
+                        "its hash algorithm {algorithm} is not one certpress checks"
+                    ))
+                } else if id.cert_hash.as_bytes() == certs::sha256(&certificate_der) {
+                    Ok(())
+                } else {
+                    Err("its hash does not match the certificate carried: the certificate was replaced after signing".into())
+                }
+            }
+        },
     };
+    report.check(
+        "the signed attributes name this certificate (ESS signing-certificate-v2)",
+        bound.is_ok(),
+        || bound.clone().err().unwrap_or_default(),
+    );
+
+    let signed_bytes = attrs.to_der().map_err(unreadable)?;
+    let verified = certs::verify_with(
+        &certificate,
+        &signer_info.signature_algorithm.oid.to_string(),
+        &signed_bytes,
+        signer_info.signature.as_bytes(),
+    )
+    .map_err(unreadable)?;
     report.check(
         "the signature verifies with the signer's certificate",
         verified,
         || "the signature does not match the signed attributes: the signature was altered".into(),
     );
+    let labelled: Vec<(String, &Certificate)> = carried
+        .iter()
+        .map(|c| {
+            let label = if c.to_der().ok().as_deref() == Some(&certificate_der[..]) {
+                "signer".to_owned()
+            } else {
+                "chain".to_owned()
+            };
+            (label, c)
+        })
+        .collect();
+    let labelled: Vec<(&str, &Certificate)> =
+        labelled.iter().map(|(l, c)| (l.as_str(), *c)).collect();
+    let mut at_hand = carried.clone();
+    at_hand.extend(options.roots.iter().cloned());
+    report.judge_trust(&certificate, &carried, &options.roots);
+    report.certificates_issued(&labelled, &at_hand);
 
-    // The signing time: the signature dictionary's M.
-    let time = find(pdf, b"/M (D:").and_then(|i| parse_pdf_date(&pdf[i + 3..]));
+    // The signing time: the signature dictionary's M, written right after Contents.
+    let time = signing_time_after(pdf, second);
     match time {
         Some(time) => {
             report.signed_at = super::time::iso(time);
             validity(&mut report, &certificate, time);
         }
         None => report.check("the signature has its signing time (/M)", false, || {
-            "none found".into()
+            "none found after the signature's contents".into()
         }),
     }
+    report.metadata(pdf_metadata(pdf));
     Ok(report)
+}
+
+/// `SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies
+/// SEQUENCE OF PolicyInformation OPTIONAL }` (RFC 5035), as others write it.
+#[derive(der::Sequence)]
+struct EssSigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+    #[asn1(optional = "true")]
+    policies: Option<der::Any>,
+}
+
+/// `ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT sha256,
+/// certHash OCTET STRING, issuerSerial IssuerSerial OPTIONAL }`.
+#[derive(der::Sequence)]
+struct EssCertIdV2 {
+    #[asn1(optional = "true")]
+    hash_algorithm: Option<spki::AlgorithmIdentifierOwned>,
+    cert_hash: der::asn1::OctetString,
+    #[asn1(optional = "true")]
+    issuer_serial: Option<der::Any>,
+}
+
+/// The `/M (D:…)` that follows the signature's contents within the dictionary (the
+/// bytes there are covered by the signature).
+fn signing_time_after(pdf: &[u8], from: usize) -> Option<std::time::Duration> {
+    let window = pdf.get(from..(from + 256).min(pdf.len()))?;
+    let at = window.windows(6).position(|w| w == b"/M (D:")?;
+    parse_pdf_date(&window[at + 3..])
+}
+
+/// The `certpress:` properties of the XMP the catalog names (`/Root` → `/Metadata`),
+/// followed through the cross-reference table; none when the file does not lead there.
+fn pdf_metadata(pdf: &[u8]) -> Vec<MetadataEntry> {
+    let Some(xmp) = pdf_catalog_metadata(pdf) else {
+        return Vec::new();
+    };
+    let Ok(text) = std::str::from_utf8(xmp) else {
+        return Vec::new();
+    };
+    let Ok(doc) = roxmltree::Document::parse_with_options(text, xml_options()) else {
+        return Vec::new();
+    };
+    doc.descendants()
+        .filter(|n| n.tag_name().namespace() == Some(crate::pdf::LICENCE_NS))
+        .map(|n| MetadataEntry {
+            name: n.tag_name().name().to_owned(),
+            value: n.text().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+/// The catalog's metadata stream's bytes, through `startxref`, the table, the trailer's
+/// `/Root` and the catalog's `/Metadata` (a plain cross-reference table, as certpress
+/// writes).
+fn pdf_catalog_metadata(pdf: &[u8]) -> Option<&[u8]> {
+    let tail = &pdf[pdf.len().saturating_sub(64)..];
+    let at = tail.windows(9).rposition(|w| w == b"startxref")?;
+    let xref: usize = ascii(&tail[at + 9..])?
+        .split_ascii_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let table = pdf.get(xref..)?;
+    if !table.starts_with(b"xref") {
+        return None;
+    }
+    let trailer_at = table.windows(7).position(|w| w == b"trailer")?;
+    let trailer = &table[trailer_at..table.len().min(trailer_at + 512)];
+    let root = reference_after(trailer, b"/Root")?;
+    let offset = |object: usize| -> Option<usize> {
+        // `0 N` subsection, 20-byte entries from object 0.
+        let body = &table[4..trailer_at];
+        let first_line_end = body.iter().skip(1).position(|&b| b == b'\n')? + 1;
+        let entries = &body[first_line_end + 1..];
+        let entry = entries.get(object * 20..object * 20 + 10)?;
+        ascii(entry)?.trim().parse().ok()
+    };
+    let object = |number: usize| -> Option<&[u8]> {
+        let at = offset(number)?;
+        let head = format!("{number} 0 obj");
+        let bytes = pdf.get(at..)?;
+        bytes.starts_with(head.as_bytes()).then_some(bytes)
+    };
+    let catalog = object(root)?;
+    let catalog = &catalog[..catalog.windows(6).position(|w| w == b"endobj")?];
+    let metadata = object(reference_after(catalog, b"/Metadata")?)?;
+    let length: usize = {
+        let at = metadata.windows(7).position(|w| w == b"/Length")? + 7;
+        ascii(&metadata[at..(at + 24).min(metadata.len())])?
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|s| !s.is_empty())?
+            .parse()
+            .ok()?
+    };
+    let start = metadata.windows(7).position(|w| w == b"stream\n")? + 7;
+    metadata.get(start..start.checked_add(length)?)
+}
+
+/// The object number of the reference `KEY N 0 R` in `dictionary`.
+fn reference_after(dictionary: &[u8], key: &[u8]) -> Option<usize> {
+    let at = dictionary.windows(key.len()).position(|w| w == key)? + key.len();
+    let rest = ascii(&dictionary[at..(at + 32).min(dictionary.len())])?;
+    let mut words = rest.split_ascii_whitespace();
+    let number = words.next()?.parse().ok()?;
+    (words.next()? == "0" && words.next()?.starts_with('R')).then_some(number)
+}
+
+/// The longest ASCII prefix of `bytes`, as text.
+fn ascii(bytes: &[u8]) -> Option<&str> {
+    let end = bytes
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(bytes.len());
+    std::str::from_utf8(&bytes[..end]).ok()
+}
+
+fn xml_options<'a>() -> roxmltree::ParsingOptions<'a> {
+    roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_XML_NODES,
+        ..Default::default()
+    }
 }
 
 /// `(D:YYYYMMDDHHmmSS` with `Z` or `±HH'mm'`.
 fn parse_pdf_date(bytes: &[u8]) -> Option<std::time::Duration> {
-    let text = std::str::from_utf8(&bytes[..bytes.len().min(40)]).ok()?;
+    let text = ascii(&bytes[..bytes.len().min(40)])?;
     let text = text.strip_prefix("(D:")?;
-    let digits = &text[..14];
+    let digits = text.get(..14)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let iso = format!(
         "{}-{}-{}T{}:{}:{}",
         &digits[0..4],
@@ -237,32 +616,45 @@ fn parse_pdf_date(bytes: &[u8]) -> Option<std::time::Duration> {
         &digits[10..12],
         &digits[12..14]
     );
-    let zone = &text[14..];
+    let zone = text.get(14..)?;
     let iso = if zone.starts_with('Z') {
         format!("{iso}Z")
     } else {
         let z = zone.get(0..7)?; // +08'00'
-        format!("{iso}{}:{}", &z[0..3], &z[4..6])
+        format!("{iso}{}:{}", z.get(0..3)?, z.get(4..6)?)
     };
     super::time::parse(&iso).ok()
 }
 
+/// A GB/T 38540 seal on an OFD, with default options but the SM2 signer ID.
+pub fn verify_ofd(ofd: &[u8], sm2_id: &str) -> Result<Report> {
+    verify_ofd_with(
+        ofd,
+        &VerifyOptions {
+            sm2_id: sm2_id.into(),
+            ..VerifyOptions::default()
+        },
+    )
+}
+
+/// Parses one XML file of a package within the node limit, without DTDs.
+fn parse_xml<'a>(name: &str, bytes: &'a [u8]) -> Result<roxmltree::Document<'a>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| unreadable(format!("{name}: {e}")))?;
+    roxmltree::Document::parse_with_options(text, xml_options())
+        .map_err(|e| unreadable(format!("{name}: {e}")))
+}
+
 /// A GB/T 38540 seal on an OFD: every referenced file's SM3, no file added after sealing,
 /// the signature description's SM3 in the signed data, the SM2 signature (signer ID
-/// `sm2_id`) and the certificate's validity at the signing time.
-pub fn verify_ofd(ofd: &[u8], sm2_id: &str) -> Result<Report> {
-    let entries = seal::read_package(ofd).map_err(unreadable)?;
-    let file = |name: &str| {
-        let name = name.trim_start_matches('/');
-        entries
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
-    };
+/// `options.sm2_id`), the signer among those the seal authorises, the seal's maker
+/// signature, each certificate's own signature, and the certificates' and the seal's
+/// validity at the signing time. The package is read within `options.limits`.
+pub fn verify_ofd_with(ofd: &[u8], options: &VerifyOptions) -> Result<Report> {
+    let package = package::read(ofd, &options.limits).map_err(unreadable)?;
+    let file = |name: &str| package.file(name);
     let list =
         file("Doc_0/Signs/Signatures.xml").ok_or_else(|| unreadable("the OFD is not signed"))?;
-    let list = std::str::from_utf8(list).map_err(unreadable)?;
-    let list = roxmltree::Document::parse(list).map_err(unreadable)?;
+    let list = parse_xml("Signatures.xml", list)?;
     let base = list
         .descendants()
         .find(|n| n.tag_name().name() == "Signature")
@@ -270,14 +662,8 @@ pub fn verify_ofd(ofd: &[u8], sm2_id: &str) -> Result<Report> {
         .ok_or_else(|| unreadable("Signatures.xml lists no signature"))?
         .to_owned();
     let signature_xml = file(&base).ok_or_else(|| unreadable(format!("{base} is missing")))?;
-    let text = std::str::from_utf8(signature_xml).map_err(unreadable)?;
-    let description = roxmltree::Document::parse(text).map_err(unreadable)?;
-    let mut report = Report {
-        kind: "GB/T 38540 electronic seal (SM2, SM3)".into(),
-        signer: String::new(),
-        signed_at: String::new(),
-        checks: Vec::new(),
-    };
+    let description = parse_xml(&base, signature_xml)?;
+    let mut report = Report::new("GB/T 38540 electronic seal (SM2, SM3)");
     let mut referenced = Vec::new();
     for reference in description
         .descendants()
@@ -305,7 +691,8 @@ pub fn verify_ofd(ofd: &[u8], sm2_id: &str) -> Result<Report> {
         );
         referenced.push(name.trim_start_matches('/').to_owned());
     }
-    let added: Vec<&str> = entries
+    let added: Vec<&str> = package
+        .entries
         .iter()
         .map(|(n, _)| n.as_str())
         .filter(|n| !n.starts_with("Doc_0/Signs/") && !referenced.iter().any(|r| r == n))
@@ -335,16 +722,98 @@ pub fn verify_ofd(ofd: &[u8], sm2_id: &str) -> Result<Report> {
     );
     let certificate = Certificate::from_der(&parsed.certificate).map_err(unreadable)?;
     report.signer = certificate.tbs_certificate.subject.to_string();
-    let verified = sm2_verify(&certificate, sm2_id, &parsed.tbs_der, &parsed.signature);
+    let verified = sm2_verify(
+        &certificate,
+        &options.sm2_id,
+        &parsed.tbs_der,
+        &parsed.signature,
+    );
     report.check(
         "the SM2 signature verifies with the signer's certificate",
         verified,
         || "the signature does not match the signed data: the seal was altered".into(),
     );
+
+    // The signer must be one the seal authorises: the seal (inside the signed part) lists
+    // its signers' certificates, or their digests.
+    let seal = &parsed.seal;
+    let authorised = match seal.cert_list_type {
+        1 => seal.cert_list.contains(&parsed.certificate),
+        2 => seal
+            .cert_list
+            .iter()
+            .zip(&seal.digest_types)
+            .any(|(d, kind)| {
+                let kind = kind.to_ascii_lowercase();
+                (kind.contains("sm3") && d[..] == Sm3::digest(&parsed.certificate)[..])
+                    || (kind.contains("sha256") && d[..] == Sha256::digest(&parsed.certificate)[..])
+            }),
+        _ => false,
+    };
+    report.check(
+        "the seal authorises the signer's certificate (its certificate list)",
+        authorised,
+        || {
+            format!(
+                "the signed seal `{}` lists {} other certificate(s): the certificate beside the signature was replaced, or the signer may not use this seal",
+                seal.name,
+                seal.cert_list.len()
+            )
+        },
+    );
+    let maker = Certificate::from_der(&seal.maker_certificate).map_err(unreadable)?;
+    let made = certs::verify_with(
+        &maker,
+        &seal.maker_signature.0,
+        &seal.info_der,
+        &seal.maker_signature.1,
+    )
+    .unwrap_or(false);
+    report.check(
+        format!(
+            "the seal's maker signature holds (made by {})",
+            maker.tbs_certificate.subject
+        ),
+        made,
+        || {
+            "the seal's information does not match its maker's signature: the seal was altered"
+                .into()
+        },
+    );
     let time = parsed.time.unix_duration();
+    let (from, until) = (seal.valid.0.unix_duration(), seal.valid.1.unix_duration());
+    report.check(
+        "the seal was valid at the signing time",
+        time >= from && time <= until,
+        || format!("valid {} to {}", seal.valid.0, seal.valid.1),
+    );
+    let mut at_hand = vec![certificate.clone(), maker.clone()];
+    at_hand.extend(options.roots.iter().cloned());
+    report.judge_trust(&certificate, std::slice::from_ref(&maker), &options.roots);
+    report.certificates_issued(
+        &[("signer", &certificate), ("seal maker", &maker)],
+        &at_hand,
+    );
     report.signed_at = super::time::iso(time);
     validity(&mut report, &certificate, time);
+    report.metadata(ofd_metadata(&package)?);
     Ok(report)
+}
+
+/// The `CustomData` entries of `OFD.xml`'s `DocInfo`.
+fn ofd_metadata(package: &package::Package) -> Result<Vec<MetadataEntry>> {
+    let Some(entry) = package.file("OFD.xml") else {
+        return Ok(Vec::new());
+    };
+    let doc = parse_xml("OFD.xml", entry)?;
+    Ok(doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "CustomData")
+        .map(|n| MetadataEntry {
+            name: n.attribute("Name").unwrap_or_default().to_owned(),
+            value: n.text().unwrap_or_default().to_owned(),
+        })
+        .collect())
 }
 
 /// SM2 verification of a DER `SEQUENCE { r, s }` signature.
@@ -354,6 +823,7 @@ pub(crate) fn sm2_verify(
     message: &[u8],
     signature: &[u8],
 ) -> bool {
+    use signature::Verifier as _;
     use sm2::pkcs8::DecodePublicKey;
     let Ok(spki) = certificate.tbs_certificate.subject_public_key_info.to_der() else {
         return false;

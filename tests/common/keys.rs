@@ -47,8 +47,30 @@ type KeyParts = (
 
 /// A self-signed certificate for the algorithm's key from `seed`, valid `from`–`until`.
 pub fn identity(algorithm: Algorithm, seed: &str, from: u64, until: u64) -> TestIdentity {
+    make(algorithm, seed, from, until, None)
+}
+
+/// A certificate for the algorithm's key from `seed`, subject `CN=<seed>`, issued by the
+/// (self-signed) authority made from `issuer_seed` with the same algorithm.
+pub fn issued(
+    algorithm: Algorithm,
+    seed: &str,
+    issuer_seed: &str,
+    from: u64,
+    until: u64,
+) -> TestIdentity {
+    make(algorithm, seed, from, until, Some(issuer_seed))
+}
+
+/// A self-signed authority, subject `CN=<seed>`: the root `issued` certificates chain to.
+pub fn authority(algorithm: Algorithm, seed: &str, from: u64, until: u64) -> TestIdentity {
+    make(algorithm, seed, from, until, Some(seed))
+}
+
+/// The algorithm's key from `seed`, as its parts.
+fn key_parts(algorithm: &Algorithm, seed: &str) -> KeyParts {
     let digest = Sha256::digest(seed.as_bytes());
-    let (key_pem, spki_der, sig_oid, params, sign): KeyParts = match algorithm {
+    match algorithm {
         Algorithm::P256 => {
             let secret = p256::SecretKey::from_slice(&digest).unwrap();
             let key = p256::ecdsa::SigningKey::from(&secret);
@@ -91,19 +113,41 @@ pub fn identity(algorithm: Algorithm, seed: &str, from: u64, until: u64) -> Test
             };
             (pem, spki, "1.2.840.113549.1.1.11", true, Box::new(sign))
         }
+    }
+}
+
+fn make(
+    algorithm: Algorithm,
+    seed: &str,
+    from: u64,
+    until: u64,
+    issuer_seed: Option<&str>,
+) -> TestIdentity {
+    let digest = Sha256::digest(seed.as_bytes());
+    let (key_pem, spki_der, sig_oid, params, own_sign) = key_parts(&algorithm, seed);
+    let sign = match issuer_seed {
+        Some(issuer) => key_parts(&algorithm, issuer).4,
+        None => own_sign,
     };
     let algorithm = AlgorithmIdentifierOwned {
         oid: sig_oid.parse().unwrap(),
         parameters: params.then(|| der::Any::from(der::asn1::Null)),
     };
-    let name: Name = "CN=柳州市鱼峰区行政审批局 (test),O=certpress tests,C=CN"
-        .parse()
-        .unwrap();
+    let default_name = "CN=柳州市鱼峰区行政审批局 (test),O=certpress tests,C=CN";
+    let (name, issuer): (Name, Name) = match issuer_seed {
+        Some(issuer) => (
+            format!("CN={seed},O=certpress tests,C=CN").parse().unwrap(),
+            format!("CN={issuer},O=certpress tests,C=CN")
+                .parse()
+                .unwrap(),
+        ),
+        None => (default_name.parse().unwrap(), default_name.parse().unwrap()),
+    };
     let tbs = TbsCertificate {
         version: Version::V3,
         serial_number: SerialNumber::new(&digest[..8]).unwrap(),
         signature: algorithm.clone(),
-        issuer: name.clone(),
+        issuer,
         validity: Validity {
             not_before: time(from),
             not_after: time(until),
