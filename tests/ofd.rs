@@ -325,3 +325,366 @@ fn the_press_artwork_is_a_template_page_shared_by_every_licence() {
         file(&other, "Doc_0/Pages/Page_0/Content.xml").unwrap()
     );
 }
+
+/// The package's entries, in order.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut f = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            (f.name().to_owned(), data)
+        })
+        .collect()
+}
+
+fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        writer
+            .start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// The package as a weak reader takes it: every XML file with its fill rules, colour
+/// spaces and its text objects' `Fill="false"` dropped, and every colour cut to its first
+/// three values (so every path fills non-zero, every colour is read as RGB, every text is
+/// painted).
+fn as_a_weak_reader_reads_it(bytes: &[u8]) -> Vec<u8> {
+    let mut entries = unzip(bytes);
+    for (name, data) in &mut entries {
+        if !name.ends_with(".xml") {
+            continue;
+        }
+        let mut text = String::from_utf8(data.clone()).unwrap();
+        text = text.replace(" Rule=\"Even-Odd\"", "");
+        // Text objects painted whatever they say.
+        let mut at = 0;
+        while let Some(i) = text[at..].find("<ofd:TextObject") {
+            let start = at + i;
+            let end = start + text[start..].find('>').unwrap();
+            let tag = text[start..end].replace(" Fill=\"false\"", "");
+            text.replace_range(start..end, &tag);
+            at = start + tag.len();
+        }
+        while let Some(at) = text.find(" ColorSpace=\"") {
+            let end = at + 13 + text[at + 13..].find('"').unwrap() + 1;
+            text.replace_range(at..end, "");
+        }
+        // A colour's first three values read as RGB, as such a reader reads any colour.
+        let mut at = 0;
+        while let Some(i) = text[at..].find(" Value=\"") {
+            let start = at + i + 8;
+            let end = start + text[start..].find('"').unwrap();
+            let rgb: Vec<&str> = text[start..end].split(' ').take(3).collect();
+            let rgb = rgb.join(" ");
+            text.replace_range(start..end, &rgb);
+            at = start + rgb.len();
+        }
+        *data = text.into_bytes();
+    }
+    rezip(&entries)
+}
+
+/// How many pixels of two renderings differ by more than a little.
+fn differing(a: &Picture, b: &Picture) -> usize {
+    assert_eq!((a.width, a.height), (b.width, b.height));
+    a.rgb
+        .chunks(3)
+        .zip(b.rgb.chunks(3))
+        .filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
+        .count()
+}
+
+/// A reader that ignores fill rules, colour spaces and `Fill="false"` shows the same page:
+/// colours are the daylight proof in RGB, rings are wound for either rule, no text is
+/// hidden. In CMYK (on request), the same reader shows other colours: the test can tell.
+#[test]
+fn a_reader_ignoring_rules_and_colour_spaces_shows_the_same_page() {
+    let record = Record::load(ELECTRONIC).unwrap();
+    let licence = liuzhou().issue(&record).unwrap();
+    let ofd = licence.ofd(&OfdOptions::default()).unwrap();
+    let entries = unzip(&ofd);
+    let all_xml: String = entries
+        .iter()
+        .filter(|(n, _)| n.ends_with(".xml"))
+        .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+        .collect();
+    assert!(
+        !all_xml.contains("ColorSpace"),
+        "colours in the default RGB"
+    );
+    let hidden_text = all_xml
+        .split("<ofd:TextObject")
+        .skip(1)
+        .filter(|object| object[..object.find('>').unwrap()].contains("Fill=\"false\""))
+        .count();
+    assert_eq!(hidden_text, 0, "no hidden text");
+    // The frame's ring (and every other even-odd path) is wound for either rule.
+    assert!(!all_xml.contains("Even-Odd"));
+    // Fonts named as the spec asks for them, embedded as TrueType.
+    let res = String::from_utf8(
+        entries
+            .iter()
+            .find(|(n, _)| n == "Doc_0/PublicRes.xml")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    for family in ["宋体", "黑体", "方正大标宋简体"] {
+        assert!(
+            res.contains(&format!("FamilyName=\"{family}\"")),
+            "{family} in {res}"
+        );
+    }
+    for (name, data) in entries
+        .iter()
+        .filter(|(n, _)| n.starts_with("Doc_0/Res/font_"))
+    {
+        let face = ttf_parser::Face::parse(data, 0).unwrap();
+        assert!(
+            face.tables().glyf.is_some() && face.tables().cff.is_none(),
+            "{name}: TrueType outlines"
+        );
+    }
+
+    let dpi = 50.0;
+    let strong = ofd_core_render(&ofd, dpi);
+    let weak = ofd_core_render(&as_a_weak_reader_reads_it(&ofd), dpi);
+    assert_eq!(
+        differing(&strong, &weak),
+        0,
+        "the weak reader's page differs"
+    );
+
+    let cmyk = licence
+        .ofd(&OfdOptions {
+            colour: certpress::OfdColour::Cmyk,
+            ..Default::default()
+        })
+        .unwrap();
+    let strong_cmyk = ofd_core_render(&cmyk, dpi);
+    // Honoured, CMYK shows the same proof colours (within ofd-core's conversion) ...
+    assert!(
+        differing(&strong, &strong_cmyk) < strong.width * strong.height / 50,
+        "ofd-core's CMYK differs from the proof"
+    );
+    // ... and misread as RGB, it does not.
+    let misread = ofd_core_render(&as_a_weak_reader_reads_it(&cmyk), dpi);
+    assert!(
+        differing(&strong, &misread) > strong.width * strong.height / 100,
+        "CMYK read as RGB should show other colours: {} of {} pixels differ",
+        differing(&strong, &misread),
+        strong.width * strong.height
+    );
+}
+
+fn python_with_easyofd() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import easyofd, reportlab, fitz"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// easyofd (its parser and its reportlab drawing, rendered by MuPDF) and reportlab's
+/// TrueType-only font loader: a second OFD reader, far weaker than ofd-core.
+const EASYOFD: &str = r#"
+import sys, os, zipfile, warnings
+warnings.filterwarnings("ignore")
+from loguru import logger
+logger.remove()
+import logging
+logging.disable(logging.CRITICAL)
+from easyofd.ofd import OFD
+import fitz
+from reportlab.pdfgen import canvas
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+path, out = sys.argv[1], sys.argv[2]
+ofd = OFD()
+ofd.read(path, fmt="path")
+doc = ofd.data[0]
+texts = [t for page in doc["page_info"].values() for t in (page.get("text_list") or [])]
+print("texts", len(texts))
+for t in texts:
+    print("text", t["font"], ",".join(t["color"]), t["text"])
+print("signatures", len(doc.get("signatures_page_id") or {}))
+pdf = fitz.open(stream=ofd.to_pdf(), filetype="pdf")
+pdf[0].get_pixmap(dpi=20).save(os.path.join(out, "easyofd.png"))
+
+# The embedded fonts through reportlab's TrueType loader, and the page's text drawn in
+# them where the text objects put it (mm; MuPDF renders at 100 dpi).
+package = zipfile.ZipFile(path)
+fonts = {}
+for font_id, font in doc["fonts"].items():
+    name = "f" + font_id
+    data = package.read("Doc_0/Res/" + font["FontFile"])
+    file = os.path.join(out, name + ".ttf")
+    open(file, "wb").write(data)
+    try:
+        pdfmetrics.registerFont(TTFont(name, file))
+        fonts[font_id] = name
+        print("font", font_id, "loaded")
+    except Exception as e:
+        print("font", font_id, "refused", e)
+mm = 72 / 25.4
+w, h = doc["default_page_size"][2], doc["default_page_size"][3]
+c = canvas.Canvas(os.path.join(out, "text.pdf"), pagesize=(w * mm, h * mm))
+for t in texts:
+    if t["font"] not in fonts:
+        continue
+    x = float(t["pos"][0]) + float(t["X"])
+    y = float(t["pos"][1]) + float(t["Y"])
+    deltas = [float(d) for d in t["DeltaX"].split()] if t["DeltaX"] else []
+    c.setFont(fonts[t["font"]], float(t["size"]) * mm)
+    for i, ch in enumerate(t["text"]):
+        c.drawString(x * mm, (h - y) * mm, ch)
+        if i < len(deltas):
+            x += deltas[i]
+c.save()
+fitz.open(os.path.join(out, "text.pdf"))[0].get_pixmap(dpi=100).save(os.path.join(out, "text.png"))
+print("done")
+"#;
+
+#[test]
+fn a_second_reader_shows_the_colours_the_stamp_and_the_text() {
+    if !python_with_easyofd() {
+        eprintln!("SKIPPED: easyofd is not installed (pip install easyofd); ofd-core checked the OFD, and a reader ignoring rules and colour spaces was simulated");
+        return;
+    }
+    #[path = "common/keys.rs"]
+    mod keys;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-easyofd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let id = keys::identity(keys::Algorithm::Sm2, "easyofd", keys::FROM, keys::UNTIL);
+    let signer =
+        certpress::sign::Signer::from_pem(&id.key_pem, &id.cert_pem, "1234567812345678").unwrap();
+    let record = Record::load(ELECTRONIC).unwrap();
+    let licence = liuzhou().issue(&record).unwrap();
+    let when = certpress::sign::time::parse("2022-09-26T10:00:00+08:00").unwrap();
+    let run = |ofd: &[u8], name: &str| -> (String, std::path::PathBuf) {
+        let out = dir.join(name);
+        std::fs::create_dir_all(&out).unwrap();
+        let file = out.join("licence.ofd");
+        std::fs::write(&file, ofd).unwrap();
+        let output = std::process::Command::new("python3")
+            .args(["-c", EASYOFD])
+            .arg(&file)
+            .arg(&out)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            said.contains("done"),
+            "easyofd failed:\n{said}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (said, out)
+    };
+    let sealed = licence
+        .sealed_ofd(&OfdOptions::default(), &signer, when)
+        .unwrap();
+    let (said, out) = run(&sealed, "sealed");
+    // Its parser finds the text and the seal, with colours it reads as RGB: the title in
+    // its gold proof colour, not CMYK's 30 35 100 0 read as a blue-grey.
+    assert!(said.contains("signatures 1"), "{said}");
+    let gold = certpress::raster::proof_rgb(certpress::spec::Cmyk {
+        c: 30.0,
+        m: 35.0,
+        y: 100.0,
+        k: 0.0,
+    });
+    let title = said
+        .lines()
+        .find(|l| l.ends_with("行业综合许可证") && l.starts_with("text"))
+        .unwrap_or_else(|| panic!("no title in\n{said}"));
+    assert!(
+        title.contains(&format!("{},{},{}", gold[0], gold[1], gold[2])),
+        "{title}"
+    );
+    assert!(said.contains("柳州市鱼峰区桂香螺蛳粉店"), "{said}");
+    // reportlab's TrueType-only loader takes every embedded font.
+    assert!(!said.contains("refused"), "{said}");
+    assert!(said.matches(" loaded").count() >= 3, "{said}");
+
+    // Its drawing: the stamp, a filled picture, where the seal element is (the page's own
+    // paths it only strokes), in red, not cyan.
+    let seal_box = licence
+        .report()
+        .iter()
+        .find(|p| p.element == "seal")
+        .unwrap()
+        .laid_out;
+    let count = |picture: &Picture, window: certpress::Rect, wanted: &dyn Fn(&[u8]) -> bool| {
+        let per_mm = picture.width as f64 / 420.0;
+        let px = |v: certpress::Mm| (v.get() * per_mm).round() as usize;
+        let mut n = 0;
+        for y in px(window.top())..px(window.bottom()).min(picture.height) {
+            for x in px(window.left())..px(window.right()).min(picture.width) {
+                let i = (y * picture.width + x) * 3;
+                if wanted(&picture.rgb[i..i + 3]) {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    let red = |p: &[u8]| p[0] > 180 && p[1] < 90 && p[2] < 90;
+    let cyan = |p: &[u8]| p[0] < 90 && p[1] > 150 && p[2] > 150;
+    let picture = |dir: &std::path::Path, name: &str| {
+        Picture::decode_png(&std::fs::read(dir.join(name)).unwrap(), None).unwrap()
+    };
+    let drawn = picture(&out, "easyofd.png");
+    let sheet = certpress::Rect::from_ltrb(
+        certpress::Mm(0.0),
+        certpress::Mm(0.0),
+        certpress::Mm(420.0),
+        certpress::Mm(297.0),
+    )
+    .unwrap();
+    assert_eq!(count(&drawn, sheet, &cyan), 0, "cyan: CMYK read as RGB");
+    let (_, unsealed_out) = run(&licence.ofd(&OfdOptions::default()).unwrap(), "unsealed");
+    let unsealed = picture(&unsealed_out, "easyofd.png");
+    let (with_stamp, without) = (
+        count(&drawn, seal_box, &red),
+        count(&unsealed, seal_box, &red),
+    );
+    assert!(
+        with_stamp > 2 * without.max(1),
+        "the stamp's red: {with_stamp} pixels sealed, {without} unsealed"
+    );
+
+    // The text, drawn in the embedded TrueType fonts by their character maps: ink in the
+    // box of every text element our layout placed.
+    let text = picture(&out, "text.png");
+    let dark = |p: &[u8]| p.iter().all(|&v| v < 128);
+    let mut checked = 0;
+    for placement in licence.report() {
+        if !["title", "operator_name", "credit_code", "licence_number"]
+            .iter()
+            .any(|e| placement.element == *e)
+        {
+            continue;
+        }
+        let inked = count(&text, placement.laid_out, &dark);
+        assert!(
+            inked > 20,
+            "{} {:?}: {inked} dark pixels",
+            placement.element,
+            placement.part
+        );
+        checked += 1;
+    }
+    assert!(checked >= 4, "{checked} text elements checked");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -221,15 +221,17 @@ pub(crate) fn write(
             truetype::truetype(face, &subset, &glyphs, &chars).map(Into::into)
         })?;
         let ext = "ttf";
+        // A reader that does not load the embedded file picks a face by these names: the
+        // one the spec asks for (宋体, 黑体, 方正大标宋简体), not the stand-in's, as OFD
+        // producers name them (`FontName="宋体" FamilyName="宋体"`).
+        let family = fonts
+            .requested_family(*face_id)
+            .unwrap_or(&face.name)
+            .to_owned();
         font_files.push(xml::FontResource {
             id: usage.id,
-            name: face.name.clone(),
-            // A reader without the embedded file falls back on the family: the one the
-            // spec asks for (宋体, 黑体, 方正大标宋简体), not the stand-in's name.
-            family: fonts
-                .requested_family(*face_id)
-                .unwrap_or(&face.name)
-                .to_owned(),
+            name: family.clone(),
+            family,
             file: format!("font_{}.{ext}", usage.id),
         });
         files.push((
