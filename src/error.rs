@@ -113,6 +113,14 @@ pub enum Error {
         /// Smallest module allowed, mm.
         min_mm: f64,
     },
+    /// A file handed in to be read (a signed licence to verify) is not what it should be,
+    /// or passes one of the limits its reader keeps.
+    Unreadable {
+        /// The file, or what it was meant to be.
+        what: String,
+        /// What is wrong: the part that breaks, or the limit passed.
+        message: String,
+    },
     /// An output option is invalid (a calibration, a view that needs another pass).
     Options {
         /// What is wrong and what to do.
@@ -199,6 +207,7 @@ impl fmt::Display for Error {
                  under the {min_mm:.2} mm minimum\n  hint: put a URL in the record's QR URL \
                  field (the dynamic code) instead of the full listing"
             ),
+            Error::Unreadable { what, message } => write!(f, "{what} cannot be read: {message}"),
             Error::Options { message } => write!(f, "invalid option: {message}"),
             Error::Render { message } => write!(f, "rendering failed: {message}"),
         }
@@ -249,6 +258,7 @@ impl Error {
             Error::MissingGlyph { .. } => "missing-glyph",
             Error::Overflow { .. } => "overflow",
             Error::QrTooDense { .. } => "qr-too-dense",
+            Error::Unreadable { .. } => "unreadable",
             Error::Options { .. } => "options",
             Error::Render { .. } => "render",
         }

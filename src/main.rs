@@ -640,7 +640,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_chain(&err));
             if json_errors {
                 println!("{}", error_json(&err));
             }
@@ -874,6 +874,23 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     write_atomic(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {}", out.display());
     Ok(())
+}
+
+/// The error and its causes, `: `-joined, each cause left out when the message before it
+/// already ends with it (the library's I/O errors name their cause in their own message).
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let cause = cause.to_string();
+        if text.ends_with(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 /// Verifies a signed file; `Ok(false)` when it was changed.

@@ -429,3 +429,58 @@ fn ghostscript_renders_both_standards_cleanly() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The Liuzhou spec with `from` replaced by `to`, prepared.
+fn liuzhou_with(from: &str, to: &str) -> certpress::Template {
+    let text = std::fs::read_to_string("specs/liuzhou/licence.ron").unwrap();
+    assert!(text.contains(from), "{from}");
+    let spec =
+        certpress::spec::LoadedSpec::from_str(&text.replace(from, to), "specs/liuzhou/licence.ron")
+            .unwrap();
+    certpress::Template::prepare(spec, &Default::default()).unwrap()
+}
+
+/// GB/T 36905's rules on the metadata when the electronic licence is issued.
+#[test]
+fn the_metadata_keeps_gb_t_36905s_rules() {
+    let record = certpress::Record::load("specs/liuzhou/electronic-copy.json").unwrap();
+    // No end of validity in the notice: the licence says 长期, and holds no empty item.
+    let metadata = common::liuzhou()
+        .issue(&record)
+        .unwrap()
+        .metadata()
+        .unwrap()
+        .unwrap();
+    assert_eq!(metadata.get("validUntil"), Some("长期"));
+    assert!(metadata.entries.iter().all(|e| !e.value.is_empty()));
+    assert_eq!(
+        metadata.get("validFrom"),
+        None,
+        "an optional item absent, not empty"
+    );
+
+    // A holder code that its type (统一社会信用代码) does not allow.
+    let template = liuzhou_with(
+        "holder_code: Field(\"credit_code\")",
+        "holder_code: Field(\"licence_type_code\")",
+    );
+    let err = template.issue(&record).unwrap().metadata().unwrap_err();
+    assert_eq!(err.field(), Some("licence_type_code"), "{err}");
+    assert!(err.to_string().contains("统一社会信用代码"), "{err}");
+
+    // An end of validity the spec takes from the record, which lacks it: refused, never
+    // 长期 by omission.
+    let template = liuzhou_with(
+        "serial: DigitsOf(\"licence_number\"),",
+        "serial: DigitsOf(\"licence_number\"),\n        valid_until: Field(\"qr_url\"),",
+    );
+    let err = template.issue(&record).unwrap().metadata().unwrap_err();
+    assert_eq!(err.field(), Some("qr_url"), "{err}");
+    // ... and given, it must be a date or 长期.
+    let template = liuzhou_with(
+        "serial: DigitsOf(\"licence_number\"),",
+        "serial: DigitsOf(\"licence_number\"),\n        valid_until: Field(\"district\"),",
+    );
+    let err = template.issue(&record).unwrap().metadata().unwrap_err();
+    assert!(err.to_string().contains("not a date or 长期"), "{err}");
+}

@@ -51,7 +51,7 @@ impl Problem {
             "record" | "missing-glyph" | "overflow" | "qr-too-dense" => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            "options" => StatusCode::BAD_REQUEST,
+            "options" | "unreadable" => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Problem {

@@ -194,8 +194,9 @@ impl Default for VerifyOptions {
 }
 
 fn unreadable(message: impl std::fmt::Display) -> Error {
-    Error::Options {
-        message: format!("the file cannot be verified: {message}"),
+    Error::Unreadable {
+        what: "the file to verify".into(),
+        message: message.to_string(),
     }
 }
 
