@@ -201,8 +201,14 @@ pub struct BatchOptions {
     /// Options of each PDF (pass and calibration apply to the PNGs too). Default: the
     /// composite, titled with the spec's name.
     pub pdf_options: pdf::PdfOptions,
-    /// Re-renders licences whose files exist. Default: false (they are skipped).
+    /// Re-renders every licence, identical or not. Default: false: a licence whose files
+    /// exist and whose stamp shows the same inputs is skipped; any other is rendered
+    /// ([`crate::reissue`]).
     pub force: bool,
+    /// Refuses a licence whose record changed since its files were written unless its
+    /// version (版本号) was raised: different content never goes out under one identifier.
+    /// Default: false.
+    pub require_new_version: bool,
     /// Worker threads. Default: every core.
     pub jobs: usize,
     /// Renders only this share of the records, for a batch spread over machines.
@@ -269,6 +275,7 @@ impl Default for BatchOptions {
             signing: None,
             pdf_options: pdf::PdfOptions::default(),
             force: false,
+            require_new_version: false,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             shard: None,
         }
@@ -284,7 +291,13 @@ pub enum Outcome {
         /// The files written.
         files: Vec<PathBuf>,
     },
-    /// Its files exist already (and `force` was not set).
+    /// Rendered and written over the files an earlier run had made from other inputs (a
+    /// changed record, spec, font or option).
+    Rerendered {
+        /// The files written.
+        files: Vec<PathBuf>,
+    },
+    /// Its files exist already, made from the same inputs (and `force` was not set).
     Skipped {
         /// The existing files.
         files: Vec<PathBuf>,
@@ -329,7 +342,12 @@ impl BatchReport {
         self.count(|o| matches!(o, Outcome::Written { .. }))
     }
 
-    /// Records skipped because their files exist.
+    /// Records rendered again because their inputs changed.
+    pub fn rerendered(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Rerendered { .. }))
+    }
+
+    /// Records skipped because their files exist, made from the same inputs.
     pub fn skipped(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Skipped { .. }))
     }
@@ -397,6 +415,9 @@ pub fn run(
             });
         }
     }
+    // What besides the record shapes the files: the options and the keys' certificates.
+    let options_digest = options_digest(options);
+    remove_stale_temporaries(&options.out_dir.join(crate::reissue::STAMPS)).ok();
     // Output names are decided up front, so two records cannot claim one file.
     let names = output_names(&records, name_key.as_deref());
     // This share's records, by position in the file.
@@ -423,7 +444,7 @@ pub fn run(
                         code: "record".into(),
                         message: message.clone(),
                     }),
-                    Ok(stem) => one(template, item, stem, options),
+                    Ok(stem) => one(template, item, stem, options, &options_digest),
                 };
                 outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
@@ -545,8 +566,39 @@ fn safe_file_stem(value: &str) -> Option<String> {
     (!stem.is_empty() && !stem.starts_with('.')).then_some(stem)
 }
 
-/// Renders and writes one record.
-fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptions) -> Outcome {
+/// A stable description of what, besides the record and the template, shapes a batch's
+/// files: the outputs asked for, their options, the signing certificates and time.
+fn options_digest(options: &BatchOptions) -> Vec<u8> {
+    let mut text = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        options.pdf,
+        options.png_dpi,
+        options.ofd,
+        options.ofd_colour,
+        options.page,
+        options.pdf_options
+    )
+    .into_bytes();
+    if let Some(signing) = &options.signing {
+        text.extend(format!("|signed at {:?}", signing.time).bytes());
+        for signer in [&signing.pades, &signing.seal].into_iter().flatten() {
+            text.extend_from_slice(signer.certificate_der());
+        }
+    }
+    text
+}
+
+/// Renders and writes one record: skipped when its files exist and its stamp shows the
+/// same inputs, refused when `require_new_version` finds it changed without a raised
+/// version, else rendered, written, and stamped.
+fn one(
+    template: &Template,
+    item: &BatchRecord,
+    stem: &str,
+    options: &BatchOptions,
+    options_digest: &[u8],
+) -> Outcome {
+    use crate::reissue;
     let mut files = Vec::new();
     if options.pdf {
         files.push(options.out_dir.join(format!("{stem}.pdf")));
@@ -560,9 +612,6 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
     if options.page {
         files.push(options.out_dir.join(format!("{stem}.html")));
     }
-    if !options.force && !files.is_empty() && files.iter().all(|f| f.exists()) {
-        return Outcome::Skipped { files };
-    }
     let failed = |err: &Error| {
         Outcome::Failed(BatchError {
             line: item.line,
@@ -575,8 +624,29 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
         Ok(record) => record,
         Err(err) => return failed(err),
     };
+    let record_digest = reissue::record_digest(record, template.model());
+    let inputs = reissue::inputs_digest(&template.fingerprint(), &record_digest, options_digest);
+    let stamp_path = reissue::stamp_path(&options.out_dir, stem);
+    let previous = reissue::read_stamp(&stamp_path);
+    let existing = files.iter().any(|f| f.exists());
+    let same_inputs = previous
+        .as_ref()
+        .is_some_and(|p| p.inputs == reissue::hex(&inputs));
+    if !options.force && !files.is_empty() && files.iter().all(|f| f.exists()) && same_inputs {
+        return Outcome::Skipped { files };
+    }
     let result = (|| -> Result<()> {
         let licence = template.issue(record)?;
+        let version = licence.version()?;
+        if let (true, Some(previous)) = (options.require_new_version, &previous) {
+            reissue::require_new_version(
+                &record.name,
+                template.version_key(),
+                &record_digest,
+                version,
+                (&previous.record, previous.version),
+            )?;
+        }
         // Everything is rendered before anything is written.
         let mut outputs = Vec::new();
         let signing = options.signing.as_deref();
@@ -618,9 +688,24 @@ fn one(template: &Template, item: &BatchRecord, stem: &str, options: &BatchOptio
         for (path, bytes) in files.iter().zip(&outputs) {
             write_atomic(path, bytes)?;
         }
+        // Last: a run stopped before here leaves the old stamp, whose inputs differ, so
+        // the next run renders again.
+        reissue::write_stamp(
+            &stamp_path,
+            &reissue::Stamp {
+                inputs: reissue::hex(&inputs),
+                record: reissue::hex(&record_digest),
+                version,
+                files: files
+                    .iter()
+                    .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect(),
+            },
+        )?;
         Ok(())
     })();
     match result {
+        Ok(()) if existing && !same_inputs => Outcome::Rerendered { files },
         Ok(()) => Outcome::Written { files },
         Err(err) => failed(&err),
     }

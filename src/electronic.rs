@@ -24,6 +24,8 @@ pub struct Entry {
 pub struct Metadata {
     /// The licence identifier (证照标识), check character included.
     pub identifier: String,
+    /// The licence's version (版本号), 1 on first issue, raised on each re-issue.
+    pub version: u16,
     /// Every entry, the identifier first.
     pub entries: Vec<Entry>,
 }
@@ -141,11 +143,12 @@ pub fn resolve(spec: &Electronic, record: &BoundRecord) -> Result<Metadata> {
             .find(|e| e.key == key)
             .map(|e| e.value.as_str())
     };
+    let version = version(spec, record)?;
     let identifier = identifier::build(
         part("licenceTypeCode").unwrap_or_default(),
         part("issuerCode").unwrap_or_default(),
         &serial.value,
-        spec.version,
+        version,
     )
     .map_err(|problem| {
         // Name the record field the offending part came from, when it came from one.
@@ -175,10 +178,41 @@ pub fn resolve(spec: &Electronic, record: &BoundRecord) -> Result<Metadata> {
             value: identifier.clone(),
         },
     );
+    entries.push(Entry {
+        key: "version",
+        name: "版本号",
+        value: version.to_string(),
+    });
     Ok(Metadata {
         identifier,
+        version,
         entries,
     })
+}
+
+/// The licence's version (版本号, GB/T 36904): the spec's, or the record's (a record
+/// without the field is version 1), a whole number 1–999.
+pub fn version(spec: &Electronic, record: &BoundRecord) -> Result<u16> {
+    let Some(source) = &spec.version else {
+        return Ok(1);
+    };
+    let Some(text) = text_of(source, record).filter(|t| !t.is_empty()) else {
+        return Ok(1);
+    };
+    text.parse::<u16>()
+        .ok()
+        .filter(|v| (1..=999).contains(v))
+        .ok_or_else(|| Error::Record {
+            record: record.name.clone(),
+            field: source.key().map(str::to_owned),
+            message: format!(
+                "the licence's version (版本号) {text:?} is not a whole number from 1 to 999"
+            ),
+            hint: Some(
+                "write the version as digits: 1 for the first issue, 2 for the first re-issue"
+                    .into(),
+            ),
+        })
 }
 
 /// 有效期截止日期 of a licence without an end (GB/T 36905).

@@ -113,6 +113,18 @@ pub enum Error {
         /// Smallest module allowed, mm.
         min_mm: f64,
     },
+    /// A licence whose record changed since it was issued, re-issued without a raised
+    /// version (版本号): different content would go out under one identifier.
+    VersionNotRaised {
+        /// How messages name the record.
+        record: String,
+        /// The record field the version comes from, when the spec takes it from one.
+        field: Option<String>,
+        /// The version it was issued as.
+        previous: u16,
+        /// The version it carries now.
+        version: u16,
+    },
     /// A file handed in to be read (a signed licence to verify) is not what it should be,
     /// or passes one of the limits its reader keeps.
     Unreadable {
@@ -208,6 +220,21 @@ impl fmt::Display for Error {
                  field (the dynamic code) instead of the full listing"
             ),
             Error::Unreadable { what, message } => write!(f, "{what} cannot be read: {message}"),
+            Error::VersionNotRaised {
+                record,
+                field,
+                previous,
+                version,
+            } => {
+                write!(
+                    f,
+                    "{record}: the licence changed since it was issued as version {previous}, and its version is {version}: different content would go out under the same identifier"
+                )?;
+                match field {
+                    Some(field) => write!(f, "\n  hint: set `{field}` to {} for the re-issue", previous + 1),
+                    None => write!(f, "\n  hint: the spec takes no version from the record (electronic: version: Field(…)), so a changed licence cannot be re-issued under it"),
+                }
+            }
             Error::Options { message } => write!(f, "invalid option: {message}"),
             Error::Render { message } => write!(f, "rendering failed: {message}"),
         }
@@ -259,6 +286,7 @@ impl Error {
             Error::Overflow { .. } => "overflow",
             Error::QrTooDense { .. } => "qr-too-dense",
             Error::Unreadable { .. } => "unreadable",
+            Error::VersionNotRaised { .. } => "version-not-raised",
             Error::Options { .. } => "options",
             Error::Render { .. } => "render",
         }
@@ -267,7 +295,7 @@ impl Error {
     /// The record field or spec element an error concerns, when there is one.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Error::Record { field, .. } => field.as_deref(),
+            Error::Record { field, .. } | Error::VersionNotRaised { field, .. } => field.as_deref(),
             Error::SpecInvalid { element, .. } => element.as_deref(),
             Error::MissingGlyph { field, .. } | Error::Overflow { field, .. } => field.as_deref(),
             Error::QrTooDense { element, .. } => Some(element),

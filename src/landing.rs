@@ -35,6 +35,19 @@ pub fn page(
     html.push_str(STYLE);
     html.push_str("</head>\n<body>\n<main>\n");
     let _ = writeln!(html, "<h1>{}</h1>", escape(&title));
+    if let Some(metadata) = metadata {
+        // Which issue of the licence this page describes: a re-issued licence (变更)
+        // keeps its QR code, so the page says its version and date.
+        let _ = writeln!(
+            html,
+            "<p class=\"edition\">第 {} 版{}</p>",
+            metadata.version,
+            metadata
+                .get("issueDate")
+                .map(|d| format!(" · {}", escape(d)))
+                .unwrap_or_default()
+        );
+    }
     html.push_str("<dl>\n");
     for row in &spec.rows {
         let items = values(&row.value, record);
@@ -88,6 +101,7 @@ body { margin: 0; background: #f4f1ea; color: #1a1a1a;
 main { max-width: 42rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.35rem; line-height: 1.35; margin: 0.5rem 0 1rem; color: #8a1c14;
   overflow-wrap: anywhere; }
+.edition { margin: -0.6rem 0 1rem; font-size: 0.85rem; color: #666; }
 dl { margin: 0; background: #fff; border-radius: 0.5rem; padding: 0.25rem 1rem;
   box-shadow: 0 1px 3px rgba(0,0,0,0.12); }
 .row { padding: 0.6rem 0; border-bottom: 1px solid #eee; }

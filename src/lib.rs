@@ -69,6 +69,7 @@ pub mod production;
 pub mod qa;
 pub mod raster;
 pub mod record;
+pub mod reissue;
 pub mod sign;
 pub mod spec;
 pub mod template;

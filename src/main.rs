@@ -288,9 +288,15 @@ struct BatchArgs {
     /// when the spec requires one; else the line number.
     #[arg(long)]
     name_key: Option<String>,
-    /// Re-renders licences whose files exist (by default they are skipped).
+    /// Re-renders every licence. By default a licence whose files exist and were made
+    /// from the same record, spec, fonts, options and keys is skipped, and any other is
+    /// rendered again.
     #[arg(long)]
     force: bool,
+    /// Refuses a licence whose record changed since its files were written unless its
+    /// version (the spec's version field, Liuzhou: licence_version) was raised.
+    #[arg(long)]
+    require_new_version: bool,
     /// Renders only share I of N (0-based): the records at positions I, I + N, … of the
     /// file. The shards' files together are the whole batch's; each lists its refused
     /// records in `errors-I-of-N.jsonl`.
@@ -971,6 +977,7 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
         signing,
         pdf_options: args.standard.options(args.pass.filter(), calibration),
         force: args.force,
+        require_new_version: args.require_new_version,
         jobs: args.jobs.unwrap_or(BatchOptions::default().jobs),
         shard,
     };
@@ -1015,8 +1022,9 @@ fn batch(args: &BatchArgs) -> anyhow::Result<bool> {
     }
     let failed = report.failures().count();
     eprintln!(
-        "{} written, {} skipped (already there; --force re-renders), {failed} refused{} in {:.2} s",
+        "{} written, {} re-rendered (changed), {} skipped (identical; --force re-renders), {failed} refused{} in {:.2} s",
         report.written(),
+        report.rerendered(),
         report.skipped(),
         match &report.errors_file {
             Some(path) => format!(" (listed in {})", path.display()),

@@ -70,6 +70,8 @@ pub struct Template {
     ofd: OfdCache,
     compressors: Compressors,
     underlays: Underlays,
+    /// [`Template::fingerprint`], worked out when first asked for.
+    fingerprint: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl Template {
@@ -100,7 +102,38 @@ impl Template {
             ofd: OfdCache::default(),
             compressors: Compressors::default(),
             underlays: Underlays::default(),
+            fingerprint: std::sync::OnceLock::new(),
         })
+    }
+
+    /// SHA-256 of everything the template is made of: certpress's version, the spec and
+    /// its artwork ([`LoadedSpec::fingerprint`]), every font file loaded. Worked out once
+    /// when first asked for (the fonts are tens of MB), for a batch to tell a changed
+    /// template from the one an earlier run used ([`crate::reissue`]).
+    pub fn fingerprint(&self) -> [u8; 32] {
+        *self.fingerprint.get_or_init(|| {
+            use sha2::Digest as _;
+            let mut hasher = sha2::Sha256::new();
+            hasher.update(concat!("certpress ", env!("CARGO_PKG_VERSION")).as_bytes());
+            hasher.update(self.spec.fingerprint);
+            for face in self.fonts.faces() {
+                hasher.update(face.index.to_le_bytes());
+                hasher.update((face.data.len() as u64).to_le_bytes());
+                hasher.update(&face.data[..]);
+            }
+            hasher.finalize().into()
+        })
+    }
+
+    /// The record field a licence's version (版本号) comes from, when the spec takes it
+    /// from the record.
+    pub fn version_key(&self) -> Option<&str> {
+        self.spec
+            .spec
+            .electronic
+            .as_ref()
+            .and_then(|e| e.version.as_ref())
+            .and_then(|v| v.key())
     }
 
     /// The spec, as loaded and checked.
@@ -222,6 +255,15 @@ impl Licence<'_> {
             &options,
             &self.template.pdf,
         )
+    }
+
+    /// The licence's version (版本号): the record's or the spec's, 1 when neither gives
+    /// one. A version that is not a whole number 1–999 is an error naming its field.
+    pub fn version(&self) -> Result<u16> {
+        match &self.template.spec.spec.electronic {
+            Some(electronic) => electronic::version(electronic, &self.record),
+            None => Ok(1),
+        }
     }
 
     /// The electronic licence's metadata and identifier (GB/T 36903/36904), when the

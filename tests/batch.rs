@@ -48,10 +48,12 @@ fn batch(data: &Path, out: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The files in `dir`, by name, without the folder of stamps (`.certpress`).
 fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != certpress::reissue::STAMPS)
         .collect();
     names.sort();
     names
@@ -144,7 +146,10 @@ fn a_rerun_skips_written_licences_unless_forced() {
 
     let again = batch(&data, &out, &[]);
     let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(stderr.contains("0 written, 1 skipped"), "{stderr}");
+    assert!(
+        stderr.contains("0 written, 0 re-rendered (changed), 1 skipped"),
+        "{stderr}"
+    );
     assert_eq!(
         std::fs::metadata(&first).unwrap().modified().unwrap(),
         written
@@ -153,7 +158,10 @@ fn a_rerun_skips_written_licences_unless_forced() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let forced = batch(&data, &out, &["--force"]);
     let stderr = String::from_utf8_lossy(&forced.stderr);
-    assert!(stderr.contains("1 written, 0 skipped"), "{stderr}");
+    assert!(
+        stderr.contains("1 written, 0 re-rendered (changed), 0 skipped"),
+        "{stderr}"
+    );
     assert_ne!(
         std::fs::metadata(&first).unwrap().modified().unwrap(),
         written
@@ -164,7 +172,10 @@ fn a_rerun_skips_written_licences_unless_forced() {
     let output = batch(&data, &out, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("1 written, 1 skipped"), "{stderr}");
+    assert!(
+        stderr.contains("1 written, 0 re-rendered (changed), 1 skipped"),
+        "{stderr}"
+    );
     assert!(
         !out.join("errors.jsonl").exists(),
         "a stale error file is removed"
@@ -506,5 +517,78 @@ fn a_record_with_a_key_twice_is_refused_and_the_rest_of_the_batch_goes_on() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("`operator_name` appears twice"));
     assert!(!refused.join("errors.jsonl").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Re-issue on change: a re-run re-renders exactly the licences whose inputs changed,
+/// skips the identical ones, re-renders where its stamp is missing or damaged, and with
+/// `--require-new-version` refuses a changed record whose version was not raised.
+#[test]
+fn a_rerun_rerenders_what_changed_and_a_changed_licence_needs_a_new_version() {
+    let dir = scratch("reissue");
+    let data = dir.join("records.jsonl");
+    let write = |records: &[serde_json::Value]| {
+        let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+        std::fs::write(&data, lines.join("\n")).unwrap();
+    };
+    let mut records = vec![record(1), record(2), record(3)];
+    write(&records);
+    let out = dir.join("out");
+    let summary = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+    let first = batch(&data, &out, &[]);
+    assert!(
+        summary(&first).contains("3 written, 0 re-rendered (changed), 0 skipped"),
+        "{}",
+        summary(&first)
+    );
+    let pdf = |n: usize| std::fs::read(out.join(format!("{}.pdf", licence(n)))).unwrap();
+    let (one, two) = (pdf(1), pdf(2));
+
+    // A permit added to the first: it alone is rendered again, and says so.
+    records[0]["permits"]
+        .as_array_mut()
+        .unwrap()
+        .push("户外广告设置许可（柳鱼城管广字〔2022〕第099号）".into());
+    write(&records);
+    let again = batch(&data, &out, &[]);
+    assert!(
+        summary(&again).contains("0 written, 1 re-rendered (changed), 2 skipped"),
+        "{}",
+        summary(&again)
+    );
+    assert_ne!(pdf(1), one, "the changed licence is not the stale one");
+    assert_eq!(pdf(2), two);
+
+    // A damaged stamp and a missing one: rendered again, never skipped.
+    let stamps = out.join(".certpress");
+    std::fs::write(stamps.join(format!("{}.json", licence(2))), "{not json").unwrap();
+    std::fs::remove_file(stamps.join(format!("{}.json", licence(3)))).unwrap();
+    let output = batch(&data, &out, &[]);
+    assert!(
+        summary(&output).contains("0 written, 2 re-rendered (changed), 1 skipped"),
+        "{}",
+        summary(&output)
+    );
+    assert_eq!(pdf(2), two, "the same inputs give the same bytes");
+
+    // --require-new-version: changed without a raised version is refused by record and
+    // field; raised, it is re-issued.
+    records[1]["business_address"] = "广西壮族自治区柳州市鱼峰区箭盘路14号".into();
+    write(&records);
+    let refused = batch(&data, &out, &["--require-new-version"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", summary(&refused));
+    let errors = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
+    assert!(errors.contains("licence_version"), "{errors}");
+    assert!(errors.contains("set `licence_version` to 2"), "{errors}");
+    assert_eq!(pdf(2), two, "the refused licence's files are untouched");
+    records[1]["licence_version"] = "2".into();
+    write(&records);
+    let reissued = batch(&data, &out, &["--require-new-version"]);
+    assert_eq!(reissued.status.code(), Some(0), "{}", summary(&reissued));
+    assert!(
+        summary(&reissued).contains("1 re-rendered (changed)"),
+        "{}",
+        summary(&reissued)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -409,3 +409,88 @@ fn the_emblem_is_vector_paths_in_hot_foil_inside_its_box() {
         "scaled to fit: {left},{top} – {right},{bottom}"
     );
 }
+
+/// The version per record (版本号): in the identifier with its check character, in the
+/// OFD's and the PDF's metadata and on the landing page, while the QR code's URL stays
+/// the same from version to version.
+#[test]
+fn a_reissued_licence_carries_its_version_and_keeps_its_qr_code() {
+    let issue = |version: Option<&str>| {
+        let mut json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string("specs/liuzhou/electronic-copy.json").unwrap(),
+        )
+        .unwrap();
+        json["qr_url"] = "https://zwfw.liuzhou.gov.cn/yyyz/20220001".into();
+        if let Some(version) = version {
+            json["licence_version"] = version.into();
+        }
+        let mut record = certpress::Record::from_json(&json.to_string(), "reissue").unwrap();
+        record.folder = Some("specs/liuzhou".into());
+        record
+    };
+    let template = common::liuzhou();
+    let first = template.issue(&issue(None)).unwrap();
+    let second = template.issue(&issue(Some("2"))).unwrap();
+    let (m1, m2) = (
+        first.metadata().unwrap().unwrap(),
+        second.metadata().unwrap().unwrap(),
+    );
+    assert_eq!((m1.version, m2.version), (1, 2));
+    assert!(
+        m1.identifier.contains(".20220001.001."),
+        "{}",
+        m1.identifier
+    );
+    assert!(
+        m2.identifier.contains(".20220001.002."),
+        "{}",
+        m2.identifier
+    );
+    assert!(certpress::identifier::verify(&m2.identifier));
+    assert_ne!(m1.identifier, m2.identifier);
+    assert_eq!(m2.get("version"), Some("2"));
+    // The OFD's metadata and the landing page say which version.
+    let ofd = second.ofd(&Default::default()).unwrap();
+    let ofd_xml = {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(ofd)).unwrap();
+        let mut text = String::new();
+        archive
+            .by_name("OFD.xml")
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    assert!(
+        ofd_xml.contains("<ofd:CustomData Name=\"版本号\">2</ofd:CustomData>"),
+        "{ofd_xml}"
+    );
+    let page = second.landing_page().unwrap();
+    assert!(
+        page.contains("第 2 版 · 2022-09-26"),
+        "the page says its version"
+    );
+    // The PDF's XMP.
+    let pdf = second.pdf(&Default::default()).unwrap();
+    assert!(pdf
+        .windows(b"<certpress:version>2</certpress:version>".len())
+        .any(|w| w == b"<certpress:version>2</certpress:version>"));
+    // The QR code (a URL, the 活码) is the same for both versions.
+    let qr = |licence: &certpress::Licence<'_>| {
+        licence
+            .page()
+            .items
+            .iter()
+            .find_map(|item| match &item.shape {
+                certpress::display::Shape::Qr(symbol) => Some(format!("{:?}", symbol)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(qr(&first), qr(&second));
+    // A version that is no whole number is refused by its field.
+    let bad = template.issue(&issue(Some("二"))).unwrap();
+    let err = bad.metadata().unwrap_err();
+    assert_eq!(err.field(), Some("licence_version"), "{err}");
+}

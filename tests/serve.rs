@@ -282,6 +282,36 @@ fn the_service_answers_what_the_cli_writes() {
         );
     }
 
+    // Re-issue on change: the response names the record's digest and version; asked for
+    // the rule, a changed record without a raised version is 409, raised it is issued.
+    let first = http::post_json(address, RENDER, &sample()).unwrap();
+    let digest = first.header("certpress-record-digest").unwrap().to_owned();
+    assert_eq!(digest.len(), 64);
+    assert_eq!(first.header("certpress-licence-version"), Some("1"));
+    let rule = format!("{RENDER}?issued_record={digest}&issued_version=1");
+    let same = http::post_json(address, &rule, &sample()).unwrap();
+    assert_eq!(same.status, 200, "unchanged: {}", same.text());
+    let changed = sample_with(
+        "business_address",
+        serde_json::json!("广西柳州市鱼峰区箭盘路14号"),
+    );
+    let refused = http::post_json(address, &rule, &changed).unwrap();
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    assert!(
+        refused.text().contains("version-not-raised") && refused.text().contains("licence_version")
+    );
+    let mut raised: serde_json::Value = serde_json::from_slice(&changed).unwrap();
+    raised["licence_version"] = "2".into();
+    let reissued = http::post_json(address, &rule, raised.to_string().as_bytes()).unwrap();
+    assert_eq!(reissued.status, 200, "{}", reissued.text());
+    assert_eq!(reissued.header("certpress-licence-version"), Some("2"));
+    assert_ne!(
+        reissued.header("certpress-record-digest"),
+        Some(digest.as_str())
+    );
+    let half = http::post_json(address, &format!("{RENDER}?issued_version=1"), &sample()).unwrap();
+    assert_eq!(half.status, 400, "{}", half.text());
+
     // The conformance report.
     let check = http::post_json(address, "/v1/specs/liuzhou/check", &sample()).unwrap();
     assert_eq!(check.status, 200, "{}", check.text());

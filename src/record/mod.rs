@@ -371,8 +371,15 @@ pub fn field_list(spec: &Spec) -> Vec<FieldInfo> {
 /// an integrator to fill. Image paths are left out: they name files the record ships.
 pub fn skeleton(spec: &Spec) -> serde_json::Map<String, serde_json::Value> {
     let mut map = serde_json::Map::new();
+    // The licence's version is digits: the first issue.
+    let version_key = spec
+        .electronic
+        .as_ref()
+        .and_then(|e| e.version.as_ref())
+        .and_then(|v| v.key());
     for (key, field) in &spec.fields {
         let value = match field.kind {
+            FieldKind::Text if version_key == Some(key.as_str()) => serde_json::json!("1"),
             FieldKind::Text => serde_json::json!(field.name),
             FieldKind::List => {
                 serde_json::json!([format!("{}一", field.name), format!("{}二", field.name)])

@@ -52,6 +52,7 @@ impl Problem {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             "options" | "unreadable" => StatusCode::BAD_REQUEST,
+            "version-not-raised" => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Problem {

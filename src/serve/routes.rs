@@ -445,6 +445,12 @@ struct RenderQuery {
     /// The signing time, `YYYY-MM-DDTHH:MM:SS` with `Z` or an offset (`+08:00`); default
     /// now. Fixed, the same record signs to the same bytes (re-issue).
     sign_time: Option<String>,
+    /// Re-issue on change: the record digest of the licence issued before (the
+    /// `Certpress-Record-Digest` header of its response). With `issued_version`, a record
+    /// that differs from it must carry a higher version, or the answer is 409.
+    issued_record: Option<String>,
+    /// The version of the licence issued before (its `Certpress-Licence-Version` header).
+    issued_version: Option<u16>,
 }
 
 /// What one render request makes: the library's options, checked before any work.
@@ -453,6 +459,9 @@ struct Order {
     pdf: PdfOptions,
     raster: RasterOptions,
     ofd: OfdOptions,
+    /// The record digest and version of the licence issued before, when the caller asks
+    /// for the re-issue rule.
+    issued: Option<(String, u16)>,
     /// Signed at this time, with the spec's keys.
     signed_at: Option<SigningTime>,
 }
@@ -512,6 +521,26 @@ impl RenderQuery {
         if !matches!(self.format, Format::Ofd) && self.ofd_colour.is_some() {
             return Err(bad("ofd_colour applies to format=ofd".to_owned()));
         }
+        let issued = match (self.issued_record, self.issued_version) {
+            (None, None) => None,
+            (Some(record), Some(version))
+                if record.len() == 64 && record.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                Some((record.to_ascii_lowercase(), version))
+            }
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "issued_record is the 64 hex digits of a Certpress-Record-Digest header"
+                        .to_owned(),
+                ))
+            }
+            _ => {
+                return Err(bad(
+                    "issued_record and issued_version go together: both, from the earlier response's headers"
+                        .to_owned(),
+                ))
+            }
+        };
         let dpi = self.dpi.unwrap_or(RasterOptions::default().dpi);
         if !(dpi.is_finite() && dpi >= 10.0 && dpi <= max_dpi) {
             return Err(bad(format!(
@@ -555,6 +584,7 @@ impl RenderQuery {
                 colour: self.ofd_colour.unwrap_or_default(),
                 ..Default::default()
             },
+            issued,
             signed_at,
         })
     }
@@ -743,6 +773,7 @@ async fn on_pool<T: Send + 'static>(
         (status = 408, description = "The body did not arrive in time", body = ErrorBody),
         (status = 413, description = "The body is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not application/json", body = ErrorBody),
+        (status = 409, description = "Re-issue: the record differs from `issued_record`, and its version is not above `issued_version`", body = ErrorBody),
         (status = 422, description = "The record is refused: `field` names the field", body = ErrorBody),
         (status = 503, description = "Overloaded: retry after `Retry-After` seconds", body = ErrorBody),
         (status = 500, description = "A failure on our side (logged)", body = ErrorBody)))]
@@ -767,17 +798,41 @@ async fn render_inner(
         query::<RenderQuery>(&request)?.order(service.limits.max_dpi, served.signing.as_ref())?;
     let record = read_record(service, request).await?;
     let format = order.format;
-    let bytes = on_pool(service, name, format.label(), move || {
-        let licence = served.template.issue(&record)?;
-        order.make(&licence, served.signing.as_ref())
+    let (bytes, digest, version) = on_pool(service, name, format.label(), move || {
+        let template = &served.template;
+        let licence = template.issue(&record)?;
+        let version = licence.version()?;
+        let digest = certpress::reissue::record_digest(&record, template.model());
+        if let Some((issued, issued_version)) = &order.issued {
+            certpress::reissue::require_new_version(
+                &record.name,
+                template.version_key(),
+                &digest,
+                version,
+                (issued, *issued_version),
+            )?;
+        }
+        let bytes = order.make(&licence, served.signing.as_ref())?;
+        Ok((bytes, certpress::reissue::hex(&digest), version))
     })
     .await?;
     Ok((
-        [(header::CONTENT_TYPE, format.content_type())],
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (RECORD_DIGEST.clone(), digest),
+            (LICENCE_VERSION.clone(), version.to_string()),
+        ],
         Body::from(bytes),
     )
         .into_response())
 }
+
+/// What a caller keeps of a licence it issued, to ask for the re-issue rule later
+/// (`issued_record`, `issued_version`): the record digest and the version.
+static RECORD_DIGEST: header::HeaderName =
+    header::HeaderName::from_static("certpress-record-digest");
+static LICENCE_VERSION: header::HeaderName =
+    header::HeaderName::from_static("certpress-licence-version");
 
 /// A binary file, for the OpenAPI description.
 #[derive(ToSchema)]

@@ -46,6 +46,9 @@ pub struct LoadedSpec {
     lines: Vec<Option<u32>>,
     /// Each element's inks, resolved to indices, in element order.
     inks: Vec<ElementInks>,
+    /// SHA-256 of the spec's text and of every artwork file it loaded: what a batch
+    /// compares to tell a changed spec from the one an earlier run rendered with.
+    pub fingerprint: [u8; 32],
 }
 
 /// An element's inks, resolved once when the spec loads: indices into the spec's inks in
@@ -131,7 +134,12 @@ impl LoadedSpec {
             index,
             lines,
             inks: Vec::new(),
+            fingerprint: [0; 32],
         };
+        use sha2::Digest as _;
+        let mut fingerprint = sha2::Sha256::new();
+        fingerprint.update((source.len() as u64).to_le_bytes());
+        fingerprint.update(source.as_bytes());
         loaded.inks = loaded.check()?;
         let mut assets = BTreeMap::new();
         for element in &loaded.spec.elements {
@@ -158,6 +166,7 @@ impl LoadedSpec {
                             other => other,
                         })?;
                 assets.insert(svg.id.clone(), asset);
+                fingerprint_file(&mut fingerprint, &loaded.dir, file, &asset_dirs);
             }
         }
         loaded.assets = assets;
@@ -180,8 +189,10 @@ impl LoadedSpec {
                 let bitmap = Bitmap::load(&path)
                     .map_err(|m| fail(format!("picture {file:?}: {m}"), "fix the picture"))?;
                 loaded.pictures.insert(id.clone(), Arc::new(bitmap));
+                fingerprint_file(&mut fingerprint, &loaded.dir, file, &asset_dirs);
             }
         }
+        loaded.fingerprint = fingerprint.finalize().into();
         Ok(loaded)
     }
 
@@ -315,12 +326,14 @@ impl LoadedSpec {
         let spec = &self.spec;
         let mut sources: Vec<(String, &Source)> = Vec::new();
         if let Some(e) = &spec.electronic {
-            if !(1..=999).contains(&e.version) {
-                return Err(self.invalid(
-                    None,
-                    format!("electronic: version {} is out of range", e.version),
-                    Some("the identifier's version (版本号) is 1 to 999"),
-                ));
+            if let Some(Source::Text(text)) = &e.version {
+                if !text.parse::<u16>().is_ok_and(|v| (1..=999).contains(&v)) {
+                    return Err(self.invalid(
+                        None,
+                        format!("electronic: version {text:?} is not a whole number from 1 to 999"),
+                        Some("the identifier's version (版本号) is 1 to 999; Field(\"licence_version\") takes it from the record"),
+                    ));
+                }
             }
             for (name, source) in [
                 ("type_name", &e.type_name),
@@ -339,6 +352,7 @@ impl LoadedSpec {
             for (name, source) in [
                 ("valid_from", &e.valid_from),
                 ("valid_until", &e.valid_until),
+                ("version", &e.version),
             ] {
                 if let Some(source) = source {
                     sources.push((format!("electronic: {name}"), source));
@@ -954,4 +968,17 @@ fn location(path: &Path, line: Option<u32>) -> SpecLocation {
         line,
         column: None,
     }
+}
+
+/// Adds an artwork file's name and bytes (as loaded a moment ago) to a spec's fingerprint.
+fn fingerprint_file(hasher: &mut sha2::Sha256, dir: &Path, file: &str, allowed: &[PathBuf]) {
+    use sha2::Digest as _;
+    hasher.update((file.len() as u64).to_le_bytes());
+    hasher.update(file.as_bytes());
+    let bytes = assets::confine(dir, file, allowed)
+        .ok()
+        .and_then(|path| std::fs::read(path).ok())
+        .unwrap_or_default();
+    hasher.update((bytes.len() as u64).to_le_bytes());
+    hasher.update(&bytes);
 }

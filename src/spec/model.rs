@@ -108,9 +108,11 @@ pub struct Electronic {
     pub holder_code_type: Source,
     /// 流水号 of the identifier: letters and digits, unique per issuer and type.
     pub serial: Source,
-    /// 版本号 of the identifier, 1–999: raised when a licence is re-issued. Default: 1.
-    #[serde(default = "first_version")]
-    pub version: u16,
+    /// 版本号 of the identifier, 1–999, raised each time a licence is re-issued on a change
+    /// (变更): `Field("licence_version")` takes it from the record (absent: 1), `Text("2")`
+    /// fixes it. Default: none, version 1.
+    #[serde(default)]
+    pub version: Option<Source>,
     /// The element that is the authority's seal: where a signed licence's visible
     /// signature (PDF) and stamp (OFD) go. Default: none (an invisible signature).
     #[serde(default)]
@@ -118,10 +120,6 @@ pub struct Electronic {
     /// The SM2 signer ID of the seal's signature. Default: `1234567812345678`.
     #[serde(default)]
     pub signer_id: Option<String>,
-}
-
-fn first_version() -> u16 {
-    1
 }
 
 /// The QR code's landing page (附件2 of the Liuzhou notice): a title and rows of what the
