@@ -45,6 +45,34 @@ pub(crate) enum Format {
     Jpeg,
 }
 
+/// A picture file's bytes, refused over the 32 MiB limit before it is read, and a file
+/// whose name says another kind than its bytes.
+pub fn read_picture_file(path: &Path) -> Result<Vec<u8>, String> {
+    let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(format!("{len} bytes, over the 32 MiB limit"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let format = sniff(&bytes)?;
+    let named = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let named = match named.as_deref() {
+        Some("png") => Some(Format::Png),
+        Some("jpg" | "jpeg") => Some(Format::Jpeg),
+        _ => None,
+    };
+    if named != Some(format) {
+        return Err(format!(
+            "the file is a {} but its name says otherwise; name it .{}",
+            format.name(),
+            format.extension()
+        ));
+    }
+    Ok(bytes)
+}
+
 impl Bitmap {
     /// A picture from its CMYK samples (four a pixel) and opacity (one a pixel), or why
     /// they do not make one.
@@ -71,28 +99,7 @@ impl Bitmap {
 
     /// Reads and decodes a PNG or JPEG file.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-        if len > MAX_FILE_BYTES {
-            return Err(format!("{len} bytes, over the 32 MiB limit"));
-        }
-        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        let format = sniff(&bytes)?;
-        let named = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let named = match named.as_deref() {
-            Some("png") => Some(Format::Png),
-            Some("jpg" | "jpeg") => Some(Format::Jpeg),
-            _ => None,
-        };
-        if named != Some(format) {
-            return Err(format!(
-                "the file is a {} but its name says otherwise; name it .{}",
-                format.name(),
-                format.extension()
-            ));
-        }
+        let bytes = read_picture_file(path)?;
         Self::decode(&bytes)
     }
 

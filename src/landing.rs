@@ -16,19 +16,43 @@ use crate::electronic::Metadata;
 use crate::record::{BoundRecord, Value};
 use crate::spec::{DateStyle, LandingPage, Source};
 
-/// The page for `record`, with the licence's picture (a PNG) when given.
+/// One approval's electronic copy on the page.
+#[derive(Debug, Clone)]
+pub struct Approval<'a> {
+    /// Its caption: the permit at its position, when the spec pairs them.
+    pub caption: Option<&'a str>,
+    /// `image/png` or `image/jpeg`.
+    pub media: &'static str,
+    /// The picture's bytes, inlined as a `data:` URL when `href` is none.
+    pub bytes: &'a [u8],
+    /// The picture's path relative to the page, when it is written beside it.
+    pub href: Option<String>,
+}
+
+/// The page for `record`, with the licence's picture (a PNG) when given, and the
+/// approvals' copies in the spec's `approvals` section.
 pub fn page(
     spec: &LandingPage,
     record: &BoundRecord,
     picture: Option<&[u8]>,
     metadata: Option<&Metadata>,
+    approvals: &[Approval<'_>],
 ) -> String {
+    let inline: usize = approvals
+        .iter()
+        .filter(|a| a.href.is_none())
+        .map(|a| a.bytes.len() * 4 / 3)
+        .sum();
     let title = values(&spec.title, record).join("");
-    let mut html = String::with_capacity(4096 + picture.map_or(0, |p| p.len() * 4 / 3));
+    let mut html = String::with_capacity(4096 + picture.map_or(0, |p| p.len() * 4 / 3) + inline);
     html.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    html.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">\n",
+    // Pictures written beside the page come from its own origin, never another host.
+    let beside = approvals.iter().any(|a| a.href.is_some());
+    let _ = writeln!(
+        html,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:{}; style-src 'unsafe-inline'\">",
+        if beside { " 'self'" } else { "" }
     );
     html.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
     let _ = writeln!(html, "<title>{}</title>", escape(&title));
@@ -71,6 +95,9 @@ pub fn page(
         html.push_str("</dd></div>\n");
     }
     html.push_str("</dl>\n");
+    if let (Some(section), false) = (&spec.approvals, approvals.is_empty()) {
+        approvals_section(&mut html, &section.heading, approvals);
+    }
     if let Some(png) = picture {
         let _ = write!(
             html,
@@ -89,6 +116,49 @@ pub fn page(
     }
     html.push_str("</main>\n</body>\n</html>\n");
     html
+}
+
+/// The approvals' copies, in order, each scaled to the column and captioned. A tap opens
+/// it at full resolution without script: a picture beside the page is a link to its file;
+/// an inline one is a link to its own figure, which `:target` shows at its natural size
+/// in a box that scrolls by itself (the page never scrolls sideways).
+fn approvals_section(html: &mut String, heading: &str, approvals: &[Approval<'_>]) {
+    let _ = writeln!(
+        html,
+        "<section class=\"approvals\">\n<h2>{}</h2>",
+        escape(heading)
+    );
+    for (i, approval) in approvals.iter().enumerate() {
+        let id = format!("approval-{}", i + 1);
+        let alt = match approval.caption {
+            Some(caption) => format!("{caption}（审批结果电子版）"),
+            None => format!("审批结果电子版 {}", i + 1),
+        };
+        let (src, href) = match &approval.href {
+            Some(path) => (escape(path).into_owned(), escape(path).into_owned()),
+            None => (
+                format!(
+                    "data:{};base64,{}",
+                    approval.media,
+                    base64::engine::general_purpose::STANDARD.encode(approval.bytes)
+                ),
+                format!("#{id}"),
+            ),
+        };
+        let _ = write!(
+            html,
+            "<figure id=\"{id}\"><a href=\"{href}\"><img src=\"{src}\" alt=\"{}\"></a>",
+            escape(&alt)
+        );
+        if let Some(caption) = approval.caption {
+            let _ = write!(html, "<figcaption>{}</figcaption>", escape(caption));
+        }
+        if approval.href.is_none() {
+            html.push_str("<a class=\"close\" href=\"#\">关闭原图</a>");
+        }
+        html.push_str("</figure>\n");
+    }
+    html.push_str("</section>\n");
 }
 
 /// The page's look: one column, the system's CJK sans-serif, sized for a phone first.
@@ -113,6 +183,13 @@ figure { margin: 1rem 0; }
 img { display: block; width: 100%; height: auto; border-radius: 0.25rem;
   box-shadow: 0 1px 3px rgba(0,0,0,0.12); }
 figcaption { font-size: 0.75rem; color: #666; margin-top: 0.5rem; overflow-wrap: anywhere; }
+h2 { font-size: 1.05rem; margin: 1.25rem 0 0.5rem; }
+.approvals figure { background: #fff; border-radius: 0.5rem; padding: 0.5rem;
+  box-shadow: 0 1px 3px rgba(0,0,0,0.12); overflow: auto; }
+.approvals img { box-shadow: none; }
+.approvals .close { display: none; font-size: 0.85rem; }
+.approvals figure:target img { width: auto; max-width: none; }
+.approvals figure:target .close { display: inline-block; margin-top: 0.5rem; }
 code { font-family: ui-monospace, monospace; }
 </style>
 ";

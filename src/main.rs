@@ -516,6 +516,11 @@ struct RenderArgs {
     /// `landing_page`), for the bureau to host.
     #[arg(long, value_name = "OUT.html")]
     page: Option<PathBuf>,
+    /// Writes the landing page's approval pictures into this folder, given relative to the
+    /// page's folder (e.g. approvals), and has the page refer to them by that relative
+    /// path instead of inlining them: for many or large pictures.
+    #[arg(long, value_name = "DIR", requires = "page")]
+    page_assets: Option<PathBuf>,
     /// PNG resolution.
     #[arg(long, default_value_t = 300.0)]
     dpi: f64,
@@ -811,7 +816,20 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         outputs.push((path.clone(), ofd));
     }
     if let Some(path) = &args.page {
-        outputs.push((path.clone(), licence.landing_page()?.into_bytes()));
+        let assets = match &args.page_assets {
+            Some(dir) => Some(page_assets_folder(path, dir)?),
+            None => None,
+        };
+        let files = licence.landing_page_with(&certpress::LandingOptions {
+            assets: assets.as_ref().map(|(relative, _)| relative.clone()),
+        })?;
+        if let Some((_, dir)) = &assets {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            for (name, bytes) in files.assets {
+                outputs.push((dir.join(name), bytes));
+            }
+        }
+        outputs.push((path.clone(), files.html.into_bytes()));
     }
     if let Some(dir) = &args.plates {
         for plate in licence.plates(&raster_options)? {
@@ -824,6 +842,32 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
+}
+
+/// The page's assets folder as the page refers to it (`approvals`, with `/` between
+/// parts) and as files are written to it: `dir` is relative to the page's folder and stays
+/// inside it, so the bureau's web server serves both from one place and the page never
+/// points anywhere else.
+fn page_assets_folder(
+    page: &std::path::Path,
+    dir: &std::path::Path,
+) -> anyhow::Result<(String, PathBuf)> {
+    let inside = !dir.as_os_str().is_empty()
+        && dir
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        bail!(
+            "--page-assets {}: give a folder relative to the page's folder, inside it (e.g. approvals)",
+            dir.display()
+        );
+    }
+    let parts: Vec<String> = dir
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let base = page.parent().unwrap_or(std::path::Path::new(""));
+    Ok((parts.join("/"), base.join(dir)))
 }
 
 /// Writes the calibration sheet, or measures its scan into a calibration file.

@@ -35,7 +35,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// The record digest: the values as canonical JSON, then each picture file a field of
-/// kind `ImagePath` names beside the record (its bytes, or nothing when it cannot be
+/// kind `ImagePath` or `ImageList` names beside the record (its bytes, or nothing when it cannot be
 /// read: the issue itself then fails).
 pub fn record_digest(record: &Record, spec: &Spec) -> [u8; 32] {
     let mut hasher = Sha256::new();
@@ -44,15 +44,23 @@ pub fn record_digest(record: &Record, spec: &Spec) -> [u8; 32] {
     hasher.update((json.len() as u64).to_le_bytes());
     hasher.update(&json);
     for (key, value) in &record.values {
-        let picture = spec
+        let pictures = spec
             .fields
             .get(key)
-            .is_some_and(|f| f.kind == FieldKind::ImagePath);
-        if let (true, RawValue::Text(name), Some(folder)) = (picture, value, &record.folder) {
+            .is_some_and(|f| matches!(f.kind, FieldKind::ImagePath | FieldKind::ImageList));
+        let (true, Some(folder)) = (pictures, &record.folder) else {
+            continue;
+        };
+        let names: Vec<&String> = match value {
+            RawValue::Text(name) => vec![name],
+            RawValue::List(names) => names.iter().collect(),
+            _ => Vec::new(),
+        };
+        for name in names {
             if crate::data_url::is_data_url(name) {
                 continue;
             }
-            let bytes = crate::assets::confine(folder, name, &[])
+            let bytes = crate::assets::confine(folder, name.trim(), &[])
                 .ok()
                 .and_then(|path| std::fs::read(path).ok())
                 .unwrap_or_default();

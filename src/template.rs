@@ -442,8 +442,17 @@ impl Licence<'_> {
 
     /// The QR code's landing page (the spec's `landing_page`): one self-contained HTML
     /// file, with the licence's picture at [`LANDING_PICTURE_DPI`] when the spec asks for
-    /// it. A spec without a landing page is an error that says so.
+    /// it and the approvals' copies inline. A spec without a landing page is an error that
+    /// says so; a page that would pass [`MAX_PAGE_BYTES`] with its pictures inline is an
+    /// error that says to write them beside it ([`Licence::landing_page_with`]).
     pub fn landing_page(&self) -> Result<String> {
+        Ok(self.landing_page_with(&LandingOptions::default())?.html)
+    }
+
+    /// The landing page with its approvals' pictures inline, or, with `options.assets`,
+    /// written beside it: the files to write there come back with the page, which refers
+    /// to them by relative path (never another host).
+    pub fn landing_page_with(&self, options: &LandingOptions) -> Result<LandingFiles> {
         let spec = &self.template.spec.spec;
         let page = spec.landing_page.as_ref().ok_or_else(|| Error::Options {
             message: format!(
@@ -451,6 +460,7 @@ impl Licence<'_> {
                 spec.name
             ),
         })?;
+        let pictures = self.approval_pictures()?;
         let picture = if page.picture {
             Some(self.png(&RasterOptions {
                 dpi: LANDING_PICTURE_DPI,
@@ -460,12 +470,103 @@ impl Licence<'_> {
             None
         };
         let metadata = self.metadata()?;
-        Ok(landing::page(
+        let captions: Vec<String> = page
+            .approvals
+            .as_ref()
+            .and_then(|a| a.captions.as_ref())
+            .and_then(|key| match self.record.get(key) {
+                Some(Value::List(items)) => Some(items.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let mut assets = Vec::new();
+        let mut approvals = Vec::new();
+        for (i, (media, bytes)) in pictures.iter().enumerate() {
+            let href = options.assets.as_ref().map(|folder| {
+                let extension = if *media == "image/png" { "png" } else { "jpg" };
+                let name = format!("approval-{}.{extension}", i + 1);
+                assets.push((name.clone(), bytes.clone()));
+                format!("{}/{name}", folder.trim_end_matches('/'))
+            });
+            approvals.push(landing::Approval {
+                caption: captions.get(i).map(String::as_str),
+                media,
+                bytes,
+                href,
+            });
+        }
+        let inline: usize = approvals
+            .iter()
+            .filter(|a| a.href.is_none())
+            .map(|a| a.bytes.len() / 3 * 4)
+            .sum::<usize>()
+            + picture.as_ref().map_or(0, |p| p.len() / 3 * 4);
+        if inline > MAX_PAGE_BYTES {
+            return Err(Error::Options {
+                message: format!(
+                    "the landing page would be {} MiB with its pictures inline, over the {} MiB a phone should load: write them beside it (--page-assets DIR)",
+                    inline >> 20,
+                    MAX_PAGE_BYTES >> 20
+                ),
+            });
+        }
+        let html = landing::page(
             page,
             &self.record,
             picture.as_deref(),
             metadata.as_ref(),
-        ))
+            &approvals,
+        );
+        Ok(LandingFiles { html, assets })
+    }
+
+    /// The approvals' pictures the record carries (`landing_page.approvals.pictures`): each
+    /// a `data:` URL or a file beside the record, read within the picture limits and
+    /// decoded once to prove it is the PNG or JPEG it says. A refusal names the item.
+    fn approval_pictures(&self) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        let spec = &self.template.spec.spec;
+        let Some(key) = spec
+            .landing_page
+            .as_ref()
+            .and_then(|p| p.approvals.as_ref())
+            .map(|a| a.pictures.as_str())
+        else {
+            return Ok(Vec::new());
+        };
+        let Some(Value::List(items)) = self.record.get(key) else {
+            return Ok(Vec::new());
+        };
+        let mut pictures = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let refuse = |message: String| Error::Record {
+                record: self.record.name.clone(),
+                field: Some(format!("{key}[{i}]")),
+                message,
+                hint: Some(
+                    "give a PNG or JPEG picture of at most 32 MiB and 40 million pixels".into(),
+                ),
+            };
+            let bytes = if crate::data_url::is_data_url(item) {
+                crate::data_url::decode(item).map_err(&refuse)?.1
+            } else {
+                let folder = self.record.folder.as_ref().ok_or_else(|| {
+                    refuse(format!(
+                        "{item:?}: the record has no folder to find it in; send the picture as a data: URL"
+                    ))
+                })?;
+                let path = crate::assets::confine(folder, item, &[])
+                    .map_err(|m| refuse(format!("{item:?}: {m}")))?;
+                crate::bitmap::read_picture_file(&path)
+                    .map_err(|m| refuse(format!("{item:?}: {m}")))?
+            };
+            let media = match crate::bitmap::sniff(&bytes).map_err(&refuse)? {
+                crate::bitmap::Format::Png => "image/png",
+                crate::bitmap::Format::Jpeg => "image/jpeg",
+            };
+            crate::bitmap::Bitmap::decode(&bytes).map_err(&refuse)?;
+            pictures.push((media, bytes));
+        }
+        Ok(pictures)
     }
 
     /// The licence as pixels. From the second raster with the same options on, the
@@ -556,6 +657,27 @@ pub const RECORD_ATTACHMENT: &str = "record.json";
 /// The resolution of the licence's picture on its landing page: 1190 pixels across an A3
 /// sheet, sharp on a phone held upright or turned, a few hundred kilobytes.
 pub const LANDING_PICTURE_DPI: f64 = 72.0;
+
+/// Where the landing page's approval pictures go.
+#[derive(Debug, Clone, Default)]
+pub struct LandingOptions {
+    /// A folder, relative to the page, that the pictures are written into and the page
+    /// refers to (`approvals`). Default: none, the pictures inline.
+    pub assets: Option<String>,
+}
+
+/// A landing page and the pictures to write beside it.
+#[derive(Debug, Clone)]
+pub struct LandingFiles {
+    /// The page.
+    pub html: String,
+    /// `(file name, bytes)` of each picture for the assets folder; empty when inline.
+    pub assets: Vec<(String, Vec<u8>)>,
+}
+
+/// The largest landing page with its pictures inline: what a phone on a slow line should
+/// be asked to load.
+pub const MAX_PAGE_BYTES: usize = 24 << 20;
 
 /// Press underlays by the raster options they were made for. The first raster with some
 /// options is rendered straight (a one-off render pays nothing extra); the second makes

@@ -48,7 +48,7 @@ pub fn lint(spec: &LoadedSpec, placements: Option<&[Placement]>) -> Vec<Warning>
                 "unused-field",
                 None,
                 format!(
-                    "field `{key}` ({}) is declared but no element or QR code prints it",
+                    "field `{key}` ({}) is declared but no element or QR code prints it, and neither the electronic licence's metadata nor the landing page shows it",
                     field.name
                 ),
             );
@@ -172,11 +172,42 @@ pub fn lint(spec: &LoadedSpec, placements: Option<&[Placement]>) -> Vec<Warning>
 }
 
 /// Whether any element or QR code prints the field `key`.
+/// Whether an element prints the field, or the electronic licence's metadata or the
+/// landing page shows it.
 fn uses_field(spec: &LoadedSpec, key: &str) -> bool {
-    spec.spec
+    let spec = &spec.spec;
+    let printed = spec
         .elements
         .iter()
-        .any(|e| e.record_keys().contains(&key))
+        .any(|e| e.record_keys().contains(&key));
+    let electronic = spec.electronic.as_ref().is_some_and(|e| {
+        [
+            Some(&e.type_name),
+            Some(&e.type_code),
+            Some(&e.number),
+            Some(&e.issuer),
+            Some(&e.issuer_code),
+            Some(&e.issue_date),
+            e.valid_from.as_ref(),
+            e.valid_until.as_ref(),
+            Some(&e.holder),
+            Some(&e.holder_code),
+            Some(&e.holder_code_type),
+            Some(&e.serial),
+            e.version.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|source| source.key() == Some(key))
+    });
+    let landing = spec.landing_page.as_ref().is_some_and(|page| {
+        page.title.key() == Some(key)
+            || page.rows.iter().any(|row| row.value.key() == Some(key))
+            || page.approvals.as_ref().is_some_and(|a| {
+                a.pictures == key || a.captions.as_deref() == Some(key)
+            })
+    });
+    printed || electronic || landing
 }
 
 /// The type sizes an element can be set at: nominal sizes and fit floors.

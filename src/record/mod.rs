@@ -28,6 +28,8 @@ use crate::spec::{DateStyle, FieldKind, Spec};
 const MAX_RECORD_BYTES: u64 = 1 << 20;
 /// Most items in a list field.
 const MAX_LIST_ITEMS: usize = 200;
+/// Most pictures in a list of pictures (the approvals on a landing page).
+pub const MAX_PICTURES: usize = 20;
 
 /// A record value as written: a string, a list of strings, `null`, or something else that
 /// [`bind`] refuses naming the field.
@@ -391,7 +393,7 @@ pub fn skeleton(spec: &Spec) -> serde_json::Map<String, serde_json::Value> {
                 serde_json::json!(format!("{first17}{check}"))
             }
             FieldKind::Url => serde_json::json!("https://example.gov.cn/licence/0001"),
-            FieldKind::ImagePath => continue,
+            FieldKind::ImagePath | FieldKind::ImageList => continue,
         };
         let value = match value {
             serde_json::Value::String(s) if s.chars().count() > field.max_chars => {
@@ -426,19 +428,21 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
             _ => continue,
         };
         let expected = match field.kind {
-            FieldKind::List => "a list of strings",
+            FieldKind::List | FieldKind::ImageList => "a list of strings",
             _ => "a string",
         };
         let found = match (field.kind, raw) {
             (_, RawValue::Invalid(found)) => Some(found.as_str()),
-            (FieldKind::List, RawValue::Text(_)) => Some("a string"),
-            (FieldKind::List, _) => None,
+            (FieldKind::List | FieldKind::ImageList, RawValue::Text(_)) => Some("a string"),
+            (FieldKind::List | FieldKind::ImageList, _) => None,
             (_, RawValue::List(_)) => Some("a list"),
             _ => None,
         };
         if let Some(found) = found {
             let hint = match field.kind {
-                FieldKind::List => "write a list, [\"…\", \"…\"], even of one item",
+                FieldKind::List | FieldKind::ImageList => {
+                    "write a list, [\"…\", \"…\"], even of one item"
+                }
                 _ => "write the value as a JSON string",
             };
             return Err(err(
@@ -463,6 +467,11 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
             continue;
         }
         let value = match (field.kind, raw) {
+            (FieldKind::ImageList, RawValue::List(items)) => {
+                let items = check_pictures(name, key, items)?;
+                values.insert(key.clone(), Value::List(items));
+                continue;
+            }
             (FieldKind::List, RawValue::List(items)) => {
                 Value::List(items.iter().map(|s| s.trim().to_owned()).collect())
             }
@@ -535,6 +544,48 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
 
 /// An image path a record may name: relative, inside the folder it is resolved against
 /// (no `..`), SVG artwork or a PNG or JPEG picture.
+/// A list of pictures: at most [`MAX_PICTURES`], each a PNG or JPEG `data:` URL (decoded
+/// and checked against its media type) or a PNG or JPEG file's path beside the record.
+/// A refusal names the item (`permit_images[2]`).
+fn check_pictures(record: &str, key: &str, items: &[String]) -> Result<Vec<String>> {
+    if items.len() > MAX_PICTURES {
+        return Err(record_error(
+            record,
+            Some(key),
+            format!("{} pictures, over the limit of {MAX_PICTURES}", items.len()),
+            Some("leave out the pictures that are not approvals of this licence"),
+        ));
+    }
+    let mut checked = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let item = item.trim();
+        let refuse = |message: String| {
+            record_error(
+                record,
+                Some(&format!("{key}[{i}]")),
+                message,
+                Some("give each picture as a PNG or JPEG file beside the record (approvals/1.png), or as data:image/png;base64,… / data:image/jpeg;base64,…"),
+            )
+        };
+        if crate::data_url::is_data_url(item) {
+            match crate::data_url::decode(item) {
+                Ok((crate::data_url::Media::Svg, _)) => {
+                    return Err(refuse("SVG artwork: an approval's copy is a PNG or JPEG picture".into()))
+                }
+                Ok(_) => {}
+                Err(message) => return Err(refuse(message)),
+            }
+        } else {
+            check_image_path(item).map_err(|m| refuse(format!("{item:?}: {m}")))?;
+            if item.to_ascii_lowercase().ends_with(".svg") {
+                return Err(refuse(format!("{item:?}: SVG artwork: an approval's copy is a PNG or JPEG picture")));
+            }
+        }
+        checked.push(item.to_owned());
+    }
+    Ok(checked)
+}
+
 fn check_image_path(text: &str) -> std::result::Result<(), String> {
     let path = std::path::Path::new(text);
     if path.is_absolute() || text.starts_with('/') || text.starts_with('\\') || text.contains(':') {

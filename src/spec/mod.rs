@@ -397,6 +397,28 @@ impl LoadedSpec {
             for row in &page.rows {
                 sources.push((format!("landing_page: row `{}`", row.label), &row.value));
             }
+            if let Some(approvals) = &page.approvals {
+                let kind_of = |key: &str| spec.fields.get(key).map(|f| f.kind);
+                if kind_of(&approvals.pictures) != Some(FieldKind::ImageList) {
+                    return Err(self.invalid(
+                        None,
+                        format!(
+                            "landing_page: approvals: pictures names `{}`, which is no field of kind ImageList",
+                            approvals.pictures
+                        ),
+                        Some("declare the pictures' field with `kind: ImageList`"),
+                    ));
+                }
+                if let Some(captions) = &approvals.captions {
+                    if kind_of(captions) != Some(FieldKind::List) {
+                        return Err(self.invalid(
+                            None,
+                            format!("landing_page: approvals: captions names `{captions}`, which is no field of kind List"),
+                            Some("caption the pictures with a list field (the permits), item by item"),
+                        ));
+                    }
+                }
+            }
         }
         for (name, source) in sources {
             if let Some(key) = source.key() {

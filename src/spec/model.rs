@@ -135,6 +135,25 @@ pub struct LandingPage {
     /// Whether the page shows the licence's own picture. Default: true.
     #[serde(default = "yes")]
     pub picture: bool,
+    /// The approvals' electronic copies ("插入审批结果电子版图片"), shown after the rows.
+    /// Default: none.
+    #[serde(default)]
+    pub approvals: Option<Approvals>,
+}
+
+/// The approvals' pictures on the landing page: a section with a heading, each picture
+/// captioned with the list item at its position.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approvals {
+    /// The section's heading (`法定许可证（件）清单`).
+    pub heading: String,
+    /// The record field of kind `ImageList` holding the pictures.
+    pub pictures: String,
+    /// A record field of kind `List` whose items caption the pictures by position (the
+    /// permits). Default: none.
+    #[serde(default)]
+    pub captions: Option<String>,
 }
 
 /// One row of the landing page.
@@ -309,6 +328,9 @@ pub enum FieldKind {
     Url,
     /// A path to an image file.
     ImagePath,
+    /// A list of pictures (PNG or JPEG), each a file beside the record or a `data:` URL:
+    /// the approvals' electronic copies on the landing page.
+    ImageList,
 }
 
 /// One field of the record a spec expects.
