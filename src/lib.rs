@@ -84,5 +84,7 @@ pub use production::Calibration;
 pub use raster::{RasterOptions, View};
 pub use record::Record;
 pub use spec::Pass;
-pub use template::{LandingFiles, LandingOptions, Licence, Plate, StandIn, Template, TemplateOptions};
+pub use template::{
+    LandingFiles, LandingOptions, Licence, Plate, StandIn, Template, TemplateOptions,
+};
 pub use units::{Mm, Point, Pt, Rect};

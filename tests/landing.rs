@@ -177,7 +177,12 @@ fn solid_png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header().unwrap();
-    let data: Vec<u8> = rgb.iter().copied().cycle().take((width * height * 3) as usize).collect();
+    let data: Vec<u8> = rgb
+        .iter()
+        .copied()
+        .cycle()
+        .take((width * height * 3) as usize)
+        .collect();
     writer.write_image_data(&data).unwrap();
     writer.finish().unwrap();
     out
@@ -186,23 +191,38 @@ fn solid_png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
 /// A JPEG of one colour.
 fn solid_jpeg(width: u16, height: u16, rgb: [u8; 3]) -> Vec<u8> {
     let mut out = Vec::new();
-    let data: Vec<u8> = rgb.iter().copied().cycle().take(width as usize * height as usize * 3).collect();
+    let data: Vec<u8> = rgb
+        .iter()
+        .copied()
+        .cycle()
+        .take(width as usize * height as usize * 3)
+        .collect();
     jpeg_encoder::Encoder::new(&mut out, 90)
         .encode(&data, width, height, jpeg_encoder::ColorType::Rgb)
         .unwrap();
     out
 }
 
-const HOSTILE_PERMIT: &str = "<img src=\"http://example.invalid/p.png\">食品经营许可证（JY24502030012345）";
+const HOSTILE_PERMIT: &str =
+    "<img src=\"http://example.invalid/p.png\">食品经营许可证（JY24502030012345）";
 
 /// The electronic record with three approvals' pictures: a red PNG and a yellow JPEG
 /// beside it, a blue PNG as a data URL; the first permit's text hostile.
 fn record_with_approvals(dir: &std::path::Path) -> Record {
     use base64::Engine as _;
     std::fs::create_dir_all(dir.join("approvals")).unwrap();
-    std::fs::write(dir.join("approvals/food.png"), solid_png(600, 400, [220, 30, 30])).unwrap();
-    std::fs::write(dir.join("approvals/ads.jpg"), solid_jpeg(800, 500, [240, 220, 20])).unwrap();
-    let blue = base64::engine::general_purpose::STANDARD.encode(solid_png(2400, 1600, [30, 60, 220]));
+    std::fs::write(
+        dir.join("approvals/food.png"),
+        solid_png(600, 400, [220, 30, 30]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("approvals/ads.jpg"),
+        solid_jpeg(800, 500, [240, 220, 20]),
+    )
+    .unwrap();
+    let blue =
+        base64::engine::general_purpose::STANDARD.encode(solid_png(2400, 1600, [30, 60, 220]));
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ELECTRONIC).unwrap()).unwrap();
     json["permits"][0] = HOSTILE_PERMIT.into();
@@ -211,7 +231,11 @@ fn record_with_approvals(dir: &std::path::Path) -> Record {
         format!("data:image/png;base64,{blue}"),
         "approvals/ads.jpg"
     ]);
-    std::fs::copy("specs/liuzhou/seal-placeholder.svg", dir.join("seal-placeholder.svg")).unwrap();
+    std::fs::copy(
+        "specs/liuzhou/seal-placeholder.svg",
+        dir.join("seal-placeholder.svg"),
+    )
+    .unwrap();
     let mut record = Record::from_json(&json.to_string(), "approvals").unwrap();
     record.folder = Some(dir.to_path_buf());
     record
@@ -227,9 +251,17 @@ fn the_approvals_pictures_are_on_the_page_in_order_with_their_permits() {
     assert!(at("<h2>法定许可证（件）清单</h2>") < at("id=\"approval-1\""));
     assert!(at("id=\"approval-1\"") < at("id=\"approval-2\""));
     assert!(at("id=\"approval-2\"") < at("id=\"approval-3\""));
-    assert!(html.contains("<figcaption>&lt;img src=&quot;http://example.invalid/p.png&quot;&gt;食品经营许可证"));
-    assert!(html.contains("<figcaption>户外广告设置许可（柳鱼城管广字〔2022〕第056号）</figcaption>"));
-    assert_eq!(html.matches("<img").count(), 4, "three approvals and the licence");
+    assert!(html.contains(
+        "<figcaption>&lt;img src=&quot;http://example.invalid/p.png&quot;&gt;食品经营许可证"
+    ));
+    assert!(
+        html.contains("<figcaption>户外广告设置许可（柳鱼城管广字〔2022〕第056号）</figcaption>")
+    );
+    assert_eq!(
+        html.matches("<img").count(),
+        4,
+        "three approvals and the licence"
+    );
     assert!(html.contains("src=\"data:image/jpeg;base64,"));
     assert!(!html.contains("src=\"http"), "nothing from another host");
     // A tap shows the picture at full size: its own figure, by :target, without script.
@@ -242,10 +274,19 @@ fn the_approvals_pictures_are_on_the_page_in_order_with_their_permits() {
         })
         .unwrap();
     let names: Vec<&str> = files.assets.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["approval-1.png", "approval-2.png", "approval-3.jpg"]);
-    assert!(files.html.contains("<a href=\"approvals/approval-2.png\"><img src=\"approvals/approval-2.png\""));
+    assert_eq!(
+        names,
+        ["approval-1.png", "approval-2.png", "approval-3.jpg"]
+    );
+    assert!(files
+        .html
+        .contains("<a href=\"approvals/approval-2.png\"><img src=\"approvals/approval-2.png\""));
     assert!(files.html.contains("img-src data: 'self'"));
-    assert_eq!(files.html.matches("src=\"data:").count(), 1, "only the licence picture is inline");
+    assert_eq!(
+        files.html.matches("src=\"data:").count(),
+        1,
+        "only the licence picture is inline"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -262,7 +303,10 @@ fn approvals_pictures_are_refused_by_item_and_within_their_limits() {
     };
     let bind_error = |pictures: serde_json::Value| liuzhou().issue(&with(pictures)).unwrap_err();
     // SVG is no approval's copy; the item is named.
-    let err = bind_error(serde_json::json!(["approvals/food.png", "data:image/svg+xml;base64,PHN2Zy8+"]));
+    let err = bind_error(serde_json::json!([
+        "approvals/food.png",
+        "data:image/svg+xml;base64,PHN2Zy8+"
+    ]));
     assert_eq!(err.field(), Some("permit_images[1]"), "{err}");
     let err = bind_error(serde_json::json!(["../outside.png"]));
     assert_eq!(err.field(), Some("permit_images[0]"), "{err}");
@@ -271,7 +315,11 @@ fn approvals_pictures_are_refused_by_item_and_within_their_limits() {
     assert_eq!(err.field(), Some("permit_images"), "{err}");
     // A file that is not what its name says, and one missing: refused when the page is
     // made, by item.
-    std::fs::write(dir.join("approvals/lies.png"), solid_jpeg(10, 10, [0, 0, 0])).unwrap();
+    std::fs::write(
+        dir.join("approvals/lies.png"),
+        solid_jpeg(10, 10, [0, 0, 0]),
+    )
+    .unwrap();
     let page_error = |pictures: serde_json::Value| {
         liuzhou()
             .issue(&with(pictures))
@@ -279,7 +327,10 @@ fn approvals_pictures_are_refused_by_item_and_within_their_limits() {
             .landing_page()
             .unwrap_err()
     };
-    let err = page_error(serde_json::json!(["approvals/food.png", "approvals/lies.png"]));
+    let err = page_error(serde_json::json!([
+        "approvals/food.png",
+        "approvals/lies.png"
+    ]));
     assert_eq!(err.field(), Some("permit_images[1]"), "{err}");
     let err = page_error(serde_json::json!(["approvals/gone.png"]));
     assert_eq!(err.field(), Some("permit_images[0]"), "{err}");
@@ -350,21 +401,38 @@ fn chromium_draws_every_approval_on_a_phone() {
         let dom = headless(&browser, &["--dump-dom"], &page);
         let dom = String::from_utf8_lossy(&dom.stdout);
         assert_eq!(dom.matches("<img").count(), 4, "{name}: {dom}");
-        assert!(dom.contains("&lt;img src=\"http://example.invalid/p.png\"&gt;食品经营许可证"), "{name}: the hostile caption is text");
-        assert!(!dom.contains("<img src=\"http"), "{name}: no element fetches from another host");
+        assert!(
+            dom.contains("&lt;img src=\"http://example.invalid/p.png\"&gt;食品经营许可证"),
+            "{name}: the hostile caption is text"
+        );
+        assert!(
+            !dom.contains("<img src=\"http"),
+            "{name}: no element fetches from another host"
+        );
 
         let shot = dir.join(format!("{name}.png"));
         let out = headless(
             &browser,
-            &["--window-size=390,5000", &format!("--screenshot={}", shot.display())],
+            &[
+                "--window-size=390,5000",
+                &format!("--screenshot={}", shot.display()),
+            ],
             &page,
         );
-        assert!(shot.exists(), "{name}: no screenshot: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            shot.exists(),
+            "{name}: no screenshot: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let picture = Picture::load_png(&shot, Some(96.0)).unwrap();
         assert_eq!(picture.width, 390);
         let pixel = |x: usize, y: usize| &picture.rgb[(y * picture.width + x) * 3..][..3];
         // Each approval's colour, drawn as a block that fills the column and stays in it.
-        for (colour, rgb) in [("red", [220, 30, 30]), ("blue", [30, 60, 220]), ("yellow", [240, 220, 20])] {
+        for (colour, rgb) in [
+            ("red", [220, 30, 30]),
+            ("blue", [30, 60, 220]),
+            ("yellow", [240, 220, 20]),
+        ] {
             let near = |p: &[u8]| p.iter().zip(rgb.iter()).all(|(a, b)| a.abs_diff(*b) < 30);
             let (mut left, mut right, mut count) = (usize::MAX, 0, 0);
             for y in 0..picture.height {
@@ -376,14 +444,28 @@ fn chromium_draws_every_approval_on_a_phone() {
                     }
                 }
             }
-            assert!(count > 10_000, "{name}: the {colour} approval is not drawn ({count} pixels)");
-            assert!(right - left > 250, "{name}: the {colour} approval is {} px wide", right - left);
-            assert!(right < picture.width - 12, "{name}: the {colour} approval runs past the column");
+            assert!(
+                count > 10_000,
+                "{name}: the {colour} approval is not drawn ({count} pixels)"
+            );
+            assert!(
+                right - left > 250,
+                "{name}: the {colour} approval is {} px wide",
+                right - left
+            );
+            assert!(
+                right < picture.width - 12,
+                "{name}: the {colour} approval runs past the column"
+            );
         }
         let background = [0xf4, 0xf1, 0xea];
         for y in 0..picture.height {
             for x in picture.width - 8..picture.width {
-                assert_eq!(pixel(x, y), background, "{name}: something reaches the right edge at ({x}, {y})");
+                assert_eq!(
+                    pixel(x, y),
+                    background,
+                    "{name}: something reaches the right edge at ({x}, {y})"
+                );
             }
         }
     }

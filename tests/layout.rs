@@ -252,3 +252,192 @@ fn chinese_size_names_are_points() {
     assert_eq!(FontSize::parse("小一").unwrap().pt(), Pt(24.0));
     assert_eq!(FontSize::parse("小五").unwrap().pt(), Pt(9.0));
 }
+
+mod typography {
+    //! Flowing contents set as clreq asks (compressed punctuation, justified lines): on
+    //! random permit lists, no glyph leaves its box, no two glyphs' ink overlaps, and the
+    //! text never needs smaller type or more lines than with every mark full width.
+    use super::*;
+    use certpress::display::Shape;
+    use certpress::spec::LoadedSpec;
+    use certpress::{Record, Template};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    /// The Liuzhou spec with every mark full width and ragged lines, as before.
+    fn full_width() -> &'static Template {
+        static CELL: OnceLock<Template> = OnceLock::new();
+        CELL.get_or_init(|| {
+            let text = std::fs::read_to_string(SPEC)
+                .unwrap()
+                .replace("punctuation: Compressed,", "")
+                .replace("justify: true,", "");
+            Template::prepare(
+                LoadedSpec::from_str(&text, SPEC).unwrap(),
+                &Default::default(),
+            )
+            .unwrap()
+        })
+    }
+
+    fn record(permits: &[String]) -> Record {
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(SAMPLE).unwrap()).unwrap();
+        json["permits"] = serde_json::json!(permits);
+        Record::from_json(&json.to_string(), "permits").unwrap()
+    }
+
+    /// Every glyph of the permits' content: its ink box in mm, line by line.
+    fn glyph_inks(
+        template: &Template,
+        layout: &certpress::layout::Layout,
+    ) -> Vec<Vec<certpress::Rect>> {
+        let mut lines: Vec<(f64, Vec<certpress::Rect>)> = Vec::new();
+        for item in layout.page.items.iter().filter(|i| i.element == "permits") {
+            let Shape::Text(run) = &item.shape else {
+                continue;
+            };
+            let face = template.fonts().face(run.face).parse().unwrap();
+            let scale = run.size.to_mm().get() / f64::from(face.units_per_em());
+            for glyph in &run.glyphs {
+                let Some(b) = face.glyph_bounding_box(ttf_parser::GlyphId(glyph.id)) else {
+                    continue;
+                };
+                let x = glyph.x.get();
+                let base = run.baseline.get();
+                let ink = certpress::Rect::from_ltrb(
+                    Mm(x + f64::from(b.x_min) * scale),
+                    Mm(base - f64::from(b.y_max) * scale),
+                    Mm(x + f64::from(b.x_max) * scale),
+                    Mm(base - f64::from(b.y_min) * scale),
+                )
+                .unwrap();
+                match lines.iter_mut().find(|(y, _)| (*y - base).abs() < 1e-6) {
+                    Some((_, glyphs)) => glyphs.push(ink),
+                    None => lines.push((base, vec![ink])),
+                }
+            }
+        }
+        lines.into_iter().map(|(_, g)| g).collect()
+    }
+
+    fn permit() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("食品经营许可证".to_owned()),
+            Just("公共场所卫生许可证".to_owned()),
+            Just("（柳鱼卫公字〔2022〕第0087号）".to_owned()),
+            Just("《药品经营许可证》".to_owned()),
+            Just("“小餐饮”登记".to_owned()),
+            Just("JY24502030012345".to_owned()),
+            Just("，含冷食类".to_owned()),
+            Just("。".to_owned()),
+            Just("、".to_owned()),
+        ];
+        proptest::collection::vec(piece, 1..5).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+        #[test]
+        fn justified_compressed_text_stays_in_its_box_without_overlaps(
+            permits in proptest::collection::vec(permit(), 1..6)
+        ) {
+            let record = record(&permits);
+            let (Ok(ours), Ok(before)) = (
+                liuzhou().issue(&record).map(|l| l.into_layout()),
+                full_width().issue(&record).map(|l| l.into_layout()),
+            ) else {
+                // Too long for the box either way: refused, as before.
+                let refused_before = full_width().issue(&record).is_err();
+                prop_assert!(refused_before, "refused only with compressed punctuation");
+                return Ok(());
+            };
+            let placement = |layout: &certpress::layout::Layout| {
+                layout.report.iter().find(|p| p.element == "permits" && p.part == Part::Content).cloned().unwrap()
+            };
+            let (p, q) = (placement(&ours), placement(&before));
+            // Never smaller type, never more lines at the same size.
+            prop_assert!(p.size.unwrap() >= q.size.unwrap() - Pt(0.011), "{:?} < {:?}", p.size, q.size);
+            if (p.size.unwrap() - q.size.unwrap()).0.abs() < 0.011 {
+                prop_assert!(p.lines.unwrap() <= q.lines.unwrap());
+            }
+            // The ink inside the content's box (a glyph's own overhang past its advance, a
+            // J's hook, aside: 3 % of an em).
+            let area = p.area.unwrap();
+            let ink = p.ink.unwrap();
+            let overhang = p.size.unwrap().to_mm() * 0.03;
+            prop_assert!(ink.left() >= area.left() - overhang && ink.right() <= area.right() + overhang,
+                "ink {ink} outside {area}");
+            // No two glyphs' ink overlapping on a line.
+            for line in glyph_inks(liuzhou(), &ours) {
+                let mut sorted = line.clone();
+                sorted.sort_by(|a, b| a.left().get().total_cmp(&b.left().get()));
+                for pair in sorted.windows(2) {
+                    prop_assert!(pair[0].right() <= pair[1].left() + Mm(0.02),
+                        "{} overlaps {}", pair[0], pair[1]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn adjacent_marks_are_compressed_and_a_wrapped_line_reaches_the_right_edge() {
+        let permits = [
+            "食品经营许可证（JY24502030012345）".to_owned(),
+            "公共场所卫生许可证（柳鱼卫公字〔2022〕第0087号）".to_owned(),
+            "户外广告设置许可（柳鱼城管广字〔2022〕第056号）".to_owned(),
+        ];
+        let layout = liuzhou().issue(&record(&permits)).unwrap().into_layout();
+        let lines = glyph_inks(liuzhou(), &layout);
+        assert!(lines.len() >= 2);
+        let p = layout
+            .report
+            .iter()
+            .find(|p| p.element == "permits" && p.part == Part::Content)
+            .unwrap();
+        let em = p.size.unwrap().to_mm().get();
+        // Line 1 is justified: its last glyph's ink ends within half an em of the edge.
+        let right = lines[0].iter().map(|r| r.right().get()).fold(0.0, f64::max);
+        assert!(
+            p.area.unwrap().right().get() - right < 0.5 * em,
+            "line 1 stops {:.2} mm short",
+            p.area.unwrap().right().get() - right
+        );
+        // "）；": the ink gap between the two marks is under half an em.
+        let text: String = layout
+            .page
+            .items
+            .iter()
+            .filter(|i| i.element == "permits")
+            .filter_map(|i| match &i.shape {
+                Shape::Text(run) => Some(run.glyphs.iter().map(|g| g.text).collect::<String>()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            text.contains("）；公共"),
+            "the items joined with ；: {text}"
+        );
+    }
+
+    #[test]
+    fn an_item_ending_in_its_own_punctuation_gets_no_separator() {
+        let permits = [
+            "食品经营许可证。".to_owned(),
+            "公共场所卫生许可证".to_owned(),
+        ];
+        let layout = liuzhou().issue(&record(&permits)).unwrap().into_layout();
+        let text: String = layout
+            .page
+            .items
+            .iter()
+            .filter(|i| i.element == "permits")
+            .filter_map(|i| match &i.shape {
+                Shape::Text(run) => Some(run.glyphs.iter().map(|g| g.text).collect::<String>()),
+                _ => None,
+            })
+            .collect();
+        assert!(text.contains("许可证。公共"), "{text}");
+        assert!(!text.contains("。；"), "{text}");
+    }
+}

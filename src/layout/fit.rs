@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use super::linebreak;
+use super::punctuation::Typeset;
 use super::text::ShapedText;
 use crate::spec::{Fit, FitStage};
 use crate::units::{Mm, Pt};
@@ -102,11 +103,29 @@ pub struct Setting {
     pub em_top: f64,
 }
 
-/// Fits `text` into `area`, trying `stages` in order. `None` when no stage fits.
-pub fn fit(text: &ShapedText, setting: Setting, area: Area, stages: &[Stage]) -> Option<Fitted> {
+/// Fits `text` into `area`, trying `stages` in order; `None` when no stage fits. Lines
+/// are measured as `typeset` sets them (compressed punctuation, justified lines that may
+/// take from their marks' blanks) when given, else at the characters' advances.
+pub fn fit_set(
+    text: &ShapedText,
+    setting: Setting,
+    area: Area,
+    stages: &[Stage],
+    typeset: Option<&Typeset>,
+) -> Option<Fitted> {
     let units = linebreak::units(text);
     let try_size = |size: Pt, max_lines: u32| -> Option<Vec<Range<usize>>> {
-        let lines = linebreak::break_lines(text, &units, size, setting.tracking, area.width)?;
+        let lines = match typeset {
+            Some(t) if t.justify => {
+                linebreak::break_lines_balanced(text, &units, area.width, &|range| {
+                    t.min_width(range, size, setting.tracking)
+                })?
+            }
+            Some(t) => linebreak::break_lines_by(text, &units, area.width, &|range| {
+                t.min_width(range, size, setting.tracking)
+            })?,
+            None => linebreak::break_lines(text, &units, size, setting.tracking, area.width)?,
+        };
         let n = lines.len().max(1);
         (n as u64 <= u64::from(max_lines) && fits_vertically(setting, area, size, n))
             .then_some(lines)

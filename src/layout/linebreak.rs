@@ -79,6 +79,19 @@ pub fn break_lines(
     tracking: Pt,
     max_width: Mm,
 ) -> Option<Vec<Range<usize>>> {
+    break_lines_by(text, units, max_width, &|range| {
+        text.width(range, size, tracking)
+    })
+}
+
+/// [`break_lines`] with the width of a line measured by `width`: the least width a range
+/// can be set in (compressed punctuation, a justified line's shrink).
+pub fn break_lines_by(
+    text: &ShapedText,
+    units: &[Range<usize>],
+    max_width: Mm,
+    width: &dyn Fn(Range<usize>) -> Mm,
+) -> Option<Vec<Range<usize>>> {
     let is_space_unit = |u: &Range<usize>| text.chars[u.clone()].iter().all(|c| is_space(c.ch));
     let mut lines: Vec<Range<usize>> = Vec::new();
     let mut current: Option<Range<usize>> = None;
@@ -100,14 +113,14 @@ pub fn break_lines(
             Some(line) => line.start..unit.end,
             None => unit.clone(),
         };
-        if text.width(candidate.clone(), size, tracking) <= max_width {
+        if width(candidate.clone()) <= max_width {
             current = Some(candidate);
             continue;
         }
         if let Some(line) = current.take() {
             lines.push(trim_spaces(text, line));
         }
-        if text.width(unit.clone(), size, tracking) > max_width {
+        if width(unit.clone()) > max_width {
             return None;
         }
         current = Some(unit.clone());
@@ -123,4 +136,89 @@ fn trim_spaces(text: &ShapedText, mut line: Range<usize>) -> Range<usize> {
         line.end -= 1;
     }
     line
+}
+
+/// Breaks `text` into the fewest lines no wider than `max_width` (as [`break_lines_by`]
+/// measures them), choosing among the breaks that give that many lines the ones that
+/// spread the slack most evenly: a justified line then stretches no more than it must,
+/// instead of one line taking all the room a long unbreakable word left. The last line of
+/// each paragraph is free. `None` when a single unit is wider than the line.
+pub fn break_lines_balanced(
+    text: &ShapedText,
+    units: &[Range<usize>],
+    max_width: Mm,
+    width: &dyn Fn(Range<usize>) -> Mm,
+) -> Option<Vec<Range<usize>>> {
+    let mut lines = Vec::new();
+    // Paragraphs: the runs of units between forced breaks.
+    let mut start = 0;
+    for (i, unit) in units.iter().enumerate() {
+        if text.chars[unit.clone()].iter().any(|c| c.ch == '\n') {
+            lines.extend(paragraph(text, &units[start..i], max_width, width, unit.start)?);
+            start = i + 1;
+        }
+    }
+    if start < units.len() || units.is_empty() {
+        let end = units.last().map_or(0, |u| u.end);
+        lines.extend(paragraph(text, &units[start..], max_width, width, end)?);
+    }
+    Some(lines)
+}
+
+/// One paragraph's lines (`units` without forced breaks; `end`: where it ends when empty).
+fn paragraph(
+    text: &ShapedText,
+    units: &[Range<usize>],
+    max_width: Mm,
+    width: &dyn Fn(Range<usize>) -> Mm,
+    end: usize,
+) -> Option<Vec<Range<usize>>> {
+    // Breaks may fall before any unit that is not a space; a space at a break is dropped.
+    let is_space_unit =
+        |u: &Range<usize>| text.chars[u.clone()].iter().all(|c| is_space(c.ch));
+    let starts: Vec<usize> = (0..units.len()).filter(|&k| !is_space_unit(&units[k])).collect();
+    if starts.is_empty() {
+        #[allow(clippy::single_range_in_vec_init)] // one empty line
+        return Some(vec![end..end]);
+    }
+    let n = starts.len();
+    // The characters of the line from break k to break m (exclusive), spaces trimmed.
+    let line = |k: usize, m: usize| -> Range<usize> {
+        let last = if m == n { units.len() } else { starts[m] };
+        trim_spaces(text, units[starts[k]].start..units[last - 1].end)
+    };
+    const LINE: f64 = 1e12;
+    // best[m]: (cost, previous break) of the best setting of units before break m.
+    let mut best: Vec<Option<(f64, usize)>> = vec![None; n + 1];
+    best[0] = Some((0.0, 0));
+    for m in 1..=n {
+        let mut choice: Option<(f64, usize)> = None;
+        for k in (0..m).rev() {
+            let Some((before, _)) = best[k] else { continue };
+            let range = line(k, m);
+            let w = width(range);
+            if w > max_width {
+                if m - k == 1 {
+                    return None;
+                }
+                // Longer lines from further back do not fit either.
+                break;
+            }
+            let slack = if m == n { 0.0 } else { (max_width - w).get() };
+            let cost = before + LINE + slack * slack;
+            if choice.is_none_or(|(c, _)| cost < c) {
+                choice = Some((cost, k));
+            }
+        }
+        best[m] = choice;
+    }
+    let mut breaks = vec![n];
+    let mut m = n;
+    while m > 0 {
+        let (_, k) = best[m]?;
+        breaks.push(k);
+        m = k;
+    }
+    breaks.reverse();
+    Some(breaks.windows(2).map(|w| line(w[0], w[1])).collect())
 }

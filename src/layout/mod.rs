@@ -10,6 +10,7 @@ pub(crate) mod fit;
 pub(crate) mod guilloche;
 pub(crate) mod linebreak;
 mod picture;
+pub mod punctuation;
 pub mod qr;
 mod svg;
 
@@ -635,7 +636,16 @@ impl<'a> Solver<'a> {
             em_top,
         };
         let stages = fit::stages(&content.fit, content.style.size.pt());
-        let Some(fitted) = fit::fit(&shaped, setting, area, &stages) else {
+        // Compressed punctuation and justified lines (clreq), when the spec asks for them;
+        // otherwise every character at its advance, as before.
+        let typeset = (content.punctuation == punctuation::Punctuation::Compressed
+            || content.justify)
+            .then(|| {
+                let chars = shaped.chars.iter().map(|c| (c.ch, c.advance_em)).collect();
+                let units = linebreak::units(&shaped);
+                punctuation::Typeset::new(chars, &units, content.punctuation, content.justify)
+            });
+        let Some(fitted) = fit::fit_set(&shaped, setting, area, &stages, typeset.as_ref()) else {
             let floor = stages
                 .iter()
                 .map(|s| s.min)
@@ -654,15 +664,37 @@ impl<'a> Solver<'a> {
         let mut inked: Option<Rect> = None;
         for (i, range) in fitted.lines.iter().enumerate() {
             let line_baseline = baseline + pitch * i as f64;
-            let runs = shaped.place(
-                range.clone(),
-                left,
-                line_baseline,
-                fitted.size,
-                content.style.tracking.to_mm(),
-                true,
-            );
-            let width = shaped.width(range.clone(), fitted.size, content.style.tracking);
+            let (runs, width) = match &typeset {
+                Some(typeset) => {
+                    // Every line but a paragraph's last (the text's, or one a forced
+                    // break ends) is set to both edges of the box.
+                    let last = i + 1 == fitted.lines.len()
+                        || shaped.chars.get(range.end).is_some_and(|c| c.ch == '\n');
+                    // A paragraph's last line stays ragged, unless the line breaker let it
+                    // in tight: then its marks give what it needs.
+                    let tight = typeset.width(range.clone(), fitted.size, content.style.tracking)
+                        > area.width;
+                    let fill = (typeset.justify && (!last || tight)).then_some(area.width);
+                    let line =
+                        typeset.set(range.clone(), fitted.size, content.style.tracking, fill);
+                    let pens: Vec<Mm> = line.pens.iter().map(|&p| left + p).collect();
+                    (
+                        shaped.place_at(range.clone(), &pens, line_baseline, fitted.size, true),
+                        line.width,
+                    )
+                }
+                None => (
+                    shaped.place(
+                        range.clone(),
+                        left,
+                        line_baseline,
+                        fitted.size,
+                        content.style.tracking.to_mm(),
+                        true,
+                    ),
+                    shaped.width(range.clone(), fitted.size, content.style.tracking),
+                ),
+            };
             let top = line_baseline - em * setting.em_top;
             if let Some(line_box) = Rect::from_ltrb(left, top, left + width, top + em) {
                 bounds = Some(bounds.map_or(line_box, |b| b.union(&line_box)));

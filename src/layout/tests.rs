@@ -66,7 +66,7 @@ proptest! {
         let setting = fit::Setting { tracking: Pt::ZERO, line_height: 1.2, em_top: 0.88 };
         let area = fit::Area { width: Mm(width), top: Mm(0.0), bottom: Mm(height), baseline: Pt(20.0).to_mm() * 0.88 };
         let stages = fit::stages(&Fit::ShrinkWrap { min: FontSize(Pt(min)), max_lines: None }, Pt(20.0));
-        if let Some(fitted) = fit::fit(&shaped, setting, area, &stages) {
+        if let Some(fitted) = fit::fit_set(&shaped, setting, area, &stages, None) {
             prop_assert!(fitted.size >= Pt(min) && fitted.size <= Pt(20.0));
             let em = fitted.size.to_mm();
             let n = fitted.lines.len();
@@ -87,7 +87,7 @@ proptest! {
             prop_assert!(covered >= non_space);
         } else {
             // Refused: then it does not fit at the floor size either.
-            let floor = fit::fit(&shaped, setting, area, &[fit::Stage { min: Pt(min), max: Pt(min), max_lines: u32::MAX }]);
+            let floor = fit::fit_set(&shaped, setting, area, &[fit::Stage { min: Pt(min), max: Pt(min), max_lines: u32::MAX }], None);
             prop_assert!(floor.is_none());
         }
     }

@@ -162,6 +162,41 @@ impl ShapedText {
         runs
     }
 
+    /// Places `chars[range]` with each pen position given (`pens`, one per character),
+    /// on `baseline`, one run per face.
+    pub fn place_at(
+        &self,
+        range: std::ops::Range<usize>,
+        pens: &[Mm],
+        baseline: Mm,
+        size: Pt,
+        visible: bool,
+    ) -> Vec<GlyphRun> {
+        let mut runs: Vec<GlyphRun> = Vec::new();
+        for (c, &pen) in self.chars[range].iter().zip(pens) {
+            if c.ch == '\n' {
+                continue;
+            }
+            let glyph = PlacedGlyph {
+                id: c.glyph,
+                x: pen,
+                advance: (size * c.advance_em).to_mm(),
+                text: c.ch,
+            };
+            match runs.last_mut() {
+                Some(run) if run.face == c.face => run.glyphs.push(glyph),
+                _ => runs.push(GlyphRun {
+                    face: c.face,
+                    size,
+                    baseline,
+                    glyphs: vec![glyph],
+                    visible,
+                }),
+            }
+        }
+        runs
+    }
+
     /// The faces used, in order of first use.
     pub fn faces_used(&self) -> Vec<FaceId> {
         let mut faces = Vec::new();

@@ -176,10 +176,7 @@ pub fn lint(spec: &LoadedSpec, placements: Option<&[Placement]>) -> Vec<Warning>
 /// landing page shows it.
 fn uses_field(spec: &LoadedSpec, key: &str) -> bool {
     let spec = &spec.spec;
-    let printed = spec
-        .elements
-        .iter()
-        .any(|e| e.record_keys().contains(&key));
+    let printed = spec.elements.iter().any(|e| e.record_keys().contains(&key));
     let electronic = spec.electronic.as_ref().is_some_and(|e| {
         [
             Some(&e.type_name),
@@ -203,9 +200,10 @@ fn uses_field(spec: &LoadedSpec, key: &str) -> bool {
     let landing = spec.landing_page.as_ref().is_some_and(|page| {
         page.title.key() == Some(key)
             || page.rows.iter().any(|row| row.value.key() == Some(key))
-            || page.approvals.as_ref().is_some_and(|a| {
-                a.pictures == key || a.captions.as_deref() == Some(key)
-            })
+            || page
+                .approvals
+                .as_ref()
+                .is_some_and(|a| a.pictures == key || a.captions.as_deref() == Some(key))
     });
     printed || electronic || landing
 }

@@ -295,10 +295,31 @@ impl Value {
     pub fn display(&self, join: &str, date_style: DateStyle) -> String {
         match self {
             Value::Text(text) => text.clone(),
-            Value::List(items) => items.join(join),
+            Value::List(items) => join_items(items, join),
             Value::Date(date) => date.format(date_style),
         }
     }
+}
+
+/// Sentence punctuation an item may end with, after which a punctuation separator would
+/// double it ("。；").
+const ENDS_ITSELF: &str = "。！？；，、：.!?;,:";
+
+/// List items joined with `join`: a separator that is punctuation is left out after an
+/// item that ends in its own (the items are not changed); a line break always joins.
+fn join_items(items: &[String], join: &str) -> String {
+    let punctuation = join.chars().next().is_some_and(|c| ENDS_ITSELF.contains(c));
+    let mut text = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            let ends_itself = text.chars().last().is_some_and(|c| ENDS_ITSELF.contains(c));
+            if !(punctuation && ends_itself) {
+                text.push_str(join);
+            }
+        }
+        text.push_str(item);
+    }
+    text
 }
 
 /// A record checked against a spec's fields.
@@ -570,7 +591,9 @@ fn check_pictures(record: &str, key: &str, items: &[String]) -> Result<Vec<Strin
         if crate::data_url::is_data_url(item) {
             match crate::data_url::decode(item) {
                 Ok((crate::data_url::Media::Svg, _)) => {
-                    return Err(refuse("SVG artwork: an approval's copy is a PNG or JPEG picture".into()))
+                    return Err(refuse(
+                        "SVG artwork: an approval's copy is a PNG or JPEG picture".into(),
+                    ))
                 }
                 Ok(_) => {}
                 Err(message) => return Err(refuse(message)),
@@ -578,7 +601,9 @@ fn check_pictures(record: &str, key: &str, items: &[String]) -> Result<Vec<Strin
         } else {
             check_image_path(item).map_err(|m| refuse(format!("{item:?}: {m}")))?;
             if item.to_ascii_lowercase().ends_with(".svg") {
-                return Err(refuse(format!("{item:?}: SVG artwork: an approval's copy is a PNG or JPEG picture")));
+                return Err(refuse(format!(
+                    "{item:?}: SVG artwork: an approval's copy is a PNG or JPEG picture"
+                )));
             }
         }
         checked.push(item.to_owned());

@@ -423,6 +423,17 @@ fn default_line_height() -> f64 {
     1.2
 }
 
+/// How a content treats full-width punctuation (clreq §3.1.6, GB/T 15834).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Punctuation {
+    /// Every mark full width, as many Word templates set it.
+    #[default]
+    Full,
+    /// Adjacent marks and marks at a line's edges compressed (GB, corner-aligned style),
+    /// a quarter em between Han and Latin.
+    Compressed,
+}
+
 /// A fixed text.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -539,6 +550,15 @@ pub struct Content {
     /// How a date is printed. Default: `Arabic`.
     #[serde(default)]
     pub date_style: DateStyle,
+    /// Full-width punctuation: `Full` (every mark full width, default) or `Compressed`
+    /// (adjacent marks and marks at a line's edges set half width, a quarter em between
+    /// Han and Latin; W3C clreq, GB/T 15834).
+    #[serde(default)]
+    pub punctuation: Punctuation,
+    /// Sets every wrapped line but a paragraph's last to both edges of the box (两端对齐).
+    /// Default: false (ragged right).
+    #[serde(default)]
+    pub justify: bool,
 }
 
 fn default_join() -> String {
