@@ -444,7 +444,26 @@ pub fn run(
                         code: "record".into(),
                         message: message.clone(),
                     }),
-                    Ok(stem) => one(template, item, stem, options, &options_digest),
+                    // A panic in one record's rendering (a bug) refuses that record, not
+                    // the batch: the worker goes on with the next.
+                    Ok(stem) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        one(template, item, stem, options, &options_digest)
+                    }))
+                    .unwrap_or_else(|panic| {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| (*s).to_owned())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        Outcome::Failed(BatchError {
+                            line: item.line,
+                            field: None,
+                            code: "render".into(),
+                            message: format!(
+                                "rendering this record failed inside certpress ({what}); the others went on; please report it"
+                            ),
+                        })
+                    }),
                 };
                 outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
