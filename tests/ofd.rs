@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use certpress::qa::image::Picture;
 use certpress::{identifier, OfdOptions, RasterOptions, Record};
-use common::liuzhou;
+use common::{liuzhou, rezip, unzip};
 use ofd_core::{OfdPackage, OfdReader, PageBlock, RenderOptions};
 
 const ELECTRONIC: &str = "specs/liuzhou/electronic-copy.json";
@@ -280,18 +280,7 @@ fn ofd_core_draws_every_element_where_our_raster_does() {
 /// spec, under each licence's own content.
 #[test]
 fn the_press_artwork_is_a_template_page_shared_by_every_licence() {
-    let entries = |bytes: &[u8]| -> Vec<(String, Vec<u8>)> {
-        use std::io::Read;
-        let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
-        (0..archive.len())
-            .map(|i| {
-                let mut f = archive.by_index(i).unwrap();
-                let mut data = Vec::new();
-                f.read_to_end(&mut data).unwrap();
-                (f.name().to_owned(), data)
-            })
-            .collect()
-    };
+    let entries = unzip;
     let one = entries(&electronic_ofd());
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ELECTRONIC).unwrap()).unwrap();
@@ -324,32 +313,6 @@ fn the_press_artwork_is_a_template_page_shared_by_every_licence() {
         page,
         file(&other, "Doc_0/Pages/Page_0/Content.xml").unwrap()
     );
-}
-
-/// The package's entries, in order.
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    use std::io::Read;
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut f = archive.by_index(i).unwrap();
-            let mut data = Vec::new();
-            f.read_to_end(&mut data).unwrap();
-            (f.name().to_owned(), data)
-        })
-        .collect()
-}
-
-fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
-    use std::io::Write;
-    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        writer
-            .start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        writer.write_all(data).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
 }
 
 /// The package as a weak reader takes it: every XML file with its fill rules, colour

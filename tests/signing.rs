@@ -12,7 +12,7 @@ use std::process::Command;
 use certpress::pdf::PdfStandard;
 use certpress::sign::{time, verify, Signer};
 use certpress::{OfdOptions, PdfOptions, Record};
-use common::liuzhou;
+use common::{liuzhou, rezip, unzip};
 use keys::{identity, write, Algorithm, TestIdentity, FROM, UNTIL};
 
 const ELECTRONIC: &str = "specs/liuzhou/electronic-copy.json";
@@ -245,31 +245,6 @@ fn the_ofd_seal_verifies_and_ofd_core_recomputes_its_digests() {
             .unwrap();
     let check = ofd_core::check_reader(&mut reader);
     assert_eq!(check.signatures[0].verdict(), ofd_core::SigVerdict::Invalid);
-}
-
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    use std::io::Read;
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut file = archive.by_index(i).unwrap();
-            let mut data = Vec::new();
-            file.read_to_end(&mut data).unwrap();
-            (file.name().to_owned(), data)
-        })
-        .collect()
-}
-
-fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
-    use std::io::Write;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        writer
-            .start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        writer.write_all(data).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
 }
 
 /// The seal's SES_Signature split the way GB/T 38540 lays it out: the TBS_Sign's DER and

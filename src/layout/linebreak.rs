@@ -154,7 +154,13 @@ pub fn break_lines_balanced(
     let mut start = 0;
     for (i, unit) in units.iter().enumerate() {
         if text.chars[unit.clone()].iter().any(|c| c.ch == '\n') {
-            lines.extend(paragraph(text, &units[start..i], max_width, width, unit.start)?);
+            lines.extend(paragraph(
+                text,
+                &units[start..i],
+                max_width,
+                width,
+                unit.start,
+            )?);
             start = i + 1;
         }
     }
@@ -174,9 +180,10 @@ fn paragraph(
     end: usize,
 ) -> Option<Vec<Range<usize>>> {
     // Breaks may fall before any unit that is not a space; a space at a break is dropped.
-    let is_space_unit =
-        |u: &Range<usize>| text.chars[u.clone()].iter().all(|c| is_space(c.ch));
-    let starts: Vec<usize> = (0..units.len()).filter(|&k| !is_space_unit(&units[k])).collect();
+    let is_space_unit = |u: &Range<usize>| text.chars[u.clone()].iter().all(|c| is_space(c.ch));
+    let starts: Vec<usize> = (0..units.len())
+        .filter(|&k| !is_space_unit(&units[k]))
+        .collect();
     if starts.is_empty() {
         #[allow(clippy::single_range_in_vec_init)] // one empty line
         return Some(vec![end..end]);

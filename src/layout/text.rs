@@ -134,32 +134,15 @@ impl ShapedText {
         gap: Mm,
         visible: bool,
     ) -> Vec<GlyphRun> {
-        let mut runs: Vec<GlyphRun> = Vec::new();
+        let mut pens = Vec::with_capacity(range.len());
         let mut pen = x;
-        for c in &self.chars[range] {
-            if c.ch == '\n' {
-                continue;
+        for c in &self.chars[range.clone()] {
+            pens.push(pen);
+            if c.ch != '\n' {
+                pen += (size * c.advance_em).to_mm() + gap;
             }
-            let advance = (size * c.advance_em).to_mm();
-            let glyph = PlacedGlyph {
-                id: c.glyph,
-                x: pen,
-                advance,
-                text: c.ch,
-            };
-            match runs.last_mut() {
-                Some(run) if run.face == c.face => run.glyphs.push(glyph),
-                _ => runs.push(GlyphRun {
-                    face: c.face,
-                    size,
-                    baseline,
-                    glyphs: vec![glyph],
-                    visible,
-                }),
-            }
-            pen += advance + gap;
         }
-        runs
+        self.place_at(range, &pens, baseline, size, visible)
     }
 
     /// Places `chars[range]` with each pen position given (`pens`, one per character),

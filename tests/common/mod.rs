@@ -67,3 +67,30 @@ pub fn hayro_render(pdf_bytes: Vec<u8>, dpi: f64) -> certpress::qa::image::Pictu
     let png = pixmap.into_png().expect("hayro's pixmap encodes");
     certpress::qa::image::Picture::decode_png(&png, Some(dpi)).expect("the PNG decodes")
 }
+
+/// A ZIP package's entries (an OFD), in order.
+pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            (file.name().to_owned(), data)
+        })
+        .collect()
+}
+
+/// A ZIP package of `entries`, deflated.
+pub fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        writer
+            .start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
