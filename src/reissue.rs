@@ -9,8 +9,9 @@
 //!   (版本号, GB/T 36904) must be raised ([`require_new_version`]).
 //! - the **inputs digest**: the record digest with everything else that shapes the files:
 //!   certpress's version, the spec and its artwork ([`crate::spec::LoadedSpec::fingerprint`]),
-//!   every font file, the output options, the signing certificates and time. Equal inputs
-//!   give equal files, so a batch skips them; any difference re-renders.
+//!   every font file, the output options, the signing certificates. Equal inputs give
+//!   equal files (but for a signature's time), so a batch skips them; any difference
+//!   re-renders.
 //!
 //! A batch keeps them per licence in a stamp beside its files (`DIR/.certpress/<name>.json`,
 //! written after the files); a stamp that is missing or cannot be read means re-render,
@@ -74,7 +75,7 @@ pub fn record_digest(record: &Record, spec: &Spec) -> [u8; 32] {
 
 /// The inputs digest: the template's fingerprint, the record digest and whatever else
 /// the caller's output depends on (`options`: a stable description of the output
-/// options, the signing certificates and time).
+/// options and the signing certificates).
 pub fn inputs_digest(template: &[u8; 32], record: &[u8; 32], options: &[u8]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(template);
