@@ -445,19 +445,13 @@ pub fn verify_pdf_with(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
         verified,
         || "the signature does not match the signed attributes: the signature was altered".into(),
     );
-    let labelled: Vec<(String, &Certificate)> = carried
+    let labelled: Vec<(&str, &Certificate)> = carried
         .iter()
         .map(|c| {
-            let label = if c.to_der().ok().as_deref() == Some(&certificate_der[..]) {
-                "signer".to_owned()
-            } else {
-                "chain".to_owned()
-            };
-            (label, c)
+            let signer = c.to_der().ok().as_deref() == Some(&certificate_der[..]);
+            (if signer { "signer" } else { "chain" }, c)
         })
         .collect();
-    let labelled: Vec<(&str, &Certificate)> =
-        labelled.iter().map(|(l, c)| (l.as_str(), *c)).collect();
     let mut at_hand = carried.clone();
     at_hand.extend(options.roots.iter().cloned());
     report.judge_trust(&certificate, &carried, &options.roots);
