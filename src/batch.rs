@@ -678,7 +678,12 @@ fn one(
             ..Default::default()
         };
         let ofd = match (options.ofd, seal) {
-            (true, Some((signer, time))) => Some(licence.sealed_ofd(&ofd_options, signer, time)?),
+            (true, Some((signer, time))) => Some(licence.sealed_ofd_with(
+                &ofd_options,
+                signer,
+                time,
+                signing.and_then(|s| s.issued_seal.as_ref()),
+            )?),
             (true, None) => Some(licence.ofd(&ofd_options)?),
             (false, _) => None,
         };

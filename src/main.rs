@@ -57,6 +57,10 @@ enum Command {
     /// measures a scan of it printed onto a blank and writes the calibration file
     /// `render --calibration` reads.
     Calibrate(CalibrateArgs),
+    /// Makes and shows electronic seals (GB/T 38540 `SESeal`, `.esl`) as a seal system
+    /// (制章系统) issues them: `seal make` signs one with the maker's SM2 key, `seal show`
+    /// prints one and checks its maker's signature (exit 0 holds, 1 not, 2 unreadable).
+    Seal(SealArgs),
     /// Serves every spec under a folder over HTTP, for issuing systems: POST a record as
     /// JSON, get the PDF, PNG, OFD or landing page back (the same bytes as `render`), or
     /// the conformance report. Describes itself at /openapi.json; /healthz, /readyz and
@@ -109,6 +113,9 @@ struct ServeArgs {
     /// The X.509 certificate (PEM) of each --sign-key.
     #[arg(long = "sign-cert", value_name = "CERT.pem")]
     certs: Vec<PathBuf>,
+    /// A seal a seal system issued (`.esl`) that seals every OFD, as `render --seal`.
+    #[arg(long = "seal", value_name = "SEAL.esl")]
+    seal: Option<PathBuf>,
     #[command(flatten)]
     fonts: FontArgs,
 }
@@ -151,9 +158,72 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             keys: args.keys.clone(),
             certs: args.certs.clone(),
             time: None,
+            seal: None,
         }
         .pairs()?,
+        seal: args.seal.clone(),
     })
+}
+
+#[derive(clap::Args)]
+struct SealArgs {
+    #[command(subcommand)]
+    command: SealCommand,
+}
+
+#[derive(clap::Subcommand)]
+enum SealCommand {
+    /// Makes a seal: its information signed by the maker's SM2 key (for authorities trying
+    /// certpress, and for tests; a past validity is allowed).
+    Make(SealMakeArgs),
+    /// Shows a seal and checks its maker's signature.
+    Show(SealShowArgs),
+}
+
+#[derive(clap::Args)]
+struct SealMakeArgs {
+    /// The maker's (制章者) SM2 key, PKCS#8 PEM; read, used, never printed.
+    #[arg(long, value_name = "KEY.pem")]
+    maker_key: PathBuf,
+    /// The maker's certificate (PEM).
+    #[arg(long, value_name = "CERT.pem")]
+    maker_cert: PathBuf,
+    /// The seal's picture: PNG or JPEG, or SVG (rasterised at 600 dpi in seal red).
+    #[arg(long, value_name = "FILE")]
+    picture: PathBuf,
+    /// The seal's name (印章名称).
+    #[arg(long)]
+    name: String,
+    /// The seal's ID (esID) in the seal system.
+    #[arg(long)]
+    esid: String,
+    /// First day of validity, YYYY-MM-DD (UTC+8).
+    #[arg(long)]
+    valid_from: String,
+    /// Last day of validity, YYYY-MM-DD (UTC+8).
+    #[arg(long)]
+    valid_to: String,
+    /// The certificate (PEM) of a signer the seal authorises; once or more.
+    #[arg(long = "signer-cert", value_name = "CERT.pem", required = true)]
+    signer_certs: Vec<PathBuf>,
+    /// The picture's size on the sheet, mm.
+    #[arg(long, default_value_t = 42)]
+    size_mm: u32,
+    /// 1: an organisation's seal (单位印章); 2: a person's.
+    #[arg(long, default_value_t = 1)]
+    kind: u32,
+    /// Where to write the seal.
+    #[arg(long, value_name = "SEAL.esl")]
+    out: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct SealShowArgs {
+    /// The seal file.
+    file: PathBuf,
+    /// Prints it as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -209,6 +279,11 @@ struct SigningArgs {
     /// now. Fixed, the same input signs to the same bytes (tests, re-issue).
     #[arg(long = "sign-time", value_name = "TIME")]
     time: Option<String>,
+    /// A seal a seal system issued (GB/T 38540 SESeal, `.esl`), which seals the OFD as it
+    /// is, its picture the stamp; the SM2 key must be one it authorises. Without it, the
+    /// seal is made here from the spec's seal artwork, the signer its own maker.
+    #[arg(long = "seal", value_name = "SEAL.esl")]
+    seal: Option<PathBuf>,
 }
 
 impl SigningArgs {
@@ -237,6 +312,9 @@ impl SigningArgs {
             if self.time.is_some() {
                 bail!("--sign-time without --sign-key: nothing is signed");
             }
+            if self.seal.is_some() {
+                bail!("--seal without --sign-key: the seal needs the SM2 key it authorises");
+            }
             return Ok(None);
         }
         let when = match &self.time {
@@ -248,8 +326,17 @@ impl SigningArgs {
             .iter()
             .map(|(key, cert)| Signer::load(key, cert, sm2_id))
             .collect::<certpress::Result<Vec<_>>>()?;
-        let signing = Signing::new(signers, when)?;
+        let mut signing = Signing::new(signers, when)?;
         signing.check_outputs(pdf, ofd)?;
+        match &self.seal {
+            Some(path) => {
+                signing = signing.with_issued_seal(certpress::sign::seal::Seal::load(path)?)?;
+            }
+            None if ofd && signing.seal.is_some() => eprintln!(
+                "note: the OFD's seal is made here from the spec's seal artwork, the signer its own maker; give --seal SEAL.esl to seal with one a seal system issued"
+            ),
+            None => {}
+        }
         Ok(Some(signing))
     }
 }
@@ -631,6 +718,7 @@ fn main() -> ExitCode {
         Command::Fields(args) => args.json,
         Command::Verify(args) => args.json,
         Command::Diff(_) | Command::Batch(_) | Command::Sample(_) | Command::Calibrate(_) => false,
+        Command::Seal(args) => matches!(&args.command, SealCommand::Show(show) if show.json),
         #[cfg(feature = "serve")]
         Command::Serve(_) => false,
     };
@@ -644,6 +732,7 @@ fn main() -> ExitCode {
         Command::Batch(args) => batch(&args),
         Command::Verify(args) => verify(&args),
         Command::Calibrate(args) => calibrate(&args).map(|()| true),
+        Command::Seal(args) => seal(&args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve(&args).map(|()| true),
     };
@@ -793,7 +882,12 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     let ofd = match (&args.ofd, seal) {
-        (Some(_), Some((signer, time))) => Some(licence.sealed_ofd(&ofd_options, signer, time)?),
+        (Some(_), Some((signer, time))) => Some(licence.sealed_ofd_with(
+            &ofd_options,
+            signer,
+            time,
+            signing.as_ref().and_then(|s| s.issued_seal.as_ref()),
+        )?),
         (Some(_), None) => Some(licence.ofd(&ofd_options)?),
         (None, _) => None,
     };
@@ -943,6 +1037,137 @@ fn error_chain(err: &anyhow::Error) -> String {
     text
 }
 
+/// Makes or shows a seal; `Ok(false)` when a shown seal's maker signature does not hold.
+fn seal(args: &SealArgs) -> anyhow::Result<bool> {
+    use certpress::sign::{keys::DEFAULT_SM2_ID, seal, time, Signer};
+    match &args.command {
+        SealCommand::Make(make) => {
+            let maker = Signer::load(&make.maker_key, &make.maker_cert, DEFAULT_SM2_ID)?;
+            let day = |text: &str, clock: &str| {
+                time::parse(&format!("{text}T{clock}+08:00"))
+                    .with_context(|| format!("{text}: give a date as YYYY-MM-DD"))
+            };
+            let valid = (
+                day(&make.valid_from, "00:00:00")?,
+                day(&make.valid_to, "23:59:59")?,
+            );
+            if valid.1 < valid.0 {
+                bail!(
+                    "--valid-to {} is before --valid-from {}",
+                    make.valid_to,
+                    make.valid_from
+                );
+            }
+            let mut signers = Vec::new();
+            for path in &make.signer_certs {
+                let bytes =
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                for certificate in certpress::sign::certs::read_roots(&bytes)
+                    .map_err(|e| anyhow::anyhow!("--signer-cert {}: {e}", path.display()))?
+                {
+                    use der::Encode;
+                    signers.push(certificate.to_der()?);
+                }
+            }
+            let size = (make.size_mm, make.size_mm);
+            let picture = seal::picture_file(&make.picture, size, [204, 0, 0])?;
+            let der = seal::make_seal(
+                &maker,
+                &seal::SealSpec {
+                    name: make.name.clone(),
+                    es_id: make.esid.clone(),
+                    kind: make.kind,
+                    valid,
+                    picture,
+                    size_mm: size,
+                    signers,
+                },
+            )?;
+            write_atomic(&make.out, &der)
+                .with_context(|| format!("writing {}", make.out.display()))?;
+            eprintln!("wrote {} ({} bytes)", make.out.display(), der.len());
+            Ok(true)
+        }
+        SealCommand::Show(show) => {
+            let seal = seal::Seal::load(&show.file)?;
+            let p = &seal.parsed;
+            let maker = seal.maker()?;
+            let holds = seal.maker_signature_holds();
+            let signers: Vec<String> = match p.cert_list_type {
+                1 => p
+                    .cert_list
+                    .iter()
+                    .map(|c| {
+                        use der::Decode;
+                        x509_cert::Certificate::from_der(c).map_or_else(
+                            |_| "(a certificate that cannot be read)".to_owned(),
+                            |c| c.tbs_certificate.subject.to_string(),
+                        )
+                    })
+                    .collect(),
+                _ => p
+                    .cert_list
+                    .iter()
+                    .zip(&p.digest_types)
+                    .map(|(d, kind)| format!("{kind} digest {}", certpress::reissue::hex(d)))
+                    .collect(),
+            };
+            if show.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "name": p.name,
+                        "es_id": p.es_id,
+                        "type": p.kind,
+                        "valid_from": p.valid.0.to_string(),
+                        "valid_to": p.valid.1.to_string(),
+                        "picture": { "type": p.picture.0, "bytes": p.picture.1.len(), "width_mm": p.picture.2, "height_mm": p.picture.3 },
+                        "maker": maker.tbs_certificate.subject.to_string(),
+                        "maker_signature_holds": holds,
+                        "signers": signers,
+                    }))?
+                );
+            } else {
+                println!(
+                    "{}: electronic seal (GB/T 38540 SESeal v4)",
+                    show.file.display()
+                );
+                println!("name      {}", p.name);
+                println!("ID        {}", p.es_id);
+                println!(
+                    "type      {}",
+                    match p.kind {
+                        1 => "1 (organisation, 单位印章)",
+                        2 => "2 (person, 个人印章)",
+                        _ => "other",
+                    }
+                );
+                println!("valid     {} to {}", p.valid.0, p.valid.1);
+                println!(
+                    "picture   {}, {} bytes, {} × {} mm",
+                    p.picture.0,
+                    p.picture.1.len(),
+                    p.picture.2,
+                    p.picture.3
+                );
+                println!("maker     {}", maker.tbs_certificate.subject);
+                for signer in &signers {
+                    println!("signer    {signer}");
+                }
+                println!(
+                    "{}",
+                    if holds {
+                        "the maker's signature holds"
+                    } else {
+                        "the maker's signature does NOT hold: the seal was altered, or its maker is not who it says"
+                    }
+                );
+            }
+            Ok(holds)
+        }
+    }
+}
+
 /// Verifies a signed file; `Ok(false)` when it was changed.
 fn verify(args: &VerifyArgs) -> anyhow::Result<bool> {
     use certpress::sign::{certs, verify};
@@ -971,6 +1196,21 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<bool> {
                 Some(detail) => println!("{mark} {}: {detail}", check.what),
                 None => println!("{mark} {}", check.what),
             }
+        }
+        if let Some(seal) = &report.seal {
+            println!(
+                "seal `{}` ({}), made by {}{}, valid {} to {}",
+                seal.name,
+                seal.es_id,
+                seal.maker,
+                if seal.made_by_signer {
+                    " (the signer itself)"
+                } else {
+                    ""
+                },
+                seal.valid.0,
+                seal.valid.1
+            );
         }
         for entry in &report.metadata {
             println!("     {}: {}", entry.name, entry.value);

@@ -337,8 +337,25 @@ impl Licence<'_> {
         signer: &Signer,
         time: SigningTime,
     ) -> Result<Vec<u8>> {
+        self.sealed_ofd_with(options, signer, time, None)
+    }
+
+    /// [`Licence::sealed_ofd`] with a seal a seal system issued (`.esl`), used as it is:
+    /// its picture is the stamp, and the record needs no seal artwork. Refused, nothing
+    /// made: a seal whose maker signature does not hold, that does not authorise `signer`,
+    /// or that is not valid at `time`.
+    pub fn sealed_ofd_with(
+        &self,
+        options: &OfdOptions,
+        signer: &Signer,
+        time: SigningTime,
+        issued: Option<&seal::Seal>,
+    ) -> Result<Vec<u8>> {
         signer.require(&[KeyKind::Sm2], "the OFD's electronic seal (GB/T 38540)")?;
         signer.require_valid_at(time)?;
+        if let Some(issued) = issued {
+            issued.check_for(signer, time)?;
+        }
         let spec = &self.template.spec;
         let id = self.seal_element().ok_or_else(|| Error::Options {
             message: format!(
@@ -346,23 +363,30 @@ impl Licence<'_> {
                 spec.spec.name
             ),
         })?;
-        let placement = self
+        // Where the stamp goes: where the seal element landed, or, when it drew nothing
+        // (a seal system's seal, no artwork in the record), the box the spec gives it.
+        let placed = self
             .layout
             .report
             .iter()
             .find(|p| p.element == id)
+            .map(|p| p.laid_out);
+        let boxed = match spec.element(id) {
+            Some(Element::Svg(e)) => crate::units::Rect::from_origin_size(e.at, e.size),
+            Some(Element::Image(e)) => crate::units::Rect::from_origin_size(e.at, e.size),
+            _ => None,
+        };
+        let b = placed
+            .or(boxed.filter(|_| issued.is_some()))
             .ok_or_else(|| Error::Options {
-                message: format!("the seal element `{id}` is not on this licence"),
+                message: format!(
+                    "the seal element `{id}` is not on this licence: give the record its seal artwork, or seal with a seal system's seal (--seal)"
+                ),
             })?;
-        let b = placement.laid_out;
-        let picture = match self.seal_picture(id)? {
-            // Readers draw a seal's picture from PNG, JPG, GIF or BMP (GB/T 38540), none
-            // from SVG: vector artwork goes in as the element's paths at 600 dpi.
-            (_, kind) if kind == "SVG" => (
-                raster::stamp::element_png(&self.layout.page, id, b, raster::stamp::STAMP_DPI)?,
-                "PNG".to_owned(),
-            ),
-            picture => picture,
+        let picture = match issued {
+            // The seal's own picture is the stamp.
+            Some(_) => (Vec::new(), String::new()),
+            None => self.stamp_picture(id, b)?,
         };
         let name = self
             .metadata()
@@ -388,8 +412,23 @@ impl Licence<'_> {
                     b.height().get(),
                 ],
                 time,
+                seal: issued.cloned(),
             },
         )
+    }
+
+    /// The stamp's picture from the seal element's artwork: as it is when it is PNG or
+    /// JPEG, its paths at 600 dpi when it is SVG.
+    fn stamp_picture(&self, id: &str, b: crate::units::Rect) -> Result<(Vec<u8>, String)> {
+        Ok(match self.seal_picture(id)? {
+            // Readers draw a seal's picture from PNG, JPG, GIF or BMP (GB/T 38540), none
+            // from SVG: vector artwork goes in as the element's paths at 600 dpi.
+            (_, kind) if kind == "SVG" => (
+                raster::stamp::element_png(&self.layout.page, id, b, raster::stamp::STAMP_DPI)?,
+                "PNG".to_owned(),
+            ),
+            picture => picture,
+        })
     }
 
     fn seal_element(&self) -> Option<&str> {

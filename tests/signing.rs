@@ -904,3 +904,170 @@ fn trust_is_judged_against_the_roots_given_and_kept_apart_from_intact() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("NOT trusted"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A seal as a seal system issues it: made with the maker's key, authorising `signers`.
+fn issued_seal(maker: &TestIdentity, signers: &[&TestIdentity], valid: (&str, &str)) -> Vec<u8> {
+    use certpress::sign::seal::{make_seal, SealSpec};
+    let der = |id: &TestIdentity| {
+        use der::{DecodePem, Encode};
+        x509_cert::Certificate::from_pem(&id.cert_pem)
+            .unwrap()
+            .to_der()
+            .unwrap()
+    };
+    make_seal(
+        &signer(maker),
+        &SealSpec {
+            name: "柳州市鱼峰区行政审批局".into(),
+            es_id: "4502030000001".into(),
+            kind: 1,
+            valid: (time::parse(valid.0).unwrap(), time::parse(valid.1).unwrap()),
+            picture: (
+                std::fs::read("tests/pictures/photo.jpg").unwrap(),
+                "JPG".into(),
+            ),
+            size_mm: (42, 42),
+            signers: signers.iter().map(|s| der(s)).collect(),
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_seal_from_a_seal_system_seals_the_ofd_as_it_is() {
+    use certpress::sign::seal::Seal;
+    let maker = keys::authority(Algorithm::Sm2, "seal system maker", FROM, UNTIL);
+    let officer = keys::authority(Algorithm::Sm2, "issuing officer", FROM, UNTIL);
+    let stranger = identity(Algorithm::Sm2, "someone else", FROM, UNTIL);
+    let valid = ("2021-01-01T00:00:00+08:00", "2030-12-31T23:59:59+08:00");
+    let esl = issued_seal(&maker, &[&officer], valid);
+    let seal = Seal::read(&esl).unwrap();
+    assert!(seal.maker_signature_holds());
+    // The record needs no seal artwork: the seal's own picture is the stamp.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ELECTRONIC).unwrap()).unwrap();
+    json.as_object_mut().unwrap().remove("seal_image");
+    let record = Record::from_json(&json.to_string(), "no artwork").unwrap();
+    let template = liuzhou();
+    let licence = template.issue(&record).unwrap();
+    let ofd = licence
+        .sealed_ofd_with(
+            &OfdOptions::default(),
+            &signer(&officer),
+            when(),
+            Some(&seal),
+        )
+        .unwrap();
+    let report = verify::verify(&ofd).unwrap();
+    assert!(report.intact(), "{report:?}");
+    let info = report.seal.as_ref().unwrap();
+    assert!(
+        info.maker.contains("seal system maker") && !info.made_by_signer,
+        "{info:?}"
+    );
+    // The seal's bytes are inside the signature as they are.
+    let signed_value = unzip(&ofd)
+        .into_iter()
+        .find(|(n, _)| n.ends_with("SignedValue.dat"))
+        .unwrap()
+        .1;
+    assert!(signed_value.windows(esl.len()).any(|w| w == &esl[..]));
+    // ofd-core recomputes every digest.
+    let mut reader = ofd_core::OfdReader::new(
+        ofd_core::OfdPackage::new(std::io::Cursor::new(ofd.clone())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        ofd_core::check_reader(&mut reader).signatures[0].verdict(),
+        ofd_core::SigVerdict::Valid
+    );
+
+    // Refused, nothing made: a signer the seal does not authorise, a time outside it, a
+    // seal whose maker signature does not hold, a file that is no seal.
+    let refused = |seal: &Seal, who: &TestIdentity, at: &str| {
+        licence
+            .sealed_ofd_with(
+                &OfdOptions::default(),
+                &signer(who),
+                time::parse(at).unwrap(),
+                Some(seal),
+            )
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(refused(&seal, &stranger, SIGN_TIME).contains("does not authorise"));
+    let expired = Seal::read(&issued_seal(
+        &maker,
+        &[&officer],
+        ("2020-01-01T00:00:00+08:00", "2021-01-01T00:00:00+08:00"),
+    ))
+    .unwrap();
+    assert!(refused(&expired, &officer, SIGN_TIME).contains("not at the signing time"));
+    let mut altered = esl.clone();
+    let at = find(&altered, "4502030000001".as_bytes(), 0);
+    altered[at] = b'9';
+    let altered = Seal::read(&altered).unwrap();
+    assert!(!altered.maker_signature_holds());
+    assert!(refused(&altered, &officer, SIGN_TIME).contains("maker's signature does not hold"));
+    assert!(matches!(
+        Seal::read(b"not a seal"),
+        Err(certpress::Error::Unreadable { .. })
+    ));
+
+    // The command line: seal show (0 holds, 1 altered, 2 no seal), render --seal, verify.
+    let dir = scratch("esl");
+    let bin = env!("CARGO_BIN_EXE_certpress");
+    let file = dir.join("seal.esl");
+    std::fs::write(&file, &esl).unwrap();
+    let show = |path: &Path| {
+        Command::new(bin)
+            .args(["seal", "show"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let out = show(&file);
+    assert_eq!(out.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("4502030000001") && said.contains("issuing officer"),
+        "{said}"
+    );
+    let mut bytes = esl.clone();
+    bytes[at] = b'9';
+    std::fs::write(dir.join("altered.esl"), &bytes).unwrap();
+    assert_eq!(show(&dir.join("altered.esl")).status.code(), Some(1));
+    std::fs::write(dir.join("junk.esl"), b"junk").unwrap();
+    assert_eq!(show(&dir.join("junk.esl")).status.code(), Some(2));
+    let (key, cert) = write(&officer, &dir, "officer");
+    let record_file = dir.join("record.json");
+    std::fs::write(&record_file, json.to_string()).unwrap();
+    let ofd_file = dir.join("licence.ofd");
+    let out = Command::new(bin)
+        .args(["render", "specs/liuzhou/licence.ron", "--data"])
+        .arg(&record_file)
+        .arg("--ofd")
+        .arg(&ofd_file)
+        .arg("--sign-key")
+        .arg(&key)
+        .arg("--sign-cert")
+        .arg(&cert)
+        .arg("--seal")
+        .arg(&file)
+        .args(["--sign-time", SIGN_TIME])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(bin)
+        .arg("verify")
+        .arg(&ofd_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("made by CN=seal system maker"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -14,6 +14,12 @@ pub mod punctuation;
 pub mod qr;
 mod svg;
 
+/// SVG artwork scaled to fit `area` (aspect kept, centred), as paths: what an `Svg`
+/// element draws, for those who draw artwork outside a page (a seal's picture).
+pub fn svg_paths(asset: &crate::assets::SvgAsset, area: crate::units::Rect) -> Vec<Path> {
+    svg::place(asset, area)
+}
+
 /// What a record's picture field gives: a picture, or artwork.
 enum RecordArt {
     /// A PNG or JPEG picture.

@@ -9,9 +9,9 @@
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
 
 use super::proof_rgb;
-use crate::display::{Page, Shape};
+use crate::display::{Page, Path, Shape};
 use crate::error::{Error, Result};
-use crate::units::Rect;
+use crate::units::{Mm, Rect};
 
 /// Resolution of a stamp's picture.
 pub const STAMP_DPI: f64 = 600.0;
@@ -27,6 +27,41 @@ fn failed(message: impl std::fmt::Display) -> Error {
 
 /// The paths of `element` within `area` (mm on the sheet) as an RGBA PNG at `dpi`.
 pub fn element_png(page: &Page, element: &str, area: Rect, dpi: f64) -> Result<Vec<u8>> {
+    let paths: Vec<(&Path, [u8; 3])> = page
+        .items
+        .iter()
+        .filter(|i| i.element == element)
+        .filter_map(|item| match &item.shape {
+            Shape::Path(path) => Some((path, proof_rgb(page.inks[item.ink.0].kind.proof()))),
+            _ => None,
+        })
+        .collect();
+    if paths.is_empty() {
+        return Err(failed(format!("the element `{element}` draws no paths")));
+    }
+    paths_png(&paths, area, dpi)
+}
+
+/// SVG artwork scaled into a `width` × `height` mm box, in one colour, as an RGBA PNG at
+/// `dpi`: a seal's picture made from its vector artwork.
+pub fn svg_png(
+    asset: &crate::assets::SvgAsset,
+    (width, height): (f64, f64),
+    rgb: [u8; 3],
+    dpi: f64,
+) -> Result<Vec<u8>> {
+    let area = Rect::from_ltrb(Mm(0.0), Mm(0.0), Mm(width), Mm(height))
+        .ok_or_else(|| failed(format!("a {width} × {height} mm picture")))?;
+    let paths = crate::layout::svg_paths(asset, area);
+    let painted: Vec<(&Path, [u8; 3])> = paths.iter().map(|p| (p, rgb)).collect();
+    if painted.is_empty() {
+        return Err(failed("the artwork draws no paths"));
+    }
+    paths_png(&painted, area, dpi)
+}
+
+/// `paths` in their colours within `area` (mm), transparent elsewhere, as a PNG.
+fn paths_png(paths: &[(&Path, [u8; 3])], area: Rect, dpi: f64) -> Result<Vec<u8>> {
     let scale = dpi / 25.4;
     let side = |mm: f64| -> Result<u32> {
         let px = (mm * scale).ceil();
@@ -47,29 +82,20 @@ pub fn element_png(page: &Page, element: &str, area: Rect, dpi: f64) -> Result<V
         (-area.left().get() * scale) as f32,
         (-area.top().get() * scale) as f32,
     );
-    let mut drawn = 0;
-    for item in page.items.iter().filter(|i| i.element == element) {
-        let Shape::Path(path) = &item.shape else {
-            continue;
-        };
-        let [r, g, b] = proof_rgb(page.inks[item.ink.0].kind.proof());
+    for (path, [r, g, b]) in paths {
         let mut builder = PathBuilder::new();
         path.walk(|p| (p.x.get() as f32, p.y.get() as f32), &mut builder);
         let Some(outline) = builder.finish() else {
             continue;
         };
         let mut paint = Paint::default();
-        paint.set_color_rgba8(r, g, b, 255);
+        paint.set_color_rgba8(*r, *g, *b, 255);
         let rule = if path.even_odd {
             FillRule::EvenOdd
         } else {
             FillRule::Winding
         };
         pixmap.fill_path(&outline, &paint, rule, to_pixels, None);
-        drawn += 1;
-    }
-    if drawn == 0 {
-        return Err(failed(format!("the element `{element}` draws no paths")));
     }
     encode(&pixmap, dpi)
 }

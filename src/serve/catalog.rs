@@ -54,6 +54,7 @@ impl Catalog {
         dir: &Path,
         options: &TemplateOptions,
         keys: &[(PathBuf, PathBuf)],
+        seal: Option<&certpress::sign::seal::Seal>,
     ) -> anyhow::Result<Catalog> {
         let mut catalog = Catalog::default();
         for (name, path) in spec_files(dir)
@@ -69,7 +70,7 @@ impl Catalog {
                         started.elapsed().as_millis()
                     );
                     let fields = record::field_list(template.model());
-                    let signing = signing(keys, template.signer_id())
+                    let signing = signing(keys, template.signer_id(), seal)
                         .with_context(|| format!("the keys for spec {name}"))?;
                     catalog.served.insert(
                         name,
@@ -99,15 +100,27 @@ impl Catalog {
 
 /// The keys, loaded for a spec's SM2 signer ID and checked against their certificates
 /// (and valid now); none without keys.
-fn signing(keys: &[(PathBuf, PathBuf)], sm2_id: &str) -> anyhow::Result<Option<Signing>> {
+fn signing(
+    keys: &[(PathBuf, PathBuf)],
+    sm2_id: &str,
+    seal: Option<&certpress::sign::seal::Seal>,
+) -> anyhow::Result<Option<Signing>> {
     if keys.is_empty() {
+        anyhow::ensure!(
+            seal.is_none(),
+            "--seal needs the SM2 key it authorises (--sign-key)"
+        );
         return Ok(None);
     }
     let signers = keys
         .iter()
         .map(|(key, certificate)| Signer::load(key, certificate, sm2_id))
         .collect::<certpress::Result<Vec<_>>>()?;
-    Ok(Some(Signing::new(signers, time::now())?))
+    let signing = Signing::new(signers, time::now())?;
+    Ok(Some(match seal {
+        Some(seal) => signing.with_issued_seal(seal.clone())?,
+        None => signing,
+    }))
 }
 
 /// The spec files under `dir`, named, in name order.

@@ -81,12 +81,20 @@ pub struct Config {
     /// Key and certificate files (PEM) that sign licences on request (`sign=true`): an SM2
     /// key seals OFDs, an ECDSA P-256 or RSA key signs PDFs. Read at start, never logged.
     pub keys: Vec<(PathBuf, PathBuf)>,
+    /// A seal a seal system issued (`.esl`) that seals OFDs, as `render --seal` does.
+    pub seal: Option<PathBuf>,
 }
 
 /// Loads the specs, listens and serves until SIGTERM or SIGINT, then drains. Errors only
 /// when it cannot start (the specs folder unreadable, the address taken).
 pub fn run(config: Config) -> anyhow::Result<()> {
-    let catalog = catalog::Catalog::load(&config.specs, &config.template, &config.keys)?;
+    let seal = config
+        .seal
+        .as_deref()
+        .map(certpress::sign::seal::Seal::load)
+        .transpose()?;
+    let catalog =
+        catalog::Catalog::load(&config.specs, &config.template, &config.keys, seal.as_ref())?;
     if catalog.served.is_empty() {
         eprintln!(
             "certpress serve: no spec loaded from {} (each spec is DIR/<name>/<file>.ron); /readyz answers 503",

@@ -599,9 +599,12 @@ impl Order {
             (Format::Pdf, Some(time), Some(signer), _) => {
                 licence.signed_pdf(&self.pdf, signer, time)
             }
-            (Format::Ofd, Some(time), _, Some(signer)) => {
-                licence.sealed_ofd(&self.ofd, signer, time)
-            }
+            (Format::Ofd, Some(time), _, Some(signer)) => licence.sealed_ofd_with(
+                &self.ofd,
+                signer,
+                time,
+                signing.and_then(|s| s.issued_seal.as_ref()),
+            ),
             (_, Some(_), _, _) => Err(certpress::Error::Options {
                 message: "no key signs this format".to_owned(),
             }),

@@ -33,6 +33,9 @@ pub struct Signing {
     pub seal: Option<Signer>,
     /// The signing time of every signature.
     pub time: SigningTime,
+    /// The seal a seal system issued (`.esl`), which the OFD is sealed with as it is;
+    /// none: a seal made from the spec's seal artwork, the signer its own maker.
+    pub issued_seal: Option<seal::Seal>,
 }
 
 impl Signing {
@@ -42,6 +45,7 @@ impl Signing {
             pades: None,
             seal: None,
             time,
+            issued_seal: None,
         };
         for signer in signers {
             let slot = match signer.kind() {
@@ -57,6 +61,19 @@ impl Signing {
             *slot = Some(signer);
         }
         Ok(signing)
+    }
+
+    /// Seals the OFDs with `issued` (a seal system's `.esl`), checked once against the SM2
+    /// key and the signing time: its maker's signature, the key among the signers it
+    /// authorises, its validity.
+    pub fn with_issued_seal(mut self, issued: seal::Seal) -> Result<Self> {
+        let signer = self.seal.as_ref().ok_or_else(|| Error::Options {
+            message: "a seal (--seal) needs the SM2 key it authorises (--sign-key, --sign-cert)"
+                .into(),
+        })?;
+        issued.check_for(signer, self.time)?;
+        self.issued_seal = Some(issued);
+        Ok(self)
     }
 
     /// Refuses keys that sign none of the outputs asked for, and outputs no key signs:

@@ -31,11 +31,11 @@
 //! v4 structures out (ofdrw's `org.ofdrw.gm.ses.v4`, Apache-2.0; the `gm_0031_38540_verifier`
 //! ASN.1 module), read to learn, not copied.
 //!
-//! What is and is not covered: the seal (`SESeal`) is made here from the seal's artwork and
-//! signed by the signer's own key as its maker (制章者), since certpress holds no seal
-//! system's key; a seal issued by a seal system (a `.esl` file) is not read yet. No
-//! timestamp (`timeStamp` is optional). The SM2 signer ID is the spec's `signer_id`, by
-//! default `1234567812345678`.
+//! The seal (`SESeal`) is one a seal system issued ([`Seal`], an `.esl` file, used as it
+//! is), or, without one, made here from the seal's artwork and signed by the signer's own
+//! key as its maker (制章者) ([`make_seal`], which also makes `.esl` files for authorities
+//! trying certpress). No timestamp yet (`timeStamp` is optional). The SM2 signer ID is the
+//! spec's `signer_id`, by default `1234567812345678`.
 
 use base64::Engine as _;
 use der::asn1::{
@@ -66,6 +66,9 @@ pub struct SealOptions {
     pub boundary: [f64; 4],
     /// The signing time.
     pub time: SigningTime,
+    /// The seal a seal system issued, used as it is; none: a seal made here from
+    /// `picture`, the signer its own maker.
+    pub seal: Option<Seal>,
 }
 
 fn failed(message: impl std::fmt::Display) -> Error {
@@ -223,70 +226,283 @@ struct SeSeal<'a> {
 }
 
 #[derive(der::Sequence)]
-struct TbsSign<'a> {
+struct TbsSign {
     version: u32,
-    eseal: SeSeal<'a>,
+    eseal: der::Any,
     time_info: GeneralizedTime,
     data_hash: BitString,
     property_info: Ia5String,
 }
 
 #[derive(der::Sequence)]
-struct SesSignature<'a> {
-    to_sign: TbsSign<'a>,
+struct SesSignature {
+    to_sign: TbsSign,
     cert: OctetString,
     signature_alg_id: Oid,
     signature: BitString,
 }
 
-/// The DER of the v4 `SES_Signature` over `signature_xml`.
-fn ses_signature(signature_xml: &[u8], signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
+/// What a seal says: the fields of `SES_SealInfo` a maker fills.
+#[derive(Debug, Clone)]
+pub struct SealSpec {
+    /// The seal's name (印章名称).
+    pub name: String,
+    /// Its ID (`esID`), unique in the seal system.
+    pub es_id: String,
+    /// Its type: 1 an organisation's seal (单位印章), 2 a person's (个人印章).
+    pub kind: u32,
+    /// Valid from and until.
+    pub valid: (SigningTime, SigningTime),
+    /// Its picture: bytes and type (`PNG`, `JPG`).
+    pub picture: (Vec<u8>, String),
+    /// The picture's size on the sheet, mm.
+    pub size_mm: (u32, u32),
+    /// The certificates (DER) of the signers the seal authorises.
+    pub signers: Vec<Vec<u8>>,
+}
+
+/// A v4 `SESeal` as a seal system (制章系统) makes one: `spec`'s information, signed
+/// by `maker` (SM2 with SM3), the maker's certificate inside. What a `.esl` file holds.
+pub fn make_seal(maker: &Signer, spec: &SealSpec) -> Result<Vec<u8>> {
+    maker.require(&[KeyKind::Sm2], "a seal's maker signature (GB/T 38540)")?;
     let ia5 = |s: &str| Ia5String::new(s).map_err(failed);
     let octets = |b: &[u8]| OctetString::new(b.to_vec()).map_err(failed);
-    let bits = |b: &[u8]| BitString::from_bytes(b).map_err(failed);
-    let validity = &signer.certificate().tbs_certificate.validity;
-    let when = time::generalized(options.time);
-    let from = GeneralizedTime::from_unix_duration(validity.not_before.to_unix_duration())
-        .map_err(failed)?;
-    let until = GeneralizedTime::from_unix_duration(validity.not_after.to_unix_duration())
-        .map_err(failed)?;
-    // The seal's ID: derived from the certificate, so the same signer has the same seal.
-    let es_id = format!("{:x}", Sm3::digest(signer.certificate_der()))[..32].to_uppercase();
     let seal_info = SesSealInfo {
         header: SesHeader {
             id: ia5("ES")?,
             version: 4,
             vid: ia5("certpress")?,
         },
-        es_id: ia5(&es_id)?,
+        es_id: ia5(&spec.es_id)?,
         property: SesPropertyInfo {
-            // 1: an organisation's seal (单位印章).
-            kind: 1,
-            name: Utf8StringRef::new(&options.name).map_err(failed)?,
+            kind: spec.kind,
+            name: Utf8StringRef::new(&spec.name).map_err(failed)?,
             cert_list_type: 1,
-            cert_list: vec![octets(signer.certificate_der())?],
-            create_date: from,
-            valid_start: from,
-            valid_end: until,
+            cert_list: spec
+                .signers
+                .iter()
+                .map(|c| octets(c))
+                .collect::<Result<_>>()?,
+            create_date: time::generalized(spec.valid.0),
+            valid_start: time::generalized(spec.valid.0),
+            valid_end: time::generalized(spec.valid.1),
         },
         picture: SesPictureInfo {
-            kind: ia5(&options.picture.1)?,
-            data: octets(&options.picture.0)?,
-            width: options.size_mm.0,
-            height: options.size_mm.1,
+            kind: ia5(&spec.picture.1)?,
+            data: octets(&spec.picture.0)?,
+            width: spec.size_mm.0,
+            height: spec.size_mm.1,
         },
     };
-    // The maker's signature over the seal's information: here the signer's own.
-    let seal_signature = signer.sign(&seal_info.to_der().map_err(failed)?)?;
+    let signature = maker.sign(&seal_info.to_der().map_err(failed)?)?;
+    SeSeal {
+        eseal_info: seal_info,
+        cert: octets(maker.certificate_der())?,
+        sign_alg_id: SM2_SM3,
+        signed_value: BitString::from_bytes(&signature).map_err(failed)?,
+    }
+    .to_der()
+    .map_err(failed)
+}
+
+/// A seal's picture from a file: a PNG or JPEG as it is (decoded once to prove it is
+/// one), SVG artwork rasterised at 600 dpi into `size_mm` in `rgb` on a transparent
+/// ground (readers draw no SVG stamp). Returns the bytes and their type (`PNG`, `JPG`).
+pub fn picture_file(
+    path: &std::path::Path,
+    size_mm: (u32, u32),
+    rgb: [u8; 3],
+) -> Result<(Vec<u8>, String)> {
+    let bad = |message: String| Error::Options {
+        message: format!("the seal's picture {}: {message}", path.display()),
+    };
+    let svg = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if svg {
+        let asset = crate::assets::SvgAsset::load(path).map_err(bad)?;
+        let png = crate::raster::stamp::svg_png(
+            &asset,
+            (f64::from(size_mm.0), f64::from(size_mm.1)),
+            rgb,
+            crate::raster::stamp::STAMP_DPI,
+        )?;
+        return Ok((png, "PNG".into()));
+    }
+    let bytes = crate::bitmap::read_picture_file(path).map_err(bad)?;
+    crate::bitmap::Bitmap::decode(&bytes).map_err(bad)?;
+    let kind = match crate::bitmap::sniff(&bytes).map_err(bad)? {
+        crate::bitmap::Format::Png => "PNG",
+        crate::bitmap::Format::Jpeg => "JPG",
+    };
+    Ok((bytes, kind.into()))
+}
+
+/// The largest seal file read: a seal is its picture and a few certificates.
+const MAX_SEAL_BYTES: usize = 4 << 20;
+
+/// A seal a seal system issued (an `.esl` file, the DER of a v4 `SESeal`), read and
+/// parsed; its bytes go into every signature as they are.
+#[derive(Debug, Clone)]
+pub struct Seal {
+    /// The file's bytes.
+    pub der: Vec<u8>,
+    /// What it says.
+    pub parsed: ParsedSeal,
+}
+
+fn unreadable_seal(message: impl std::fmt::Display) -> Error {
+    Error::Unreadable {
+        what: "the seal (.esl)".into(),
+        message: message.to_string(),
+    }
+}
+
+impl Seal {
+    /// Reads a seal from its bytes: at most 4 MiB, a v4 `SESeal` with nothing after it.
+    pub fn read(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > MAX_SEAL_BYTES {
+            return Err(unreadable_seal(format!(
+                "{} bytes, over the limit of {} MiB",
+                bytes.len(),
+                MAX_SEAL_BYTES >> 20
+            )));
+        }
+        let parsed = parse_seal(bytes)
+            .map_err(|e| unreadable_seal(format!("not a GB/T 38540 v4 SESeal: {e}")))?;
+        Ok(Self {
+            der: bytes.to_vec(),
+            parsed,
+        })
+    }
+
+    /// Reads a seal file, refusing one over the limit before reading it.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        use std::io::Read as _;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_SEAL_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(path, e))?;
+        Self::read(&bytes)
+    }
+
+    /// The maker's certificate.
+    pub fn maker(&self) -> Result<x509_cert::Certificate> {
+        use der::Decode;
+        x509_cert::Certificate::from_der(&self.parsed.maker_certificate)
+            .map_err(|e| unreadable_seal(format!("the maker's certificate: {e}")))
+    }
+
+    /// Whether the maker's signature over the seal's information holds.
+    pub fn maker_signature_holds(&self) -> bool {
+        self.maker().is_ok_and(|maker| {
+            super::certs::verify_with(
+                &maker,
+                &self.parsed.maker_signature.0,
+                &self.parsed.info_der,
+                &self.parsed.maker_signature.1,
+            )
+            .unwrap_or(false)
+        })
+    }
+
+    /// Whether the seal authorises the signer whose certificate is `certificate` (its
+    /// list of certificates, or of their SM3 or SHA-256 digests).
+    pub fn authorises(&self, certificate: &[u8]) -> bool {
+        let seal = &self.parsed;
+        match seal.cert_list_type {
+            1 => seal.cert_list.iter().any(|c| c == certificate),
+            2 => seal
+                .cert_list
+                .iter()
+                .zip(&seal.digest_types)
+                .any(|(d, kind)| {
+                    use sha2::Digest as _;
+                    let kind = kind.to_ascii_lowercase();
+                    (kind.contains("sm3") && d[..] == Sm3::digest(certificate)[..])
+                        || (kind.contains("sha256")
+                            && d[..] == sha2::Sha256::digest(certificate)[..])
+                }),
+            _ => false,
+        }
+    }
+
+    /// Whether the seal is valid at `time`.
+    pub fn valid_at(&self, time: SigningTime) -> bool {
+        let (from, until) = self.parsed.valid;
+        time >= from.unix_duration() && time <= until.unix_duration()
+    }
+
+    /// Refuses to seal with this seal for `signer` at `time`: a maker signature that does
+    /// not hold, a signer the seal does not authorise, a time outside its validity.
+    pub fn check_for(&self, signer: &Signer, time: SigningTime) -> Result<()> {
+        let refuse = |message: String| Error::Options { message };
+        if !self.maker_signature_holds() {
+            return Err(refuse(format!(
+                "the seal `{}` ({}): its maker's signature does not hold; the seal was altered, or was not made by the certificate it carries",
+                self.parsed.name, self.parsed.es_id
+            )));
+        }
+        if !self.authorises(signer.certificate_der()) {
+            return Err(refuse(format!(
+                "the seal `{}` ({}) does not authorise the signer {}: sign with a key whose certificate the seal lists, or have the seal system add it",
+                self.parsed.name,
+                self.parsed.es_id,
+                signer.subject()
+            )));
+        }
+        if !self.valid_at(time) {
+            return Err(refuse(format!(
+                "the seal `{}` ({}) is valid {} to {}, not at the signing time {}",
+                self.parsed.name,
+                self.parsed.es_id,
+                self.parsed.valid.0,
+                self.parsed.valid.1,
+                time::iso(time)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The DER of the v4 `SES_Signature` over `signature_xml`: with the seal a seal system
+/// issued, as it is, when `options.seal` gives one; else a seal made here from the seal's
+/// artwork, the signer its own maker.
+fn ses_signature(signature_xml: &[u8], signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
+    use der::Decode as _;
+    let ia5 = |s: &str| Ia5String::new(s).map_err(failed);
+    let octets = |b: &[u8]| OctetString::new(b.to_vec()).map_err(failed);
+    let bits = |b: &[u8]| BitString::from_bytes(b).map_err(failed);
+    let seal_der = match &options.seal {
+        Some(seal) => seal.der.clone(),
+        None => {
+            let validity = &signer.certificate().tbs_certificate.validity;
+            // The seal's ID: derived from the certificate, so the same signer has the
+            // same seal.
+            let es_id = format!("{:x}", Sm3::digest(signer.certificate_der()))[..32].to_uppercase();
+            make_seal(
+                signer,
+                &SealSpec {
+                    name: options.name.clone(),
+                    es_id,
+                    kind: 1,
+                    valid: (
+                        validity.not_before.to_unix_duration(),
+                        validity.not_after.to_unix_duration(),
+                    ),
+                    picture: options.picture.clone(),
+                    size_mm: options.size_mm,
+                    signers: vec![signer.certificate_der().to_vec()],
+                },
+            )?
+        }
+    };
     let tbs = TbsSign {
         version: 4,
-        eseal: SeSeal {
-            eseal_info: seal_info,
-            cert: octets(signer.certificate_der())?,
-            sign_alg_id: SM2_SM3,
-            signed_value: bits(&seal_signature)?,
-        },
-        time_info: when,
+        eseal: der::Any::from_der(&seal_der).map_err(failed)?,
+        time_info: time::generalized(options.time),
         data_hash: bits(&Sm3::digest(signature_xml))?,
         property_info: ia5(&format!("/{SIGNATURE_XML}"))?,
     };

@@ -73,6 +73,25 @@ pub struct Report {
     pub trust: String,
     /// The licence's metadata as the file states it.
     pub metadata: Vec<MetadataEntry>,
+    /// An OFD's seal: what it says (its maker's signature and the signer's authorisation
+    /// are among the checks).
+    pub seal: Option<SealInfo>,
+}
+
+/// What an OFD's seal says.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SealInfo {
+    /// 印章名称.
+    pub name: String,
+    /// Its ID (esID).
+    pub es_id: String,
+    /// Its maker's certificate subject.
+    pub maker: String,
+    /// Valid from and until, as the seal says.
+    pub valid: (String, String),
+    /// Whether its maker is the signer itself: a seal made by certpress from artwork,
+    /// rather than one a seal system issued.
+    pub made_by_signer: bool,
 }
 
 impl Report {
@@ -85,6 +104,7 @@ impl Report {
             trusted: None,
             trust: "not judged: no trusted root given (--trust ROOT.pem)".into(),
             metadata: Vec::new(),
+            seal: None,
         }
     }
 
@@ -782,6 +802,13 @@ pub fn verify_ofd_with(ofd: &[u8], options: &VerifyOptions) -> Result<Report> {
         time >= from && time <= until,
         || format!("valid {} to {}", seal.valid.0, seal.valid.1),
     );
+    report.seal = Some(SealInfo {
+        name: seal.name.clone(),
+        es_id: seal.es_id.clone(),
+        maker: maker.tbs_certificate.subject.to_string(),
+        valid: (seal.valid.0.to_string(), seal.valid.1.to_string()),
+        made_by_signer: seal.maker_certificate == parsed.certificate,
+    });
     let mut at_hand = vec![certificate.clone(), maker.clone()];
     at_hand.extend(options.roots.iter().cloned());
     report.judge_trust(&certificate, std::slice::from_ref(&maker), &options.roots);
