@@ -1051,3 +1051,85 @@ fn licences_are_signed_on_request_as_the_cli_signs_them() {
         .unwrap()
         .contains("--sign-key"));
 }
+
+/// `serve --seal`: every OFD sealed with the seal a seal system issued, checked at start.
+#[test]
+fn the_service_seals_with_an_issued_seal() {
+    use der::{DecodePem, Encode};
+    use keys::{authority, write, Algorithm, FROM, UNTIL};
+    let dir = specs_folder("esl");
+    let maker = authority(Algorithm::Sm2, "serve: seal maker", FROM, UNTIL);
+    let officer = authority(Algorithm::Sm2, "serve: officer", FROM, UNTIL);
+    let stranger = authority(Algorithm::Sm2, "serve: stranger", FROM, UNTIL);
+    let maker_signer =
+        certpress::sign::Signer::from_pem(&maker.key_pem, &maker.cert_pem, "1234567812345678")
+            .unwrap();
+    let officer_der = x509_cert::Certificate::from_pem(&officer.cert_pem)
+        .unwrap()
+        .to_der()
+        .unwrap();
+    let esl = certpress::sign::seal::make_seal(
+        &maker_signer,
+        &certpress::sign::seal::SealSpec {
+            name: "柳州市鱼峰区行政审批局".into(),
+            es_id: "4502030000009".into(),
+            kind: 1,
+            valid: (
+                certpress::sign::time::parse("2021-01-01T00:00:00Z").unwrap(),
+                certpress::sign::time::parse("2039-01-01T00:00:00Z").unwrap(),
+            ),
+            picture: (
+                std::fs::read(Path::new(ROOT).join("tests/pictures/photo.jpg")).unwrap(),
+                "JPG".into(),
+            ),
+            size_mm: (42, 42),
+            signers: vec![officer_der],
+        },
+    )
+    .unwrap();
+    let esl_file = dir.join("seal.esl");
+    std::fs::write(&esl_file, &esl).unwrap();
+    let (key, cert) = write(&officer, &dir, "officer");
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    let flags = [
+        "--sign-key".to_owned(),
+        path(&key),
+        "--sign-cert".to_owned(),
+        path(&cert),
+        "--seal".to_owned(),
+        path(&esl_file),
+    ];
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let server = Server::start(&dir, &flags);
+    // The plain sample carries no seal artwork: the issued seal's picture is the stamp.
+    let answer = http::post_json(
+        &server.address,
+        &format!("{RENDER}?format=ofd&sign=true&sign_time=2026-03-01T10:00:00%2B08:00"),
+        &sample(),
+    )
+    .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let file = dir.join("sealed.ofd");
+    std::fs::write(&file, &answer.body).unwrap();
+    let verified = Command::new(BIN).arg("verify").arg(&file).output().unwrap();
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{said}");
+    assert!(said.contains("made by CN=serve: seal maker"), "{said}");
+    // A seal that does not authorise the key stops the start, saying why.
+    let (key, cert) = write(&stranger, &dir, "stranger");
+    let refused = Command::new(BIN)
+        .arg("serve")
+        .arg("--specs")
+        .arg(&dir)
+        .args(["--listen", "127.0.0.1:0", "--sign-key"])
+        .arg(&key)
+        .arg("--sign-cert")
+        .arg(&cert)
+        .arg("--seal")
+        .arg(&esl_file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not authorise"));
+}
