@@ -682,7 +682,7 @@ fn one(
                 &ofd_options,
                 signer,
                 time,
-                signing.and_then(|s| s.issued_seal.as_ref()),
+                &signing.map(|s| s.sealing()).unwrap_or_default(),
             )?),
             (true, None) => Some(licence.ofd(&ofd_options)?),
             (false, _) => None,
@@ -695,7 +695,12 @@ fn one(
                     .push(pdf::Attachment::ofd(ofd.clone()));
             }
             outputs.push(match pades {
-                Some((signer, time)) => licence.signed_pdf(&pdf_options, signer, time)?,
+                Some((signer, time)) => licence.signed_pdf_with(
+                    &pdf_options,
+                    signer,
+                    time,
+                    signing.and_then(|s| s.tsa.as_ref()),
+                )?,
                 None => licence.pdf(&pdf_options)?,
             });
         }

@@ -85,6 +85,6 @@ pub use raster::{RasterOptions, View};
 pub use record::Record;
 pub use spec::Pass;
 pub use template::{
-    LandingFiles, LandingOptions, Licence, Plate, StandIn, Template, TemplateOptions,
+    LandingFiles, LandingOptions, Licence, Plate, Sealing, StandIn, Template, TemplateOptions,
 };
 pub use units::{Mm, Point, Pt, Rect};

@@ -116,6 +116,10 @@ struct ServeArgs {
     /// A seal a seal system issued (`.esl`) that seals every OFD, as `render --seal`.
     #[arg(long = "seal", value_name = "SEAL.esl")]
     seal: Option<PathBuf>,
+    /// A time-stamping authority (RFC 3161, `http://…`) that stamps every signature, as
+    /// `render --tsa`.
+    #[arg(long = "tsa", value_name = "URL")]
+    tsa: Option<String>,
     #[command(flatten)]
     fonts: FontArgs,
 }
@@ -159,8 +163,10 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             certs: args.certs.clone(),
             time: None,
             seal: None,
+            tsa: None,
         }
         .pairs()?,
+        tsa: args.tsa.clone(),
         seal: args.seal.clone(),
     })
 }
@@ -284,6 +290,11 @@ struct SigningArgs {
     /// seal is made here from the spec's seal artwork, the signer its own maker.
     #[arg(long = "seal", value_name = "SEAL.esl")]
     seal: Option<PathBuf>,
+    /// A time-stamping authority (RFC 3161, `http://…`) that stamps every signature: the
+    /// PDF's becomes PAdES B-T, the OFD's seal carries the token. A TSA that does not
+    /// answer, or answers a token that does not check, is an error and nothing is written.
+    #[arg(long = "tsa", value_name = "URL")]
+    tsa: Option<String>,
 }
 
 impl SigningArgs {
@@ -315,6 +326,9 @@ impl SigningArgs {
             if self.seal.is_some() {
                 bail!("--seal without --sign-key: the seal needs the SM2 key it authorises");
             }
+            if self.tsa.is_some() {
+                bail!("--tsa without --sign-key: nothing is signed to stamp");
+            }
             return Ok(None);
         }
         let when = match &self.time {
@@ -328,6 +342,9 @@ impl SigningArgs {
             .collect::<certpress::Result<Vec<_>>>()?;
         let mut signing = Signing::new(signers, when)?;
         signing.check_outputs(pdf, ofd)?;
+        if let Some(url) = &self.tsa {
+            signing.tsa = Some(certpress::sign::tsa::Tsa::new(url)?);
+        }
         match &self.seal {
             Some(path) => {
                 signing = signing.with_issued_seal(certpress::sign::seal::Seal::load(path)?)?;
@@ -886,7 +903,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
             &ofd_options,
             signer,
             time,
-            signing.as_ref().and_then(|s| s.issued_seal.as_ref()),
+            &signing.as_ref().map(|s| s.sealing()).unwrap_or_default(),
         )?),
         (Some(_), None) => Some(licence.ofd(&ofd_options)?),
         (None, _) => None,
@@ -898,7 +915,12 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
             options.attachments.push(pdf::Attachment::ofd(ofd.clone()));
         }
         let bytes = match pades {
-            Some((signer, time)) => licence.signed_pdf(&options, signer, time)?,
+            Some((signer, time)) => licence.signed_pdf_with(
+                &options,
+                signer,
+                time,
+                signing.as_ref().and_then(|s| s.tsa.as_ref()),
+            )?,
             None => licence.pdf(&options)?,
         };
         outputs.push((path.clone(), bytes));
@@ -1196,6 +1218,9 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<bool> {
                 Some(detail) => println!("{mark} {}: {detail}", check.what),
                 None => println!("{mark} {}", check.what),
             }
+        }
+        if let Some(stamp) = &report.timestamp {
+            println!("time-stamped at {} by {}", stamp.time, stamp.tsa);
         }
         if let Some(seal) = &report.seal {
             println!(

@@ -314,6 +314,17 @@ impl Licence<'_> {
         signer: &Signer,
         time: SigningTime,
     ) -> Result<Vec<u8>> {
+        self.signed_pdf_with(options, signer, time, None)
+    }
+
+    /// [`Licence::signed_pdf`], time-stamped by `tsa` when given (PAdES baseline B-T).
+    pub fn signed_pdf_with(
+        &self,
+        options: &PdfOptions,
+        signer: &Signer,
+        time: SigningTime,
+        tsa: Option<&crate::sign::tsa::Tsa>,
+    ) -> Result<Vec<u8>> {
         signer.require(&[KeyKind::P256, KeyKind::Rsa], "a PAdES signature")?;
         signer.require_valid_at(time)?;
         let seal = self.seal_element().map(str::to_owned);
@@ -324,7 +335,7 @@ impl Licence<'_> {
             time,
             reserved: pades::RESERVED,
         });
-        pades::sign(self.written_pdf(&options)?, signer)
+        pades::sign_with(self.written_pdf(&options)?, signer, tsa)
     }
 
     /// The electronic licence sealed by the issuing authority: the OFD with a GB/T 38540
@@ -337,20 +348,24 @@ impl Licence<'_> {
         signer: &Signer,
         time: SigningTime,
     ) -> Result<Vec<u8>> {
-        self.sealed_ofd_with(options, signer, time, None)
+        self.sealed_ofd_with(options, signer, time, &Sealing::default())
     }
 
     /// [`Licence::sealed_ofd`] with a seal a seal system issued (`.esl`), used as it is:
     /// its picture is the stamp, and the record needs no seal artwork. Refused, nothing
     /// made: a seal whose maker signature does not hold, that does not authorise `signer`,
     /// or that is not valid at `time`.
+    ///
+    /// With `sealing.tsa`, the signature is time-stamped (RFC 3161) into the
+    /// `SES_Signature`'s `timeStamp`.
     pub fn sealed_ofd_with(
         &self,
         options: &OfdOptions,
         signer: &Signer,
         time: SigningTime,
-        issued: Option<&seal::Seal>,
+        sealing: &Sealing<'_>,
     ) -> Result<Vec<u8>> {
+        let issued = sealing.seal;
         signer.require(&[KeyKind::Sm2], "the OFD's electronic seal (GB/T 38540)")?;
         signer.require_valid_at(time)?;
         if let Some(issued) = issued {
@@ -413,6 +428,7 @@ impl Licence<'_> {
                 ],
                 time,
                 seal: issued.cloned(),
+                tsa: sealing.tsa.cloned(),
             },
         )
     }
@@ -696,6 +712,17 @@ pub const RECORD_ATTACHMENT: &str = "record.json";
 /// The resolution of the licence's picture on its landing page: 1190 pixels across an A3
 /// sheet, sharp on a phone held upright or turned, a few hundred kilobytes.
 pub const LANDING_PICTURE_DPI: f64 = 72.0;
+
+/// How an OFD is sealed besides the key and the time: with a seal a seal system issued,
+/// and a time-stamping authority. Default: a seal made from the spec's artwork, no
+/// timestamp.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sealing<'a> {
+    /// The issued seal (`.esl`).
+    pub seal: Option<&'a seal::Seal>,
+    /// The TSA.
+    pub tsa: Option<&'a crate::sign::tsa::Tsa>,
+}
 
 /// Where the landing page's approval pictures go.
 #[derive(Debug, Clone, Default)]

@@ -955,7 +955,10 @@ fn a_seal_from_a_seal_system_seals_the_ofd_as_it_is() {
             &OfdOptions::default(),
             &signer(&officer),
             when(),
-            Some(&seal),
+            &certpress::Sealing {
+                seal: Some(&seal),
+                tsa: None,
+            },
         )
         .unwrap();
     let report = verify::verify(&ofd).unwrap();
@@ -990,7 +993,10 @@ fn a_seal_from_a_seal_system_seals_the_ofd_as_it_is() {
                 &OfdOptions::default(),
                 &signer(who),
                 time::parse(at).unwrap(),
-                Some(seal),
+                &certpress::Sealing {
+                    seal: Some(seal),
+                    tsa: None,
+                },
             )
             .unwrap_err()
             .to_string()
@@ -1069,5 +1075,279 @@ fn a_seal_from_a_seal_system_seals_the_ofd_as_it_is() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("made by CN=seal system maker"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A time-stamping authority on 127.0.0.1 for the tests: OpenSSL's `ts -reply` behind a
+/// small HTTP server (a test CA, a TSA certificate for timeStamping). `garbage` answers
+/// bytes that are no TimeStampResp. Returns its URL and the CA's certificate file.
+fn local_tsa(dir: &Path, garbage: bool) -> (String, PathBuf) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("tsa.cnf"),
+        "[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = ./serial\ncrypto_device = builtin\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\nother_policies = 1.2.3.4.5\ndigests = sha256\naccuracy = secs:1\nordering = yes\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\ncerts = ./ca.crt\n[ ext ]\nextendedKeyUsage = critical,timeStamping\nbasicConstraints = CA:FALSE\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("serial"), "01\n").unwrap();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "9000",
+        "-subj",
+        "/CN=certpress test TSA root",
+    ]);
+    run(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "tsa.key",
+        "-out",
+        "tsa.csr",
+        "-subj",
+        "/CN=certpress test TSA",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "tsa.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "tsa.crt",
+        "-days",
+        "9000",
+        "-extfile",
+        "tsa.cnf",
+        "-extensions",
+        "ext",
+    ]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let root = dir.join("ca.crt");
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().take(64).enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let answer = if garbage {
+                b"this is no TimeStampResp".to_vec()
+            } else {
+                let (query, reply) = (dir.join(format!("q{n}.tsq")), dir.join(format!("r{n}.tsr")));
+                std::fs::write(&query, &body).unwrap();
+                Command::new("openssl")
+                    .args([
+                        "ts",
+                        "-reply",
+                        "-config",
+                        "tsa.cnf",
+                        "-signer",
+                        "tsa.crt",
+                        "-inkey",
+                        "tsa.key",
+                        "-queryfile",
+                    ])
+                    .arg(&query)
+                    .arg("-out")
+                    .arg(&reply)
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap();
+                std::fs::read(&reply).unwrap_or_default()
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                answer.len()
+            );
+            let _ = stream.write_all(&answer);
+        }
+    });
+    (format!("http://{address}/tsa"), root)
+}
+
+#[test]
+fn signatures_are_time_stamped_by_a_tsa_and_the_token_is_checked() {
+    use certpress::sign::tsa::{self, Tsa};
+    if !openssl_sm2() {
+        eprintln!("SKIPPED: no OpenSSL to run a test TSA; certpress's own checks of tokens ran in the other tests");
+        return;
+    }
+    let dir = scratch("tsa");
+    let (url, tsa_root) = local_tsa(&dir, false);
+    let tsa = Tsa::new(&url).unwrap();
+    let record = Record::load(ELECTRONIC).unwrap();
+    let template = liuzhou();
+    let licence = template.issue(&record).unwrap();
+
+    // PAdES B-T.
+    let pades = identity(Algorithm::P256, "tsa pades", FROM, UNTIL);
+    let pdf = licence
+        .signed_pdf_with(&PdfOptions::default(), &signer(&pades), when(), Some(&tsa))
+        .unwrap();
+    let report = verify::verify(&pdf).unwrap();
+    assert!(report.intact(), "{report:?}");
+    let stamp = report.timestamp.clone().expect("a timestamp");
+    assert!(stamp.tsa.contains("certpress test TSA"), "{stamp:?}");
+    // The OFD's seal carries the token in SES_Signature's timeStamp.
+    let seal_key = identity(Algorithm::Sm2, "tsa seal", FROM, UNTIL);
+    let ofd = licence
+        .sealed_ofd_with(
+            &OfdOptions::default(),
+            &signer(&seal_key),
+            when(),
+            &certpress::Sealing {
+                seal: None,
+                tsa: Some(&tsa),
+            },
+        )
+        .unwrap();
+    let report = verify::verify(&ofd).unwrap();
+    assert!(report.intact() && report.timestamp.is_some(), "{report:?}");
+    let signed_value = unzip(&ofd)
+        .into_iter()
+        .find(|(n, _)| n.ends_with("SignedValue.dat"))
+        .unwrap()
+        .1;
+    std::fs::write(dir.join("SignedValue.dat"), &signed_value).unwrap();
+    let parsed = Command::new("openssl")
+        .args(["asn1parse", "-inform", "DER", "-in"])
+        .arg(dir.join("SignedValue.dat"))
+        .output()
+        .unwrap();
+    let parsed = String::from_utf8_lossy(&parsed.stdout).into_owned();
+    // The token is the BIT STRING inside `timeStamp [0]`: parsed by OpenSSL in turn.
+    let lines: Vec<&str> = parsed.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("d=1") && l.contains("cont [ 0 ]"))
+        .unwrap_or_else(|| panic!("no timeStamp [0] in SES_Signature:\n{parsed}"));
+    let offset = lines[at + 1].split(':').next().unwrap().trim().to_owned();
+    let token = Command::new("openssl")
+        .args(["asn1parse", "-inform", "DER", "-strparse", &offset, "-in"])
+        .arg(dir.join("SignedValue.dat"))
+        .output()
+        .unwrap();
+    let token = String::from_utf8_lossy(&token.stdout);
+    assert!(
+        token.contains("id-smime-ct-TSTInfo"),
+        "openssl finds no TSTInfo:\n{token}"
+    );
+
+    // A token checked against another message, or changed, does not hold.
+    let query = std::fs::read(dir.join("r0.tsr")).unwrap();
+    let token = tsa::token(&query, b"not the signature", None);
+    assert!(token.is_err());
+
+    // A TSA that is down, or answers garbage: an error, and the command writes nothing.
+    let down = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        drop(listener);
+        format!("http://{address}/tsa")
+    };
+    let err = licence
+        .signed_pdf_with(
+            &PdfOptions::default(),
+            &signer(&pades),
+            when(),
+            Some(&Tsa::new(&down).unwrap()),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("did not answer"), "{err}");
+    let garbage_dir = dir.join("garbage");
+    std::fs::create_dir_all(&garbage_dir).unwrap();
+    let (garbage, _) = local_tsa(&garbage_dir, true);
+    let (key, cert) = write(&pades, &dir, "pades");
+    let out_file = dir.join("stamped.pdf");
+    let out = Command::new(env!("CARGO_BIN_EXE_certpress"))
+        .args([
+            "render",
+            "specs/liuzhou/licence.ron",
+            "--data",
+            ELECTRONIC,
+            "--pdf",
+        ])
+        .arg(&out_file)
+        .arg("--sign-key")
+        .arg(&key)
+        .arg("--sign-cert")
+        .arg(&cert)
+        .args(["--sign-time", SIGN_TIME, "--tsa", &garbage])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TimeStampResp"));
+    assert!(!out_file.exists(), "nothing written");
+
+    // pyHanko: the B-T signature's timestamp sound and trusted with the test TSA's root.
+    if python_with_pyhanko() {
+        let file = dir.join("bt.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        let (_, cert) = write(&pades, &dir, "bt");
+        let script = PYHANKO.replace(
+            "vc = ValidationContext(trust_roots=[root], allow_fetching=False)",
+            "vc = ValidationContext(trust_roots=[root, load_cert_from_pemder(sys.argv[3])], allow_fetching=False)",
+        ) + "print('timestamp', status.timestamp_validity is not None and status.timestamp_validity.valid and status.timestamp_validity.intact)\nprint('ts_trusted', status.timestamp_validity is not None and status.timestamp_validity.trusted)\n";
+        let out = Command::new("python3")
+            .args(["-c", &script])
+            .arg(&file)
+            .arg(&cert)
+            .arg(&tsa_root)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains("intact True")
+                && said.contains("timestamp True")
+                && said.contains("ts_trusted True"),
+            "pyHanko says {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        eprintln!("SKIPPED (pyHanko part): pyHanko is not installed");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

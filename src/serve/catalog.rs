@@ -55,6 +55,7 @@ impl Catalog {
         options: &TemplateOptions,
         keys: &[(PathBuf, PathBuf)],
         seal: Option<&certpress::sign::seal::Seal>,
+        tsa: Option<&certpress::sign::tsa::Tsa>,
     ) -> anyhow::Result<Catalog> {
         let mut catalog = Catalog::default();
         for (name, path) in spec_files(dir)
@@ -70,7 +71,7 @@ impl Catalog {
                         started.elapsed().as_millis()
                     );
                     let fields = record::field_list(template.model());
-                    let signing = signing(keys, template.signer_id(), seal)
+                    let signing = signing(keys, template.signer_id(), seal, tsa)
                         .with_context(|| format!("the keys for spec {name}"))?;
                     catalog.served.insert(
                         name,
@@ -104,6 +105,7 @@ fn signing(
     keys: &[(PathBuf, PathBuf)],
     sm2_id: &str,
     seal: Option<&certpress::sign::seal::Seal>,
+    tsa: Option<&certpress::sign::tsa::Tsa>,
 ) -> anyhow::Result<Option<Signing>> {
     if keys.is_empty() {
         anyhow::ensure!(
@@ -116,7 +118,8 @@ fn signing(
         .iter()
         .map(|(key, certificate)| Signer::load(key, certificate, sm2_id))
         .collect::<certpress::Result<Vec<_>>>()?;
-    let signing = Signing::new(signers, time::now())?;
+    let mut signing = Signing::new(signers, time::now())?;
+    signing.tsa = tsa.cloned();
     Ok(Some(match seal {
         Some(seal) => signing.with_issued_seal(seal.clone())?,
         None => signing,

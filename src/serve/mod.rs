@@ -83,6 +83,8 @@ pub struct Config {
     pub keys: Vec<(PathBuf, PathBuf)>,
     /// A seal a seal system issued (`.esl`) that seals OFDs, as `render --seal` does.
     pub seal: Option<PathBuf>,
+    /// A time-stamping authority's URL, as `render --tsa`.
+    pub tsa: Option<String>,
 }
 
 /// Loads the specs, listens and serves until SIGTERM or SIGINT, then drains. Errors only
@@ -93,8 +95,18 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         .as_deref()
         .map(certpress::sign::seal::Seal::load)
         .transpose()?;
-    let catalog =
-        catalog::Catalog::load(&config.specs, &config.template, &config.keys, seal.as_ref())?;
+    let tsa = config
+        .tsa
+        .as_deref()
+        .map(certpress::sign::tsa::Tsa::new)
+        .transpose()?;
+    let catalog = catalog::Catalog::load(
+        &config.specs,
+        &config.template,
+        &config.keys,
+        seal.as_ref(),
+        tsa.as_ref(),
+    )?;
     if catalog.served.is_empty() {
         eprintln!(
             "certpress serve: no spec loaded from {} (each spec is DIR/<name>/<file>.ron); /readyz answers 503",

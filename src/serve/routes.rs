@@ -596,14 +596,17 @@ impl Order {
         let pades = signing.and_then(|s| s.pades.as_ref());
         let seal = signing.and_then(|s| s.seal.as_ref());
         match (self.format, self.signed_at, pades, seal) {
-            (Format::Pdf, Some(time), Some(signer), _) => {
-                licence.signed_pdf(&self.pdf, signer, time)
-            }
+            (Format::Pdf, Some(time), Some(signer), _) => licence.signed_pdf_with(
+                &self.pdf,
+                signer,
+                time,
+                signing.and_then(|s| s.tsa.as_ref()),
+            ),
             (Format::Ofd, Some(time), _, Some(signer)) => licence.sealed_ofd_with(
                 &self.ofd,
                 signer,
                 time,
-                signing.and_then(|s| s.issued_seal.as_ref()),
+                &signing.map(|s| s.sealing()).unwrap_or_default(),
             ),
             (_, Some(_), _, _) => Err(certpress::Error::Options {
                 message: "no key signs this format".to_owned(),

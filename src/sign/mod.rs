@@ -15,6 +15,7 @@ pub mod keys;
 pub mod package;
 pub mod pades;
 pub mod seal;
+pub mod tsa;
 pub mod verify;
 
 use crate::error::{Error, Result};
@@ -36,6 +37,19 @@ pub struct Signing {
     /// The seal a seal system issued (`.esl`), which the OFD is sealed with as it is;
     /// none: a seal made from the spec's seal artwork, the signer its own maker.
     pub issued_seal: Option<seal::Seal>,
+    /// The time-stamping authority every signature is stamped by (RFC 3161); none: no
+    /// timestamp.
+    pub tsa: Option<tsa::Tsa>,
+}
+
+impl Signing {
+    /// How OFDs are sealed: the issued seal and the TSA.
+    pub fn sealing(&self) -> crate::template::Sealing<'_> {
+        crate::template::Sealing {
+            seal: self.issued_seal.as_ref(),
+            tsa: self.tsa.as_ref(),
+        }
+    }
 }
 
 impl Signing {
@@ -46,6 +60,7 @@ impl Signing {
             seal: None,
             time,
             issued_seal: None,
+            tsa: None,
         };
         for signer in signers {
             let slot = match signer.kind() {

@@ -33,6 +33,7 @@ mod oid {
     pub const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
     pub const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
     pub const RSA_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    pub const SIGNATURE_TIME_STAMP: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
 }
 
 fn failed(message: impl std::fmt::Display) -> Error {
@@ -48,6 +49,16 @@ fn failed(message: impl std::fmt::Display) -> Error {
 /// are checked to be placeholders still, and never searched for: the file carries record
 /// text, which may spell one.
 pub fn sign(written: WrittenPdf, signer: &Signer) -> Result<Vec<u8>> {
+    sign_with(written, signer, None)
+}
+
+/// [`sign`], with the signature time-stamped by `tsa` (PAdES baseline B-T: the token of
+/// the signature's value as the unsigned signature-time-stamp attribute).
+pub fn sign_with(
+    written: WrittenPdf,
+    signer: &Signer,
+    tsa: Option<&super::tsa::Tsa>,
+) -> Result<Vec<u8>> {
     signer.require(&[KeyKind::P256, KeyKind::Rsa], "a PAdES signature")?;
     let WrittenPdf {
         bytes: mut pdf,
@@ -81,7 +92,7 @@ pub fn sign(written: WrittenPdf, signer: &Signer) -> Result<Vec<u8>> {
     hasher.update(&pdf[..open]);
     hasher.update(&pdf[close + 1..]);
     let digest = hasher.finalize();
-    let cms = cms_detached(&digest, signer)?;
+    let cms = cms_detached(&digest, signer, tsa)?;
     let room = (close - open - 1) / 2;
     if cms.len() > room {
         return Err(failed(format!(
@@ -121,7 +132,11 @@ fn attribute(oid: Oid, value: impl Encode) -> Result<Attribute> {
 }
 
 /// A detached CMS SignedData over content whose SHA-256 is `digest`.
-pub(crate) fn cms_detached(digest: &[u8], signer: &Signer) -> Result<Vec<u8>> {
+pub(crate) fn cms_detached(
+    digest: &[u8],
+    signer: &Signer,
+    tsa: Option<&super::tsa::Tsa>,
+) -> Result<Vec<u8>> {
     use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
     use cms::content_info::{CmsVersion, ContentInfo};
     use cms::signed_data::{
@@ -173,8 +188,26 @@ pub(crate) fn cms_detached(digest: &[u8], signer: &Signer) -> Result<Vec<u8>> {
         digest_alg: sha256.clone(),
         signed_attrs: Some(signed_attrs),
         signature_algorithm,
+        unsigned_attrs: match tsa {
+            // The token stamps the signature's value (RFC 3161 appendix A, ETSI EN 319 122).
+            Some(tsa) => {
+                let token = tsa.stamp(&signature)?;
+                let mut attrs = SetOfVec::new();
+                let mut values = SetOfVec::new();
+                values
+                    .insert(Any::from_der(&token).map_err(failed)?)
+                    .map_err(failed)?;
+                attrs
+                    .insert(Attribute {
+                        oid: oid::SIGNATURE_TIME_STAMP,
+                        values,
+                    })
+                    .map_err(failed)?;
+                Some(attrs)
+            }
+            None => None,
+        },
         signature: OctetString::new(signature).map_err(failed)?,
-        unsigned_attrs: None,
     };
     let mut digest_algorithms = SetOfVec::new();
     digest_algorithms.insert(sha256).map_err(failed)?;

@@ -69,6 +69,8 @@ pub struct SealOptions {
     /// The seal a seal system issued, used as it is; none: a seal made here from
     /// `picture`, the signer its own maker.
     pub seal: Option<Seal>,
+    /// A time-stamping authority whose token over the signature goes into `timeStamp`.
+    pub tsa: Option<super::tsa::Tsa>,
 }
 
 fn failed(message: impl std::fmt::Display) -> Error {
@@ -240,6 +242,9 @@ struct SesSignature {
     cert: OctetString,
     signature_alg_id: Oid,
     signature: BitString,
+    /// `timeStamp [0] EXPLICIT BIT STRING OPTIONAL`: an RFC 3161 token over `signature`.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    time_stamp: Option<BitString>,
 }
 
 /// What a seal says: the fields of `SES_SealInfo` a maker fills.
@@ -508,11 +513,16 @@ fn ses_signature(signature_xml: &[u8], signer: &Signer, options: &SealOptions) -
     };
     let tbs_der = tbs.to_der().map_err(failed)?;
     let signature = signer.sign(&tbs_der)?;
+    let time_stamp = match &options.tsa {
+        Some(tsa) => Some(bits(&tsa.stamp(&signature)?)?),
+        None => None,
+    };
     SesSignature {
         to_sign: tbs,
         cert: octets(signer.certificate_der())?,
         signature_alg_id: SM2_SM3,
         signature: bits(&signature)?,
+        time_stamp,
     }
     .to_der()
     .map_err(failed)
@@ -610,6 +620,8 @@ pub fn parse_seal(der_bytes: &[u8]) -> std::result::Result<ParsedSeal, der::Erro
 pub(crate) struct ParsedSignature {
     /// The seal inside the signed part.
     pub seal: ParsedSeal,
+    /// The RFC 3161 token over the signature, when there is one.
+    pub time_stamp: Option<Vec<u8>>,
     pub tbs_der: Vec<u8>,
     pub data_hash: Vec<u8>,
     pub property_info: String,
@@ -632,6 +644,12 @@ pub(crate) fn parse(signed_value: &[u8]) -> Result<ParsedSignature> {
             let cert = OctetString::decode(outer)?;
             let _alg = Oid::decode(outer)?;
             let signature = BitString::decode(outer)?;
+            // timeStamp [0] EXPLICIT BIT STRING OPTIONAL
+            let time_stamp = der::asn1::ContextSpecific::<BitString>::decode_explicit(
+                outer,
+                der::TagNumber::N0,
+            )?
+            .map(|c| c.value.raw_bytes().to_vec());
             let (seal, data_hash, property_info, time) = {
                 let r = &mut SliceReader::new(tbs_any.value())?;
                 let _version = u32::decode(r)?;
@@ -652,6 +670,7 @@ pub(crate) fn parse(signed_value: &[u8]) -> Result<ParsedSignature> {
                 )
             };
             Ok(ParsedSignature {
+                time_stamp,
                 seal,
                 tbs_der,
                 data_hash,

@@ -76,6 +76,9 @@ pub struct Report {
     /// An OFD's seal: what it says (its maker's signature and the signer's authorisation
     /// are among the checks).
     pub seal: Option<SealInfo>,
+    /// The RFC 3161 timestamp of the signature, when it has one (its check is among the
+    /// checks): the time a TSA vouches for, and the TSA.
+    pub timestamp: Option<super::tsa::TokenInfo>,
 }
 
 /// What an OFD's seal says.
@@ -105,6 +108,25 @@ impl Report {
             trust: "not judged: no trusted root given (--trust ROOT.pem)".into(),
             metadata: Vec::new(),
             seal: None,
+            timestamp: None,
+        }
+    }
+
+    /// Checks a timestamp token over `signature` and reports it.
+    fn timestamp(&mut self, token: &[u8], signature: &[u8]) {
+        match super::tsa::check(token, signature, None) {
+            Ok(info) => {
+                self.check(
+                    format!(
+                        "the timestamp holds (RFC 3161, {} at {})",
+                        info.tsa, info.time
+                    ),
+                    true,
+                    String::new,
+                );
+                self.timestamp = Some(info);
+            }
+            Err(why) => self.check("the timestamp holds (RFC 3161)", false, || why),
         }
     }
 
@@ -477,6 +499,17 @@ pub fn verify_pdf_with(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
     report.judge_trust(&certificate, &carried, &options.roots);
     report.certificates_issued(&labelled, &at_hand);
 
+    // PAdES B-T: the signature-time-stamp token over the signature's value.
+    if let Some(token) = signer_info.unsigned_attrs.as_ref().and_then(|attrs| {
+        attrs
+            .iter()
+            .find(|a| a.oid.to_string() == "1.2.840.113549.1.9.16.2.14")
+            .and_then(|a| a.values.iter().next())
+            .and_then(|v| v.to_der().ok())
+    }) {
+        report.timestamp(&token, signer_info.signature.as_bytes());
+    }
+
     // The signing time: the signature dictionary's M, written right after Contents.
     let time = signing_time_after(pdf, second);
     match time {
@@ -818,6 +851,9 @@ pub fn verify_ofd_with(ofd: &[u8], options: &VerifyOptions) -> Result<Report> {
     );
     report.signed_at = super::time::iso(time);
     validity(&mut report, &certificate, time);
+    if let Some(token) = &parsed.time_stamp {
+        report.timestamp(token, &parsed.signature);
+    }
     report.metadata(ofd_metadata(&package)?);
     Ok(report)
 }
