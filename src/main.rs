@@ -120,6 +120,9 @@ struct ServeArgs {
     /// `render --tsa`.
     #[arg(long = "tsa", value_name = "URL")]
     tsa: Option<String>,
+    /// The PKCS#11 module of a token key (`--sign-key 'pkcs11:…'`), as `render`.
+    #[arg(long = "pkcs11-module", value_name = "PATH")]
+    pkcs11_module: Option<PathBuf>,
     #[command(flatten)]
     fonts: FontArgs,
 }
@@ -164,8 +167,10 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             time: None,
             seal: None,
             tsa: None,
+            pkcs11_module: None,
         }
         .pairs()?,
+        pkcs11_module: args.pkcs11_module.clone(),
         tsa: args.tsa.clone(),
         seal: args.seal.clone(),
     })
@@ -295,6 +300,11 @@ struct SigningArgs {
     /// answer, or answers a token that does not check, is an error and nothing is written.
     #[arg(long = "tsa", value_name = "URL")]
     tsa: Option<String>,
+    /// The PKCS#11 module (a shared library) of a token holding a key given as
+    /// `--sign-key 'pkcs11:token=NAME;object=LABEL'`; the PIN comes from
+    /// CERTPRESS_PKCS11_PIN, never an argument.
+    #[arg(long = "pkcs11-module", value_name = "PATH")]
+    pkcs11_module: Option<PathBuf>,
 }
 
 impl SigningArgs {
@@ -338,7 +348,7 @@ impl SigningArgs {
         let signers = self
             .pairs()?
             .iter()
-            .map(|(key, cert)| Signer::load(key, cert, sm2_id))
+            .map(|(key, cert)| Signer::load_any(key, cert, sm2_id, self.pkcs11_module.as_deref()))
             .collect::<certpress::Result<Vec<_>>>()?;
         let mut signing = Signing::new(signers, when)?;
         signing.check_outputs(pdf, ofd)?;

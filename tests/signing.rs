@@ -1351,3 +1351,232 @@ fn signatures_are_time_stamped_by_a_tsa_and_the_token_is_checked() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Debian's SoftHSM2 module, when installed.
+fn softhsm() -> Option<PathBuf> {
+    let module = PathBuf::from("/usr/lib/softhsm/libsofthsm2.so");
+    let util = Command::new("softhsm2-util")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (module.exists() && util).then_some(module)
+}
+
+#[test]
+fn a_key_that_never_leaves_its_token_signs_the_pdf() {
+    use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+    use cryptoki::mechanism::Mechanism;
+    use cryptoki::object::{Attribute, AttributeType};
+    use cryptoki::session::UserType;
+    use cryptoki::types::AuthPin;
+    use der::{Decode, Encode, EncodePem};
+    let Some(module) = softhsm() else {
+        eprintln!("SKIPPED: SoftHSM2 is not installed (apt-get install softhsm2); the PEM keys were tested");
+        return;
+    };
+    let dir = scratch("pkcs11");
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            dir.join("tokens").display()
+        ),
+    )
+    .unwrap();
+    let init = Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", &conf)
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "certpress test",
+            "--so-pin",
+            "0000",
+            "--pin",
+            "1234",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    // The key is made inside the token; only its public half comes out.
+    std::env::set_var("SOFTHSM2_CONF", &conf);
+    let context = Pkcs11::new(&module).unwrap();
+    context
+        .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
+        .unwrap();
+    let slot = context
+        .get_slots_with_token()
+        .unwrap()
+        .into_iter()
+        .find(|s| context.get_token_info(*s).unwrap().label().trim() == "certpress test")
+        .unwrap();
+    let session = context.open_rw_session(slot).unwrap();
+    session
+        .login(UserType::User, Some(&AuthPin::new("1234".into())))
+        .unwrap();
+    let p256 = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7")
+        .to_der()
+        .unwrap();
+    let (public, _) = session
+        .generate_key_pair(
+            &Mechanism::EccKeyPairGen,
+            &[
+                Attribute::EcParams(p256),
+                Attribute::Token(true),
+                Attribute::Label(b"pades".to_vec()),
+                Attribute::Verify(true),
+            ],
+            &[
+                Attribute::Token(true),
+                Attribute::Private(true),
+                Attribute::Sign(true),
+                Attribute::Label(b"pades".to_vec()),
+            ],
+        )
+        .unwrap();
+    let point = session
+        .get_attributes(public, &[AttributeType::EcPoint])
+        .unwrap();
+    let Attribute::EcPoint(point) = &point[0] else {
+        panic!("no EC point")
+    };
+    let point = der::asn1::OctetString::from_der(point).unwrap();
+    drop(session);
+    drop(context);
+    // Its certificate, issued by a software CA of the test.
+    let ca = keys::authority(Algorithm::P256, "token test CA", FROM, UNTIL);
+    let ca_key =
+        p256::SecretKey::from_slice(&<sha2::Sha256 as sha2::Digest>::digest(b"token test CA"))
+            .unwrap();
+    let ca_key = p256::ecdsa::SigningKey::from(&ca_key);
+    let spki = spki::SubjectPublicKeyInfoOwned {
+        algorithm: spki::AlgorithmIdentifierOwned {
+            oid: "1.2.840.10045.2.1".parse().unwrap(),
+            parameters: Some(
+                der::Any::from_der(
+                    &der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7")
+                        .to_der()
+                        .unwrap(),
+                )
+                .unwrap(),
+            ),
+        },
+        subject_public_key: der::asn1::BitString::from_bytes(point.as_bytes()).unwrap(),
+    };
+    let algorithm = spki::AlgorithmIdentifierOwned {
+        oid: "1.2.840.10045.4.3.2".parse().unwrap(),
+        parameters: None,
+    };
+    let time = |secs| {
+        x509_cert::time::Time::UtcTime(
+            der::asn1::UtcTime::from_unix_duration(std::time::Duration::from_secs(secs)).unwrap(),
+        )
+    };
+    let tbs = x509_cert::TbsCertificate {
+        version: x509_cert::Version::V3,
+        serial_number: x509_cert::serial_number::SerialNumber::new(&[7]).unwrap(),
+        signature: algorithm.clone(),
+        issuer: "CN=token test CA,O=certpress tests,C=CN".parse().unwrap(),
+        validity: x509_cert::time::Validity {
+            not_before: time(FROM),
+            not_after: time(UNTIL),
+        },
+        subject: "CN=Test Bureau (token),O=certpress tests,C=CN"
+            .parse()
+            .unwrap(),
+        subject_public_key_info: spki,
+        issuer_unique_id: None,
+        subject_unique_id: None,
+        extensions: None,
+    };
+    let signature: p256::ecdsa::Signature =
+        signature::Signer::sign(&ca_key, &tbs.to_der().unwrap());
+    let certificate = x509_cert::Certificate {
+        tbs_certificate: tbs,
+        signature_algorithm: algorithm,
+        signature: der::asn1::BitString::from_bytes(signature.to_der().as_bytes()).unwrap(),
+    };
+    let cert_file = dir.join("token.cert.pem");
+    std::fs::write(
+        &cert_file,
+        certificate.to_pem(pkcs8::LineEnding::LF).unwrap(),
+    )
+    .unwrap();
+    let (_, ca_file) = write(&ca, &dir, "ca");
+
+    // The command line signs with it; the PIN only in the environment.
+    let bin = env!("CARGO_BIN_EXE_certpress");
+    let pdf = dir.join("token.pdf");
+    let render = |pin: Option<&str>, key: &str| {
+        let mut command = Command::new(bin);
+        command
+            .args([
+                "render",
+                "specs/liuzhou/licence.ron",
+                "--data",
+                ELECTRONIC,
+                "--pdf",
+            ])
+            .arg(&pdf)
+            .args(["--sign-key", key, "--sign-cert"])
+            .arg(&cert_file)
+            .arg("--pkcs11-module")
+            .arg(&module)
+            .args(["--sign-time", SIGN_TIME])
+            .env("SOFTHSM2_CONF", &conf)
+            .env_remove("CERTPRESS_PKCS11_PIN");
+        if let Some(pin) = pin {
+            command.env("CERTPRESS_PKCS11_PIN", pin);
+        }
+        command.output().unwrap()
+    };
+    let uri = "pkcs11:token=certpress%20test;object=pades";
+    let out = render(Some("1234"), uri);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&pdf).unwrap();
+    let report = verify::verify(&bytes).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert!(report.signer.contains("Test Bureau (token)"));
+    let trusted = verify::verify_with(
+        &bytes,
+        &verify::VerifyOptions {
+            roots: certpress::sign::certs::read_roots(ca.cert_pem.as_bytes()).unwrap(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(trusted.trusted, Some(true), "{}", trusted.trust);
+    let _ = ca_file;
+    // No PIN, a wrong PIN, a key that is not there: refused, saying which, nothing written.
+    std::fs::remove_file(&pdf).unwrap();
+    for (pin, key, says) in [
+        (None, uri, "CERTPRESS_PKCS11_PIN"),
+        (Some("9999"), uri, "logging in"),
+        (
+            Some("1234"),
+            "pkcs11:token=certpress%20test;object=nothing",
+            "no private key labelled",
+        ),
+    ] {
+        let out = render(pin, key);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            !stderr.contains("1234") && !stderr.contains("9999"),
+            "the PIN is never printed"
+        );
+        assert!(!pdf.exists());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -56,6 +56,7 @@ impl Catalog {
         keys: &[(PathBuf, PathBuf)],
         seal: Option<&certpress::sign::seal::Seal>,
         tsa: Option<&certpress::sign::tsa::Tsa>,
+        pkcs11_module: Option<&Path>,
     ) -> anyhow::Result<Catalog> {
         let mut catalog = Catalog::default();
         for (name, path) in spec_files(dir)
@@ -71,7 +72,7 @@ impl Catalog {
                         started.elapsed().as_millis()
                     );
                     let fields = record::field_list(template.model());
-                    let signing = signing(keys, template.signer_id(), seal, tsa)
+                    let signing = signing(keys, template.signer_id(), seal, tsa, pkcs11_module)
                         .with_context(|| format!("the keys for spec {name}"))?;
                     catalog.served.insert(
                         name,
@@ -106,6 +107,7 @@ fn signing(
     sm2_id: &str,
     seal: Option<&certpress::sign::seal::Seal>,
     tsa: Option<&certpress::sign::tsa::Tsa>,
+    pkcs11_module: Option<&Path>,
 ) -> anyhow::Result<Option<Signing>> {
     if keys.is_empty() {
         anyhow::ensure!(
@@ -116,7 +118,7 @@ fn signing(
     }
     let signers = keys
         .iter()
-        .map(|(key, certificate)| Signer::load(key, certificate, sm2_id))
+        .map(|(key, certificate)| Signer::load_any(key, certificate, sm2_id, pkcs11_module))
         .collect::<certpress::Result<Vec<_>>>()?;
     let mut signing = Signing::new(signers, time::now())?;
     signing.tsa = tsa.cloned();

@@ -85,6 +85,8 @@ pub struct Config {
     pub seal: Option<PathBuf>,
     /// A time-stamping authority's URL, as `render --tsa`.
     pub tsa: Option<String>,
+    /// The PKCS#11 module of token keys, as `render --pkcs11-module`.
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 /// Loads the specs, listens and serves until SIGTERM or SIGINT, then drains. Errors only
@@ -106,6 +108,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         &config.keys,
         seal.as_ref(),
         tsa.as_ref(),
+        config.pkcs11_module.as_deref(),
     )?;
     if catalog.served.is_empty() {
         eprintln!(

@@ -45,6 +45,8 @@ enum Key {
     Sm2(Box<sm2::dsa::SigningKey>),
     P256(Box<p256::ecdsa::SigningKey>),
     Rsa(Box<rsa::pkcs1v15::SigningKey<sha2::Sha256>>),
+    /// A key that never leaves its token (PKCS#11): the token signs.
+    Token(Box<super::token::TokenKey>),
 }
 
 /// A private key with its certificate.
@@ -167,12 +169,97 @@ impl Signer {
         Ok(signer)
     }
 
+    /// A signer from `key`: a PKCS#8 PEM file, or, when it reads `pkcs11:…`, a key in a
+    /// token through `module` ([`Signer::from_token`]).
+    pub fn load_any(
+        key: &Path,
+        certificate: &Path,
+        sm2_id: &str,
+        module: Option<&Path>,
+    ) -> Result<Self> {
+        match key.to_str().filter(|k| k.starts_with("pkcs11:")) {
+            Some(uri) => {
+                let module = module.ok_or_else(|| Error::Options {
+                    message: format!(
+                        "{uri}: a key in a token needs its PKCS#11 module (--pkcs11-module PATH)"
+                    ),
+                })?;
+                Self::from_token(uri, module, certificate)
+            }
+            None => Self::load(key, certificate, sm2_id),
+        }
+    }
+
+    /// A signer whose key stays in a PKCS#11 token: `uri` names it
+    /// (`pkcs11:token=NAME;object=LABEL`, RFC 7512), `module` is the token's PKCS#11
+    /// library, the PIN comes from `CERTPRESS_PKCS11_PIN` (never an argument, never
+    /// logged). The certificate must verify a signature the token makes.
+    pub fn from_token(uri: &str, module: &Path, certificate: &Path) -> Result<Self> {
+        let cert_pem =
+            std::fs::read_to_string(certificate).map_err(|e| Error::io(certificate, e))?;
+        let (label, cert_der) = der::Document::from_pem(&cert_pem)
+            .map_err(|e| key_error("the certificate", format!("not a PEM file ({e})")))?;
+        if label != "CERTIFICATE" {
+            return Err(key_error(
+                "the certificate",
+                format!("is a `{label}`, not a CERTIFICATE"),
+            ));
+        }
+        let certificate = Certificate::from_der(cert_der.as_bytes())
+            .map_err(|e| key_error("the certificate", format!("not X.509: {e}")))?;
+        let spki = &certificate.tbs_certificate.subject_public_key_info;
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok());
+        let kind = match (spki.algorithm.oid, curve) {
+            (oid::EC_PUBLIC_KEY, Some(oid::P256)) => KeyKind::P256,
+            (oid::RSA, _) => KeyKind::Rsa,
+            (oid::EC_PUBLIC_KEY, Some(oid::SM2)) => KeyKind::Sm2,
+            (algorithm, _) => {
+                return Err(key_error(
+                    "the certificate",
+                    format!("its key algorithm {algorithm} is not one certpress signs with"),
+                ))
+            }
+        };
+        let key = super::token::TokenKey::open(uri, module, kind)?;
+        let signer = Self {
+            key: Key::Token(Box::new(key)),
+            certificate_der: cert_der.as_bytes().to_vec(),
+            certificate,
+        };
+        // The token's key and the certificate belong together when the certificate
+        // verifies what the token signs.
+        let probe = b"certpress: does this token key belong to this certificate?";
+        let signature = signer.sign(probe)?;
+        let algorithm = match kind {
+            KeyKind::P256 => "1.2.840.10045.4.3.2",
+            KeyKind::Rsa => "1.2.840.113549.1.1.11",
+            KeyKind::Sm2 => "1.2.156.10197.1.501",
+        };
+        if !super::certs::verify_with(&signer.certificate, algorithm, probe, &signature)
+            .unwrap_or(false)
+        {
+            return Err(key_error(
+                "the token's key and the certificate",
+                format!(
+                    "do not belong together: the certificate ({}) does not verify what {uri} signs",
+                    signer.subject()
+                ),
+            ));
+        }
+        Ok(signer)
+    }
+
     /// The key's algorithm.
     pub fn kind(&self) -> KeyKind {
-        match self.key {
+        match &self.key {
             Key::Sm2(_) => KeyKind::Sm2,
             Key::P256(_) => KeyKind::P256,
             Key::Rsa(_) => KeyKind::Rsa,
+            Key::Token(k) => k.kind,
         }
     }
 
@@ -239,6 +326,9 @@ impl Signer {
                 .to_public_key_der(),
             Key::P256(k) => k.verifying_key().to_public_key_der(),
             Key::Rsa(k) => rsa::RsaPublicKey::from(k.as_ref().as_ref()).to_public_key_der(),
+            // A token's key is matched to its certificate by a signature the certificate
+            // verifies (see `from_token`).
+            Key::Token(_) => return Ok(self.certificate_public_key()),
         }
         .map_err(|e| key_error("the private key", e.to_string()))?;
         let info = spki::SubjectPublicKeyInfoRef::from_der(spki.as_bytes())
@@ -276,6 +366,7 @@ impl Signer {
                 let sig: rsa::pkcs1v15::Signature = k.try_sign(message).map_err(failed)?;
                 sig.to_vec()
             }
+            Key::Token(k) => k.sign(message)?,
         })
     }
 }

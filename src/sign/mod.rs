@@ -15,6 +15,7 @@ pub mod keys;
 pub mod package;
 pub mod pades;
 pub mod seal;
+pub mod token;
 pub mod tsa;
 pub mod verify;
 
