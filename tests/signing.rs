@@ -1557,6 +1557,19 @@ fn a_key_that_never_leaves_its_token_signs_the_pdf() {
     .unwrap();
     assert_eq!(trusted.trusted, Some(true), "{}", trusted.trust);
     let _ = ca_file;
+    // Two keys from one module in one process (as `serve` loads one per spec).
+    std::env::set_var("CERTPRESS_PKCS11_PIN", "1234");
+    let first = certpress::sign::Signer::from_token(uri, &module, &cert_file).unwrap();
+    let second = certpress::sign::Signer::from_token(uri, &module, &cert_file).unwrap();
+    let record = Record::load(ELECTRONIC).unwrap();
+    let licence = liuzhou().issue(&record).unwrap();
+    for signer in [&first, &second] {
+        let pdf = licence
+            .signed_pdf(&PdfOptions::default(), signer, when())
+            .unwrap();
+        assert!(verify::verify(&pdf).unwrap().intact());
+    }
+    std::env::remove_var("CERTPRESS_PKCS11_PIN");
     // No PIN, a wrong PIN, a key that is not there: refused, saying which, nothing written.
     std::fs::remove_file(&pdf).unwrap();
     for (pin, key, says) in [

@@ -103,9 +103,16 @@ impl TokenKey {
             .map_err(|_| token_error(uri, format!("set the token's PIN in {PIN_VARIABLE}")))?;
         let context = Pkcs11::new(module)
             .map_err(|e| token_error(uri, format!("the module {}: {e}", module.display())))?;
-        context
-            .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-            .map_err(|e| token_error(uri, e))?;
+        // A module another key of this process (another spec's, in `serve`) initialised
+        // already is ready as it is.
+        match context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+            Ok(())
+            | Err(cryptoki::error::Error::Pkcs11(
+                cryptoki::error::RvError::CryptokiAlreadyInitialized,
+                _,
+            )) => {}
+            Err(e) => return Err(token_error(uri, e)),
+        }
         let slot = context
             .get_slots_with_token()
             .map_err(|e| token_error(uri, e))?
@@ -119,9 +126,16 @@ impl TokenKey {
         let session = context
             .open_ro_session(slot)
             .map_err(|e| token_error(uri, e))?;
-        session
-            .login(UserType::User, Some(&AuthPin::new(pin.into())))
-            .map_err(|e| token_error(uri, format!("logging in: {e}")))?;
+        // Logging in is per token for the whole process: another key's session may have
+        // done it already.
+        match session.login(UserType::User, Some(&AuthPin::new(pin.into()))) {
+            Ok(())
+            | Err(cryptoki::error::Error::Pkcs11(
+                cryptoki::error::RvError::UserAlreadyLoggedIn,
+                _,
+            )) => {}
+            Err(e) => return Err(token_error(uri, format!("logging in: {e}"))),
+        }
         let key = session
             .find_objects(&[
                 Attribute::Class(ObjectClass::PRIVATE_KEY),
