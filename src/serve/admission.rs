@@ -174,7 +174,12 @@ mod tests {
                     .await
                 }));
             }
-            while pool.running() + pool.waiting() < 2 {
+            // Both are admitted, one running and one waiting; a task is counted waiting for
+            // a moment before it starts, so wait for that state (bounded), not for a sum.
+            for _ in 0..2000 {
+                if pool.running() == 1 && pool.waiting() == 1 {
+                    break;
+                }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             assert_eq!(pool.running(), 1);
