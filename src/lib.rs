@@ -83,8 +83,9 @@ pub use pdf::PdfOptions;
 pub use production::Calibration;
 pub use raster::{RasterOptions, View};
 pub use record::Record;
+pub use sign::Sealing;
 pub use spec::Pass;
 pub use template::{
-    LandingFiles, LandingOptions, Licence, Plate, Sealing, StandIn, Template, TemplateOptions,
+    LandingFiles, LandingOptions, Licence, Plate, StandIn, Template, TemplateOptions,
 };
 pub use units::{Mm, Point, Pt, Rect};

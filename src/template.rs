@@ -29,7 +29,7 @@ use crate::pdf::{
 use crate::qa;
 use crate::raster::{self, Colorant, Raster, RasterOptions, Underlay, View};
 use crate::record::{self, BoundRecord, Record, Value};
-use crate::sign::{pades, seal, KeyKind, Signer};
+use crate::sign::{pades, seal, KeyKind, Sealing, Signer};
 use crate::spec::{Element, LoadOptions, LoadedSpec, Spec};
 use crate::timestamp::SigningTime;
 
@@ -712,17 +712,6 @@ pub const RECORD_ATTACHMENT: &str = "record.json";
 /// The resolution of the licence's picture on its landing page: 1190 pixels across an A3
 /// sheet, sharp on a phone held upright or turned, a few hundred kilobytes.
 pub const LANDING_PICTURE_DPI: f64 = 72.0;
-
-/// How an OFD is sealed besides the key and the time: with a seal a seal system issued,
-/// and a time-stamping authority. Default: a seal made from the spec's artwork, no
-/// timestamp.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Sealing<'a> {
-    /// The issued seal (`.esl`).
-    pub seal: Option<&'a seal::Seal>,
-    /// The TSA.
-    pub tsa: Option<&'a crate::sign::tsa::Tsa>,
-}
 
 /// Where the landing page's approval pictures go.
 #[derive(Debug, Clone, Default)]

@@ -24,6 +24,17 @@ pub use crate::timestamp as time;
 pub use keys::{KeyKind, Signer};
 use time::SigningTime;
 
+/// How an OFD is sealed besides the key and the time: with a seal a seal system issued,
+/// and a time-stamping authority. Default: a seal made from the spec's artwork, no
+/// timestamp.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sealing<'a> {
+    /// The issued seal (`.esl`).
+    pub seal: Option<&'a seal::Seal>,
+    /// The TSA.
+    pub tsa: Option<&'a tsa::Tsa>,
+}
+
 /// The keys a run signs with, each used for what it fits: an SM2 key seals the OFD, an
 /// ECDSA P-256 or RSA key signs the PDF. Loaded once; a batch signs every licence with the
 /// same keys.
@@ -45,8 +56,8 @@ pub struct Signing {
 
 impl Signing {
     /// How OFDs are sealed: the issued seal and the TSA.
-    pub fn sealing(&self) -> crate::template::Sealing<'_> {
-        crate::template::Sealing {
+    pub fn sealing(&self) -> Sealing<'_> {
+        Sealing {
             seal: self.issued_seal.as_ref(),
             tsa: self.tsa.as_ref(),
         }
