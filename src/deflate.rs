@@ -1,4 +1,4 @@
-//! Deflate for both back ends: PDF streams (zlib) and a PNG's bands (raw deflate pieces).
+//! Deflate for the back ends: PDF streams (zlib) and a PNG's bands (raw deflate pieces).
 //!
 //! zlib-rs keeps about 300 KB of state per compressor. Made afresh for every stream, that
 //! is a fresh allocation, page faults and all, dozens of times per licence (a batch grew

@@ -1,4 +1,4 @@
-//! The display list: a laid-out page as positioned items, the one form both back ends draw.
+//! The display list: a laid-out page as positioned items, the one form every back end (PDF, raster, OFD) draws.
 //!
 //! Everything here is resolved: positions in millimetres from the sheet's top-left corner,
 //! glyph ids in a face of the [`FontBook`](crate::fonts::FontBook), inks resolved to CMYK

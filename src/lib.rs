@@ -80,12 +80,15 @@ pub use error::{Error, Result};
 pub use layout::{Part, Placement};
 pub use ofd::{OfdColour, OfdOptions};
 pub use pdf::PdfOptions;
+pub use pdf::PdfStandard;
 pub use production::Calibration;
 pub use raster::{RasterOptions, View};
 pub use record::Record;
 pub use sign::Sealing;
+pub use sign::{Signer, Signing};
 pub use spec::Pass;
 pub use template::{
     LandingFiles, LandingOptions, Licence, Plate, StandIn, Template, TemplateOptions,
 };
+pub use timestamp::SigningTime;
 pub use units::{Mm, Point, Pt, Rect};

@@ -1,7 +1,7 @@
 //! Print production: which layer an item belongs to, the office printer's calibration for
 //! the print pass (套打), and the sheet's bleed and crop marks.
 //!
-//! These are the print shop's and the issuing office's concerns, shared by both back ends:
+//! These are the print shop's and the issuing office's concerns, shared by the back ends:
 //! the PDF groups items into optional-content layers and draws crop marks; the raster and
 //! the PDF both apply a calibration so the variable data registers on the pre-printed blank.
 

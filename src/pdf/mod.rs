@@ -5,7 +5,9 @@
 //! (an invisible ink's alternate is no ink at all, so it never shows in a composite view);
 //! overprinting inks are painted under an ExtGState with OP/op, OPM 1 and Multiply. Text is real
 //! text: subset CID fonts with ToUnicode maps. QR modules are vector rectangles. Output is
-//! deterministic: no dates, and the document ID is a hash of the content.
+//! deterministic: the only dates are the ones asked for (a PDF/X or PDF/A creation date, by
+//! default the licence's issue date; a signature's time), and the document ID is a hash of
+//! the content.
 //!
 //! The page's content is two streams: the press artwork every licence of a spec begins
 //! with (compressed once, by its bytes, and shared by all threads), then the licence's
