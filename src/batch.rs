@@ -609,6 +609,58 @@ fn options_digest(options: &BatchOptions) -> Vec<u8> {
     text
 }
 
+/// One licence's files, in the order `one` names them: PDF, PNG, OFD, landing page.
+fn outputs(licence: &crate::Licence<'_>, options: &BatchOptions) -> Result<Vec<Vec<u8>>> {
+    let mut outputs = Vec::new();
+    let signing = options.signing.as_deref();
+    let seal = signing.and_then(|s| s.seal.as_ref().map(|k| (k, s.time)));
+    let pades = signing.and_then(|s| s.pades.as_ref().map(|k| (k, s.time)));
+    let ofd_options = crate::OfdOptions {
+        colour: options.ofd_colour,
+        ..Default::default()
+    };
+    let ofd = match (options.ofd, seal) {
+        (true, Some((signer, time))) => Some(licence.sealed_ofd_with(
+            &ofd_options,
+            signer,
+            time,
+            &signing.map(|s| s.sealing()).unwrap_or_default(),
+        )?),
+        (true, None) => Some(licence.ofd(&ofd_options)?),
+        (false, _) => None,
+    };
+    if options.pdf {
+        let mut pdf_options = options.pdf_options.clone();
+        if let (pdf::PdfStandard::A3b, Some(ofd)) = (pdf_options.standard, &ofd) {
+            pdf_options
+                .attachments
+                .push(pdf::Attachment::ofd(ofd.clone()));
+        }
+        outputs.push(match pades {
+            Some((signer, time)) => licence.signed_pdf_with(
+                &pdf_options,
+                signer,
+                time,
+                signing.and_then(|s| s.tsa.as_ref()),
+            )?,
+            None => licence.pdf(&pdf_options)?,
+        });
+    }
+    if let Some(dpi) = options.png_dpi {
+        outputs.push(licence.png(&raster::RasterOptions {
+            dpi,
+            pass: options.pdf_options.pass,
+            calibration: options.pdf_options.calibration,
+            ..Default::default()
+        })?);
+    }
+    outputs.extend(ofd);
+    if options.page {
+        outputs.push(licence.landing_page()?.into_bytes());
+    }
+    Ok(outputs)
+}
+
 /// Renders and writes one record: skipped when its files exist and its stamp shows the
 /// same inputs, refused when `require_new_version` finds it changed without a raised
 /// version, else rendered, written, and stamped.
@@ -669,53 +721,7 @@ fn one(
             )?;
         }
         // Everything is rendered before anything is written.
-        let mut outputs = Vec::new();
-        let signing = options.signing.as_deref();
-        let seal = signing.and_then(|s| s.seal.as_ref().map(|k| (k, s.time)));
-        let pades = signing.and_then(|s| s.pades.as_ref().map(|k| (k, s.time)));
-        let ofd_options = crate::OfdOptions {
-            colour: options.ofd_colour,
-            ..Default::default()
-        };
-        let ofd = match (options.ofd, seal) {
-            (true, Some((signer, time))) => Some(licence.sealed_ofd_with(
-                &ofd_options,
-                signer,
-                time,
-                &signing.map(|s| s.sealing()).unwrap_or_default(),
-            )?),
-            (true, None) => Some(licence.ofd(&ofd_options)?),
-            (false, _) => None,
-        };
-        if options.pdf {
-            let mut pdf_options = options.pdf_options.clone();
-            if let (pdf::PdfStandard::A3b, Some(ofd)) = (pdf_options.standard, &ofd) {
-                pdf_options
-                    .attachments
-                    .push(pdf::Attachment::ofd(ofd.clone()));
-            }
-            outputs.push(match pades {
-                Some((signer, time)) => licence.signed_pdf_with(
-                    &pdf_options,
-                    signer,
-                    time,
-                    signing.and_then(|s| s.tsa.as_ref()),
-                )?,
-                None => licence.pdf(&pdf_options)?,
-            });
-        }
-        if let Some(dpi) = options.png_dpi {
-            outputs.push(licence.png(&raster::RasterOptions {
-                dpi,
-                pass: options.pdf_options.pass,
-                calibration: options.pdf_options.calibration,
-                ..Default::default()
-            })?);
-        }
-        outputs.extend(ofd);
-        if options.page {
-            outputs.push(licence.landing_page()?.into_bytes());
-        }
+        let outputs = outputs(&licence, options)?;
         for (path, bytes) in files.iter().zip(&outputs) {
             write_atomic(path, bytes)?;
         }

@@ -113,16 +113,8 @@ struct ServeArgs {
     /// The X.509 certificate (PEM) of each --sign-key.
     #[arg(long = "sign-cert", value_name = "CERT.pem")]
     certs: Vec<PathBuf>,
-    /// A seal a seal system issued (`.esl`) that seals every OFD, as `render --seal`.
-    #[arg(long = "seal", value_name = "SEAL.esl")]
-    seal: Option<PathBuf>,
-    /// A time-stamping authority (RFC 3161, `http://…`) that stamps every signature, as
-    /// `render --tsa`.
-    #[arg(long = "tsa", value_name = "URL")]
-    tsa: Option<String>,
-    /// The PKCS#11 module of a token key (`--sign-key 'pkcs11:…'`), as `render`.
-    #[arg(long = "pkcs11-module", value_name = "PATH")]
-    pkcs11_module: Option<PathBuf>,
+    #[command(flatten)]
+    authority: AuthorityArgs,
     #[command(flatten)]
     fonts: FontArgs,
 }
@@ -165,14 +157,12 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             keys: args.keys.clone(),
             certs: args.certs.clone(),
             time: None,
-            seal: None,
-            tsa: None,
-            pkcs11_module: None,
+            authority: AuthorityArgs::default(),
         }
         .pairs()?,
-        pkcs11_module: args.pkcs11_module.clone(),
-        tsa: args.tsa.clone(),
-        seal: args.seal.clone(),
+        pkcs11_module: args.authority.pkcs11_module.clone(),
+        tsa: args.authority.tsa.clone(),
+        seal: args.authority.seal.clone(),
     })
 }
 
@@ -290,6 +280,14 @@ struct SigningArgs {
     /// now. Fixed, the same input signs to the same bytes (tests, re-issue).
     #[arg(long = "sign-time", value_name = "TIME")]
     time: Option<String>,
+    #[command(flatten)]
+    authority: AuthorityArgs,
+}
+
+/// How an authority holds its seal, its keys and its time: shared by `render`, `batch`
+/// and `serve`.
+#[derive(clap::Args, Default)]
+struct AuthorityArgs {
     /// A seal a seal system issued (GB/T 38540 SESeal, `.esl`), which seals the OFD as it
     /// is, its picture the stamp; the SM2 key must be one it authorises. Without it, the
     /// seal is made here from the spec's seal artwork, the signer its own maker.
@@ -333,10 +331,10 @@ impl SigningArgs {
             if self.time.is_some() {
                 bail!("--sign-time without --sign-key: nothing is signed");
             }
-            if self.seal.is_some() {
+            if self.authority.seal.is_some() {
                 bail!("--seal without --sign-key: the seal needs the SM2 key it authorises");
             }
-            if self.tsa.is_some() {
+            if self.authority.tsa.is_some() {
                 bail!("--tsa without --sign-key: nothing is signed to stamp");
             }
             return Ok(None);
@@ -348,14 +346,16 @@ impl SigningArgs {
         let signers = self
             .pairs()?
             .iter()
-            .map(|(key, cert)| Signer::load_any(key, cert, sm2_id, self.pkcs11_module.as_deref()))
+            .map(|(key, cert)| {
+                Signer::load_any(key, cert, sm2_id, self.authority.pkcs11_module.as_deref())
+            })
             .collect::<certpress::Result<Vec<_>>>()?;
         let mut signing = Signing::new(signers, when)?;
         signing.check_outputs(pdf, ofd)?;
-        if let Some(url) = &self.tsa {
+        if let Some(url) = &self.authority.tsa {
             signing.tsa = Some(certpress::sign::tsa::Tsa::new(url)?);
         }
-        match &self.seal {
+        match &self.authority.seal {
             Some(path) => {
                 signing = signing.with_issued_seal(certpress::sign::seal::Seal::load(path)?)?;
             }
@@ -1071,133 +1071,138 @@ fn error_chain(err: &anyhow::Error) -> String {
 
 /// Makes or shows a seal; `Ok(false)` when a shown seal's maker signature does not hold.
 fn seal(args: &SealArgs) -> anyhow::Result<bool> {
-    use certpress::sign::{keys::DEFAULT_SM2_ID, seal, time, Signer};
     match &args.command {
-        SealCommand::Make(make) => {
-            let maker = Signer::load(&make.maker_key, &make.maker_cert, DEFAULT_SM2_ID)?;
-            let day = |text: &str, clock: &str| {
-                time::parse(&format!("{text}T{clock}+08:00"))
-                    .with_context(|| format!("{text}: give a date as YYYY-MM-DD"))
-            };
-            let valid = (
-                day(&make.valid_from, "00:00:00")?,
-                day(&make.valid_to, "23:59:59")?,
-            );
-            if valid.1 < valid.0 {
-                bail!(
-                    "--valid-to {} is before --valid-from {}",
-                    make.valid_to,
-                    make.valid_from
-                );
-            }
-            let mut signers = Vec::new();
-            for path in &make.signer_certs {
-                let bytes =
-                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                for certificate in certpress::sign::certs::read_roots(&bytes)
-                    .map_err(|e| anyhow::anyhow!("--signer-cert {}: {e}", path.display()))?
-                {
-                    use der::Encode;
-                    signers.push(certificate.to_der()?);
-                }
-            }
-            let size = (make.size_mm, make.size_mm);
-            let picture = seal::picture_file(&make.picture, size, [204, 0, 0])?;
-            let der = seal::make_seal(
-                &maker,
-                &seal::SealSpec {
-                    name: make.name.clone(),
-                    es_id: make.esid.clone(),
-                    kind: make.kind,
-                    valid,
-                    picture,
-                    size_mm: size,
-                    signers,
-                },
-            )?;
-            write_atomic(&make.out, &der)
-                .with_context(|| format!("writing {}", make.out.display()))?;
-            eprintln!("wrote {} ({} bytes)", make.out.display(), der.len());
-            Ok(true)
-        }
-        SealCommand::Show(show) => {
-            let seal = seal::Seal::load(&show.file)?;
-            let p = &seal.parsed;
-            let maker = seal.maker()?;
-            let holds = seal.maker_signature_holds();
-            let signers: Vec<String> = match p.cert_list_type {
-                1 => p
-                    .cert_list
-                    .iter()
-                    .map(|c| {
-                        use der::Decode;
-                        x509_cert::Certificate::from_der(c).map_or_else(
-                            |_| "(a certificate that cannot be read)".to_owned(),
-                            |c| c.tbs_certificate.subject.to_string(),
-                        )
-                    })
-                    .collect(),
-                _ => p
-                    .cert_list
-                    .iter()
-                    .zip(&p.digest_types)
-                    .map(|(d, kind)| format!("{kind} digest {}", certpress::reissue::hex(d)))
-                    .collect(),
-            };
-            if show.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({
-                        "name": p.name,
-                        "es_id": p.es_id,
-                        "type": p.kind,
-                        "valid_from": p.valid.0.to_string(),
-                        "valid_to": p.valid.1.to_string(),
-                        "picture": { "type": p.picture.0, "bytes": p.picture.1.len(), "width_mm": p.picture.2, "height_mm": p.picture.3 },
-                        "maker": maker.tbs_certificate.subject.to_string(),
-                        "maker_signature_holds": holds,
-                        "signers": signers,
-                    }))?
-                );
-            } else {
-                println!(
-                    "{}: electronic seal (GB/T 38540 SESeal v4)",
-                    show.file.display()
-                );
-                println!("name      {}", p.name);
-                println!("ID        {}", p.es_id);
-                println!(
-                    "type      {}",
-                    match p.kind {
-                        1 => "1 (organisation, 单位印章)",
-                        2 => "2 (person, 个人印章)",
-                        _ => "other",
-                    }
-                );
-                println!("valid     {} to {}", p.valid.0, p.valid.1);
-                println!(
-                    "picture   {}, {} bytes, {} × {} mm",
-                    p.picture.0,
-                    p.picture.1.len(),
-                    p.picture.2,
-                    p.picture.3
-                );
-                println!("maker     {}", maker.tbs_certificate.subject);
-                for signer in &signers {
-                    println!("signer    {signer}");
-                }
-                println!(
-                    "{}",
-                    if holds {
-                        "the maker's signature holds"
-                    } else {
-                        "the maker's signature does NOT hold: the seal was altered, or its maker is not who it says"
-                    }
-                );
-            }
-            Ok(holds)
+        SealCommand::Make(make) => seal_make(make).map(|()| true),
+        SealCommand::Show(show) => seal_show(show),
+    }
+}
+
+/// Makes a seal and writes it.
+fn seal_make(make: &SealMakeArgs) -> anyhow::Result<()> {
+    use certpress::sign::{keys::DEFAULT_SM2_ID, seal, time, Signer};
+    let maker = Signer::load(&make.maker_key, &make.maker_cert, DEFAULT_SM2_ID)?;
+    let day = |text: &str, clock: &str| {
+        time::parse(&format!("{text}T{clock}+08:00"))
+            .with_context(|| format!("{text}: give a date as YYYY-MM-DD"))
+    };
+    let valid = (
+        day(&make.valid_from, "00:00:00")?,
+        day(&make.valid_to, "23:59:59")?,
+    );
+    if valid.1 < valid.0 {
+        bail!(
+            "--valid-to {} is before --valid-from {}",
+            make.valid_to,
+            make.valid_from
+        );
+    }
+    let mut signers = Vec::new();
+    for path in &make.signer_certs {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        for certificate in certpress::sign::certs::read_roots(&bytes)
+            .map_err(|e| anyhow::anyhow!("--signer-cert {}: {e}", path.display()))?
+        {
+            use der::Encode;
+            signers.push(certificate.to_der()?);
         }
     }
+    let size = (make.size_mm, make.size_mm);
+    let picture = seal::picture_file(&make.picture, size, [204, 0, 0])?;
+    let der = seal::make_seal(
+        &maker,
+        &seal::SealSpec {
+            name: make.name.clone(),
+            es_id: make.esid.clone(),
+            kind: make.kind,
+            valid,
+            picture,
+            size_mm: size,
+            signers,
+        },
+    )?;
+    write_atomic(&make.out, &der).with_context(|| format!("writing {}", make.out.display()))?;
+    eprintln!("wrote {} ({} bytes)", make.out.display(), der.len());
+    Ok(())
+}
+
+/// Shows a seal; `Ok(false)` when its maker's signature does not hold.
+fn seal_show(show: &SealShowArgs) -> anyhow::Result<bool> {
+    use certpress::sign::seal;
+    let seal = seal::Seal::load(&show.file)?;
+    let p = &seal.parsed;
+    let maker = seal.maker()?;
+    let holds = seal.maker_signature_holds();
+    let signers: Vec<String> = match p.cert_list_type {
+        1 => p
+            .cert_list
+            .iter()
+            .map(|c| {
+                use der::Decode;
+                x509_cert::Certificate::from_der(c).map_or_else(
+                    |_| "(a certificate that cannot be read)".to_owned(),
+                    |c| c.tbs_certificate.subject.to_string(),
+                )
+            })
+            .collect(),
+        _ => p
+            .cert_list
+            .iter()
+            .zip(&p.digest_types)
+            .map(|(d, kind)| format!("{kind} digest {}", certpress::reissue::hex(d)))
+            .collect(),
+    };
+    if show.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "name": p.name,
+                "es_id": p.es_id,
+                "type": p.kind,
+                "valid_from": p.valid.0.to_string(),
+                "valid_to": p.valid.1.to_string(),
+                "picture": { "type": p.picture.0, "bytes": p.picture.1.len(), "width_mm": p.picture.2, "height_mm": p.picture.3 },
+                "maker": maker.tbs_certificate.subject.to_string(),
+                "maker_signature_holds": holds,
+                "signers": signers,
+            }))?
+        );
+    } else {
+        println!(
+            "{}: electronic seal (GB/T 38540 SESeal v4)",
+            show.file.display()
+        );
+        println!("name      {}", p.name);
+        println!("ID        {}", p.es_id);
+        println!(
+            "type      {}",
+            match p.kind {
+                1 => "1 (organisation, 单位印章)",
+                2 => "2 (person, 个人印章)",
+                _ => "other",
+            }
+        );
+        println!("valid     {} to {}", p.valid.0, p.valid.1);
+        println!(
+            "picture   {}, {} bytes, {} × {} mm",
+            p.picture.0,
+            p.picture.1.len(),
+            p.picture.2,
+            p.picture.3
+        );
+        println!("maker     {}", maker.tbs_certificate.subject);
+        for signer in &signers {
+            println!("signer    {signer}");
+        }
+        println!(
+            "{}",
+            if holds {
+                "the maker's signature holds"
+            } else {
+                "the maker's signature does NOT hold: the seal was altered, or its maker is not who it says"
+            }
+        );
+    }
+    Ok(holds)
 }
 
 /// Verifies a signed file; `Ok(false)` when it was changed.

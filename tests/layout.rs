@@ -321,6 +321,20 @@ mod typography {
         lines.into_iter().map(|(_, g)| g).collect()
     }
 
+    /// The permits' text as the page sets it.
+    fn permits_text(layout: &certpress::layout::Layout) -> String {
+        layout
+            .page
+            .items
+            .iter()
+            .filter(|i| i.element == "permits")
+            .filter_map(|i| match &i.shape {
+                Shape::Text(run) => Some(run.glyphs.iter().map(|g| g.text).collect::<String>()),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn permit() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             Just("食品经营许可证".to_owned()),
@@ -404,16 +418,7 @@ mod typography {
             p.area.unwrap().right().get() - right
         );
         // "）；": the ink gap between the two marks is under half an em.
-        let text: String = layout
-            .page
-            .items
-            .iter()
-            .filter(|i| i.element == "permits")
-            .filter_map(|i| match &i.shape {
-                Shape::Text(run) => Some(run.glyphs.iter().map(|g| g.text).collect::<String>()),
-                _ => None,
-            })
-            .collect();
+        let text = permits_text(&layout);
         assert!(
             text.contains("）；公共"),
             "the items joined with ；: {text}"
@@ -427,16 +432,7 @@ mod typography {
             "公共场所卫生许可证".to_owned(),
         ];
         let layout = liuzhou().issue(&record(&permits)).unwrap().into_layout();
-        let text: String = layout
-            .page
-            .items
-            .iter()
-            .filter(|i| i.element == "permits")
-            .filter_map(|i| match &i.shape {
-                Shape::Text(run) => Some(run.glyphs.iter().map(|g| g.text).collect::<String>()),
-                _ => None,
-            })
-            .collect();
+        let text = permits_text(&layout);
         assert!(text.contains("许可证。公共"), "{text}");
         assert!(!text.contains("。；"), "{text}");
     }

@@ -713,6 +713,17 @@ fn replace_once(bytes: &mut [u8], start: usize, from: &[u8], to: &[u8]) {
     bytes[at..at + from.len()].copy_from_slice(to);
 }
 
+/// Asserts that, among `report`'s failed checks, one names each of `needles`.
+fn assert_failed(report: &verify::Report, needles: &[&str]) {
+    let failed_checks = failed(report);
+    for needle in needles {
+        assert!(
+            failed_checks.iter().any(|c| c.contains(needle)),
+            "no failed check names {needle:?}: {failed_checks:?}"
+        );
+    }
+}
+
 /// The names of the failed checks.
 fn failed(report: &verify::Report) -> Vec<String> {
     report
@@ -752,18 +763,12 @@ fn a_certificate_swapped_beside_the_signature_does_not_bind() {
     let report = verify::verify(&rezip(&entries)).unwrap();
     assert!(!report.intact());
     assert!(report.signer.contains("(fake)"), "{report:?}");
-    let failed_checks = failed(&report);
-    assert!(
-        failed_checks
-            .iter()
-            .any(|c| c.contains("the seal authorises the signer's certificate")),
-        "{failed_checks:?}"
-    );
-    assert!(
-        failed_checks
-            .iter()
-            .any(|c| c.contains("the signer's certificate holds")),
-        "{failed_checks:?}"
+    assert_failed(
+        &report,
+        &[
+            "the seal authorises the signer's certificate",
+            "the signer's certificate holds",
+        ],
     );
     // Its issuer alone: the issuer is not at hand, and still the seal does not list it.
     let value = entries
@@ -779,9 +784,7 @@ fn a_certificate_swapped_beside_the_signature_does_not_bind() {
     );
     let report = verify::verify(&rezip(&entries)).unwrap();
     assert!(!report.intact());
-    assert!(failed(&report)
-        .iter()
-        .any(|c| c.contains("the seal authorises the signer's certificate")));
+    assert_failed(&report, &["the seal authorises the signer's certificate"]);
 
     // The PDF: the certificate inside the CMS (outside the byte range) renamed.
     let id = identity(Algorithm::P256, "swap pades", FROM, UNTIL);
@@ -808,21 +811,15 @@ fn a_certificate_swapped_beside_the_signature_does_not_bind() {
     }
     let report = verify::verify(&pdf).unwrap();
     assert!(!report.intact());
-    let failed_checks = failed(&report);
-    assert!(
-        failed_checks
-            .iter()
-            .any(|c| c.contains("ESS signing-certificate-v2")),
-        "{failed_checks:?}"
-    );
-    assert!(
-        failed_checks
-            .iter()
-            .any(|c| c.contains("the signer's certificate holds")),
-        "{failed_checks:?}"
+    assert_failed(
+        &report,
+        &[
+            "ESS signing-certificate-v2",
+            "the signer's certificate holds",
+        ],
     );
     // The signed digest is untouched: only the binding fails.
-    assert!(!failed_checks.iter().any(|c| c.contains("unchanged")));
+    assert!(!failed(&report).iter().any(|c| c.contains("unchanged")));
 }
 
 #[test]
@@ -857,6 +854,17 @@ fn trust_is_judged_against_the_roots_given_and_kept_apart_from_intact() {
         .checks
         .iter()
         .any(|c| c.ok && c.what.contains("issued by CN=Test Root CA")));
+    // A certificate that is no CA's issues nothing, even when its signature holds.
+    {
+        use der::DecodePem;
+        let cert = |id: &TestIdentity| x509_cert::Certificate::from_pem(&id.cert_pem).unwrap();
+        let not_a_ca = issued(Algorithm::P256, "Not A CA", "Test Root CA", FROM, UNTIL);
+        let below = issued(Algorithm::P256, "Below It", "Not A CA", FROM, UNTIL);
+        let chained =
+            certpress::sign::certs::chain_to(&cert(&below), &[cert(&not_a_ca)], &roots(&root));
+        assert!(chained.is_err(), "{chained:?}");
+        assert!(certpress::sign::certs::chain_to(&cert(&not_a_ca), &[], &roots(&root)).is_ok());
+    }
     let untrusted = verify::verify_with(&pdf, &options(roots(&other))).unwrap();
     assert!(untrusted.intact(), "intact, whoever is trusted");
     assert_eq!(untrusted.trusted, Some(false));
@@ -1493,7 +1501,21 @@ fn a_key_that_never_leaves_its_token_signs_the_pdf() {
         subject_public_key_info: spki,
         issuer_unique_id: None,
         subject_unique_id: None,
-        extensions: None,
+        // A signing certificate: digital signature and non-repudiation, as PAdES
+        // validators (pyHanko) ask of a signer.
+        extensions: Some(vec![x509_cert::ext::Extension {
+            extn_id: der::oid::db::rfc5280::ID_CE_KEY_USAGE,
+            critical: true,
+            extn_value: der::asn1::OctetString::new(
+                x509_cert::ext::pkix::KeyUsage(
+                    x509_cert::ext::pkix::KeyUsages::DigitalSignature
+                        | x509_cert::ext::pkix::KeyUsages::NonRepudiation,
+                )
+                .to_der()
+                .unwrap(),
+            )
+            .unwrap(),
+        }]),
     };
     let signature: p256::ecdsa::Signature =
         signature::Signer::sign(&ca_key, &tbs.to_der().unwrap());
@@ -1556,7 +1578,25 @@ fn a_key_that_never_leaves_its_token_signs_the_pdf() {
     )
     .unwrap();
     assert_eq!(trusted.trusted, Some(true), "{}", trusted.trust);
-    let _ = ca_file;
+    // pyHanko: the signature the token made is intact, valid and trusted with the test CA.
+    if python_with_pyhanko() {
+        let out = Command::new("python3")
+            .args(["-c", PYHANKO])
+            .arg(&pdf)
+            .arg(&ca_file)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains("intact True")
+                && said.contains("valid True")
+                && said.contains("trusted True"),
+            "pyHanko says {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        eprintln!("SKIPPED (pyHanko part): pyHanko is not installed");
+    }
     // Two keys from one module in one process (as `serve` loads one per spec).
     std::env::set_var("CERTPRESS_PKCS11_PIN", "1234");
     let first = certpress::sign::Signer::from_token(uri, &module, &cert_file).unwrap();
@@ -1591,5 +1631,22 @@ fn a_key_that_never_leaves_its_token_signs_the_pdf() {
         );
         assert!(!pdf.exists());
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An SM2 key in a token: refused with the reason, before any module is loaded.
+#[test]
+fn an_sm2_key_in_a_token_is_refused_with_the_reason() {
+    let dir = scratch("sm2-token");
+    let id = identity(Algorithm::Sm2, "sm2 token", FROM, UNTIL);
+    let (_, cert) = write(&id, &dir, "sm2");
+    let err = Signer::from_token(
+        "pkcs11:token=t;object=k",
+        Path::new("/nonexistent/module.so"),
+        &cert,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("PKCS#11 defines no SM2 mechanism"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

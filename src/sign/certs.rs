@@ -180,10 +180,10 @@ pub fn chain_to(
                 current.tbs_certificate.subject
             ));
         }
-        let Some(next) = intermediates
-            .iter()
-            .find(|c| der_of(c) != current_der && signed_by(&current, c).unwrap_or(false))
-        else {
+        // An intermediate issues only when it is a CA (RFC 5280 §4.2.1.9).
+        let Some(next) = intermediates.iter().find(|c| {
+            der_of(c) != current_der && is_ca(c) && signed_by(&current, c).unwrap_or(false)
+        }) else {
             return Err(format!(
                 "no certificate at hand issued {} (its issuer: {})",
                 current.tbs_certificate.subject, current.tbs_certificate.issuer
@@ -192,6 +192,54 @@ pub fn chain_to(
         current = next.clone();
     }
     Err(format!("no trusted root within {MAX_CHAIN} certificates"))
+}
+
+/// Whether a certificate is a CA's: basic constraints with `cA` set.
+fn is_ca(certificate: &Certificate) -> bool {
+    certificate
+        .tbs_certificate
+        .extensions
+        .as_ref()
+        .and_then(|exts| {
+            exts.iter()
+                .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS)
+        })
+        .and_then(|e| {
+            x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok()
+        })
+        .is_some_and(|b| b.ca)
+}
+
+/// The certificates a CMS `SignedData` carries.
+pub fn carried(signed: &cms::signed_data::SignedData) -> Vec<Certificate> {
+    signed
+        .certificates
+        .as_ref()
+        .map(|set| {
+            set.0
+                .iter()
+                .filter_map(|choice| match choice {
+                    cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The certificate among `carried` that a signer info's identifier names (by issuer and
+/// serial number; by subject key identifier only when one certificate is carried).
+pub fn named_by<'a>(
+    carried: &'a [Certificate],
+    sid: &cms::signed_data::SignerIdentifier,
+) -> Option<&'a Certificate> {
+    carried.iter().find(|c| match sid {
+        cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(id) => {
+            c.tbs_certificate.issuer == id.issuer
+                && c.tbs_certificate.serial_number == id.serial_number
+        }
+        cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(_) => carried.len() == 1,
+    })
 }
 
 /// Reads trusted roots from PEM text (one or more `CERTIFICATE` blocks) or one DER

@@ -138,23 +138,10 @@ impl Signer {
                 ))
             }
         };
-        let (label, cert_der) = der::Document::from_pem(cert_pem).map_err(|e| {
-            key_error(
-                "the certificate",
-                format!("not a PEM file ({e}); give -----BEGIN CERTIFICATE-----"),
-            )
-        })?;
-        if label != "CERTIFICATE" {
-            return Err(key_error(
-                "the certificate",
-                format!("is a `{label}`, not a CERTIFICATE"),
-            ));
-        }
-        let certificate = Certificate::from_der(cert_der.as_bytes())
-            .map_err(|e| key_error("the certificate", format!("not X.509: {e}")))?;
+        let (certificate, certificate_der) = certificate_from_pem(cert_pem)?;
         let signer = Self {
             key,
-            certificate_der: cert_der.as_bytes().to_vec(),
+            certificate_der,
             certificate,
         };
         if signer.public_key()? != signer.certificate_public_key() {
@@ -197,16 +184,7 @@ impl Signer {
     pub fn from_token(uri: &str, module: &Path, certificate: &Path) -> Result<Self> {
         let cert_pem =
             std::fs::read_to_string(certificate).map_err(|e| Error::io(certificate, e))?;
-        let (label, cert_der) = der::Document::from_pem(&cert_pem)
-            .map_err(|e| key_error("the certificate", format!("not a PEM file ({e})")))?;
-        if label != "CERTIFICATE" {
-            return Err(key_error(
-                "the certificate",
-                format!("is a `{label}`, not a CERTIFICATE"),
-            ));
-        }
-        let certificate = Certificate::from_der(cert_der.as_bytes())
-            .map_err(|e| key_error("the certificate", format!("not X.509: {e}")))?;
+        let (certificate, certificate_der) = certificate_from_pem(&cert_pem)?;
         let spki = &certificate.tbs_certificate.subject_public_key_info;
         let curve = spki
             .algorithm
@@ -227,7 +205,7 @@ impl Signer {
         let key = super::token::TokenKey::open(uri, module, kind)?;
         let signer = Self {
             key: Key::Token(Box::new(key)),
-            certificate_der: cert_der.as_bytes().to_vec(),
+            certificate_der,
             certificate,
         };
         // The token's key and the certificate belong together when the certificate
@@ -369,6 +347,25 @@ impl Signer {
             Key::Token(k) => k.sign(message)?,
         })
     }
+}
+
+/// A certificate from PEM text, and its DER.
+fn certificate_from_pem(cert_pem: &str) -> Result<(Certificate, Vec<u8>)> {
+    let (label, der) = der::Document::from_pem(cert_pem).map_err(|e| {
+        key_error(
+            "the certificate",
+            format!("not a PEM file ({e}); give -----BEGIN CERTIFICATE-----"),
+        )
+    })?;
+    if label != "CERTIFICATE" {
+        return Err(key_error(
+            "the certificate",
+            format!("is a `{label}`, not a CERTIFICATE"),
+        ));
+    }
+    let certificate = Certificate::from_der(der.as_bytes())
+        .map_err(|e| key_error("the certificate", format!("not X.509: {e}")))?;
+    Ok((certificate, der.as_bytes().to_vec()))
 }
 
 /// An ECDSA or SM2 signature as DER: `SEQUENCE { r INTEGER, s INTEGER }`.

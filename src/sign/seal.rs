@@ -395,49 +395,22 @@ impl Seal {
 
     /// The maker's certificate.
     pub fn maker(&self) -> Result<x509_cert::Certificate> {
-        use der::Decode;
-        x509_cert::Certificate::from_der(&self.parsed.maker_certificate)
-            .map_err(|e| unreadable_seal(format!("the maker's certificate: {e}")))
+        self.parsed.maker()
     }
 
     /// Whether the maker's signature over the seal's information holds.
     pub fn maker_signature_holds(&self) -> bool {
-        self.maker().is_ok_and(|maker| {
-            super::certs::verify_with(
-                &maker,
-                &self.parsed.maker_signature.0,
-                &self.parsed.info_der,
-                &self.parsed.maker_signature.1,
-            )
-            .unwrap_or(false)
-        })
+        self.parsed.maker_signature_holds()
     }
 
-    /// Whether the seal authorises the signer whose certificate is `certificate` (its
-    /// list of certificates, or of their SM3 or SHA-256 digests).
+    /// Whether the seal authorises the signer whose certificate is `certificate`.
     pub fn authorises(&self, certificate: &[u8]) -> bool {
-        let seal = &self.parsed;
-        match seal.cert_list_type {
-            1 => seal.cert_list.iter().any(|c| c == certificate),
-            2 => seal
-                .cert_list
-                .iter()
-                .zip(&seal.digest_types)
-                .any(|(d, kind)| {
-                    use sha2::Digest as _;
-                    let kind = kind.to_ascii_lowercase();
-                    (kind.contains("sm3") && d[..] == Sm3::digest(certificate)[..])
-                        || (kind.contains("sha256")
-                            && d[..] == sha2::Sha256::digest(certificate)[..])
-                }),
-            _ => false,
-        }
+        self.parsed.authorises(certificate)
     }
 
     /// Whether the seal is valid at `time`.
     pub fn valid_at(&self, time: SigningTime) -> bool {
-        let (from, until) = self.parsed.valid;
-        time >= from.unix_duration() && time <= until.unix_duration()
+        self.parsed.valid_at(time)
     }
 
     /// Refuses to seal with this seal for `signer` at `time`: a maker signature that does
@@ -554,6 +527,54 @@ pub struct ParsedSeal {
     pub maker_certificate: Vec<u8>,
     /// The maker's signature algorithm (an OID) and signature over `info_der`.
     pub maker_signature: (String, Vec<u8>),
+}
+
+impl ParsedSeal {
+    /// The maker's certificate.
+    pub fn maker(&self) -> Result<x509_cert::Certificate> {
+        use der::Decode;
+        x509_cert::Certificate::from_der(&self.maker_certificate)
+            .map_err(|e| unreadable_seal(format!("the maker's certificate: {e}")))
+    }
+
+    /// Whether the maker's signature over the seal's information holds.
+    pub fn maker_signature_holds(&self) -> bool {
+        self.maker().is_ok_and(|maker| {
+            super::certs::verify_with(
+                &maker,
+                &self.maker_signature.0,
+                &self.info_der,
+                &self.maker_signature.1,
+            )
+            .unwrap_or(false)
+        })
+    }
+
+    /// Whether the seal authorises the signer whose certificate is `certificate` (its
+    /// list of certificates, or of their SM3 or SHA-256 digests).
+    pub fn authorises(&self, certificate: &[u8]) -> bool {
+        match self.cert_list_type {
+            1 => self.cert_list.iter().any(|c| c == certificate),
+            2 => self
+                .cert_list
+                .iter()
+                .zip(&self.digest_types)
+                .any(|(d, kind)| {
+                    use sha2::Digest as _;
+                    let kind = kind.to_ascii_lowercase();
+                    (kind.contains("sm3") && d[..] == Sm3::digest(certificate)[..])
+                        || (kind.contains("sha256")
+                            && d[..] == sha2::Sha256::digest(certificate)[..])
+                }),
+            _ => false,
+        }
+    }
+
+    /// Whether the seal is valid at `time`.
+    pub fn valid_at(&self, time: SigningTime) -> bool {
+        let (from, until) = self.valid;
+        time >= from.unix_duration() && time <= until.unix_duration()
+    }
 }
 
 /// Reads a v4 `SESeal` from its DER.

@@ -19,7 +19,6 @@ use std::time::Duration;
 use der::asn1::{Int, ObjectIdentifier as Oid, OctetString};
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
-use x509_cert::Certificate;
 use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 
 use super::certs;
@@ -261,28 +260,8 @@ pub fn check(
         .iter()
         .next()
         .ok_or("the token has no signer")?;
-    let carried: Vec<&Certificate> = signed
-        .certificates
-        .as_ref()
-        .map(|set| {
-            set.0
-                .iter()
-                .filter_map(|c| match c {
-                    cms::cert::CertificateChoices::Certificate(c) => Some(c),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let certificate = carried
-        .iter()
-        .find(|c| match &signer_info.sid {
-            cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(id) => {
-                c.tbs_certificate.issuer == id.issuer
-                    && c.tbs_certificate.serial_number == id.serial_number
-            }
-            cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(_) => carried.len() == 1,
-        })
+    let carried = certs::carried(&signed);
+    let certificate = certs::named_by(&carried, &signer_info.sid)
         .ok_or("the token does not carry its TSA's certificate")?;
     let time_stamping = certificate
         .tbs_certificate

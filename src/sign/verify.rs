@@ -112,6 +112,97 @@ impl Report {
         }
     }
 
+    /// Every file the signature description references, by its SM3; and none added.
+    fn files_unchanged(
+        &mut self,
+        package: &package::Package,
+        description: &roxmltree::Document<'_>,
+    ) {
+        let mut referenced = Vec::new();
+        for reference in description
+            .descendants()
+            .filter(|n| n.tag_name().name() == "Reference")
+        {
+            let name = reference
+                .attribute("FileRef")
+                .unwrap_or_default()
+                .to_owned();
+            let expected = reference
+                .children()
+                .find(|c| c.tag_name().name() == "CheckValue")
+                .and_then(|c| c.text())
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            let actual = package.file(&name).map(seal::sm3_base64);
+            self.check(
+                format!("{name} is unchanged (SM3)"),
+                actual.as_deref() == Some(expected.as_str()),
+                || match actual {
+                    None => "the file is gone".into(),
+                    Some(_) => "its content was changed after sealing".into(),
+                },
+            );
+            referenced.push(name.trim_start_matches('/').to_owned());
+        }
+        let added: Vec<&str> = package
+            .entries
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !n.starts_with("Doc_0/Signs/") && !referenced.iter().any(|r| r == n))
+            .collect();
+        self.check("no file was added after sealing", added.is_empty(), || {
+            added.join(", ")
+        });
+    }
+
+    /// The seal inside the signed part: it authorises the signer, its maker's signature
+    /// holds, it was valid at the signing time. Returns the maker's certificate.
+    fn seal_holds(&mut self, parsed: &seal::ParsedSignature) -> Result<Certificate> {
+        // The signer must be one the seal authorises: the seal (inside the signed part) lists
+        // its signers' certificates, or their digests.
+        let seal = &parsed.seal;
+        let authorised = seal.authorises(&parsed.certificate);
+        self.check(
+            "the seal authorises the signer's certificate (its certificate list)",
+            authorised,
+            || {
+                format!(
+                    "the signed seal `{}` lists {} other certificate(s): the certificate beside the signature was replaced, or the signer may not use this seal",
+                    seal.name,
+                    seal.cert_list.len()
+                )
+            },
+        );
+        let maker = seal.maker().map_err(|e| unreadable(e.to_string()))?;
+        let made = seal.maker_signature_holds();
+        self.check(
+            format!(
+                "the seal's maker signature holds (made by {})",
+                maker.tbs_certificate.subject
+            ),
+            made,
+            || {
+                "the seal's information does not match its maker's signature: the seal was altered"
+                    .into()
+            },
+        );
+        let time = parsed.time.unix_duration();
+        self.check(
+            "the seal was valid at the signing time",
+            seal.valid_at(time),
+            || format!("valid {} to {}", seal.valid.0, seal.valid.1),
+        );
+        self.seal = Some(SealInfo {
+            name: seal.name.clone(),
+            es_id: seal.es_id.clone(),
+            maker: maker.tbs_certificate.subject.to_string(),
+            valid: (seal.valid.0.to_string(), seal.valid.1.to_string()),
+            made_by_signer: seal.maker_certificate == parsed.certificate,
+        });
+        Ok(maker)
+    }
+
     /// Checks a timestamp token over `signature` and reports it.
     fn timestamp(&mut self, token: &[u8], signature: &[u8]) {
         match super::tsa::check(token, signature, None) {
@@ -383,28 +474,10 @@ pub fn verify_pdf_with(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
         .iter()
         .next()
         .ok_or_else(|| unreadable("the CMS has no signer"))?;
-    let carried: Vec<Certificate> = signed
-        .certificates
-        .as_ref()
-        .map(|set| {
-            set.0
-                .iter()
-                .filter_map(|choice| match choice {
-                    cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let carried = certs::carried(&signed);
     // The certificate the signer info names; failing that, the first one carried (whose
     // binding the checks below then refuse).
-    let named = carried.iter().find(|c| match &signer_info.sid {
-        cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(id) => {
-            c.tbs_certificate.issuer == id.issuer
-                && c.tbs_certificate.serial_number == id.serial_number
-        }
-        cms::signed_data::SignerIdentifier::SubjectKeyIdentifier(_) => false,
-    });
+    let named = certs::named_by(&carried, &signer_info.sid);
     report.check(
         "the signer info names a certificate the signature carries (issuer and serial number)",
         named.is_some(),
@@ -442,32 +515,7 @@ pub fn verify_pdf_with(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
 
     // ESS signing-certificate-v2 (RFC 5035): the signed attributes name the certificate
     // by its hash, so a certificate swapped in beside the signature does not bind.
-    let ess = attribute("1.2.840.113549.1.9.16.2.47")
-        .and_then(|v| v.decode_as::<EssSigningCertificateV2>().ok());
-    let bound = match &ess {
-        None => Err(
-            "the signed attributes carry no ESS signing-certificate-v2 (PAdES requires it)"
-                .to_owned(),
-        ),
-        Some(ess) => match ess.certs.first() {
-            None => Err("the ESS signing-certificate-v2 lists no certificate".into()),
-            Some(id) => {
-                let algorithm = id
-                    .hash_algorithm
-                    .as_ref()
-                    .map_or("2.16.840.1.101.3.4.2.1".to_owned(), |a| a.oid.to_string());
-                if algorithm != "2.16.840.1.101.3.4.2.1" {
-                    Err(format!(
-                        "its hash algorithm {algorithm} is not one certpress checks"
-                    ))
-                } else if id.cert_hash.as_bytes() == certs::sha256(&certificate_der) {
-                    Ok(())
-                } else {
-                    Err("its hash does not match the certificate carried: the certificate was replaced after signing".into())
-                }
-            }
-        },
-    };
+    let bound = ess_binding(attribute("1.2.840.113549.1.9.16.2.47"), &certificate_der);
     report.check(
         "the signed attributes name this certificate (ESS signing-certificate-v2)",
         bound.is_ok(),
@@ -523,6 +571,35 @@ pub fn verify_pdf_with(pdf: &[u8], options: &VerifyOptions) -> Result<Report> {
     }
     report.metadata(pdf_metadata(pdf));
     Ok(report)
+}
+
+/// Whether the signed ESS signing-certificate-v2 attribute (`value`) names the
+/// certificate whose DER is `certificate_der`, or why not.
+fn ess_binding(
+    value: Option<&der::Any>,
+    certificate_der: &[u8],
+) -> std::result::Result<(), String> {
+    let ess = value
+        .ok_or("the signed attributes carry no ESS signing-certificate-v2 (PAdES requires it)")?
+        .decode_as::<EssSigningCertificateV2>()
+        .map_err(|e| format!("the ESS signing-certificate-v2 cannot be read: {e}"))?;
+    let id = ess
+        .certs
+        .first()
+        .ok_or("the ESS signing-certificate-v2 lists no certificate")?;
+    let algorithm = id
+        .hash_algorithm
+        .as_ref()
+        .map_or("2.16.840.1.101.3.4.2.1".to_owned(), |a| a.oid.to_string());
+    if algorithm != "2.16.840.1.101.3.4.2.1" {
+        return Err(format!(
+            "its hash algorithm {algorithm} is not one certpress checks"
+        ));
+    }
+    if id.cert_hash.as_bytes() != certs::sha256(certificate_der) {
+        return Err("its hash does not match the certificate carried: the certificate was replaced after signing".into());
+    }
+    Ok(())
 }
 
 /// `SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies
@@ -712,43 +789,7 @@ pub fn verify_ofd_with(ofd: &[u8], options: &VerifyOptions) -> Result<Report> {
     let signature_xml = file(&base).ok_or_else(|| unreadable(format!("{base} is missing")))?;
     let description = parse_xml(&base, signature_xml)?;
     let mut report = Report::new("GB/T 38540 electronic seal (SM2, SM3)");
-    let mut referenced = Vec::new();
-    for reference in description
-        .descendants()
-        .filter(|n| n.tag_name().name() == "Reference")
-    {
-        let name = reference
-            .attribute("FileRef")
-            .unwrap_or_default()
-            .to_owned();
-        let expected = reference
-            .children()
-            .find(|c| c.tag_name().name() == "CheckValue")
-            .and_then(|c| c.text())
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        let actual = file(&name).map(seal::sm3_base64);
-        report.check(
-            format!("{name} is unchanged (SM3)"),
-            actual.as_deref() == Some(expected.as_str()),
-            || match actual {
-                None => "the file is gone".into(),
-                Some(_) => "its content was changed after sealing".into(),
-            },
-        );
-        referenced.push(name.trim_start_matches('/').to_owned());
-    }
-    let added: Vec<&str> = package
-        .entries
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .filter(|n| !n.starts_with("Doc_0/Signs/") && !referenced.iter().any(|r| r == n))
-        .collect();
-    report.check("no file was added after sealing", added.is_empty(), || {
-        added.join(", ")
-    });
-
+    report.files_unchanged(&package, &description);
     let value_path = description
         .descendants()
         .find(|n| n.tag_name().name() == "SignedValue")
@@ -782,66 +823,8 @@ pub fn verify_ofd_with(ofd: &[u8], options: &VerifyOptions) -> Result<Report> {
         || "the signature does not match the signed data: the seal was altered".into(),
     );
 
-    // The signer must be one the seal authorises: the seal (inside the signed part) lists
-    // its signers' certificates, or their digests.
-    let seal = &parsed.seal;
-    let authorised = match seal.cert_list_type {
-        1 => seal.cert_list.contains(&parsed.certificate),
-        2 => seal
-            .cert_list
-            .iter()
-            .zip(&seal.digest_types)
-            .any(|(d, kind)| {
-                let kind = kind.to_ascii_lowercase();
-                (kind.contains("sm3") && d[..] == Sm3::digest(&parsed.certificate)[..])
-                    || (kind.contains("sha256") && d[..] == Sha256::digest(&parsed.certificate)[..])
-            }),
-        _ => false,
-    };
-    report.check(
-        "the seal authorises the signer's certificate (its certificate list)",
-        authorised,
-        || {
-            format!(
-                "the signed seal `{}` lists {} other certificate(s): the certificate beside the signature was replaced, or the signer may not use this seal",
-                seal.name,
-                seal.cert_list.len()
-            )
-        },
-    );
-    let maker = Certificate::from_der(&seal.maker_certificate).map_err(unreadable)?;
-    let made = certs::verify_with(
-        &maker,
-        &seal.maker_signature.0,
-        &seal.info_der,
-        &seal.maker_signature.1,
-    )
-    .unwrap_or(false);
-    report.check(
-        format!(
-            "the seal's maker signature holds (made by {})",
-            maker.tbs_certificate.subject
-        ),
-        made,
-        || {
-            "the seal's information does not match its maker's signature: the seal was altered"
-                .into()
-        },
-    );
+    let maker = report.seal_holds(&parsed)?;
     let time = parsed.time.unix_duration();
-    let (from, until) = (seal.valid.0.unix_duration(), seal.valid.1.unix_duration());
-    report.check(
-        "the seal was valid at the signing time",
-        time >= from && time <= until,
-        || format!("valid {} to {}", seal.valid.0, seal.valid.1),
-    );
-    report.seal = Some(SealInfo {
-        name: seal.name.clone(),
-        es_id: seal.es_id.clone(),
-        maker: maker.tbs_certificate.subject.to_string(),
-        valid: (seal.valid.0.to_string(), seal.valid.1.to_string()),
-        made_by_signer: seal.maker_certificate == parsed.certificate,
-    });
     let mut at_hand = vec![certificate.clone(), maker.clone()];
     at_hand.extend(options.roots.iter().cloned());
     report.judge_trust(&certificate, std::slice::from_ref(&maker), &options.roots);

@@ -156,7 +156,24 @@ fn make(
         subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(&spki_der).unwrap(),
         issuer_unique_id: None,
         subject_unique_id: None,
-        extensions: None,
+        // An authority (self-issued under its own name) is marked a CA, as path
+        // validators (pyHanko's) require of an issuer.
+        extensions: (issuer_seed == Some(seed)).then(|| {
+            use x509_cert::ext::pkix::BasicConstraints;
+            vec![x509_cert::ext::Extension {
+                extn_id: der::oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS,
+                critical: true,
+                extn_value: der::asn1::OctetString::new(
+                    BasicConstraints {
+                        ca: true,
+                        path_len_constraint: None,
+                    }
+                    .to_der()
+                    .unwrap(),
+                )
+                .unwrap(),
+            }]
+        }),
     };
     let signature = sign(&tbs.to_der().unwrap());
     let cert = Certificate {
