@@ -297,6 +297,24 @@ pub(crate) fn jpeg_rgb(
     bytes: &[u8],
     limit: u64,
 ) -> Result<(u32, u32, Vec<u8>, Option<f64>), String> {
+    jpeg_decode(bytes, limit, zune_jpeg::zune_core::colorspace::ColorSpace::RGB)
+}
+
+/// The same as [`jpeg_rgb`], decoded to luma only: a scan's measurement reads nothing else,
+/// and the decoder then skips the chroma (a third of the memory, less than half the time on
+/// a 600 dpi A3 scan).
+pub(crate) fn jpeg_luma(
+    bytes: &[u8],
+    limit: u64,
+) -> Result<(u32, u32, Vec<u8>, Option<f64>), String> {
+    jpeg_decode(bytes, limit, zune_jpeg::zune_core::colorspace::ColorSpace::Luma)
+}
+
+fn jpeg_decode(
+    bytes: &[u8],
+    limit: u64,
+    out: zune_jpeg::zune_core::colorspace::ColorSpace,
+) -> Result<(u32, u32, Vec<u8>, Option<f64>), String> {
     use zune_jpeg::zune_core::colorspace::ColorSpace;
     use zune_jpeg::zune_core::options::DecoderOptions;
 
@@ -304,7 +322,7 @@ pub(crate) fn jpeg_rgb(
         .set_strict_mode(true)
         .set_max_width(1 << 16)
         .set_max_height(1 << 16)
-        .jpeg_set_out_colorspace(ColorSpace::RGB);
+        .jpeg_set_out_colorspace(out);
     let mut decoder =
         zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(bytes), options);
     decoder
@@ -323,14 +341,14 @@ pub(crate) fn jpeg_rgb(
         other => return Err(format!("JPEG: an unsupported colour space ({other:?})")),
     }
     let dpi = jfif_dpi(bytes);
-    let rgb = decoder
+    let pixels = decoder
         .decode()
         .map_err(|e| format!("JPEG: {e:?} (a truncated or damaged file?)"))?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
-    if rgb.len() != width as usize * height as usize * 3 {
+    if pixels.len() != width as usize * height as usize * out.num_components() {
         return Err("JPEG: the picture's data is short".into());
     }
-    Ok((width, height, rgb, dpi))
+    Ok((width, height, pixels, dpi))
 }
 
 #[cfg(test)]

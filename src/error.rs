@@ -133,6 +133,16 @@ pub enum Error {
         /// What is wrong: the part that breaks, or the limit passed.
         message: String,
     },
+    /// A scan or photo of a printed sheet cannot be measured: where the sheet is, how
+    /// large, or whether all of it is there cannot be told.
+    Scan {
+        /// What could not be told.
+        failure: ScanFailure,
+        /// What was found.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
     /// An output option is invalid (a calibration, a view that needs another pass).
     Options {
         /// What is wrong and what to do.
@@ -235,6 +245,11 @@ impl fmt::Display for Error {
                     None => write!(f, "\n  hint: the spec takes no version from the record (electronic: version: Field(…)), so a changed licence cannot be re-issued under it"),
                 }
             }
+            Error::Scan {
+                failure,
+                message,
+                hint,
+            } => write!(f, "{}: {message}\n  hint: {hint}", failure.what()),
             Error::Options { message } => write!(f, "invalid option: {message}"),
             Error::Render { message } => write!(f, "rendering failed: {message}"),
         }
@@ -246,6 +261,36 @@ impl std::error::Error for Error {
         match self {
             Error::Io { source, .. } => Some(source),
             _ => None,
+        }
+    }
+}
+
+/// Why a scan cannot be measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanFailure {
+    /// The registration frame is not found, not straight, or not a frame a capture can show.
+    Registration,
+    /// The frame is found but its size says the resolution is not what the file records.
+    Resolution,
+    /// The picture holds only part of the sheet: the frame runs off it.
+    PartialSheet,
+}
+
+impl ScanFailure {
+    /// The stable code machine-readable reports carry.
+    pub fn code(self) -> &'static str {
+        match self {
+            ScanFailure::Registration => "scan-registration",
+            ScanFailure::Resolution => "scan-resolution",
+            ScanFailure::PartialSheet => "scan-partial-sheet",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            ScanFailure::Registration => "scan registration failed",
+            ScanFailure::Resolution => "scan resolution wrong",
+            ScanFailure::PartialSheet => "scan shows only part of the sheet",
         }
     }
 }
@@ -287,6 +332,7 @@ impl Error {
             Error::QrTooDense { .. } => "qr-too-dense",
             Error::Unreadable { .. } => "unreadable",
             Error::VersionNotRaised { .. } => "version-not-raised",
+            Error::Scan { failure, .. } => failure.code(),
             Error::Options { .. } => "options",
             Error::Render { .. } => "render",
         }

@@ -76,7 +76,7 @@ pub mod template;
 pub mod timestamp;
 pub mod units;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, ScanFailure};
 pub use layout::{Part, Placement};
 pub use ofd::{OfdColour, OfdOptions};
 pub use pdf::PdfOptions;

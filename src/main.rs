@@ -484,12 +484,19 @@ struct CheckArgs {
     /// The record: JSON (.json) or RON (.ron).
     #[arg(long)]
     data: PathBuf,
-    /// Measures the ink in this PNG instead of in our own 300 dpi rendering.
+    /// Measures the ink in this capture of a printed sheet (a scan or a phone photo: PNG,
+    /// JPEG or TIFF, on any bed, under uneven light) instead of in our own 300 dpi
+    /// rendering.
     #[arg(long)]
     image: Option<PathBuf>,
-    /// Resolution of --image when the file does not record it.
+    /// Resolution of --image, over what its file records. A photo needs none: the frame
+    /// gives it.
     #[arg(long)]
     dpi: Option<f64>,
+    /// Writes a picture of the result: the sheet as measured, each element's box,
+    /// tolerance band and ink, green where it passes and red where it fails.
+    #[arg(long, value_name = "OUT.png")]
+    overlay: Option<PathBuf>,
     /// Checks only the elements of one pass (for an image of that pass).
     #[arg(long, value_enum, default_value_t = PassArg::All)]
     pass: PassArg,
@@ -998,7 +1005,7 @@ fn page_assets_folder(
 
 /// Writes the calibration sheet, or measures its scan into a calibration file.
 fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
-    use certpress::qa::{calibrate, image::Picture};
+    use certpress::qa::{calibrate, scan::Scan};
     let template = args.fonts.template(&args.spec)?;
     let spec = template.model();
     if let Some(path) = &args.sheet {
@@ -1025,8 +1032,7 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     let (Some(scan), Some(out)) = (&args.scan, &args.out) else {
         bail!("give --sheet OUT.pdf to make the calibration sheet, or --scan SCAN --out CAL.ron to measure it");
     };
-    let picture = Picture::load(scan, args.dpi)?;
-    let measured = calibrate::measure(&picture, spec)?;
+    let measured = calibrate::measure(Scan::load(scan, args.dpi)?, spec)?;
     let r = &measured.registration;
     println!(
         "scan registered on the frame: turned {:.3}°, scale {:.4} × {:.4}, residual {:.3} mm",
@@ -1423,81 +1429,76 @@ fn report_stand_ins(licence: &Licence) {
 
 /// Runs the conformance check; `Ok(false)` when anything is out of tolerance.
 fn check(args: &CheckArgs) -> anyhow::Result<bool> {
-    use certpress::qa::{image::Picture, ink};
+    use certpress::qa::check::CheckOptions;
+    use certpress::qa::scan::Scan;
 
     let template = args.fonts.template(&args.spec)?;
     let record = record::Record::load(&args.data)?;
     let licence = template.issue(&record)?;
     let tolerance = template.model().tolerance;
-    let pass = args.pass.filter();
-    let entries: Vec<_> = licence
-        .conformance()
-        .into_iter()
-        .filter(|e| e.placement.pass.selected_by(pass))
-        .collect();
-    let mut registration = None;
-    let image = match &args.image {
-        Some(path) => {
-            let scan = Picture::load(path, args.dpi)?;
-            // A scan lies anywhere on the bed, turned and scaled: placed on the spec's
-            // frame first, when the spec names one.
-            match certpress::qa::register::frame(template.model()) {
-                Some(_) => {
-                    let (found, sheet) =
-                        certpress::qa::register::sheet_of_scan(&scan, template.model())?;
-                    registration = Some(found);
-                    sheet
-                }
-                None => scan,
-            }
-        }
-        None => {
-            let options = raster::RasterOptions {
-                pass,
-                ..Default::default()
-            };
-            Picture::from_raster(&licence.raster(&options)?)
-        }
-    };
-    let inks = ink::measure(&image, licence.layout(), tolerance, args.threshold, pass);
-    // A 套打 sheet: the scan was placed on the blank's frame; how the print pass landed on
-    // it is the office printer's misregistration.
-    let print_pass = registration.filter(|_| pass.is_none()).and_then(|_| {
-        certpress::qa::register::pass_misregistration(licence.layout(), &inks, Pass::Print)
-    });
-    let ok = entries.iter().all(|e| e.pass_check) && inks.iter().all(|e| e.pass_check);
+    let capture = args
+        .image
+        .as_ref()
+        .map(|path| Scan::load(path, args.dpi))
+        .transpose()?;
+    let report = licence.check(
+        capture,
+        CheckOptions {
+            pass: args.pass.filter(),
+            threshold: args.threshold,
+        },
+    )?;
+    if let Some(path) = &args.overlay {
+        let png = licence.check_overlay(&report)?;
+        write_atomic(path, &png).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let ok = report.pass;
     if args.json {
-        let report = serde_json::json!({
+        let mut json = serde_json::to_value(&report)?;
+        let extra = serde_json::json!({
             "spec": args.spec,
             "record": args.data,
-            "tolerance_mm": tolerance.get(),
             "image": args.image,
-            "image_dpi": image.dpi,
-            "registration": registration,
-            "print_pass": print_pass,
-            "layout": entries,
-            "ink": inks,
-            "pass": ok,
+            "overlay": args.overlay,
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        if let (Some(json), serde_json::Value::Object(extra)) = (json.as_object_mut(), extra) {
+            json.extend(extra);
+        }
+        println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(ok);
     }
+    let entries = &report.layout;
+    let inks = &report.ink;
     let verdict = |ok: bool| if ok { "ok" } else { "FAIL" };
     let mm =
         |v: Option<certpress::units::Mm>| v.map_or("-".to_string(), |v| format!("{:.2}", v.get()));
-    if let Some(r) = &registration {
+    if let Some(capture) = &report.capture {
+        let r = &capture.registration;
+        let from = match r.resolution_from {
+            certpress::qa::register::ResolutionFrom::File => "as the file says",
+            certpress::qa::register::ResolutionFrom::Frame => "taken from the frame",
+        };
         println!(
-            "scan registered on the frame: sheet at {:.2}, {:.2} mm, turned {:.3}°, scale {:.4} × {:.4}, residual {:.3} mm ({} edge points)",
+            "capture registered on the frame: sheet at {:.2}, {:.2} mm, turned {:.3}°, scale {:.4} × {:.4}, keystone {:.2} %, residual {:.3} mm ({} edge points); {:.0} dpi {from}",
             r.offset_x.get(),
             r.offset_y.get(),
             r.rotation_deg,
             r.scale_x,
             r.scale_y,
+            r.keystone * 100.0,
             r.residual.get(),
-            r.points
+            r.points,
+            r.dpi,
+        );
+        let l = &capture.lighting;
+        println!(
+            "light: paper white {}, falling off {:.0} % across the sheet; {:.0} % of the picture dark bed, left out",
+            l.paper,
+            l.falloff * 100.0,
+            l.dark_bed * 100.0
         );
     }
-    if let Some(m) = &print_pass {
+    if let Some(m) = &report.print_pass {
         println!(
             "print pass against the blank: offset {:.2}, {:.2} mm, turned {:.3}°, scale {:.4}, residual {:.2} mm ({} texts)",
             m.offset_x.get(),
@@ -1517,7 +1518,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         "{:<22} {:<8} {:<6} {:>16} {:>16} {:>7} {:>8} {:>5}  {:<4}  faces",
         "element", "part", "pass", "spec x, y", "laid out x, y", "dev mm", "size pt", "lines", ""
     );
-    for e in &entries {
+    for e in entries {
         let p = &e.placement;
         let at = p.expected.map_or("-".into(), |at| {
             format!("{:.2}, {:.2}", at.x.get(), at.y.get())
@@ -1555,13 +1556,13 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         });
     println!(
         "\nink in {source} ({:.0} dpi, threshold {})",
-        image.dpi, args.threshold
+        report.image_dpi, args.threshold
     );
     println!(
         "{:<22} {:<8} {:>16} {:>16} {:>7}  {:<4}  note",
         "element", "part", "expected x, y", "ink x, y", "dev mm", ""
     );
-    for e in &inks {
+    for e in inks {
         let expected = format!(
             "{:.2}, {:.2}",
             e.expected.left().get(),
@@ -1580,6 +1581,17 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
             verdict(e.pass_check),
             e.note
         );
+    }
+    if report.specks > 0 {
+        println!(
+            "\n{} specks of dust (marks under {} mm, over {} mm from any ink) left out",
+            report.specks,
+            certpress::qa::image::SPECK.get(),
+            certpress::qa::image::LINK.get()
+        );
+    }
+    if let Some(path) = &args.overlay {
+        println!("overlay: {}", path.display());
     }
     println!(
         "\n{}",

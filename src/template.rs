@@ -670,6 +670,62 @@ impl Licence<'_> {
         qa::conformance(&self.layout, self.template.spec.spec.tolerance)
     }
 
+    /// Checks where every element landed: in the layout, and in the ink of `capture` (a
+    /// scan or photo of the printed sheet, flattened and registered on the spec's frame)
+    /// or, without one, of our own 300 dpi rendering of `options.pass`.
+    pub fn check(
+        &self,
+        capture: Option<qa::scan::Scan>,
+        options: qa::check::CheckOptions,
+    ) -> Result<qa::check::CheckReport> {
+        let model = &self.template.spec.spec;
+        let (sheet, capture) = match capture {
+            // A spec without a frame reads a capture as a picture of the sheet itself.
+            Some(scan) if qa::register::frame(model).is_none() => {
+                let dpi = scan.dpi.ok_or_else(|| Error::Options {
+                    message: "the capture records no resolution and the spec names no registration frame to measure it by; give --dpi".into(),
+                })?;
+                let rgb = scan.luma.iter().flat_map(|&v| [v; 3]).collect();
+                let picture = qa::image::Picture {
+                    width: scan.width,
+                    height: scan.height,
+                    dpi,
+                    rgb,
+                };
+                (picture, None)
+            }
+            Some(scan) => {
+                let registered = qa::register::sheet_of_scan(scan, model)?;
+                let capture = qa::check::Capture {
+                    registration: registered.registration,
+                    lighting: registered.lighting,
+                };
+                (registered.sheet, Some(capture))
+            }
+            None => {
+                let raster = self.raster(&RasterOptions {
+                    pass: options.pass,
+                    ..Default::default()
+                })?;
+                (qa::image::Picture::from_raster(&raster), None)
+            }
+        };
+        Ok(qa::check::check(
+            &self.layout,
+            model.tolerance,
+            self.conformance(),
+            sheet,
+            capture,
+            options,
+        ))
+    }
+
+    /// A picture of `report` (from [`Licence::check`]): the sheet it measured, each
+    /// element's box, tolerance band and ink, green or red, with its id; as a PNG.
+    pub fn check_overlay(&self, report: &qa::check::CheckReport) -> Result<Vec<u8>> {
+        qa::overlay::draw(report, &self.template.fonts)?.encode_png()
+    }
+
     /// The stand-in faces that set text, each with the elements it set.
     pub fn stand_ins(&self) -> Vec<StandIn> {
         let mut by_face: BTreeMap<&str, Vec<String>> = BTreeMap::new();

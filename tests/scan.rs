@@ -1,17 +1,21 @@
-//! QA on scans of printed sheets: simulated scans (the sheet anywhere on a larger bed,
-//! turned, scaled, tinted, noisy, blurred) made by the tests from our own renderings,
-//! registered on the border's keyline and measured in sheet millimetres.
+//! QA on captures of printed sheets: simulated scans and phone photos (the sheet anywhere
+//! on a light or dark bed, turned, scaled, seen at an angle, tinted, unevenly lit, dusty,
+//! noisy, blurred) made by the tests from our own renderings, registered on the border's
+//! keyline and measured in sheet millimetres.
 
 mod common;
 
 use certpress::layout::{self, Part};
+use certpress::qa::check::{CheckOptions, CheckReport};
 use certpress::qa::image::Picture;
+use certpress::qa::scan::Scan;
 use certpress::qa::{ink, register};
 use certpress::spec::LoadedSpec;
-use certpress::{record, RasterOptions};
+use certpress::{record, RasterOptions, ScanFailure};
 use common::{liuzhou, sample, SPEC};
 
-/// How the simulated scanner saw the sheet.
+/// How the simulated scanner or phone saw the sheet.
+#[derive(Clone, Copy)]
 struct Scanner {
     dpi: f64,
     /// Where the sheet's top-left corner lies on the bed, mm.
@@ -22,7 +26,27 @@ struct Scanner {
     scale: f64,
     /// The bed: the sheet and this much around it, mm.
     margin: f64,
+    /// Perspective: the sheet's top edge this much shorter than its bottom edge.
+    keystone: f64,
+    /// The bed's colour (a scanner's lid light grey; open, black; a desk brown).
+    bed: [f64; 3],
+    /// The light falls off linearly across the capture, to this share at its right.
+    falloff: f64,
+    /// Specks of dust, 0.2–0.6 mm across.
+    specks: usize,
 }
+
+const SCANNER: Scanner = Scanner {
+    dpi: 150.0,
+    offset: (14.0, 13.0),
+    rotation: 0.4,
+    scale: 1.01,
+    margin: 10.0,
+    keystone: 0.0,
+    bed: [228.0, 228.0, 226.0],
+    falloff: 0.0,
+    specks: 0,
+};
 
 /// A deterministic noise source (xorshift).
 struct Noise(u64);
@@ -36,8 +60,9 @@ impl Noise {
     }
 }
 
-/// Scans `sheet` (a rendering of the whole sheet): resampled onto the bed through the
-/// scanner's offset, turn and scale, on beige paper tint, with noise and a 3 × 3 blur.
+/// Captures `sheet` (a rendering of the whole sheet): resampled onto the bed through the
+/// scanner's offset, turn, scale and perspective, on beige paper tint, lit unevenly, with
+/// dust, noise and a 3 × 3 blur.
 fn scan(sheet: &Picture, scanner: &Scanner) -> Picture {
     let (sheet_w, sheet_h) = (
         sheet.width as f64 * 25.4 / sheet.dpi,
@@ -49,15 +74,24 @@ fn scan(sheet: &Picture, scanner: &Scanner) -> Picture {
         ((sheet_h + 2.0 * scanner.margin) * px) as usize,
     );
     let (sin, cos) = scanner.rotation.to_radians().sin_cos();
+    // The perspective about the sheet's centre: scale 1 / (1 + p·(y − cy)), the top edge
+    // (1 − keystone) times the bottom's.
+    let (cx, cy) = (sheet_w / 2.0, sheet_h / 2.0);
+    let q = -scanner.keystone / (2.0 - scanner.keystone);
+    let p = q / (sheet_h / 2.0);
     let mut rgb = vec![0u8; width * height * 3];
     let mut noise = Noise(0x9e37_79b9_7f4a_7c15);
     let source = |x: f64, y: f64| -> Option<[f64; 3]> {
-        // Bed mm → sheet mm: undo the offset, the turn and the scale.
+        // Bed mm → sheet mm: undo the offset, the turn and the scale, then the perspective.
         let (dx, dy) = (x - scanner.offset.0, y - scanner.offset.1);
         let (u, v) = (
             (dx * cos + dy * sin) / scanner.scale,
             (-dx * sin + dy * cos) / scanner.scale,
         );
+        let (xp, yp) = (u - cx, v - cy);
+        let y0 = yp / (1.0 - p * yp);
+        let x0 = xp * (1.0 + p * y0);
+        let (u, v) = (x0 + cx, y0 + cy);
         let (sx, sy) = (u * sheet.dpi / 25.4 - 0.5, v * sheet.dpi / 25.4 - 0.5);
         if sx < 0.0 || sy < 0.0 || sx >= (sheet.width - 1) as f64 || sy >= (sheet.height - 1) as f64
         {
@@ -71,18 +105,36 @@ fn scan(sheet: &Picture, scanner: &Scanner) -> Picture {
                 + (at(x0, y0 + 1, c) * (1.0 - fx) + at(x0 + 1, y0 + 1, c) * fx) * fy
         }))
     };
-    // Beige paper, a light grey lid.
+    // Dust: dark discs on the sheet's part of the bed.
+    let mut dust = Noise(0x2545_f491_4f6c_dd1d);
+    let specks: Vec<(f64, f64, f64)> = (0..scanner.specks)
+        .map(|_| {
+            (
+                scanner.offset.0 + (dust.next() + 0.5) * sheet_w,
+                scanner.offset.1 + (dust.next() + 0.5) * sheet_h,
+                0.1 + (dust.next() + 0.5) * 0.2,
+            )
+        })
+        .collect();
+    // Beige paper.
     let tint = [0.98, 0.96, 0.90];
     for row in 0..height {
         for col in 0..width {
             let (x, y) = ((col as f64 + 0.5) / px, (row as f64 + 0.5) / px);
-            let value = match source(x, y) {
+            let mut value = match source(x, y) {
                 Some(p) => [0, 1, 2].map(|c| p[c] * tint[c]),
-                None => [228.0, 228.0, 226.0],
+                None => scanner.bed,
             };
+            if specks
+                .iter()
+                .any(|&(sx, sy, r)| (x - sx).hypot(y - sy) <= r)
+            {
+                value = [40.0, 38.0, 36.0];
+            }
+            let light = 1.0 - scanner.falloff * col as f64 / width as f64;
             let n = noise.next() * 16.0;
             for c in 0..3 {
-                rgb[(row * width + col) * 3 + c] = (value[c] + n).clamp(0.0, 255.0) as u8;
+                rgb[(row * width + col) * 3 + c] = (value[c] * light + n).clamp(0.0, 255.0) as u8;
             }
         }
     }
@@ -109,6 +161,27 @@ fn scan(sheet: &Picture, scanner: &Scanner) -> Picture {
     }
 }
 
+/// A capture as a phone takes it: no resolution recorded.
+fn photo(picture: &Picture) -> Scan {
+    Scan {
+        dpi: None,
+        ..Scan::from_picture(picture)
+    }
+}
+
+/// Checks the sample licence in `capture`.
+fn check(capture: Scan) -> CheckReport {
+    liuzhou()
+        .issue(&sample())
+        .unwrap()
+        .check(Some(capture), CheckOptions::default())
+        .unwrap()
+}
+
+fn failures(report: &CheckReport) -> Vec<&ink::InkEntry> {
+    report.ink.iter().filter(|e| !e.pass_check).collect()
+}
+
 fn rendering(dpi: f64) -> Picture {
     let licence = liuzhou().issue(&sample()).unwrap();
     Picture::from_raster(
@@ -121,14 +194,6 @@ fn rendering(dpi: f64) -> Picture {
     )
 }
 
-const SCANNER: Scanner = Scanner {
-    dpi: 150.0,
-    offset: (14.0, 13.0),
-    rotation: 0.4,
-    scale: 1.01,
-    margin: 10.0,
-};
-
 #[test]
 fn turned_scaled_noisy_scans_register_and_every_element_passes() {
     let licence = liuzhou().issue(&sample()).unwrap();
@@ -139,11 +204,16 @@ fn turned_scaled_noisy_scans_register_and_every_element_passes() {
         rotation: -2.6,
         scale: 0.985,
         margin: 30.0,
+        ..SCANNER
     };
     let sheet_rendering = rendering(150.0);
     for scanner in [&SCANNER, &other] {
         let scan = scan(&sheet_rendering, scanner);
-        let (found, sheet) = register::sheet_of_scan(&scan, spec).unwrap();
+        let register::RegisteredScan {
+            registration: found,
+            sheet,
+            ..
+        } = register::sheet_of_scan(Scan::from_picture(&scan), spec).unwrap();
         assert!(
             (found.rotation_deg - scanner.rotation).abs() < 0.03,
             "{found:?}"
@@ -195,7 +265,9 @@ fn one_label_printed_2_mm_off_fails_by_name_through_the_scan() {
     .unwrap();
     let scan = scan(&Picture::from_raster(&raster), &SCANNER);
     let spec = liuzhou().model();
-    let (_, sheet) = register::sheet_of_scan(&scan, spec).unwrap();
+    let sheet = register::sheet_of_scan(Scan::from_picture(&scan), spec)
+        .unwrap()
+        .sheet;
     let licence = liuzhou().issue(&sample()).unwrap();
     let entries = ink::measure(
         &sheet,
@@ -223,8 +295,19 @@ fn a_scan_without_the_frame_is_an_error_not_a_report() {
     let mut picture = rendering(100.0);
     picture.height /= 2;
     picture.rgb.truncate(picture.width * picture.height * 3);
-    let err = register::sheet_of_scan(&picture, liuzhou().model()).unwrap_err();
-    assert!(err.to_string().contains("registration failed"), "{err}");
+    let err = register::sheet_of_scan(Scan::from_picture(&picture), liuzhou().model()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            certpress::Error::Scan {
+                failure: ScanFailure::PartialSheet,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.code(), "scan-partial-sheet");
+    assert!(err.to_string().contains("runs off the picture at the bottom"), "{err}");
     // A blank page.
     let blank = Picture {
         width: 400,
@@ -232,7 +315,8 @@ fn a_scan_without_the_frame_is_an_error_not_a_report() {
         dpi: 50.0,
         rgb: vec![250; 400 * 300 * 3],
     };
-    assert!(register::sheet_of_scan(&blank, liuzhou().model()).is_err());
+    let err = register::sheet_of_scan(Scan::from_picture(&blank), liuzhou().model()).unwrap_err();
+    assert_eq!(err.code(), "scan-registration", "{err}");
 }
 
 /// The command line on a JPEG scan at quality 75 (its resolution in the JFIF header): the
@@ -323,9 +407,10 @@ fn calibration_from_a_scan_undoes_the_printer() {
         rotation: -0.7,
         scale: 0.995,
         margin: 12.0,
+        ..SCANNER
     };
     let scanned = scan(&printed, &scanner);
-    let measured = calibrate::measure(&scanned, spec).unwrap();
+    let measured = calibrate::measure(Scan::from_picture(&scanned), spec).unwrap();
     assert_eq!(measured.marks.len(), 9);
     assert!(measured.printer_rotation_deg.abs() < 0.05, "{measured:?}");
     let undoes_the_printer = |c: Calibration| {
@@ -357,6 +442,7 @@ fn calibration_from_a_scan_undoes_the_printer() {
             rotation: 0.3,
             scale: 1.0,
             margin: 0.0,
+            ..SCANNER
         },
     );
     let mut printed_turned = blank.clone();
@@ -372,7 +458,8 @@ fn calibration_from_a_scan_undoes_the_printer() {
             }
         }
     }
-    let err = calibrate::measure(&scan(&printed_turned, &scanner), spec).unwrap_err();
+    let err = calibrate::measure(Scan::from_picture(&scan(&printed_turned, &scanner)), spec)
+        .unwrap_err();
     assert!(err.to_string().contains("turns the print"), "{err}");
 
     // The command line: the sheet, then the scan into a calibration file render reads.
@@ -532,6 +619,10 @@ fn a_tiff_scan_reads_with_its_resolution() {
     let picture = Picture::decode(tiff.get_ref(), None).unwrap();
     assert_eq!(picture.dpi, 150.0);
     assert_eq!(picture.rgb, scanned.rgb);
-    let (found, _) = register::sheet_of_scan(&picture, liuzhou().model()).unwrap();
+    let found = register::sheet_of_scan(Scan::from_picture(&picture), liuzhou().model())
+        .unwrap()
+        .registration;
     assert!((found.rotation_deg - 0.4).abs() < 0.03, "{found:?}");
+    let scan = Scan::decode(tiff.get_ref(), None).unwrap();
+    assert_eq!(scan.dpi, Some(150.0));
 }

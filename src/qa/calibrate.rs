@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use super::image::Picture;
+use super::scan::Scan;
 use super::register::{self, Registration};
 use crate::display::{InkKind, Item, Page, PageInk, Path, Shape};
 use crate::error::{Error, Result};
@@ -127,8 +127,12 @@ fn failed(message: impl Into<String>) -> Error {
 }
 
 /// Measures a scan of the calibration sheet printed onto a blank of `spec`.
-pub fn measure(scan: &Picture, spec: &Spec) -> Result<Measured> {
-    let (registration, sheet) = register::sheet_of_scan(scan, spec)?;
+pub fn measure(scan: Scan, spec: &Spec) -> Result<Measured> {
+    let register::RegisteredScan {
+        registration,
+        sheet,
+        ..
+    } = register::sheet_of_scan(scan, spec)?;
     let luma = sheet.luma();
     let px = |v: Mm| v.to_px(sheet.dpi);
     let mut marks = Vec::new();

@@ -42,6 +42,8 @@ pub struct InkEntry {
     pub deviation: Option<Mm>,
     /// Within tolerance.
     pub pass_check: bool,
+    /// Specks of dust near it, left out of its ink.
+    pub specks: usize,
     /// Why an element was not measured, or what failed.
     pub note: String,
 }
@@ -86,6 +88,7 @@ pub fn measure(
             found: None,
             deviation: None,
             pass_check: false,
+            specks: 0,
             note: String::new(),
         };
         if invisible(page, &placement.element) {
@@ -119,6 +122,12 @@ pub fn measure(
             .filter(|other| !other.contains(&own, Mm::ZERO))
             .flat_map(|other| other.minus(&[own]))
             .collect();
+        let found = |window: Option<Rect>| {
+            window.map_or((None, 0), |w| {
+                let ink = image.ink_outside(w, threshold, &masks);
+                (ink.bounds, ink.specks)
+            })
+        };
         match (placement.part, placement.expected, placement.area) {
             (Part::Text | Part::Label, Some(at), _) => {
                 // Left and top edges, as the specification measures text.
@@ -135,7 +144,7 @@ pub fn measure(
                     placement.laid_out.bottom(),
                 )
                 .unwrap_or(placement.laid_out);
-                entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
+                (entry.found, entry.specks) = found(window);
                 entry.deviation = entry
                     .found
                     .map(|ink| (ink.left() - at.x).abs().max((ink.top() - at.y).abs()));
@@ -149,7 +158,7 @@ pub fn measure(
                     area.bottom() + Mm(1.0),
                 );
                 entry.expected = area;
-                entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
+                (entry.found, entry.specks) = found(window);
                 // It must stay inside its box, and start where the layout started it: the
                 // left edge of its first line and its top, against the ink the layout's
                 // glyphs make (a content on the wrong baseline can still be in its box).
@@ -177,7 +186,7 @@ pub fn measure(
                     area.bottom() + grow,
                 );
                 entry.expected = area;
-                entry.found = window.and_then(|w| image.ink_box_outside(w, threshold, &masks));
+                (entry.found, entry.specks) = found(window);
                 entry.deviation = entry.found.map(|ink| {
                     [
                         ink.left() - area.left(),
@@ -197,6 +206,18 @@ pub fn measure(
             (Some(_), Some(d)) if d <= tolerance => entry.pass_check = true,
             (Some(_), Some(d)) => entry.note = format!("{d} off, beyond the {tolerance} tolerance"),
             (Some(_), None) => {}
+        }
+        if entry.specks > 0 {
+            let specks = format!(
+                "{} speck{} of dust left out",
+                entry.specks,
+                if entry.specks == 1 { "" } else { "s" }
+            );
+            entry.note = if entry.note.is_empty() {
+                specks
+            } else {
+                format!("{}; {specks}", entry.note)
+            };
         }
         entries.push(entry);
     }

@@ -5,11 +5,15 @@
 //! And the spec's own QA: [`lint`] warns about what renders but is probably wrong.
 
 pub mod calibrate;
+pub mod check;
 pub mod diff;
+pub mod flatten;
 pub mod image;
 pub mod ink;
 pub mod lint;
+pub mod overlay;
 pub mod register;
+pub mod scan;
 
 use serde::Serialize;
 

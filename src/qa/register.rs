@@ -1,72 +1,130 @@
-//! Registration of a scan: where the sheet lies on the scanner bed, turned and scaled, so
-//! that its elements can be measured in sheet millimetres.
+//! Registration of a capture: where the sheet lies in a scan or a photo, turned, scaled
+//! and seen at an angle, so that its elements can be measured in sheet millimetres.
 //!
-//! A scan holds the sheet anywhere on a larger bed, turned by up to ±3° and scaled by up to
-//! ±2 % (scanner and paper). The spec names a printed frame to register on (the Liuzhou
-//! border's outer keyline): four straight edges at known places.
+//! A scan holds the sheet anywhere on a larger bed, turned by a few degrees and scaled by
+//! up to ±3 % (scanner and paper); a phone photo also sees it at an angle (keystone: the
+//! far edge shorter than the near one) and records no resolution. The spec names a printed
+//! frame to register on (the Liuzhou border's outer keyline): four straight edges at known
+//! places. The capture is flattened first ([`super::flatten`]: the paper white, the bed
+//! gone), then:
 //!
 //! 1. Coarse: on a copy shrunk to about 3 pixels a millimetre (each pixel the darkest of
-//!    its block, so thin lines survive), the dark pixels are projected on both axes of
-//!    every angle from −3.5° to 3.5° in 0.1° steps; the frame's long edges make the
-//!    sharpest projections at the sheet's angle. The outermost projections as long as
-//!    half an edge are the frame's edges.
-//! 2. Fine: along each edge, at full resolution, the first dark pixel met coming in from
+//!    its block, so thin lines survive), the dark pixels are projected across each edge's
+//!    direction at every angle from −6° to 6° in 0.1° steps, for each of the four edges on
+//!    its own (under keystone the edges are not parallel). An edge is the outermost
+//!    projection at least 40 % as long as the longest line of its direction, at the angle
+//!    that makes it sharpest.
+//! 2. A frame found shorter one way than its shape says is a capture that shows part of
+//!    the sheet, and is refused as such.
+//! 3. Fine: along each edge, at full resolution, the first dark pixel met coming in from
 //!    outside, to a sub-pixel, at 60 places; a line is fitted to them (least squares,
 //!    then again without the points more than three median deviations off).
-//! 3. The four lines' corners give the affine map from sheet millimetres to scan pixels
-//!    (least squares over the four), reported as offset, rotation and scale; its residual
-//!    is the RMS distance of every edge point from the mapped frame.
+//! 4. The four lines' corners give the projective map (homography) from sheet millimetres
+//!    to capture pixels: exact at the four corners, straight lines to straight lines, so a
+//!    photo's perspective is undone as well as a scan's turn. It is reported as offset,
+//!    turn and scale at the frame's centre, and keystone (how far opposite edges differ in
+//!    length); its residual is the RMS distance of every edge point from the mapped frame.
+//!    A capture without a resolution takes it from the frame's size.
 //!
-//! A frame not found, a transform beyond the turn and scale a scan can have, or a residual
-//! over 0.3 mm is an error that says so: never a report of nonsense.
+//! A frame not found, a map beyond what a capture can be, or a residual over 0.3 mm is an
+//! error that names what failed ([`ScanFailure`]) and what to do: never a report of
+//! nonsense.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::flatten::{self, Lighting};
 use super::image::Picture;
-use crate::error::{Error, Result};
+use super::scan::Scan;
+use crate::error::{Error, Result, ScanFailure};
 use crate::units::{Mm, Rect, Size};
 
-/// How far a scan may be turned.
-pub const MAX_ROTATION_DEG: f64 = 3.5;
-/// How far a scan's scale may be off.
+/// How far a capture may be turned.
+pub const MAX_ROTATION_DEG: f64 = 5.5;
+/// How far the angle search reaches.
+const SEARCH_DEG: f64 = 6.0;
+/// How far a capture's scale may be off the resolution its file records.
 pub const MAX_SCALE_ERROR: f64 = 0.03;
+/// How far opposite edges of the frame may differ in length (a phone held off-axis).
+pub const MAX_KEYSTONE: f64 = 0.04;
 /// The largest residual a registration is trusted with.
 pub const MAX_RESIDUAL: Mm = Mm(0.3);
 /// A pixel darker than this is ink, for finding the frame.
 const DARK: u8 = 160;
 
-/// Where the sheet lies in a scan.
+/// Where the resolution a capture was measured at comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolutionFrom {
+    /// The file records it, or `--dpi` gave it.
+    File,
+    /// The frame's size in the capture (a photo).
+    Frame,
+}
+
+/// Where the sheet lies in a capture.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Registration {
-    /// Where the sheet's top-left corner lies on the scan, mm from its top-left.
+    /// Where the sheet's top-left corner lies on the capture, mm from its top-left.
     pub offset_x: Mm,
     /// The same, down.
     pub offset_y: Mm,
-    /// How far the sheet is turned, degrees, clockwise.
+    /// How far the sheet is turned, degrees, clockwise (at the frame's centre).
     pub rotation_deg: f64,
-    /// Scale across, scan over sheet (1 = the resolution says the truth).
+    /// Scale across, capture over sheet (1 = the resolution says the truth), at the
+    /// frame's centre.
     pub scale_x: f64,
     /// Scale down.
     pub scale_y: f64,
-    /// RMS distance of the frame's measured edges from where the transform puts them.
+    /// How far the frame's opposite edges differ in length: 0 for a scan, 0.02 for a
+    /// photo whose far edge is 2 % shorter than the near one.
+    pub keystone: f64,
+    /// The resolution the capture was measured at, dots per inch.
+    pub dpi: f64,
+    /// Where that resolution comes from.
+    pub resolution_from: ResolutionFrom,
+    /// RMS distance of the frame's measured edges from where the map puts them.
     pub residual: Mm,
     /// Edge points measured.
     pub points: usize,
-    /// Sheet mm → scan pixels: x' = a·x + c·y + e, y' = b·x + d·y + f.
+    /// Sheet mm → capture pixels, a homography: (h0·x + h1·y + h2, h3·x + h4·y + h5) /
+    /// (h6·x + h7·y + 1).
     #[serde(skip)]
-    map: [f64; 6],
+    map: [f64; 8],
 }
 
-fn not_found(message: impl Into<String>) -> Error {
-    Error::Render {
-        message: format!(
-            "registration failed: {}. The scan must show the whole frame the spec registers on",
-            message.into()
-        ),
+impl Registration {
+    /// Where the sheet point `(x, y)` mm lies in the capture, pixels.
+    pub fn to_capture(&self, x: f64, y: f64) -> (f64, f64) {
+        project(&self.map, x, y)
     }
 }
 
-/// The printed rectangle scans register on, sheet mm.
+fn project(h: &[f64; 8], x: f64, y: f64) -> (f64, f64) {
+    let w = h[6] * x + h[7] * y + 1.0;
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
+}
+
+fn failed(failure: ScanFailure, message: impl Into<String>, hint: impl Into<String>) -> Error {
+    Error::Scan {
+        failure,
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+fn not_found(message: impl Into<String>) -> Error {
+    failed(
+        ScanFailure::Registration,
+        message,
+        "the capture must show the whole frame the spec registers on, turned by at most 5°; scan flat, or photograph the sheet square-on",
+    )
+}
+
+/// The printed rectangle captures register on, sheet mm.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Frame {
     /// The line's centre-line: what is measured, as blur and threshold move a dark line's
@@ -76,24 +134,30 @@ pub struct Frame {
     pub width: Mm,
 }
 
-/// Registers `scan` on the printed rectangle `frame`.
-pub fn register(scan: &Picture, frame: Frame) -> Result<Registration> {
-    let line_px = frame.width.to_px(scan.dpi);
-    let frame_box = frame.centre;
-    let px_per_mm = scan.dpi / 25.4;
-    let luma = scan.luma();
-    let (angle, coarse) = coarse(scan, &luma, frame_box, px_per_mm)?;
-    // The four edges, each from outside inward: (a point on it, its direction, the
-    // inward normal, its length in pixels).
-    let (sin, cos) = angle.to_radians().sin_cos();
-    let to_scan = |u: f64, v: f64| (u * cos - v * sin, u * sin + v * cos);
-    let [left, top, right, bottom] = coarse;
-    let corners = [
-        to_scan(left, top),
-        to_scan(right, top),
-        to_scan(right, bottom),
-        to_scan(left, bottom),
-    ];
+/// A line: a point on it and its unit direction, capture pixels.
+type Line = ((f64, f64), (f64, f64));
+
+/// Registers `scan` (flattened) on the printed rectangle `frame` of a sheet of `sheet`.
+pub fn register(scan: &Scan, frame: Frame, sheet: Size) -> Result<Registration> {
+    // Pixels a millimetre: the file's, or a first guess from the picture's size (the sheet
+    // fills most of a photo), corrected from the frame below.
+    let guess = scan.dpi.map_or_else(
+        || {
+            (scan.width as f64 / sheet.width.get())
+                .min(scan.height as f64 / sheet.height.get())
+        },
+        |dpi| dpi / 25.4,
+    );
+    let coarse = coarse(scan, guess)?;
+    let corners = corners_of(&coarse).ok_or_else(|| not_found("two edges of the frame are parallel"))?;
+    let (across, down) = frame_extent(&corners);
+    let (frame_w, frame_h) = (frame.centre.width().get(), frame.centre.height().get());
+    let (ppm_w, ppm_h) = (across / frame_w, down / frame_h);
+    check_whole(scan, &corners, ppm_w, ppm_h, frame)?;
+    let px_per_mm = scan.dpi.map_or((ppm_w + ppm_h) / 2.0, |dpi| dpi / 25.4);
+    let line_px = frame.width.get() * px_per_mm;
+
+    // Fine: each edge from the coarse corners, clockwise (top, right, bottom, left).
     let mut lines = Vec::with_capacity(4);
     let mut all_points = Vec::new();
     for side in 0..4 {
@@ -101,48 +165,74 @@ pub fn register(scan: &Picture, frame: Frame) -> Result<Registration> {
         let (dx, dy) = (b.0 - a.0, b.1 - a.1);
         let length = dx.hypot(dy);
         let dir = (dx / length, dy / length);
-        // Corners run clockwise on the y-down scan: inward is the direction turned right.
+        // Corners run clockwise on the y-down capture: inward is the direction turned right.
         let inward = (-dir.1, dir.0);
-        let points = edge_points(scan, &luma, a, dir, inward, length, px_per_mm, line_px);
+        let points = edge_points(scan, a, dir, inward, length, px_per_mm, line_px);
         if points.len() < 12 {
             return Err(not_found(format!(
-                "edge {} of the frame shows too little ink",
-                side + 1
+                "the frame's {} edge shows too little ink ({} of 60 places)",
+                SIDES[side],
+                points.len()
             )));
         }
         // Points off the line (a picture crossing the frame) are left out of the fit and
         // of the residual.
-        let (line, points) =
-            fit_line(&points).ok_or_else(|| not_found("an edge is not straight"))?;
+        let (line, points) = fit_line(&points)
+            .ok_or_else(|| not_found(format!("the frame's {} edge is not straight", SIDES[side])))?;
         all_points.push(points);
         lines.push(line);
     }
-    let mut found = Vec::with_capacity(4);
-    for i in 0..4 {
-        let corner = intersect(lines[(i + 3) % 4], lines[i])
-            .ok_or_else(|| not_found("two edges are parallel"))?;
-        found.push(corner);
+    let mut found = [(0.0, 0.0); 4];
+    for (i, corner) in found.iter_mut().enumerate() {
+        *corner = intersect(lines[(i + 3) % 4], lines[i])
+            .ok_or_else(|| not_found("two edges of the frame are parallel"))?;
     }
     // Sheet corners in the same order: top-left, top-right, bottom-right, bottom-left.
-    let sheet = [
-        (frame_box.left().get(), frame_box.top().get()),
-        (frame_box.right().get(), frame_box.top().get()),
-        (frame_box.right().get(), frame_box.bottom().get()),
-        (frame_box.left().get(), frame_box.bottom().get()),
+    let f = frame.centre;
+    let sheet_corners = [
+        (f.left().get(), f.top().get()),
+        (f.right().get(), f.top().get()),
+        (f.right().get(), f.bottom().get()),
+        (f.left().get(), f.bottom().get()),
     ];
-    // found[i] is where edge i-1 meets edge i: edge 0 is the top (corner 0 → 1).
-    let found = [found[0], found[1], found[2], found[3]];
-    let map = affine(&sheet, &found).ok_or_else(|| not_found("the corners give no transform"))?;
-    let [a, b, c, d, e, f] = map;
-    let scale_x = a.hypot(b) / px_per_mm;
-    let scale_y = c.hypot(d) / px_per_mm;
-    let rotation_deg = b.atan2(a).to_degrees();
+    let map = homography(&sheet_corners, &found)
+        .ok_or_else(|| not_found("the frame's corners give no map"))?;
+
+    // What the map says at the frame's centre: its local turn and scale.
+    let (cx, cy) = (
+        (f.left().get() + f.right().get()) / 2.0,
+        (f.top().get() + f.bottom().get()) / 2.0,
+    );
+    let (p0, px, py) = (
+        project(&map, cx, cy),
+        project(&map, cx + 1.0, cy),
+        project(&map, cx, cy + 1.0),
+    );
+    let (a, b) = (px.0 - p0.0, px.1 - p0.1);
+    let (c, d) = (py.0 - p0.0, py.1 - p0.1);
+    let (measured_x, measured_y) = (a.hypot(b), c.hypot(d));
+    let (found_w, found_h) = frame_extent(&found);
+    let (dpi, resolution_from) = match scan.dpi {
+        Some(dpi) => (dpi, ResolutionFrom::File),
+        None => (
+            25.4 * (found_w / frame_w + found_h / frame_h) / 2.0,
+            ResolutionFrom::Frame,
+        ),
+    };
+    let px_per_mm = dpi / 25.4;
+    let side = |i: usize| {
+        let (p, q) = (found[i], found[(i + 1) % 4]);
+        (q.0 - p.0).hypot(q.1 - p.1)
+    };
+    let keystone = (side(0) / side(2) - 1.0)
+        .abs()
+        .max((side(1) / side(3) - 1.0).abs());
+    let origin = project(&map, 0.0, 0.0);
     // The residual: each measured point's distance from its mapped frame edge.
     let mut sum = 0.0;
     let mut count = 0;
     for (side, points) in all_points.iter().enumerate() {
-        let p = |(x, y): (f64, f64)| (a * x + c * y + e, b * x + d * y + f);
-        let (s0, s1) = (p(sheet[side]), p(sheet[(side + 1) % 4]));
+        let (s0, s1) = (found[side], found[(side + 1) % 4]);
         let (dx, dy) = (s1.0 - s0.0, s1.1 - s0.1);
         let len = dx.hypot(dy);
         for &(x, y) in points {
@@ -151,56 +241,320 @@ pub fn register(scan: &Picture, frame: Frame) -> Result<Registration> {
             count += 1;
         }
     }
-    let residual = Mm((sum / count.max(1) as f64).sqrt() / px_per_mm);
     let registration = Registration {
-        offset_x: Mm(e / px_per_mm),
-        offset_y: Mm(f / px_per_mm),
-        rotation_deg,
-        scale_x,
-        scale_y,
-        residual,
+        offset_x: Mm(origin.0 / px_per_mm),
+        offset_y: Mm(origin.1 / px_per_mm),
+        rotation_deg: b.atan2(a).to_degrees(),
+        scale_x: measured_x / px_per_mm,
+        scale_y: measured_y / px_per_mm,
+        keystone,
+        dpi,
+        resolution_from,
+        residual: Mm((sum / count.max(1) as f64).sqrt() / px_per_mm),
         points: count,
         map,
     };
-    if rotation_deg.abs() > MAX_ROTATION_DEG
-        || (scale_x - 1.0).abs() > MAX_SCALE_ERROR
-        || (scale_y - 1.0).abs() > MAX_SCALE_ERROR
-    {
-        return Err(not_found(format!(
-            "the frame found is turned {rotation_deg:.2}° and scaled {scale_x:.4} × {scale_y:.4}, beyond what a scan can be (±{MAX_ROTATION_DEG}°, ±{:.0} %); check the scan's resolution (--dpi)",
-            MAX_SCALE_ERROR * 100.0
-        )));
-    }
-    if residual > MAX_RESIDUAL {
-        return Err(not_found(format!(
-            "the frame's edges lie {:.2} mm (RMS) from any straight frame, over the {:.2} mm a registration is trusted with",
-            residual.get(),
-            MAX_RESIDUAL.get()
-        )));
-    }
+    check_plausible(&registration, scan.dpi)?;
     Ok(registration)
 }
 
-/// The sheet as the scan shows it, resampled into sheet millimetres at `dpi`: what the
-/// ink measurement reads. Outside the scan is white.
-pub fn rectify(scan: &Picture, registration: &Registration, sheet: Size, dpi: f64) -> Picture {
-    let [a, b, c, d, e, f] = registration.map;
+/// The edges' names, clockwise from the top, as the fine step walks them.
+const SIDES: [&str; 4] = ["top", "right", "bottom", "left"];
+
+/// A registration beyond what a capture can be is an error that says which limit, and
+/// what to do about it.
+fn check_plausible(r: &Registration, file_dpi: Option<f64>) -> Result<()> {
+    if r.rotation_deg.abs() > MAX_ROTATION_DEG {
+        return Err(not_found(format!(
+            "the frame found is turned {:.2}°, beyond the {MAX_ROTATION_DEG}° a capture may be",
+            r.rotation_deg
+        )));
+    }
+    if r.keystone > MAX_KEYSTONE {
+        return Err(failed(
+            ScanFailure::Registration,
+            format!(
+                "the frame's opposite edges differ in length by {:.1} %, beyond the {:.0} % a photo may be taken at an angle",
+                r.keystone * 100.0,
+                MAX_KEYSTONE * 100.0
+            ),
+            "hold the phone square over the sheet, or scan it flat",
+        ));
+    }
+    let aspect = r.scale_x / r.scale_y;
+    if (aspect - 1.0).abs() > MAX_SCALE_ERROR {
+        return Err(not_found(format!(
+            "the frame found is {:.1} % wider for its height than the spec's",
+            (aspect - 1.0) * 100.0
+        )));
+    }
+    if let Some(dpi) = file_dpi {
+        let scale = (r.scale_x + r.scale_y) / 2.0;
+        if (scale - 1.0).abs() > MAX_SCALE_ERROR {
+            return Err(failed(
+                ScanFailure::Resolution,
+                format!(
+                    "at {dpi:.0} dpi the frame measures {:.1} % of its size",
+                    scale * 100.0
+                ),
+                format!(
+                    "the file's resolution is not the capture's: give --dpi {:.0} (what the frame shows), or leave the resolution out to take it from the frame",
+                    dpi * scale
+                ),
+            ));
+        }
+    }
+    if r.residual > MAX_RESIDUAL {
+        return Err(not_found(format!(
+            "the frame's edges lie {:.2} mm (RMS) from any straight frame, over the {:.2} mm a registration is trusted with (a crumpled or curled sheet?)",
+            r.residual.get(),
+            MAX_RESIDUAL.get()
+        )));
+    }
+    Ok(())
+}
+
+/// The frame's mean extent across (top and bottom edges) and down (left and right), from
+/// its corners clockwise from the top-left.
+fn frame_extent(corners: &[(f64, f64); 4]) -> (f64, f64) {
+    let d = |p: (f64, f64), q: (f64, f64)| (q.0 - p.0).hypot(q.1 - p.1);
+    (
+        (d(corners[0], corners[1]) + d(corners[3], corners[2])) / 2.0,
+        (d(corners[0], corners[3]) + d(corners[1], corners[2])) / 2.0,
+    )
+}
+
+/// A frame found shorter one way than its shape says: the edge found on that side is
+/// something inside the frame, and the frame's own edge is off the picture when the
+/// frame, at the scale of its other direction, reaches past the picture.
+fn check_whole(
+    scan: &Scan,
+    corners: &[(f64, f64); 4],
+    ppm_w: f64,
+    ppm_h: f64,
+    frame: Frame,
+) -> Result<()> {
+    if (ppm_w / ppm_h - 1.0).abs() <= 0.06 {
+        return Ok(());
+    }
+    let (w, h) = (scan.width as f64, scan.height as f64);
+    let (frame_w, frame_h) = (frame.centre.width().get(), frame.centre.height().get());
+    // Does the frame's line run on past `corner`, away from `other` (the corner at the
+    // line's other end)? Then the edge found there is not the frame's.
+    let runs_on = |corner: (f64, f64), other: (f64, f64)| {
+        let (dx, dy) = (corner.0 - other.0, corner.1 - other.1);
+        let length = dx.hypot(dy);
+        let (ux, uy) = (dx / length, dy / length);
+        let ppm = ppm_w.max(ppm_h);
+        let dark = (3..15)
+            .filter(|&mm| {
+                let t = mm as f64 * ppm;
+                (-3..=3).any(|across| {
+                    let (x, y) = (
+                        corner.0 + ux * t - uy * f64::from(across),
+                        corner.1 + uy * t + ux * f64::from(across),
+                    );
+                    x >= 0.0
+                        && y >= 0.0
+                        && (x as usize) < scan.width
+                        && (y as usize) < scan.height
+                        && scan.luma[y as usize * scan.width + x as usize] < DARK
+                })
+            })
+            .count();
+        dark >= 8
+    };
+    let [tl, tr, br, bl] = *corners;
+    // The frame as tall (or wide) as the longer direction says: does it fit?
+    let off = if ppm_h < ppm_w {
+        let needed = frame_h * ppm_w;
+        let (top, bottom) = ((tl.1 + tr.1) / 2.0, (bl.1 + br.1) / 2.0);
+        if runs_on(tl, bl) || runs_on(tr, br) {
+            (bottom - needed < -0.02 * needed).then_some("top")
+        } else {
+            (top + needed > h + 0.02 * needed).then_some("bottom")
+        }
+    } else {
+        let needed = frame_w * ppm_h;
+        let (left, right) = ((tl.0 + bl.0) / 2.0, (tr.0 + br.0) / 2.0);
+        if runs_on(tl, tr) || runs_on(bl, br) {
+            (right - needed < -0.02 * needed).then_some("left")
+        } else {
+            (left + needed > w + 0.02 * needed).then_some("right")
+        }
+    };
+    match off {
+        Some(side) => Err(failed(
+            ScanFailure::PartialSheet,
+            format!("the frame runs off the picture at the {side}"),
+            "capture the whole sheet: an A3 sheet needs an A3 bed, or a photo with a margin round the sheet",
+        )),
+        None => Err(not_found(format!(
+            "the edges found do not make the spec's frame ({:.0} × {:.0} mm): they are {:.1} % out of its shape",
+            frame_w,
+            frame_h,
+            (ppm_w / ppm_h - 1.0).abs() * 100.0
+        ))),
+    }
+}
+
+/// The frame's four edges, each at its own angle: (left, top, right, bottom) as lines
+/// `n · p = c` with `n` the edge's unit normal, capture pixels.
+fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
+    // About 3 pixels a millimetre, each the darkest of its block.
+    let step = ((px_per_mm / 3.0).floor() as usize).max(1);
+    let (w, h) = (scan.width / step, scan.height / step);
+    let dark: Vec<(f32, f32)> = (0..h)
+        .into_par_iter()
+        .flat_map_iter(|by| {
+            let mut row_min = vec![255u8; w];
+            for y in by * step..(by + 1) * step {
+                let row = &scan.luma[y * scan.width..y * scan.width + w * step];
+                for (slot, block) in row_min.iter_mut().zip(row.chunks_exact(step)) {
+                    *slot = (*slot).min(block.iter().copied().min().unwrap_or(255));
+                }
+            }
+            row_min
+                .into_iter()
+                .enumerate()
+                .filter(|&(_, v)| v < DARK)
+                .map(move |(bx, _)| {
+                    (
+                        ((bx as f64 + 0.5) * step as f64) as f32,
+                        ((by as f64 + 0.5) * step as f64) as f32,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if dark.is_empty() {
+        return Err(not_found("the capture holds no ink"));
+    }
+    let bin = step as f64;
+    let diagonal = ((scan.width * scan.width + scan.height * scan.height) as f64).sqrt();
+    let bins = (2.0 * diagonal / bin) as usize + 2;
+    let steps = (2.0 * SEARCH_DEG / 0.1).round() as usize + 1;
+    let angles: Vec<f64> = (0..steps).map(|i| -SEARCH_DEG + 0.1 * i as f64).collect();
+    // Both projections at every angle: u across the sheet's width, v down its height.
+    let projections: Vec<(Vec<u32>, Vec<u32>)> = angles
+        .par_iter()
+        .map(|&angle| {
+            let (sin, cos) = angle.to_radians().sin_cos();
+            let (sin, cos) = (sin as f32, cos as f32);
+            let (d, b) = (diagonal as f32, bin as f32);
+            let mut us = vec![0u32; bins];
+            let mut vs = vec![0u32; bins];
+            for &(x, y) in &dark {
+                let u = x * cos + y * sin;
+                let v = -x * sin + y * cos;
+                us[((u + d) / b) as usize] += 1;
+                vs[((v + d) / b) as usize] += 1;
+            }
+            (us, vs)
+        })
+        .collect();
+    let longest = |pick: fn(&(Vec<u32>, Vec<u32>)) -> &Vec<u32>| {
+        projections
+            .iter()
+            .map(|p| pick(p).iter().copied().max().unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    };
+    let (long_u, long_v) = (longest(|p| &p.0), longest(|p| &p.1));
+    // Per edge, per angle: the outermost bin at least 40 % of the longest line of its
+    // direction, scored by its count and its neighbour's inward (a line can straddle
+    // two bins); the angle with the best score wins.
+    let edge = |pick: fn(&(Vec<u32>, Vec<u32>)) -> &Vec<u32>,
+                long: u32,
+                from_end: bool|
+     -> Option<(f64, f64)> {
+        let threshold = (f64::from(long) * 0.4).max(3.0);
+        let mut best: Option<(u32, f64, f64)> = None;
+        for (p, &angle) in projections.iter().zip(&angles) {
+            let hist = pick(p);
+            let found = if from_end {
+                hist.iter().rposition(|&n| f64::from(n) >= threshold)
+            } else {
+                hist.iter().position(|&n| f64::from(n) >= threshold)
+            };
+            let Some(i) = found else { continue };
+            let inner = if from_end { i.checked_sub(1) } else { Some(i + 1) };
+            let neighbour = inner.and_then(|j| hist.get(j)).copied().unwrap_or(0);
+            let score = hist[i] + neighbour;
+            if best.is_none_or(|(s, _, _)| score > s) {
+                // The count-weighted centre of the two bins.
+                let centre = |k: usize| (k as f64 + 0.5) * bin - diagonal;
+                let position = match inner {
+                    Some(j) if neighbour > 0 => {
+                        (centre(i) * f64::from(hist[i]) + centre(j) * f64::from(neighbour))
+                            / f64::from(score)
+                    }
+                    _ => centre(i),
+                };
+                best = Some((score, angle, position));
+            }
+        }
+        best.map(|(_, angle, position)| (angle, position))
+    };
+    let normal_u = |angle: f64| {
+        let (sin, cos) = angle.to_radians().sin_cos();
+        (cos, sin)
+    };
+    let normal_v = |angle: f64| {
+        let (sin, cos) = angle.to_radians().sin_cos();
+        (-sin, cos)
+    };
+    let upright = |from_end| {
+        edge(|p| &p.0, long_u, from_end)
+            .map(|(a, c)| (normal_u(a), c))
+            .ok_or_else(|| not_found("no upright edge"))
+    };
+    let level = |from_end| {
+        edge(|p| &p.1, long_v, from_end)
+            .map(|(a, c)| (normal_v(a), c))
+            .ok_or_else(|| not_found("no level edge"))
+    };
+    Ok([upright(false)?, level(false)?, upright(true)?, level(true)?])
+}
+
+/// The corners of the coarse edges (left, top, right, bottom), clockwise from the
+/// top-left.
+fn corners_of(edges: &[((f64, f64), f64); 4]) -> Option<[(f64, f64); 4]> {
+    let meet = |(n, c): ((f64, f64), f64), (m, d): ((f64, f64), f64)| {
+        let det = n.0 * m.1 - n.1 * m.0;
+        (det.abs() > 1e-9).then(|| ((c * m.1 - n.1 * d) / det, (n.0 * d - c * m.0) / det))
+    };
+    let [left, top, right, bottom] = *edges;
+    Some([
+        meet(left, top)?,
+        meet(right, top)?,
+        meet(right, bottom)?,
+        meet(left, bottom)?,
+    ])
+}
+
+/// The sheet as the capture shows it, resampled into sheet millimetres at `dpi`: what the
+/// ink measurement reads (grey). Outside the capture is white.
+pub fn rectify(scan: &Scan, registration: &Registration, sheet: Size, dpi: f64) -> Picture {
+    let map = registration.map;
     let (width, height) = (
         sheet.width.to_px(dpi).round() as usize,
         sheet.height.to_px(dpi).round() as usize,
     );
     let mm_per_px = 25.4 / dpi;
     let mut rgb = vec![255u8; width * height * 3];
-    for (row, line) in rgb.chunks_exact_mut(width * 3).enumerate() {
-        let y = (row as f64 + 0.5) * mm_per_px;
-        for col in 0..width {
-            let x = (col as f64 + 0.5) * mm_per_px;
-            let (sx, sy) = (a * x + c * y + e - 0.5, b * x + d * y + f - 0.5);
-            if let Some(pixel) = bilinear(scan, sx, sy) {
-                line[col * 3..col * 3 + 3].copy_from_slice(&pixel);
+    rgb.par_chunks_mut(width * 3)
+        .enumerate()
+        .for_each(|(row, line)| {
+            let y = (row as f64 + 0.5) * mm_per_px;
+            for (col, pixel) in line.chunks_exact_mut(3).enumerate() {
+                let x = (col as f64 + 0.5) * mm_per_px;
+                let (sx, sy) = project(&map, x, y);
+                if let Some(v) = bilinear(scan, sx - 0.5, sy - 0.5) {
+                    pixel.fill(v);
+                }
             }
-        }
-    }
+        });
     Picture {
         width,
         height,
@@ -209,91 +563,19 @@ pub fn rectify(scan: &Picture, registration: &Registration, sheet: Size, dpi: f6
     }
 }
 
-fn bilinear(scan: &Picture, x: f64, y: f64) -> Option<[u8; 3]> {
+fn bilinear(scan: &Scan, x: f64, y: f64) -> Option<u8> {
     if !(x >= 0.0 && y >= 0.0) {
         return None;
     }
-    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+    let (x0, y0) = (x as usize, y as usize);
     if x0 + 1 >= scan.width || y0 + 1 >= scan.height {
         return None;
     }
     let (fx, fy) = (x - x0 as f64, y - y0 as f64);
-    let at = |x: usize, y: usize, c: usize| f64::from(scan.rgb[(y * scan.width + x) * 3 + c]);
-    Some([0, 1, 2].map(|c| {
-        let top = at(x0, y0, c) * (1.0 - fx) + at(x0 + 1, y0, c) * fx;
-        let bottom = at(x0, y0 + 1, c) * (1.0 - fx) + at(x0 + 1, y0 + 1, c) * fx;
-        (top * (1.0 - fy) + bottom * fy).round() as u8
-    }))
-}
-
-/// The sheet's angle and the frame's edges in the turned frame (scan pixels along the
-/// turned axes: left, top, right, bottom).
-fn coarse(scan: &Picture, luma: &[u8], frame: Rect, px_per_mm: f64) -> Result<(f64, [f64; 4])> {
-    // About 3 pixels a millimetre, each the darkest of its block.
-    let step = ((px_per_mm / 3.0).floor() as usize).max(1);
-    let (w, h) = (scan.width / step, scan.height / step);
-    let mut dark: Vec<(f64, f64)> = Vec::new();
-    for by in 0..h {
-        for bx in 0..w {
-            let mut min = 255u8;
-            for y in by * step..(by + 1) * step {
-                let row = &luma[y * scan.width + bx * step..y * scan.width + (bx + 1) * step];
-                min = min.min(*row.iter().min().unwrap_or(&255));
-            }
-            if min < DARK {
-                dark.push((
-                    (bx as f64 + 0.5) * step as f64,
-                    (by as f64 + 0.5) * step as f64,
-                ));
-            }
-        }
-    }
-    if dark.is_empty() {
-        return Err(not_found("the scan holds no ink"));
-    }
-    let bin = step as f64;
-    let diagonal = ((scan.width * scan.width + scan.height * scan.height) as f64).sqrt();
-    let bins = (2.0 * diagonal / bin) as usize + 2;
-    let project = |angle: f64| {
-        let (sin, cos) = angle.to_radians().sin_cos();
-        let mut us = vec![0u32; bins];
-        let mut vs = vec![0u32; bins];
-        for &(x, y) in &dark {
-            // Into the turned frame: u along the sheet's width, v down its height.
-            let u = x * cos + y * sin;
-            let v = -x * sin + y * cos;
-            us[((u + diagonal) / bin) as usize] += 1;
-            vs[((v + diagonal) / bin) as usize] += 1;
-        }
-        (us, vs)
-    };
-    let sharpness = |(us, vs): &(Vec<u32>, Vec<u32>)| -> f64 {
-        us.iter().chain(vs).map(|&n| (n as f64) * (n as f64)).sum()
-    };
-    let mut best = (f64::MIN, 0.0);
-    let mut angle = -MAX_ROTATION_DEG;
-    while angle <= MAX_ROTATION_DEG + 1e-9 {
-        let score = sharpness(&project(angle));
-        if score > best.0 {
-            best = (score, angle);
-        }
-        angle += 0.1;
-    }
-    let angle = best.1;
-    let (us, vs) = project(angle);
-    // An edge: a projection as long as half the frame's side (in blocks), the outermost.
-    let long = |side: Mm| side.get() * px_per_mm / bin * 0.5;
-    let outer = |hist: &[u32], side: Mm| -> Option<(f64, f64)> {
-        let first = hist.iter().position(|&n| f64::from(n) >= long(side))?;
-        let last = hist.iter().rposition(|&n| f64::from(n) >= long(side))?;
-        Some((
-            first as f64 * bin - diagonal,
-            (last + 1) as f64 * bin - diagonal,
-        ))
-    };
-    let (left, right) = outer(&us, frame.height()).ok_or_else(|| not_found("no upright edge"))?;
-    let (top, bottom) = outer(&vs, frame.width()).ok_or_else(|| not_found("no level edge"))?;
-    Ok((angle, [left, top, right, bottom]))
+    let at = |x: usize, y: usize| f64::from(scan.luma[y * scan.width + x]);
+    let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+    let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+    Some((top * (1.0 - fy) + bottom * fy).round() as u8)
 }
 
 /// Points of the frame's line along the edge from `start` in direction `dir`: at each of
@@ -301,10 +583,8 @@ fn coarse(scan: &Picture, luma: &[u8], frame: Rect, px_per_mm: f64) -> Result<(f
 /// to a sub-pixel (where the luma crosses the threshold going in and coming out). A run
 /// more than twice the line's width (the line merged with what lies next to it) gives no
 /// point.
-#[allow(clippy::too_many_arguments)]
 fn edge_points(
-    scan: &Picture,
-    luma: &[u8],
+    scan: &Scan,
     start: (f64, f64),
     dir: (f64, f64),
     inward: (f64, f64),
@@ -317,7 +597,7 @@ fn edge_points(
         if xi < 0.0 || yi < 0.0 || xi as usize >= scan.width || yi as usize >= scan.height {
             return None;
         }
-        Some(f64::from(luma[yi as usize * scan.width + xi as usize]))
+        Some(f64::from(scan.luma[yi as usize * scan.width + xi as usize]))
     };
     let dark = f64::from(DARK);
     // Where the luma crosses the threshold between steps k − 1 (value a) and k (value b).
@@ -347,7 +627,7 @@ fn edge_points(
                     let out = crossing(k, before, value);
                     if out - into <= 2.0 * line_px.max(1.0) + 1.0 {
                         let middle = (into + out) / 2.0;
-                        // Pixel centres lie at half-integers of the continuous scan.
+                        // Pixel centres lie at half-integers of the continuous capture.
                         points.push((
                             base.0 + inward.0 * middle + 0.5,
                             base.1 + inward.1 * middle + 0.5,
@@ -362,9 +642,6 @@ fn edge_points(
     }
     points
 }
-
-/// A line: a point on it and its unit direction, scan pixels.
-type Line = ((f64, f64), (f64, f64));
 
 /// A line through `points` (point, unit direction): least squares, then again without
 /// the points more than three median deviations off.
@@ -411,45 +688,74 @@ fn intersect(a: Line, b: Line) -> Option<(f64, f64)> {
     Some((p.0 + t * r.0, p.1 + t * r.1))
 }
 
-/// The affine map taking each `from` point to its `to` point, least squares.
-fn affine(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> Option<[f64; 6]> {
-    // Normal equations for x' = a·x + c·y + e (and the same for y'), shared matrix.
-    let mut m = [[0.0f64; 3]; 3];
-    let mut rx = [0.0f64; 3];
-    let mut ry = [0.0f64; 3];
-    for (&(x, y), &(u, v)) in from.iter().zip(to) {
-        let row = [x, y, 1.0];
-        for i in 0..3 {
-            for j in 0..3 {
-                m[i][j] += row[i] * row[j];
-            }
-            rx[i] += row[i] * u;
-            ry[i] += row[i] * v;
-        }
+/// The homography taking each `from` point to its `to` point (four pairs, exact): the
+/// eight unknowns of (h0·x + h1·y + h2) / (h6·x + h7·y + 1) and its y twin, by Gaussian
+/// elimination with partial pivoting. Coordinates are centred and scaled first, so that
+/// millimetres and thousands of pixels meet on equal terms.
+fn homography(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> Option<[f64; 8]> {
+    let normaliser = |points: &[(f64, f64); 4]| {
+        let (mx, my) = points.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0 / 4.0, a.1 + p.1 / 4.0));
+        let spread = points
+            .iter()
+            .map(|p| (p.0 - mx).hypot(p.1 - my))
+            .sum::<f64>()
+            / 4.0;
+        (mx, my, if spread > 0.0 { 1.0 / spread } else { 1.0 })
+    };
+    let (fx, fy, fs) = normaliser(from);
+    let (tx, ty, ts) = normaliser(to);
+    let mut m = [[0.0f64; 9]; 8];
+    for (k, (&(x, y), &(u, v))) in from.iter().zip(to).enumerate() {
+        let (x, y) = ((x - fx) * fs, (y - fy) * fs);
+        let (u, v) = ((u - tx) * ts, (v - ty) * ts);
+        m[2 * k] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+        m[2 * k + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
     }
-    let solve = |r: [f64; 3]| -> Option<[f64; 3]> {
-        let det = |m: &[[f64; 3]; 3]| {
-            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-                - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-                + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-        };
-        let d = det(&m);
-        if d.abs() < 1e-12 {
+    for col in 0..8 {
+        let pivot = (col..8).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+        if m[pivot][col].abs() < 1e-12 {
             return None;
         }
-        let mut out = [0.0; 3];
-        for (k, slot) in out.iter_mut().enumerate() {
-            let mut mk = m;
-            for i in 0..3 {
-                mk[i][k] = r[i];
+        m.swap(col, pivot);
+        for row in 0..8 {
+            if row != col {
+                let factor = m[row][col] / m[col][col];
+                for k in col..9 {
+                    m[row][k] -= factor * m[col][k];
+                }
             }
-            *slot = det(&mk) / d;
         }
-        Some(out)
+    }
+    let n: Vec<f64> = (0..8).map(|i| m[i][8] / m[i][i]).collect();
+    // Undo the normalisations: H = T⁻¹ · N · F, with F = [fs 0 −fs·fx; 0 fs −fs·fy; 0 0 1]
+    // and T⁻¹ = [1/ts 0 tx; 0 1/ts ty; 0 0 1].
+    let nm = [[n[0], n[1], n[2]], [n[3], n[4], n[5]], [n[6], n[7], 1.0]];
+    let f = [[fs, 0.0, -fs * fx], [0.0, fs, -fs * fy], [0.0, 0.0, 1.0]];
+    let t = [[1.0 / ts, 0.0, tx], [0.0, 1.0 / ts, ty], [0.0, 0.0, 1.0]];
+    let mul = |a: [[f64; 3]; 3], b: [[f64; 3]; 3]| {
+        let mut c = [[0.0; 3]; 3];
+        for i in 0..3 {
+            for j in 0..3 {
+                c[i][j] = (0..3).map(|k| a[i][k] * b[k][j]).sum();
+            }
+        }
+        c
     };
-    let [a, c, e] = solve(rx)?;
-    let [b, d, f] = solve(ry)?;
-    Some([a, b, c, d, e, f])
+    let h = mul(t, mul(nm, f));
+    let s = h[2][2];
+    if s.abs() < 1e-12 {
+        return None;
+    }
+    Some([
+        h[0][0] / s,
+        h[0][1] / s,
+        h[0][2] / s,
+        h[1][0] / s,
+        h[1][1] / s,
+        h[1][2] / s,
+        h[2][0] / s,
+        h[2][1] / s,
+    ])
 }
 
 /// The frame `spec` registers scans on: its `registration` element, a stroked rectangle
@@ -484,19 +790,41 @@ pub fn frame(spec: &crate::spec::Spec) -> Option<Frame> {
     }
 }
 
-/// A scan of a sheet of `spec` as the sheet itself: registered on the spec's frame and
-/// resampled into sheet millimetres at the scan's resolution (at most 300 dpi, what the
-/// ink measurement needs).
-pub fn sheet_of_scan(scan: &Picture, spec: &crate::spec::Spec) -> Result<(Registration, Picture)> {
+/// A capture registered on its spec's frame.
+#[derive(Debug, Clone)]
+pub struct RegisteredScan {
+    /// Where the sheet lies in the capture.
+    pub registration: Registration,
+    /// What the light and the bed did.
+    pub lighting: Lighting,
+    /// The sheet, resampled into sheet millimetres (at most 300 dpi, what the ink
+    /// measurement needs), flattened: paper is white.
+    pub sheet: Picture,
+}
+
+/// A capture of a sheet of `spec` as the sheet itself: flattened, registered on the
+/// spec's frame and resampled into sheet millimetres at the capture's resolution, at most
+/// 300 dpi.
+pub fn sheet_of_scan(mut scan: Scan, spec: &crate::spec::Spec) -> Result<RegisteredScan> {
     let frame = frame(spec).ok_or_else(|| Error::Options {
         message: format!(
             "the spec `{}` names no registration frame (`registration: \"<element id>\"`): a scan cannot be placed",
             spec.name
         ),
     })?;
-    let registration = register(scan, frame)?;
-    let sheet = rectify(scan, &registration, spec.page, scan.dpi.min(300.0));
-    Ok((registration, sheet))
+    // About a millimetre: from the resolution, or from the picture's size for a photo.
+    let px_per_mm = scan.dpi.map_or_else(
+        || (scan.width as f64 / spec.page.width.get()).min(scan.height as f64 / spec.page.height.get()),
+        |dpi| dpi / 25.4,
+    );
+    let lighting = flatten::flatten(&mut scan, px_per_mm.round() as usize);
+    let registration = register(&scan, frame, spec.page)?;
+    let sheet = rectify(&scan, &registration, spec.page, registration.dpi.min(300.0));
+    Ok(RegisteredScan {
+        registration,
+        lighting,
+        sheet,
+    })
 }
 
 /// A similarity map `found = scale · R(rotation) · placed + offset`, fitted over pairs of

@@ -506,11 +506,7 @@ impl Canvas {
             let outline = self
                 .glyphs
                 .entry((run.face, glyph.id))
-                .or_insert_with(|| {
-                    let mut builder = OutlineBuilder(PathBuilder::new());
-                    parsed.outline_glyph(ttf_parser::GlyphId(glyph.id), &mut builder)?;
-                    builder.0.finish()
-                })
+                .or_insert_with(|| glyph_outline(&parsed, glyph.id))
                 .as_ref();
             if let Some(outline) = outline {
                 // Font units are y-up; the sheet is y-down.
@@ -710,6 +706,14 @@ impl Op<'_> {
             }
         }
     }
+}
+
+/// A glyph's outline as a tiny-skia path in font units (y up); `None` for a glyph
+/// without ink.
+pub(crate) fn glyph_outline(face: &ttf_parser::Face<'_>, glyph: u16) -> Option<tiny_skia::Path> {
+    let mut builder = OutlineBuilder(PathBuilder::new());
+    face.outline_glyph(ttf_parser::GlyphId(glyph), &mut builder)?;
+    builder.0.finish()
 }
 
 /// Collects a glyph outline into a tiny-skia path, in font units.

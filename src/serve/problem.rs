@@ -48,7 +48,8 @@ impl Problem {
     /// renderer 500 (the caller cannot fix it).
     pub fn from_error(err: &certpress::Error) -> Self {
         let status = match err.code() {
-            "record" | "missing-glyph" | "overflow" | "qr-too-dense" => {
+            "record" | "missing-glyph" | "overflow" | "qr-too-dense" | "scan-registration"
+            | "scan-resolution" | "scan-partial-sheet" => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             "options" | "unreadable" => StatusCode::BAD_REQUEST,

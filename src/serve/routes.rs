@@ -908,33 +908,20 @@ async fn check_inner(
     let record = read_record(service, request).await?;
     let spec = name.to_owned();
     on_pool(service, name, "check", move || {
-        let template = &served.template;
-        let licence = template.issue(&record)?;
-        let tolerance = template.model().tolerance;
-        let layout: Vec<_> = licence
-            .conformance()
-            .into_iter()
-            .filter(|e| e.placement.pass.selected_by(pass))
-            .collect();
-        let raster = licence.raster(&RasterOptions {
-            pass,
-            ..Default::default()
-        })?;
-        let image = certpress::qa::image::Picture::from_raster(&raster);
-        let ink = certpress::qa::ink::measure(
-            &image,
-            licence.layout(),
-            tolerance,
-            certpress::qa::ink::DEFAULT_THRESHOLD,
-            pass,
-        );
-        let ok = layout.iter().all(|e| e.pass_check) && ink.iter().all(|e| e.pass_check);
+        let licence = served.template.issue(&record)?;
+        let report = licence.check(
+            None,
+            certpress::qa::check::CheckOptions {
+                pass,
+                ..Default::default()
+            },
+        )?;
         Ok(CheckReport {
             spec,
-            tolerance_mm: tolerance.get(),
-            layout,
-            ink,
-            pass: ok,
+            tolerance_mm: report.tolerance_mm,
+            layout: report.layout,
+            ink: report.ink,
+            pass: report.pass,
         })
     })
     .await
