@@ -32,7 +32,7 @@ pub fn draw(report: &CheckReport, fonts: &FontBook) -> Result<Picture> {
         .zip(sheet.rgb.chunks_exact(3))
     {
         for c in 0..3 {
-            out[c] = 255 - (255 - p[c]) * 3 / 4;
+            out[c] = (255 - (255 - u16::from(p[c])) * 3 / 4) as u8;
         }
         out[3] = 255;
     }

@@ -463,27 +463,30 @@ fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
     let (long_u, long_v) = (longest(|p| &p.0), longest(|p| &p.1));
     // Per edge, per angle: the outermost bin at least 40 % of the longest line of its
     // direction, scored by its count and its neighbour's inward (a line can straddle
-    // two bins); the angle with the best score wins.
+    // two bins). At another edge's angle that edge is sharp and this one smeared below
+    // the threshold, so the best score alone could pick the wrong edge: of the angles
+    // scoring at least 60 % of the best, the outermost position wins, and the best score
+    // near it gives the angle.
     let edge = |pick: fn(&(Vec<u32>, Vec<u32>)) -> &Vec<u32>,
                 long: u32,
                 from_end: bool|
      -> Option<(f64, f64)> {
         let threshold = (f64::from(long) * 0.4).max(3.0);
-        let mut best: Option<(u32, f64, f64)> = None;
-        for (p, &angle) in projections.iter().zip(&angles) {
-            let hist = pick(p);
-            let found = if from_end {
-                hist.iter().rposition(|&n| f64::from(n) >= threshold)
-            } else {
-                hist.iter().position(|&n| f64::from(n) >= threshold)
-            };
-            let Some(i) = found else { continue };
-            let inner = if from_end { i.checked_sub(1) } else { Some(i + 1) };
-            let neighbour = inner.and_then(|j| hist.get(j)).copied().unwrap_or(0);
-            let score = hist[i] + neighbour;
-            if best.is_none_or(|(s, _, _)| score > s) {
+        let centre = |k: usize| (k as f64 + 0.5) * bin - diagonal;
+        let candidates: Vec<(u32, f64, f64)> = projections
+            .iter()
+            .zip(&angles)
+            .filter_map(|(p, &angle)| {
+                let hist = pick(p);
+                let i = if from_end {
+                    hist.iter().rposition(|&n| f64::from(n) >= threshold)
+                } else {
+                    hist.iter().position(|&n| f64::from(n) >= threshold)
+                }?;
+                let inner = if from_end { i.checked_sub(1) } else { Some(i + 1) };
+                let neighbour = inner.and_then(|j| hist.get(j)).copied().unwrap_or(0);
+                let score = hist[i] + neighbour;
                 // The count-weighted centre of the two bins.
-                let centre = |k: usize| (k as f64 + 0.5) * bin - diagonal;
                 let position = match inner {
                     Some(j) if neighbour > 0 => {
                         (centre(i) * f64::from(hist[i]) + centre(j) * f64::from(neighbour))
@@ -491,10 +494,20 @@ fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
                     }
                     _ => centre(i),
                 };
-                best = Some((score, angle, position));
-            }
-        }
-        best.map(|(_, angle, position)| (angle, position))
+                Some((score, angle, position))
+            })
+            .collect();
+        let best = candidates.iter().map(|c| c.0).max()?;
+        let strong = candidates
+            .iter()
+            .filter(|c| f64::from(c.0) >= 0.6 * f64::from(best));
+        let outward = |c: &&(u32, f64, f64)| if from_end { c.2 } else { -c.2 };
+        let outermost = strong.clone().max_by(|a, b| outward(a).total_cmp(&outward(b)))?;
+        let near = 3.0 * px_per_mm;
+        strong
+            .filter(|c| (c.2 - outermost.2).abs() <= near)
+            .max_by_key(|c| c.0)
+            .map(|&(_, angle, position)| (angle, position))
     };
     let normal_u = |angle: f64| {
         let (sin, cos) = angle.to_radians().sin_cos();
