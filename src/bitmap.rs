@@ -297,7 +297,11 @@ pub(crate) fn jpeg_rgb(
     bytes: &[u8],
     limit: u64,
 ) -> Result<(u32, u32, Vec<u8>, Option<f64>), String> {
-    jpeg_decode(bytes, limit, zune_jpeg::zune_core::colorspace::ColorSpace::RGB)
+    jpeg_decode(
+        bytes,
+        limit,
+        zune_jpeg::zune_core::colorspace::ColorSpace::RGB,
+    )
 }
 
 /// The same as [`jpeg_rgb`], decoded to luma only: a scan's measurement reads nothing else,
@@ -307,7 +311,11 @@ pub(crate) fn jpeg_luma(
     bytes: &[u8],
     limit: u64,
 ) -> Result<(u32, u32, Vec<u8>, Option<f64>), String> {
-    jpeg_decode(bytes, limit, zune_jpeg::zune_core::colorspace::ColorSpace::Luma)
+    jpeg_decode(
+        bytes,
+        limit,
+        zune_jpeg::zune_core::colorspace::ColorSpace::Luma,
+    )
 }
 
 fn jpeg_decode(

@@ -1492,7 +1492,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<bool> {
         );
         let l = &capture.lighting;
         println!(
-            "light: paper white {}, falling off {:.0} % across the sheet; {:.0} % of the picture dark bed, left out",
+            "paper white {} at its brightest, {:.0} % less at its dimmest (uneven light, or the sheet's own tints): each pixel measured against its own; {:.0} % of the picture dark bed, left out",
             l.paper,
             l.falloff * 100.0,
             l.dark_bed * 100.0

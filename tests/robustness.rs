@@ -229,3 +229,57 @@ fn number_spans(source: &str) -> Vec<(usize, usize)> {
     }
     spans
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A capture of any size and content (lines where a frame might be, noise, nothing),
+    /// with or without a resolution, is checked or refused, never a panic.
+    #[test]
+    fn any_capture_is_checked_or_refused(
+        width in 0usize..96,
+        height in 0usize..96,
+        dpi in prop_oneof![Just(None), (1.0f64..2000.0).prop_map(Some)],
+        lines in proptest::collection::vec((0usize..96, any::<bool>()), 0..8),
+        seed in any::<u64>(),
+    ) {
+        use certpress::qa::check::CheckOptions;
+        use certpress::qa::scan::Scan;
+        let mut state = seed | 1;
+        let mut luma: Vec<u8> = (0..width * height)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                200 + (state % 56) as u8
+            })
+            .collect();
+        for (at, across) in lines {
+            for i in 0..width.max(height) {
+                let (x, y) = if across { (i, at) } else { (at, i) };
+                if x < width && y < height {
+                    luma[y * width + x] = 10;
+                }
+            }
+        }
+        let scan = Scan { width, height, dpi, luma };
+        let licence = liuzhou().issue(&sample()).unwrap();
+        let _ = licence.check(Some(scan), CheckOptions::default());
+    }
+
+    /// Damaged picture files are refused as unreadable, never a panic.
+    #[test]
+    fn damaged_capture_files_are_refused(cut in 0usize..400, flip in 0usize..400, byte in any::<u8>()) {
+        use certpress::qa::scan::Scan;
+        let raster = liuzhou()
+            .issue(&sample())
+            .unwrap()
+            .raster(&raster::RasterOptions { dpi: 10.0, ..Default::default() })
+            .unwrap();
+        let mut png = certpress::qa::image::Picture::from_raster(&raster).encode_png().unwrap();
+        let flip = flip.min(png.len() - 1);
+        png[flip] = byte;
+        png.truncate(png.len().saturating_sub(cut));
+        let _ = Scan::decode(&png, None);
+    }
+}

@@ -307,7 +307,11 @@ fn a_scan_without_the_frame_is_an_error_not_a_report() {
         "{err}"
     );
     assert_eq!(err.code(), "scan-partial-sheet");
-    assert!(err.to_string().contains("runs off the picture at the bottom"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("runs off the picture at the bottom"),
+        "{err}"
+    );
     // A blank page.
     let blank = Picture {
         width: 400,
@@ -460,8 +464,8 @@ fn calibration_from_a_scan_undoes_the_printer() {
             }
         }
     }
-    let err = calibrate::measure(Scan::from_picture(&scan(&printed_turned, &scanner)), spec)
-        .unwrap_err();
+    let err =
+        calibrate::measure(Scan::from_picture(&scan(&printed_turned, &scanner)), spec).unwrap_err();
     assert!(err.to_string().contains("turns the print"), "{err}");
 
     // The command line: the sheet, then the scan into a calibration file render reads.
@@ -701,8 +705,14 @@ fn specks_of_dust_are_left_out_and_counted() {
     };
     let report = check(Scan::from_picture(&scan(&rendering(150.0), &dusty)));
     assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
-    assert!(report.specks > 0, "no speck fell in a window: the test proves nothing");
-    assert_eq!(report.specks, report.ink.iter().map(|e| e.specks).sum::<usize>());
+    assert!(
+        report.specks > 0,
+        "no speck fell in a window: the test proves nothing"
+    );
+    assert_eq!(
+        report.specks,
+        report.ink.iter().map(|e| e.specks).sum::<usize>()
+    );
 }
 
 /// A phone photo: the sheet on a brown desk, turned 5°, seen at an angle (its far edge
@@ -740,7 +750,10 @@ fn a_phone_photo_at_an_angle_registers_by_its_frame_and_every_element_passes() {
         let p = -phone.keystone / (2.0 - phone.keystone) / (297.0 / 2.0);
         let scale_at = |y: f64| 1.0 / (1.0 + p * (y - 297.0 / 2.0));
         let frame_keystone = 1.0 - scale_at(39.25) / scale_at(274.75);
-        assert!((r.keystone - frame_keystone).abs() < 0.002, "{frame_keystone} {r:?}");
+        assert!(
+            (r.keystone - frame_keystone).abs() < 0.002,
+            "{frame_keystone} {r:?}"
+        );
         assert!((r.rotation_deg - phone.rotation).abs() < 0.1, "{r:?}");
         assert!(r.residual.get() < 0.15, "{r:?}");
         assert!(failures(&report).is_empty(), "{:#?}", failures(&report));

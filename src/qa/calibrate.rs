@@ -13,8 +13,8 @@
 
 use serde::Serialize;
 
-use super::scan::Scan;
 use super::register::{self, Registration};
+use super::scan::Scan;
 use crate::display::{InkKind, Item, Page, PageInk, Path, Shape};
 use crate::error::{Error, Result};
 use crate::production::Calibration;

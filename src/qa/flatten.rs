@@ -30,7 +30,8 @@ use super::scan::Scan;
 pub struct Lighting {
     /// The paper's white where the light is brightest (luma, 0–255).
     pub paper: u8,
-    /// How far the light falls off across the sheet: 1 − dimmest paper / brightest.
+    /// How far the paper's white falls off across the sheet, 1 − dimmest / brightest:
+    /// uneven light, or the sheet's own tints (a beige field inside a white margin).
     pub falloff: f64,
     /// Share of the picture that is bed darker than the paper, left out.
     pub dark_bed: f64,
@@ -48,7 +49,7 @@ pub fn flatten(scan: &mut Scan, block: usize) -> Lighting {
     let block = block.max(1);
     let (width, height) = (scan.width, scan.height);
     let (bw, bh) = (width.div_ceil(block), height.div_ceil(block));
-    if bw == 0 || bh == 0 {
+    if bw == 0 || bh == 0 || scan.luma.len() != width * height {
         return Lighting {
             paper: 255,
             falloff: 0.0,

@@ -34,8 +34,14 @@ struct Mark {
 impl Mark {
     /// The gap between two boxes, pixels, along the wider axis (0 when they touch).
     fn gap(&self, other: &Mark) -> f64 {
-        let dx = other.x0.saturating_sub(self.x1).max(self.x0.saturating_sub(other.x1));
-        let dy = other.y0.saturating_sub(self.y1).max(self.y0.saturating_sub(other.y1));
+        let dx = other
+            .x0
+            .saturating_sub(self.x1)
+            .max(self.x0.saturating_sub(other.x1));
+        let dy = other
+            .y0
+            .saturating_sub(self.y1)
+            .max(self.y0.saturating_sub(other.y1));
         dx.max(dy) as f64
     }
 }

@@ -1,8 +1,13 @@
 //! QA: where each element landed, in millimetres, against the spec and its tolerance.
 //!
 //! Two measurements: the layout's own boxes ([`conformance`]), and the ink found in a
-//! raster ([`ink::measure`]): our own rendering, another system's, or a 300 dpi scan.
-//! And the spec's own QA: [`lint`] warns about what renders but is probably wrong.
+//! raster ([`ink::measure`]): our own rendering, another system's, or a capture of a
+//! printed sheet. A capture ([`scan::Scan`]: a scan or a phone photo) is flattened
+//! ([`flatten`]: the bed left out, each pixel against its own paper white), registered on
+//! the spec's frame ([`register`]: a homography) and resampled into sheet millimetres
+//! before its ink is measured. [`check`] is the one check the CLI and the service call
+//! (through `Licence::check`); [`overlay`] draws its findings over the sheet. And the
+//! spec's own QA: [`lint`] warns about what renders but is probably wrong.
 
 pub mod calibrate;
 pub mod check;

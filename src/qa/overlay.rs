@@ -191,10 +191,18 @@ fn write(
         })
         .collect();
     let width: f32 = glyphs.iter().map(|g| g.1).sum();
-    if let Some(backing) =
-        tiny_skia::Rect::from_xywh(at.0 - size * 0.1, at.1 - size * 0.9, width + size * 0.2, size * 1.15)
-    {
-        pixmap.fill_rect(backing, &paint([255, 255, 255], 210), Transform::identity(), None);
+    if let Some(backing) = tiny_skia::Rect::from_xywh(
+        at.0 - size * 0.1,
+        at.1 - size * 0.9,
+        width + size * 0.2,
+        size * 1.15,
+    ) {
+        pixmap.fill_rect(
+            backing,
+            &paint([255, 255, 255], 210),
+            Transform::identity(),
+            None,
+        );
     }
     let mut x = at.0;
     for (glyph, advance) in glyphs {

@@ -142,14 +142,12 @@ pub fn register(scan: &Scan, frame: Frame, sheet: Size) -> Result<Registration> 
     // Pixels a millimetre: the file's, or a first guess from the picture's size (the sheet
     // fills most of a photo), corrected from the frame below.
     let guess = scan.dpi.map_or_else(
-        || {
-            (scan.width as f64 / sheet.width.get())
-                .min(scan.height as f64 / sheet.height.get())
-        },
+        || (scan.width as f64 / sheet.width.get()).min(scan.height as f64 / sheet.height.get()),
         |dpi| dpi / 25.4,
     );
     let coarse = coarse(scan, guess)?;
-    let corners = corners_of(&coarse).ok_or_else(|| not_found("two edges of the frame are parallel"))?;
+    let corners =
+        corners_of(&coarse).ok_or_else(|| not_found("two edges of the frame are parallel"))?;
     let (across, down) = frame_extent(&corners);
     let (frame_w, frame_h) = (frame.centre.width().get(), frame.centre.height().get());
     let (ppm_w, ppm_h) = (across / frame_w, down / frame_h);
@@ -177,8 +175,9 @@ pub fn register(scan: &Scan, frame: Frame, sheet: Size) -> Result<Registration> 
         }
         // Points off the line (a picture crossing the frame) are left out of the fit and
         // of the residual.
-        let (line, points) = fit_line(&points)
-            .ok_or_else(|| not_found(format!("the frame's {} edge is not straight", SIDES[side])))?;
+        let (line, points) = fit_line(&points).ok_or_else(|| {
+            not_found(format!("the frame's {} edge is not straight", SIDES[side]))
+        })?;
         all_points.push(points);
         lines.push(line);
     }
@@ -264,6 +263,26 @@ const SIDES: [&str; 4] = ["top", "right", "bottom", "left"];
 /// A registration beyond what a capture can be is an error that says which limit, and
 /// what to do about it.
 fn check_plausible(r: &Registration, file_dpi: Option<f64>) -> Result<()> {
+    let numbers = [
+        r.offset_x.get(),
+        r.offset_y.get(),
+        r.rotation_deg,
+        r.scale_x,
+        r.scale_y,
+        r.keystone,
+        r.dpi,
+        r.residual.get(),
+    ];
+    if numbers.iter().any(|v| !v.is_finite()) || r.map.iter().any(|v| !v.is_finite()) {
+        return Err(not_found("the frame's edges give no map"));
+    }
+    if file_dpi.is_none() && !(30.0..=2400.0).contains(&r.dpi) {
+        return Err(failed(
+            ScanFailure::Resolution,
+            format!("the frame found says the capture is {:.0} dpi", r.dpi),
+            "capture the sheet at 100–1200 dpi (a phone photo: the sheet filling the picture), or give --dpi",
+        ));
+    }
     if r.rotation_deg.abs() > MAX_ROTATION_DEG {
         return Err(not_found(format!(
             "the frame found is turned {:.2}°, beyond the {MAX_ROTATION_DEG}° a capture may be",
@@ -398,6 +417,11 @@ fn check_whole(
     }
 }
 
+/// Both projections at one angle, across (u) and down (v).
+type Projection = (Vec<u32>, Vec<u32>);
+/// Which of the two projections an edge reads.
+type Pick = fn(&Projection) -> &Vec<u32>;
+
 /// The frame's four edges, each at its own angle: (left, top, right, bottom) as lines
 /// `n · p = c` with `n` the edge's unit normal, capture pixels.
 fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
@@ -436,7 +460,7 @@ fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
     let steps = (2.0 * SEARCH_DEG / 0.1).round() as usize + 1;
     let angles: Vec<f64> = (0..steps).map(|i| -SEARCH_DEG + 0.1 * i as f64).collect();
     // Both projections at every angle: u across the sheet's width, v down its height.
-    let projections: Vec<(Vec<u32>, Vec<u32>)> = angles
+    let projections: Vec<Projection> = angles
         .par_iter()
         .map(|&angle| {
             let (sin, cos) = angle.to_radians().sin_cos();
@@ -453,7 +477,7 @@ fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
             (us, vs)
         })
         .collect();
-    let longest = |pick: fn(&(Vec<u32>, Vec<u32>)) -> &Vec<u32>| {
+    let longest = |pick: Pick| {
         projections
             .iter()
             .map(|p| pick(p).iter().copied().max().unwrap_or(0))
@@ -467,7 +491,7 @@ fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
     // the threshold, so the best score alone could pick the wrong edge: of the angles
     // scoring at least 60 % of the best, the outermost position wins, and the best score
     // near it gives the angle.
-    let edge = |pick: fn(&(Vec<u32>, Vec<u32>)) -> &Vec<u32>,
+    let edge = |pick: Pick,
                 long: u32,
                 from_end: bool|
      -> Option<(f64, f64)> {
@@ -483,7 +507,11 @@ fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
                 } else {
                     hist.iter().position(|&n| f64::from(n) >= threshold)
                 }?;
-                let inner = if from_end { i.checked_sub(1) } else { Some(i + 1) };
+                let inner = if from_end {
+                    i.checked_sub(1)
+                } else {
+                    Some(i + 1)
+                };
                 let neighbour = inner.and_then(|j| hist.get(j)).copied().unwrap_or(0);
                 let score = hist[i] + neighbour;
                 // The count-weighted centre of the two bins.
@@ -502,7 +530,9 @@ fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
             .iter()
             .filter(|c| f64::from(c.0) >= 0.6 * f64::from(best));
         let outward = |c: &&(u32, f64, f64)| if from_end { c.2 } else { -c.2 };
-        let outermost = strong.clone().max_by(|a, b| outward(a).total_cmp(&outward(b)))?;
+        let outermost = strong
+            .clone()
+            .max_by(|a, b| outward(a).total_cmp(&outward(b)))?;
         let near = 3.0 * px_per_mm;
         strong
             .filter(|c| (c.2 - outermost.2).abs() <= near)
@@ -707,7 +737,9 @@ fn intersect(a: Line, b: Line) -> Option<(f64, f64)> {
 /// millimetres and thousands of pixels meet on equal terms.
 fn homography(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> Option<[f64; 8]> {
     let normaliser = |points: &[(f64, f64); 4]| {
-        let (mx, my) = points.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0 / 4.0, a.1 + p.1 / 4.0));
+        let (mx, my) = points
+            .iter()
+            .fold((0.0, 0.0), |a, p| (a.0 + p.0 / 4.0, a.1 + p.1 / 4.0));
         let spread = points
             .iter()
             .map(|p| (p.0 - mx).hypot(p.1 - my))
@@ -733,8 +765,9 @@ fn homography(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> Option<[f64; 8]> 
         for row in 0..8 {
             if row != col {
                 let factor = m[row][col] / m[col][col];
-                for k in col..9 {
-                    m[row][k] -= factor * m[col][k];
+                let pivot_row = m[col];
+                for (value, pivot) in m[row].iter_mut().zip(pivot_row).skip(col) {
+                    *value -= factor * pivot;
                 }
             }
         }
@@ -825,9 +858,23 @@ pub fn sheet_of_scan(mut scan: Scan, spec: &crate::spec::Spec) -> Result<Registe
             spec.name
         ),
     })?;
+    if scan.luma.len() != scan.width * scan.height {
+        return Err(Error::Unreadable {
+            what: "the capture".into(),
+            message: format!(
+                "{} luma values for {} × {} pixels",
+                scan.luma.len(),
+                scan.width,
+                scan.height
+            ),
+        });
+    }
     // About a millimetre: from the resolution, or from the picture's size for a photo.
     let px_per_mm = scan.dpi.map_or_else(
-        || (scan.width as f64 / spec.page.width.get()).min(scan.height as f64 / spec.page.height.get()),
+        || {
+            (scan.width as f64 / spec.page.width.get())
+                .min(scan.height as f64 / spec.page.height.get())
+        },
         |dpi| dpi / 25.4,
     );
     let lighting = flatten::flatten(&mut scan, px_per_mm.round() as usize);

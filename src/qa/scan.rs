@@ -37,7 +37,9 @@ impl Scan {
     pub fn decode(bytes: &[u8], dpi: Option<f64>) -> std::result::Result<Self, String> {
         if let Some(d) = dpi {
             if !(d.is_finite() && (10.0..=4800.0).contains(&d)) {
-                return Err(format!("a resolution of {d} dpi is not a scan's; give 10–4800"));
+                return Err(format!(
+                    "a resolution of {d} dpi is not a scan's; give 10–4800"
+                ));
             }
         }
         let (width, height, luma, recorded) = if bytes.starts_with(&[0xFF, 0xD8]) {
@@ -50,7 +52,10 @@ impl Scan {
             } else {
                 png_rgb(bytes)?
             };
-            let luma = rgb.chunks_exact(3).map(|p| luma(p[0], p[1], p[2])).collect();
+            let luma = rgb
+                .chunks_exact(3)
+                .map(|p| luma(p[0], p[1], p[2]))
+                .collect();
             (w, h, luma, dpi)
         };
         // A resolution the file records but no scanner has (72 dpi from a phone's EXIF-less

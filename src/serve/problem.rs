@@ -49,9 +49,7 @@ impl Problem {
     pub fn from_error(err: &certpress::Error) -> Self {
         let status = match err.code() {
             "record" | "missing-glyph" | "overflow" | "qr-too-dense" | "scan-registration"
-            | "scan-resolution" | "scan-partial-sheet" => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            | "scan-resolution" | "scan-partial-sheet" => StatusCode::UNPROCESSABLE_ENTITY,
             "options" | "unreadable" => StatusCode::BAD_REQUEST,
             "version-not-raised" => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
