@@ -9,11 +9,14 @@
 //!    somewhere unless it lies inside a solid mark.
 //! 2. The bed: blocks far darker than the paper (under 40 % of its white) reached from the
 //!    picture's border without crossing paper, grown by 2 mm to take in the sheet's
-//!    shadowed edge. They become white, so the sheet's edge is no line to register on.
-//! 3. The paper's white, locally: the brightest block within 6 mm (a max filter: ink is
-//!    darker than paper, so the maximum is the paper around it), then averaged over the
-//!    same window to smooth the steps (a moving average of a smooth fall-off is the
-//!    fall-off).
+//!    shadowed edge. They become white, so the sheet's edge is no line to register on. (A
+//!    solid dark mark printed to the sheet's edge would join the bed; a licence keeps its
+//!    marks inside a margin.)
+//! 3. The paper's white, locally: a closing over 6 mm either way (the brightest block
+//!    within reach, then the dimmest of those: ink is darker than paper and narrower than
+//!    the window, so it is filled with the paper around it, while a fall-off comes back
+//!    where it was), then averaged over the same window to smooth the steps (a moving
+//!    average of a smooth fall-off is the fall-off).
 //! 4. Every pixel divided by its white (interpolated between block centres), so paper is
 //!    255 and ink keeps its contrast: an edge where luma crosses the threshold stays where
 //!    it was however dim the light there.
@@ -115,7 +118,8 @@ pub fn flatten(scan: &mut Scan, block: usize) -> Lighting {
         .zip(&bed)
         .map(|(&v, &b)| if b { 0.0 } else { f64::from(v) })
         .collect();
-    let white = max_filter(&level, bw, bh, RADIUS);
+    let white = rank_filter(&level, &bed, bw, bh, RADIUS, f64::max);
+    let white = rank_filter(&white, &bed, bw, bh, RADIUS, f64::min);
     let white = mean_filter(&white, &bed, bw, bh, RADIUS);
     let paper_whites = white.iter().zip(&bed).filter(|(_, &b)| !b).map(|(&w, _)| w);
     let (lo, hi) = paper_whites.fold((f64::MAX, 0.0f64), |(lo, hi), w| (lo.min(w), hi.max(w)));
@@ -177,21 +181,40 @@ fn grow(mask: &[bool], w: usize, h: usize, by: usize) -> Vec<bool> {
     out
 }
 
-/// The largest value within `r` blocks (a square window), rows then columns.
-fn max_filter(values: &[f64], w: usize, h: usize, r: usize) -> Vec<f64> {
-    let mut across = vec![0.0; values.len()];
+/// The largest (`pick` = max) or smallest (min) paper value within `r` blocks, a square
+/// window, rows then columns; bed blocks are left out and keep their value. A max then a
+/// min is a closing: marks narrower than the window are filled with the paper around them,
+/// and a smooth fall-off comes back as it was (a max alone would lean toward the bright
+/// side by the window's reach).
+fn rank_filter(
+    values: &[f64],
+    bed: &[bool],
+    w: usize,
+    h: usize,
+    r: usize,
+    pick: fn(f64, f64) -> f64,
+) -> Vec<f64> {
+    let fold = |items: &mut dyn Iterator<Item = usize>, source: &[f64], fallback: f64| {
+        items
+            .filter(|&i| !bed[i])
+            .map(|i| source[i])
+            .reduce(pick)
+            .unwrap_or(fallback)
+    };
+    let mut across = values.to_vec();
     for y in 0..h {
         for x in 0..w {
-            let row = &values[y * w + x.saturating_sub(r)..y * w + (x + r + 1).min(w)];
-            across[y * w + x] = row.iter().copied().fold(0.0, f64::max);
+            let i = y * w + x;
+            let mut row = (x.saturating_sub(r)..(x + r + 1).min(w)).map(|xx| y * w + xx);
+            across[i] = fold(&mut row, values, values[i]);
         }
     }
-    let mut out = vec![0.0; values.len()];
+    let mut out = across.clone();
     for y in 0..h {
         for x in 0..w {
-            out[y * w + x] = (y.saturating_sub(r)..(y + r + 1).min(h))
-                .map(|yy| across[yy * w + x])
-                .fold(0.0, f64::max);
+            let i = y * w + x;
+            let mut column = (y.saturating_sub(r)..(y + r + 1).min(h)).map(|yy| yy * w + x);
+            out[i] = fold(&mut column, &across, across[i]);
         }
     }
     out
@@ -232,7 +255,10 @@ mod tests {
         for y in 20..180 {
             for x in 20..380 {
                 let light = 1.0 - 0.4 * (x as f64 / w as f64);
-                let ink = (100..110).contains(&x) || (300..310).contains(&x);
+                // Bars that stop short of the sheet's edge (a solid mark touching it would
+                // join the bed).
+                let ink =
+                    ((100..110).contains(&x) || (300..310).contains(&x)) && (40..160).contains(&y);
                 luma[y * w + x] = (if ink { 30.0 } else { 240.0 } * light) as u8;
             }
         }

@@ -491,10 +491,7 @@ fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
     // the threshold, so the best score alone could pick the wrong edge: of the angles
     // scoring at least 60 % of the best, the outermost position wins, and the best score
     // near it gives the angle.
-    let edge = |pick: Pick,
-                long: u32,
-                from_end: bool|
-     -> Option<(f64, f64)> {
+    let edge = |pick: Pick, long: u32, from_end: bool| -> Option<(f64, f64)> {
         let threshold = (f64::from(long) * 0.4).max(3.0);
         let centre = |k: usize| (k as f64 + 0.5) * bin - diagonal;
         let candidates: Vec<(u32, f64, f64)> = projections
