@@ -2,7 +2,7 @@
 //! CMYK and coverage for every back end to draw.
 //!
 //! Print correctness: a picture reaches the page as CMYK, converted from RGB once by
-//! [`rgb_to_cmyk`] (the inverse of the proof conversion, so a proof shows the picture's
+//! [`crate::colour::rgb_to_cmyk`] (the inverse of the proof conversion, so a proof shows the picture's
 //! own colours), grey as black ink alone. A JPEG is therefore decoded, not passed through
 //! as DCT: an RGB JPEG in the PDF would reach the press through RGB.
 //!
@@ -14,6 +14,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::colour::{proof_rgb, rgb_to_cmyk, Cmyk};
 use crate::units::Mm;
 
 /// Largest picture accepted, in pixels: a 60 × 80 mm photo at 1200 dpi is 10 million.
@@ -134,7 +135,7 @@ impl Bitmap {
             .enumerate()
             .map(|(i, p)| {
                 // Darkness as the proof shows it: 1 − luma of the proof colour.
-                let [r, g, b] = crate::raster::proof_rgb(crate::spec::Cmyk {
+                let [r, g, b] = proof_rgb(Cmyk {
                     c: f64::from(p[0]) / 2.55,
                     m: f64::from(p[1]) / 2.55,
                     y: f64::from(p[2]) / 2.55,
@@ -203,23 +204,6 @@ fn check_size_within(width: u64, height: u64, limit: u64) -> Result<(), String> 
         ));
     }
     Ok(())
-}
-
-/// RGB to CMYK (0–255 each), the inverse of the proof conversion
-/// ([`crate::raster::proof_rgb`]: `R = 255 (1 − C)(1 − K)`): K takes what the three
-/// channels share, `K = 1 − max(R, G, B)`, and each of C, M, Y the rest, `C = (1 − R − K)
-/// / (1 − K)`. Grey becomes black ink alone (C = M = Y = 0); a proof of the result shows
-/// the original colour within rounding. A naive conversion, like the proof's, not a
-/// colour-managed separation: the issuer's photo workflow owns that.
-pub fn rgb_to_cmyk([r, g, b]: [u8; 3]) -> [u8; 4] {
-    let max = r.max(g).max(b);
-    if max == 0 {
-        return [0, 0, 0, 255];
-    }
-    let k = 255 - u32::from(max);
-    let part =
-        |v: u8| ((u32::from(max) - u32::from(v)) * 255 + u32::from(max) / 2) / u32::from(max);
-    [part(r) as u8, part(g) as u8, part(b) as u8, k as u8]
 }
 
 fn decode_png(bytes: &[u8]) -> Result<Bitmap, String> {
@@ -362,8 +346,6 @@ fn jpeg_decode(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raster::proof_rgb;
-    use crate::spec::Cmyk;
 
     fn proof(cmyk: [u8; 4]) -> [u8; 3] {
         let [c, m, y, k] = cmyk.map(|v| f64::from(v) / 2.55);

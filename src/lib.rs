@@ -51,6 +51,7 @@
 pub(crate) mod assets;
 pub mod batch;
 pub mod bitmap;
+pub mod colour;
 pub mod data_url;
 pub(crate) mod deflate;
 pub mod display;
@@ -92,3 +93,127 @@ pub use template::{
 };
 pub use timestamp::SigningTime;
 pub use units::{Mm, Point, Pt, Rect};
+
+/// The README's promise, kept by a test: no import runs back up the pipeline.
+#[cfg(test)]
+mod pipeline_order {
+    use std::path::Path;
+
+    /// Every module of the library in pipeline order: the shared leaves, pictures and the
+    /// spec, the record, the layout and its display list, the back ends, signing, QA, and
+    /// the front door. A module imports only modules before it.
+    const ORDER: &[&str] = &[
+        "error",
+        "units",
+        "memo",
+        "fnv",
+        "deflate",
+        "colour",
+        "assets",
+        "output",
+        "timestamp",
+        "identifier",
+        "bitmap",
+        "data_url",
+        "spec",
+        "fonts",
+        "record",
+        "electronic",
+        "landing",
+        "display",
+        "layout",
+        "production",
+        "raster",
+        "ofd",
+        "pdf",
+        "sign",
+        "qa",
+        "reissue",
+        "template",
+        "batch",
+    ];
+
+    /// The modules named by `crate::…` paths in `source` (its tests and comments left out).
+    fn imports(source: &str) -> Vec<String> {
+        let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+        let code: String = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut found = Vec::new();
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                for item in group.split(',') {
+                    let name = item.trim().split("::").next().unwrap_or("");
+                    found.push(name.to_string());
+                }
+            } else {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                found.push(name);
+            }
+        }
+        found.retain(|n| !n.is_empty() && n.chars().next().is_some_and(|c| c.is_lowercase()));
+        found
+    }
+
+    fn sources(path: &Path, out: &mut Vec<(String, String)>) {
+        if path.is_dir() {
+            let mut entries: Vec<_> = std::fs::read_dir(path)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            entries.sort();
+            for entry in entries {
+                sources(&entry, out);
+            }
+        } else if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(path).unwrap();
+            out.push((path.display().to_string(), text));
+        }
+    }
+
+    #[test]
+    fn no_import_runs_back_up_the_pipeline() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        // Every module the library declares is placed in the order.
+        for line in lib.lines() {
+            let line = line.trim();
+            let declared = line
+                .strip_prefix("pub mod ")
+                .or_else(|| line.strip_prefix("pub(crate) mod "))
+                .or_else(|| line.strip_prefix("mod "));
+            if let Some(name) = declared.and_then(|d| d.strip_suffix(';')) {
+                assert!(ORDER.contains(&name), "module `{name}` is not in ORDER");
+            }
+        }
+        let mut wrong = Vec::new();
+        for (rank, module) in ORDER.iter().enumerate() {
+            let mut files = Vec::new();
+            sources(&src.join(format!("{module}.rs")), &mut files);
+            sources(&src.join(module), &mut files);
+            assert!(!files.is_empty(), "no source for `{module}`");
+            for (file, text) in files {
+                for import in imports(&text) {
+                    match ORDER.iter().position(|m| *m == import) {
+                        Some(r) if r > rank => wrong.push(format!("{file}: {module} → {import}")),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "imports back up the pipeline:\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn the_import_reader_sees_grouped_and_plain_paths() {
+        let found = imports("use crate::{pdf, raster::Raster};\nfn f() { crate::qa::check(); }\n// crate::batch\n");
+        assert_eq!(found, ["pdf", "raster", "qa"]);
+    }
+}

@@ -547,7 +547,7 @@ mod pictures {
         let dimmed = pixel(&uv, GROUND.0, GROUND.1);
         assert_eq!(
             dimmed,
-            certpress::raster::uv_rgb(pixel(&rendered(&licence), GROUND.0, GROUND.1))
+            certpress::colour::uv_rgb(pixel(&rendered(&licence), GROUND.0, GROUND.1))
         );
     }
 

@@ -561,7 +561,7 @@ fn a_second_reader_shows_the_colours_the_stamp_and_the_text() {
     // Its parser finds the text and the seal, with colours it reads as RGB: the title in
     // its gold proof colour, not CMYK's 30 35 100 0 read as a blue-grey.
     assert!(said.contains("signatures 1"), "{said}");
-    let gold = certpress::raster::proof_rgb(certpress::spec::Cmyk {
+    let gold = certpress::colour::proof_rgb(certpress::spec::Cmyk {
         c: 30.0,
         m: 35.0,
         y: 100.0,

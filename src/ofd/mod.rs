@@ -93,7 +93,7 @@ impl Paint {
     fn new(cmyk: crate::spec::Cmyk, colour: OfdColour) -> Self {
         match colour {
             OfdColour::Proof => Self {
-                value: crate::raster::proof_rgb(cmyk)
+                value: crate::colour::proof_rgb(cmyk)
                     .map(|v| v.to_string())
                     .join(" "),
                 space: None,
@@ -654,7 +654,7 @@ impl ContentWriter<'_> {
         let Some((cut, crop)) = crop(&image.bitmap, image.area, image.clip) else {
             return Ok(());
         };
-        let ink = image.in_ink.then(|| crate::raster::proof_rgb(kind.proof()));
+        let ink = image.in_ink.then(|| crate::colour::proof_rgb(kind.proof()));
         let png = xml::picture_png(&image.bitmap, crop, ink)?;
         let media = self.ids.take();
         self.images.push(ImageUse { id: media, png });

@@ -323,7 +323,7 @@ pub(crate) fn picture_png(
                         y: f64::from(p[2]) / 2.55,
                         k: f64::from(p[3]) / 2.55,
                     };
-                    rgba.extend_from_slice(&crate::raster::proof_rgb(cmyk));
+                    rgba.extend_from_slice(&crate::colour::proof_rgb(cmyk));
                     rgba.push(bitmap.alpha.as_ref().map_or(255, |a| a[i]));
                 }
             }

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+pub use crate::colour::luma;
 use crate::error::{Error, Result};
 use crate::raster::Raster;
 use crate::units::{Mm, Rect};
@@ -411,10 +412,6 @@ pub(crate) fn tiff_rgb(
     Ok((width as usize, height as usize, rgb, file_dpi))
 }
 
-/// Luma (ITU-R BT.601) of an RGB pixel.
-pub fn luma(r: u8, g: u8, b: u8) -> u8 {
-    ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
-}
 
 /// Composites a value over white paper.
 fn over_white(v: u8, alpha: u8) -> u8 {

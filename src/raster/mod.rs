@@ -1,7 +1,7 @@
 //! The raster back end: a [`Page`] as pixels, drawn with tiny-skia from the same glyph
 //! outlines and paths the PDF carries.
 //!
-//! Proof colours come from CMYK by the formula in [`proof_rgb`]. At the printer grid the
+//! Proof colours come from CMYK by the formula in [`crate::colour::proof_rgb`]. At the printer grid the
 //! layout sized them for (300 dpi), QR modules are whole device pixels drawn without
 //! anti-aliasing, so a 300 dpi rendering prints and scans like the PDF.
 //!
@@ -24,6 +24,7 @@ use crate::display::{
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
 use crate::production::Calibration;
+use crate::colour::{proof_rgb, uv_rgb};
 use crate::spec::{Cmyk, Pass};
 use crate::units::{Mm, Point};
 
@@ -61,7 +62,7 @@ pub enum View {
     /// In daylight: every ink in its proof colour, invisible (fluorescent) inks not seen.
     Proof,
     /// Under a UV lamp: fluorescent inks glow in their proof colour; paper and every other
-    /// ink are dimmed to a dark violet ([`uv_rgb`]).
+    /// ink are dimmed to a dark violet ([`crate::colour::uv_rgb`]).
     Uv,
     /// One printing plate as 8-bit grey, darkness = ink coverage: the print shop's
     /// separation preview. An opaque ink knocks out the plates it does not use; an
@@ -217,14 +218,6 @@ impl Raster {
     }
 }
 
-/// What a UV lamp shows of a colour that does not fluoresce: a fifth of it, over the
-/// lamp's dark violet. White paper becomes `[71, 63, 96]`, black `[20, 12, 45]`.
-pub fn uv_rgb([r, g, b]: [u8; 3]) -> [u8; 3] {
-    const LAMP: [f64; 3] = [20.0, 12.0, 45.0];
-    let dim = |v: u8, lamp: f64| (f64::from(v) * 0.2 + lamp).round() as u8;
-    [dim(r, LAMP[0]), dim(g, LAMP[1]), dim(b, LAMP[2])]
-}
-
 /// The colour an item of `ink` paints in `view`, or `None` when it paints nothing.
 fn view_rgb(ink: &InkKind, view: &View) -> Option<[u8; 3]> {
     let (invisible, overprint) = match ink {
@@ -248,17 +241,6 @@ fn view_rgb(ink: &InkKind, view: &View) -> Option<[u8; 3]> {
             Some([grey; 3])
         }
     }
-}
-
-/// The screen colour of a CMYK proof colour.
-///
-/// Naive subtractive conversion, no ICC profile: `R = 255 (1 − C)(1 − K)`, likewise G from
-/// M and B from Y. It is a proof for position and presence, not a colour-managed contract
-/// proof: pure K gives black, C30 M35 Y100 gives a dark gold.
-pub fn proof_rgb(cmyk: Cmyk) -> [u8; 3] {
-    let k = 1.0 - (cmyk.k / 100.0).clamp(0.0, 1.0);
-    let channel = |v: f64| (255.0 * (1.0 - (v / 100.0).clamp(0.0, 1.0)) * k).round() as u8;
-    [channel(cmyk.c), channel(cmyk.m), channel(cmyk.y)]
 }
 
 /// Rasterises the page.

@@ -8,7 +8,7 @@
 
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
 
-use super::proof_rgb;
+use crate::colour::proof_rgb;
 use crate::display::{Page, Path, Shape};
 use crate::error::{Error, Result};
 use crate::units::{Mm, Rect};

@@ -231,23 +231,7 @@ fn default_ink() -> String {
     "black".into()
 }
 
-/// A colour in CMYK percentages (0–100).
-#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Cmyk {
-    /// Cyan, percent.
-    #[serde(default)]
-    pub c: f64,
-    /// Magenta, percent.
-    #[serde(default)]
-    pub m: f64,
-    /// Yellow, percent.
-    #[serde(default)]
-    pub y: f64,
-    /// Black, percent.
-    #[serde(default)]
-    pub k: f64,
-}
+pub use crate::colour::Cmyk;
 
 /// An ink: a process colour mixed from CMYK, or a spot ink with a plate of its own.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
