@@ -188,11 +188,7 @@ pub(crate) fn sniff(bytes: &[u8]) -> Result<Format, String> {
     }
 }
 
-/// Refuses a declared size over [`MAX_PIXELS`], before any pixel is allocated.
-fn check_size(width: u64, height: u64) -> Result<(), String> {
-    check_size_within(width, height, MAX_PIXELS)
-}
-
+/// Refuses a declared size over `limit` pixels, before any pixel is allocated.
 fn check_size_within(width: u64, height: u64, limit: u64) -> Result<(), String> {
     if width == 0 || height == 0 {
         return Err("the picture has no pixels".into());
@@ -206,43 +202,76 @@ fn check_size_within(width: u64, height: u64, limit: u64) -> Result<(), String> 
     Ok(())
 }
 
-fn decode_png(bytes: &[u8]) -> Result<Bitmap, String> {
+/// A PNG's pixels after expansion: palettes and low bit depths to 8 bits, 16 bits
+/// stripped to 8 (the same picture), grey, grey + alpha, RGB or RGBA.
+pub(crate) struct PngPixels {
+    pub width: u32,
+    pub height: u32,
+    pub colour: png::ColorType,
+    pub data: Vec<u8>,
+    /// The resolution its pHYs chunk records, if in metres.
+    pub dpi: Option<f64>,
+}
+
+/// The one PNG reader (pictures, seals, scans): a still picture of at most `limit` pixels,
+/// the size checked before the pixels are allocated, a truncated file an error.
+pub(crate) fn png_pixels(bytes: &[u8], limit: u64) -> Result<PngPixels, String> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-    // Palettes and low bit depths to 8 bits, 16 bits stripped to 8: the same picture.
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().map_err(|e| format!("PNG: {e}"))?;
     let info = reader.info();
-    check_size(u64::from(info.width), u64::from(info.height))?;
+    check_size_within(u64::from(info.width), u64::from(info.height), limit)?;
     if info.animation_control.is_some() {
         return Err("an animated PNG; give a still picture".into());
     }
+    let dpi = info.pixel_dims.and_then(|d| {
+        (d.unit == png::Unit::Meter && d.xppu > 0).then(|| f64::from(d.xppu) * 0.0254)
+    });
     let size = reader
         .output_buffer_size()
         .ok_or("PNG: the picture is too large")?;
-    let mut buf = vec![0; size];
+    let mut data = vec![0; size];
     let frame = reader
-        .next_frame(&mut buf)
+        .next_frame(&mut data)
         .map_err(|e| format!("PNG: {e} (a truncated or damaged file?)"))?;
-    let buf = &buf[..frame.buffer_size()];
-    let (width, height) = (frame.width, frame.height);
+    data.truncate(frame.buffer_size());
+    if frame.color_type == png::ColorType::Indexed {
+        return Err("PNG: the palette was not expanded".into());
+    }
+    Ok(PngPixels {
+        width: frame.width,
+        height: frame.height,
+        colour: frame.color_type,
+        data,
+        dpi,
+    })
+}
+
+fn decode_png(bytes: &[u8]) -> Result<Bitmap, String> {
+    let PngPixels {
+        width,
+        height,
+        colour,
+        data,
+        ..
+    } = png_pixels(bytes, MAX_PIXELS)?;
     let pixels = width as usize * height as usize;
     let mut cmyk = Vec::with_capacity(pixels * 4);
     let mut alpha = Vec::new();
     let grey = |v: u8| [0, 0, 0, 255 - v];
-    match frame.color_type {
-        png::ColorType::Grayscale => buf.iter().for_each(|&v| cmyk.extend(grey(v))),
-        png::ColorType::GrayscaleAlpha => buf.chunks_exact(2).for_each(|p| {
+    match colour {
+        png::ColorType::Grayscale => data.iter().for_each(|&v| cmyk.extend(grey(v))),
+        png::ColorType::GrayscaleAlpha => data.chunks_exact(2).for_each(|p| {
             cmyk.extend(grey(p[0]));
             alpha.push(p[1]);
         }),
-        png::ColorType::Rgb => buf
+        png::ColorType::Rgb => data
             .chunks_exact(3)
             .for_each(|p| cmyk.extend(rgb_to_cmyk([p[0], p[1], p[2]]))),
-        png::ColorType::Rgba => buf.chunks_exact(4).for_each(|p| {
+        png::ColorType::Rgba | png::ColorType::Indexed => data.chunks_exact(4).for_each(|p| {
             cmyk.extend(rgb_to_cmyk([p[0], p[1], p[2]]));
             alpha.push(p[3]);
         }),
-        png::ColorType::Indexed => return Err("PNG: the palette was not expanded".into()),
     }
     let alpha = (!alpha.is_empty() && alpha.iter().any(|&a| a < 255)).then_some(alpha);
     Bitmap::from_cmyk(width, height, cmyk, alpha).map_err(|m| format!("PNG: {m}"))

@@ -304,34 +304,21 @@ pub(crate) fn resolution(
 pub(crate) fn png_rgb(
     bytes: &[u8],
 ) -> std::result::Result<(usize, usize, Vec<u8>, Option<f64>), String> {
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
-    let (width, height) = (reader.info().width as usize, reader.info().height as usize);
-    if (width as u64) * (height as u64) > crate::raster::MAX_PIXELS {
-        return Err(format!("{width} × {height} pixels is over the limit"));
-    }
-    let file_dpi = reader.info().pixel_dims.and_then(|d| {
-        (d.unit == png::Unit::Meter && d.xppu > 0).then(|| f64::from(d.xppu) * 0.0254)
-    });
-    let size = reader.output_buffer_size().ok_or("image too large")?;
-    let mut buf = vec![0; size];
-    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
-    let buf = &buf[..info.buffer_size()];
-    let rgb: Vec<u8> = match info.color_type {
-        png::ColorType::Grayscale => buf.iter().flat_map(|&v| [v; 3]).collect(),
-        png::ColorType::GrayscaleAlpha => buf
+    let png = crate::bitmap::png_pixels(bytes, crate::raster::MAX_PIXELS)?;
+    let data = &png.data;
+    let rgb: Vec<u8> = match png.colour {
+        png::ColorType::Grayscale => data.iter().flat_map(|&v| [v; 3]).collect(),
+        png::ColorType::GrayscaleAlpha => data
             .chunks_exact(2)
             .flat_map(|p| [over_white(p[0], p[1]); 3])
             .collect(),
-        png::ColorType::Rgb => buf.to_vec(),
-        png::ColorType::Rgba => buf
+        png::ColorType::Rgb => png.data,
+        png::ColorType::Rgba | png::ColorType::Indexed => data
             .chunks_exact(4)
             .flat_map(|p| [0, 1, 2].map(|c| over_white(p[c], p[3])))
             .collect(),
-        png::ColorType::Indexed => return Err("indexed colour was not expanded".into()),
     };
-    Ok((width, height, rgb, file_dpi))
+    Ok((png.width as usize, png.height as usize, rgb, png.dpi))
 }
 
 /// A TIFF scan (grey or RGB, 8 or 16 bits; uncompressed, LZW or deflate), its size checked
