@@ -83,11 +83,11 @@ pub use ofd::{OfdColour, OfdOptions};
 pub use pdf::PdfOptions;
 pub use pdf::PdfStandard;
 pub use production::Calibration;
-pub use raster::{RasterOptions, View};
+pub use raster::{Light, RasterOptions, View};
 pub use record::Record;
 pub use sign::Sealing;
 pub use sign::{Signer, Signing};
-pub use spec::Pass;
+pub use spec::{Pass, Passes};
 pub use template::{
     LandingFiles, LandingOptions, Licence, Plate, StandIn, Template, TemplateOptions,
 };
@@ -208,12 +208,18 @@ mod pipeline_order {
                 }
             }
         }
-        assert!(wrong.is_empty(), "imports back up the pipeline:\n{}", wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "imports back up the pipeline:\n{}",
+            wrong.join("\n")
+        );
     }
 
     #[test]
     fn the_import_reader_sees_grouped_and_plain_paths() {
-        let found = imports("use crate::{pdf, raster::Raster};\nfn f() { crate::qa::check(); }\n// crate::batch\n");
+        let found = imports(
+            "use crate::{pdf, raster::Raster};\nfn f() { crate::qa::check(); }\n// crate::batch\n",
+        );
         assert_eq!(found, ["pdf", "raster", "qa"]);
     }
 }

@@ -4,13 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use certpress::fonts::FontOptions;
 use certpress::output::write_atomic;
 use certpress::production::Calibration;
-use certpress::raster::View;
-use certpress::spec::{LoadedSpec, Pass};
+use certpress::spec::{LoadedSpec, Pass, Passes};
 use certpress::{pdf, raster, record, Licence, Template, TemplateOptions};
 
 #[cfg(feature = "serve")]
@@ -421,8 +420,8 @@ struct BatchArgs {
     #[arg(long, value_name = "N", conflicts_with = "shard")]
     shards: Option<usize>,
     /// Which production pass to output.
-    #[arg(long, value_enum, default_value_t = PassArg::All)]
-    pass: PassArg,
+    #[arg(long, value_enum, default_value_t = Passes::All)]
+    pass: Passes,
     #[command(flatten)]
     standard: PdfStandardArgs,
     #[command(flatten)]
@@ -498,8 +497,8 @@ struct CheckArgs {
     #[arg(long, value_name = "OUT.png")]
     overlay: Option<PathBuf>,
     /// Checks only the elements of one pass (for an image of that pass).
-    #[arg(long, value_enum, default_value_t = PassArg::All)]
-    pass: PassArg,
+    #[arg(long, value_enum, default_value_t = Passes::All)]
+    pass: Passes,
     /// A pixel darker than this luma (0–255) is ink.
     #[arg(long, default_value_t = certpress::qa::ink::DEFAULT_THRESHOLD)]
     threshold: u8,
@@ -550,26 +549,12 @@ impl FontArgs {
     }
 }
 
-/// The standard a PDF is written to.
-#[derive(Clone, Copy, ValueEnum)]
-enum StandardArg {
-    /// A plain PDF 1.7.
-    Plain,
-    /// PDF/X-4, for the print shop: CMYK output intent (FOGRA39), Trapped, page boxes.
-    #[value(name = "x-4")]
-    X4,
-    /// PDF/A-3b, for the archive: output intent, the record (and the OFD written in the
-    /// same run) attached.
-    #[value(name = "a-3b")]
-    A3b,
-}
-
 /// How a PDF is written: its standard and date.
 #[derive(clap::Args)]
 struct PdfStandardArgs {
     /// The standard the PDF is written to.
-    #[arg(long = "pdf-standard", value_enum, default_value_t = StandardArg::Plain)]
-    standard: StandardArg,
+    #[arg(long = "pdf-standard", value_enum, default_value_t = pdf::PdfStandard::Plain)]
+    standard: pdf::PdfStandard,
     /// The PDF's creation date (YYYY-MM-DD), which PDF/X-4 and PDF/A-3b require. Default:
     /// the licence's issue date (the spec's `electronic` metadata).
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -581,33 +566,9 @@ impl PdfStandardArgs {
         pdf::PdfOptions {
             pass,
             calibration,
-            standard: match self.standard {
-                StandardArg::Plain => pdf::PdfStandard::Plain,
-                StandardArg::X4 => pdf::PdfStandard::X4,
-                StandardArg::A3b => pdf::PdfStandard::A3b,
-            },
+            standard: self.standard,
             date: self.date.clone(),
             ..Default::default()
-        }
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum PassArg {
-    /// What the print shop prints on blank stock.
-    Press,
-    /// What the issuing office prints onto a pre-printed blank.
-    Print,
-    /// Everything: the composite (an electronic copy).
-    All,
-}
-
-impl PassArg {
-    fn filter(self) -> Option<Pass> {
-        match self {
-            PassArg::Press => Some(Pass::Press),
-            PassArg::Print => Some(Pass::Print),
-            PassArg::All => None,
         }
     }
 }
@@ -646,11 +607,11 @@ struct RenderArgs {
     #[arg(long, default_value_t = 300.0)]
     dpi: f64,
     /// Which production pass to output.
-    #[arg(long, value_enum, default_value_t = PassArg::All)]
-    pass: PassArg,
+    #[arg(long, value_enum, default_value_t = Passes::All)]
+    pass: Passes,
     /// What the PNG shows: the daylight proof, or the sheet under a UV lamp.
-    #[arg(long, value_enum, default_value_t = ViewArg::Proof)]
-    view: ViewArg,
+    #[arg(long, value_enum, default_value_t = certpress::Light::Proof)]
+    view: certpress::Light,
     #[command(flatten)]
     standard: PdfStandardArgs,
     #[command(flatten)]
@@ -705,14 +666,6 @@ struct LintArgs {
     fonts: FontArgs,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ViewArg {
-    /// Daylight: the fluorescent ink is invisible.
-    Proof,
-    /// Under a UV lamp: the fluorescent ink glows, the rest is dimmed.
-    Uv,
-}
-
 /// The office printer's registration, for `--pass print` onto pre-printed blanks.
 #[derive(clap::Args)]
 struct CalibrationArgs {
@@ -733,7 +686,7 @@ struct CalibrationArgs {
 impl CalibrationArgs {
     /// The calibration for `pass`, refused as the library refuses it (range, print pass
     /// only) before anything is loaded.
-    fn calibration(&self, pass: PassArg) -> anyhow::Result<Calibration> {
+    fn calibration(&self, pass: Passes) -> anyhow::Result<Calibration> {
         let calibration = match &self.calibration {
             Some(path) => Calibration::load(path)?,
             None => Calibration::from_parts(self.offset_x, self.offset_y, self.scale),
@@ -895,10 +848,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<()> {
     let raster_options = raster::RasterOptions {
         dpi: args.dpi,
         pass,
-        view: match args.view {
-            ViewArg::Proof => View::Proof,
-            ViewArg::Uv => View::Uv,
-        },
+        view: args.view.into(),
         calibration,
     };
     let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
@@ -1275,7 +1225,7 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<bool> {
 }
 
 /// The electronic licence is the whole sheet: no OFD of one production pass.
-fn check_ofd_pass(ofd: bool, pass: PassArg) -> anyhow::Result<()> {
+fn check_ofd_pass(ofd: bool, pass: Passes) -> anyhow::Result<()> {
     if ofd && pass.filter().is_some() {
         bail!("--ofd writes the electronic licence, which is the whole sheet: leave out --pass (or write the OFD in a run of its own)");
     }

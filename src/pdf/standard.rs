@@ -24,15 +24,24 @@ use quick_xml::escape::escape;
 use crate::electronic::Metadata;
 use crate::error::{Error, Result};
 
-/// Which standard the PDF is written to.
+/// Which standard the PDF is written to (`plain`, `x-4`, `a-3b` on the command line and in
+/// the service's query).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "serve", derive(serde::Deserialize, utoipa::ToSchema))]
 pub enum PdfStandard {
     /// A plain PDF 1.7 (the default).
     #[default]
+    #[cfg_attr(feature = "serve", serde(rename = "plain"))]
     Plain,
-    /// PDF/X-4, for print.
+    /// PDF/X-4, for the print shop: CMYK output intent (FOGRA39), Trapped, page boxes.
+    #[cfg_attr(feature = "cli", value(name = "x-4"))]
+    #[cfg_attr(feature = "serve", serde(rename = "x-4"))]
     X4,
-    /// PDF/A-3b, for the archive.
+    /// PDF/A-3b, for the archive: output intent, the record (and the OFD written with it)
+    /// attached.
+    #[cfg_attr(feature = "cli", value(name = "a-3b"))]
+    #[cfg_attr(feature = "serve", serde(rename = "a-3b"))]
     A3b,
 }
 

@@ -399,7 +399,6 @@ pub(crate) fn tiff_rgb(
     Ok((width as usize, height as usize, rgb, file_dpi))
 }
 
-
 /// Composites a value over white paper.
 fn over_white(v: u8, alpha: u8) -> u8 {
     let a = u32::from(alpha);

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, PixmapMut, Transform};
 
+use crate::colour::{proof_rgb, uv_rgb};
 use crate::deflate::Compressors;
 use crate::display::{
     GlyphRun, InkKind, Item, Lines, Page, Path, PathSink, PlacedImage, QrSymbol, Shape,
@@ -24,7 +25,6 @@ use crate::display::{
 use crate::error::{Error, Result};
 use crate::fonts::{FaceId, FontBook};
 use crate::production::Calibration;
-use crate::colour::{proof_rgb, uv_rgb};
 use crate::spec::{Cmyk, Pass};
 use crate::units::{Mm, Point};
 
@@ -52,6 +52,29 @@ impl Default for RasterOptions {
             pass: None,
             view: View::Proof,
             calibration: Calibration::default(),
+        }
+    }
+}
+
+/// The views a person asks for by name (`proof`, `uv` on the command line and in the
+/// service's query); plates are asked for as plates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "serve", derive(serde::Deserialize, utoipa::ToSchema))]
+#[cfg_attr(feature = "serve", serde(rename_all = "lowercase"))]
+pub enum Light {
+    /// Daylight: the fluorescent ink is invisible.
+    #[default]
+    Proof,
+    /// Under a UV lamp: the fluorescent ink glows, the rest is dimmed.
+    Uv,
+}
+
+impl From<Light> for View {
+    fn from(light: Light) -> Self {
+        match light {
+            Light::Proof => View::Proof,
+            Light::Uv => View::Uv,
         }
     }
 }

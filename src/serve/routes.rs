@@ -21,7 +21,7 @@ use certpress::error::ErrorReport;
 use certpress::record::{self, FieldInfo, Record};
 use certpress::sign::time::SigningTime;
 use certpress::sign::Signing;
-use certpress::{Calibration, Licence, OfdOptions, Pass, PdfOptions, RasterOptions, View};
+use certpress::{Calibration, Licence, OfdOptions, PdfOptions, RasterOptions};
 
 use super::admission::Refusal;
 use super::catalog::Served;
@@ -356,55 +356,6 @@ impl Format {
     }
 }
 
-/// A production pass.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-enum PassParam {
-    /// What the print shop prints on blank stock.
-    Press,
-    /// What the issuing office prints onto a pre-printed blank (套打).
-    Print,
-    /// Everything: the composite.
-    #[default]
-    All,
-}
-
-impl PassParam {
-    fn filter(self) -> Option<Pass> {
-        match self {
-            PassParam::Press => Some(Pass::Press),
-            PassParam::Print => Some(Pass::Print),
-            PassParam::All => None,
-        }
-    }
-}
-
-/// What a PNG shows.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-enum ViewParam {
-    /// Daylight: the fluorescent ink is invisible.
-    #[default]
-    Proof,
-    /// Under a UV lamp.
-    Uv,
-}
-
-/// The standard a PDF is written to.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-enum StandardParam {
-    /// A plain PDF 1.7.
-    #[default]
-    #[serde(rename = "plain")]
-    Plain,
-    /// PDF/X-4, for the print shop.
-    #[serde(rename = "x-4")]
-    X4,
-    /// PDF/A-3b, for the archive (the record attached).
-    #[serde(rename = "a-3b")]
-    A3b,
-}
-
 /// How to render: the CLI's `render` options, as query parameters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -418,15 +369,15 @@ struct RenderQuery {
     /// or `html`, which are the whole licence.
     #[serde(default)]
     #[param(inline)]
-    pass: PassParam,
+    pass: certpress::Passes,
     /// PNG resolution (default 300, at most the service's `--max-dpi`).
     dpi: Option<f64>,
     /// What a PNG shows: `proof` (default) or `uv`.
     #[param(inline)]
-    view: Option<ViewParam>,
+    view: Option<certpress::Light>,
     /// The PDF's standard: `plain` (default), `x-4` or `a-3b`.
     #[param(inline)]
-    standard: Option<StandardParam>,
+    standard: Option<certpress::PdfStandard>,
     /// The PDF's creation date (YYYY-MM-DD); default the licence's issue date.
     date: Option<String>,
     /// An OFD's colours: `proof` (default: the daylight proof in RGB, which every reader
@@ -559,21 +510,14 @@ impl RenderQuery {
         let pdf = PdfOptions {
             pass,
             calibration,
-            standard: match self.standard.unwrap_or_default() {
-                StandardParam::Plain => certpress::pdf::PdfStandard::Plain,
-                StandardParam::X4 => certpress::pdf::PdfStandard::X4,
-                StandardParam::A3b => certpress::pdf::PdfStandard::A3b,
-            },
+            standard: self.standard.unwrap_or_default(),
             date: self.date,
             ..Default::default()
         };
         let raster = RasterOptions {
             dpi,
             pass,
-            view: match self.view.unwrap_or_default() {
-                ViewParam::Proof => View::Proof,
-                ViewParam::Uv => View::Uv,
-            },
+            view: self.view.unwrap_or_default().into(),
             calibration,
         };
         Ok(Order {
@@ -854,7 +798,7 @@ struct CheckQuery {
     /// Checks only the elements of one pass: `all` (default), `press` or `print`.
     #[serde(default)]
     #[param(inline)]
-    pass: PassParam,
+    pass: certpress::Passes,
 }
 
 /// The conformance report: where every element landed against the spec, in the layout and

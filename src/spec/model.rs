@@ -353,6 +353,33 @@ pub enum Pass {
     Print,
 }
 
+/// Which passes an output holds: one of them, or the composite (`press`, `print`, `all` on
+/// the command line and in the service's query).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "serve", derive(serde::Deserialize, utoipa::ToSchema))]
+#[cfg_attr(feature = "serve", serde(rename_all = "lowercase"))]
+pub enum Passes {
+    /// What the print shop prints on blank stock (印制).
+    Press,
+    /// What the issuing office prints onto a pre-printed blank (套打).
+    Print,
+    /// Everything: the composite (an electronic copy).
+    #[default]
+    All,
+}
+
+impl Passes {
+    /// The one pass selected, or `None` for the composite.
+    pub fn filter(self) -> Option<Pass> {
+        match self {
+            Passes::Press => Some(Pass::Press),
+            Passes::Print => Some(Pass::Print),
+            Passes::All => None,
+        }
+    }
+}
+
 /// Index of an ink among a spec's inks in key order, which is also the order of the
 /// display list's ink table (`display::Page::inks`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
