@@ -318,8 +318,7 @@ pub(crate) fn jpeg_rgb(
 }
 
 /// The same as [`jpeg_rgb`], decoded to luma only: a scan's measurement reads nothing else,
-/// and the decoder then skips the chroma (a third of the memory, less than half the time on
-/// a 600 dpi A3 scan).
+/// and one channel is a third of the memory of three.
 pub(crate) fn jpeg_luma(
     bytes: &[u8],
     limit: u64,

@@ -79,38 +79,7 @@ pub fn flatten(scan: &mut Scan, block: usize) -> Lighting {
     let paper = sorted[sorted.len() * 9 / 10].max(1);
 
     // 2. The bed: dark blocks reached from the border.
-    let dark = (f64::from(paper) * BED) as u8;
-    let mut bed = vec![false; bw * bh];
-    let mut stack: Vec<usize> = (0..bw)
-        .flat_map(|x| [x, (bh - 1) * bw + x])
-        .chain((0..bh).flat_map(|y| [y * bw, y * bw + bw - 1]))
-        .filter(|&i| brightest[i] < dark)
-        .collect();
-    while let Some(i) = stack.pop() {
-        if bed[i] || brightest[i] >= dark {
-            continue;
-        }
-        bed[i] = true;
-        let (x, y) = (i % bw, i / bw);
-        if x > 0 {
-            stack.push(i - 1);
-        }
-        if x + 1 < bw {
-            stack.push(i + 1);
-        }
-        if y > 0 {
-            stack.push(i - bw);
-        }
-        if y + 1 < bh {
-            stack.push(i + bw);
-        }
-    }
-    let bed_share = bed.iter().filter(|&&b| b).count() as f64 / bed.len() as f64;
-    let bed = if bed_share > 0.0 {
-        grow(&bed, bw, bh, BED_GROWTH)
-    } else {
-        bed
-    };
+    let (bed, bed_share) = find_bed(&brightest, bw, bh, paper);
 
     // 3. The paper's white: the window's brightest paper block, then its mean.
     let level: Vec<f64> = brightest
@@ -161,6 +130,44 @@ pub fn flatten(scan: &mut Scan, block: usize) -> Lighting {
         falloff,
         dark_bed: bed_share,
     }
+}
+
+/// The bed: blocks darker than [`BED`] of the paper reached from the picture's border,
+/// grown by [`BED_GROWTH`]; with the share of the picture it covers before growing.
+fn find_bed(brightest: &[u8], bw: usize, bh: usize, paper: u8) -> (Vec<bool>, f64) {
+    let dark = (f64::from(paper) * BED) as u8;
+    let mut bed = vec![false; bw * bh];
+    let mut stack: Vec<usize> = (0..bw)
+        .flat_map(|x| [x, (bh - 1) * bw + x])
+        .chain((0..bh).flat_map(|y| [y * bw, y * bw + bw - 1]))
+        .filter(|&i| brightest[i] < dark)
+        .collect();
+    while let Some(i) = stack.pop() {
+        if bed[i] || brightest[i] >= dark {
+            continue;
+        }
+        bed[i] = true;
+        let (x, y) = (i % bw, i / bw);
+        if x > 0 {
+            stack.push(i - 1);
+        }
+        if x + 1 < bw {
+            stack.push(i + 1);
+        }
+        if y > 0 {
+            stack.push(i - bw);
+        }
+        if y + 1 < bh {
+            stack.push(i + bw);
+        }
+    }
+    let bed_share = bed.iter().filter(|&&b| b).count() as f64 / bed.len() as f64;
+    let bed = if bed_share > 0.0 {
+        grow(&bed, bw, bh, BED_GROWTH)
+    } else {
+        bed
+    };
+    (bed, bed_share)
 }
 
 /// `mask` grown by `by` blocks in every direction (a square neighbourhood).

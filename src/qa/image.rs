@@ -119,17 +119,9 @@ impl Picture {
         })
     }
 
-    /// Reads a PNG, JPEG or TIFF file (told apart by its first bytes), as a scan arrives. The
-    /// resolution is read from the file unless `dpi` is given; with neither, it is an
-    /// error.
-    pub fn load(path: &std::path::Path, dpi: Option<f64>) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Self::decode(&bytes, dpi).map_err(|message| Error::Render {
-            message: format!("{}: {message}", path.display()),
-        })
-    }
-
-    /// Decodes PNG, JPEG or TIFF bytes; see [`Picture::load`].
+    /// Decodes PNG, JPEG or TIFF bytes (told apart by their first bytes); the resolution is
+    /// read from the file unless `dpi` is given, and with neither it is an error. Captures of
+    /// printed sheets are read as [`super::scan::Scan`] instead.
     pub fn decode(bytes: &[u8], dpi: Option<f64>) -> std::result::Result<Self, String> {
         if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
             return decode_tiff(bytes, dpi);

@@ -155,32 +155,7 @@ pub fn register(scan: &Scan, frame: Frame, sheet: Size) -> Result<Registration> 
     let px_per_mm = scan.dpi.map_or((ppm_w + ppm_h) / 2.0, |dpi| dpi / 25.4);
     let line_px = frame.width.get() * px_per_mm;
 
-    // Fine: each edge from the coarse corners, clockwise (top, right, bottom, left).
-    let mut lines = Vec::with_capacity(4);
-    let mut all_points = Vec::new();
-    for side in 0..4 {
-        let (a, b) = (corners[side], corners[(side + 1) % 4]);
-        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-        let length = dx.hypot(dy);
-        let dir = (dx / length, dy / length);
-        // Corners run clockwise on the y-down capture: inward is the direction turned right.
-        let inward = (-dir.1, dir.0);
-        let points = edge_points(scan, a, dir, inward, length, px_per_mm, line_px);
-        if points.len() < 12 {
-            return Err(not_found(format!(
-                "the frame's {} edge shows too little ink ({} of 60 places)",
-                SIDES[side],
-                points.len()
-            )));
-        }
-        // Points off the line (a picture crossing the frame) are left out of the fit and
-        // of the residual.
-        let (line, points) = fit_line(&points).ok_or_else(|| {
-            not_found(format!("the frame's {} edge is not straight", SIDES[side]))
-        })?;
-        all_points.push(points);
-        lines.push(line);
-    }
+    let (lines, all_points) = fine_edges(scan, &corners, px_per_mm, line_px)?;
     let mut found = [(0.0, 0.0); 4];
     for (i, corner) in found.iter_mut().enumerate() {
         *corner = intersect(lines[(i + 3) % 4], lines[i])
@@ -255,6 +230,43 @@ pub fn register(scan: &Scan, frame: Frame, sheet: Size) -> Result<Registration> 
     };
     check_plausible(&registration, scan.dpi)?;
     Ok(registration)
+}
+
+/// Fine: each edge from the coarse corners, clockwise (top, right, bottom, left), fitted
+/// to its measured points; the lines and the points kept.
+#[allow(clippy::type_complexity)]
+fn fine_edges(
+    scan: &Scan,
+    corners: &[(f64, f64); 4],
+    px_per_mm: f64,
+    line_px: f64,
+) -> Result<(Vec<Line>, Vec<Vec<(f64, f64)>>)> {
+    let mut lines = Vec::with_capacity(4);
+    let mut all_points = Vec::new();
+    for side in 0..4 {
+        let (a, b) = (corners[side], corners[(side + 1) % 4]);
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let length = dx.hypot(dy);
+        let dir = (dx / length, dy / length);
+        // Corners run clockwise on the y-down capture: inward is the direction turned right.
+        let inward = (-dir.1, dir.0);
+        let points = edge_points(scan, a, dir, inward, length, px_per_mm, line_px);
+        if points.len() < 12 {
+            return Err(not_found(format!(
+                "the frame's {} edge shows too little ink ({} of 60 places)",
+                SIDES[side],
+                points.len()
+            )));
+        }
+        // Points off the line (a picture crossing the frame) are left out of the fit and
+        // of the residual.
+        let (line, points) = fit_line(&points).ok_or_else(|| {
+            not_found(format!("the frame's {} edge is not straight", SIDES[side]))
+        })?;
+        all_points.push(points);
+        lines.push(line);
+    }
+    Ok((lines, all_points))
 }
 
 /// The edges' names, clockwise from the top, as the fine step walks them.
