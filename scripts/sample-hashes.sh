@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders every spec's sample in every output (PDF and PNG in each pass, UV, plates, a
-# calibrated print pass) with BINARY into OUTDIR and prints their sha256 sums: run it with
+# calibrated print pass, the OFD and landing page, PDF/X-4 and PDF/A-3b) with BINARY into OUTDIR and prints their sha256 sums: run it with
 # the build before a refactoring and the build after, and diff the two lists.
 #
 # usage: scripts/sample-hashes.sh BINARY OUTDIR   (from the repository root)
@@ -17,5 +17,10 @@ for dir in specs/*/; do
   done
   "$bin" render "$spec" --data "$data" --pdf "$out/$name-cal.pdf" --png "$out/$name-cal.png" \
     --pass print --offset-x 0.8 --offset-y -0.5 --scale 1.002 2>/dev/null
+  # The electronic outputs and the PDF standards (dates fixed by the spec's metadata).
+  "$bin" render "$spec" --data "$data" --ofd "$out/$name.ofd" --page "$out/$name.html" 2>/dev/null || true
+  for standard in x-4 a-3b; do
+    "$bin" render "$spec" --data "$data" --pdf "$out/$name-$standard.pdf" --pdf-standard "$standard" --date 2026-01-02 2>/dev/null || true
+  done
 done
 cd "$out" && find . -type f | sort | xargs sha256sum
