@@ -22,6 +22,59 @@ fn sample_image() -> &'static Picture {
     })
 }
 
+/// A row of a part the layout places at the spec's own position carries no verdict of
+/// its own: it says `placed`, has no deviation, and cannot fail. Only what the layout
+/// decides (a content's fit, the QR's grid) is judged in the layout; a content pushed out
+/// of its box fails there.
+#[test]
+fn placed_rows_are_not_measurements_and_fitted_rows_are_judged() {
+    use certpress::qa::Basis;
+    let mut layout = lay_out(&sample()).unwrap();
+    let rows = qa::conformance(&layout, certpress::units::Mm(1.0));
+    let mut seen = [0usize; 3];
+    for row in &rows {
+        match row.placement.part {
+            Part::Text | Part::Label | Part::Shape => {
+                assert_eq!(row.basis, Basis::Placed, "{row:?}");
+                assert!(row.deviation.is_none(), "{row:?}");
+                seen[0] += 1;
+            }
+            Part::Content => {
+                assert_eq!(row.basis, Basis::Fitted, "{row:?}");
+                seen[1] += 1;
+            }
+            Part::Qr => {
+                assert_eq!(row.basis, Basis::Snapped, "{row:?}");
+                // Snapped to the module grid: moved, but by less than a module.
+                let moved = row.deviation.expect("a snapped QR reports its move").get();
+                assert!(moved > 0.0 && moved < 0.5, "{moved}");
+                seen[2] += 1;
+            }
+        }
+    }
+    assert_eq!(seen, [17, 7, 1]);
+    // A content laid out 3 mm past its box's right edge fails in the layout, by name.
+    let content = layout
+        .report
+        .iter_mut()
+        .find(|p| p.element == "operator_name" && p.part == Part::Content)
+        .unwrap();
+    let area = content.area.unwrap();
+    content.laid_out = certpress::Rect::from_ltrb(
+        content.laid_out.left(),
+        content.laid_out.top(),
+        area.right() + certpress::Mm(3.0),
+        content.laid_out.bottom(),
+    )
+    .unwrap();
+    let failed: Vec<_> = qa::conformance(&layout, certpress::units::Mm(1.0))
+        .into_iter()
+        .filter(|e| !e.pass_check)
+        .map(|e| (e.placement.element, e.placement.part))
+        .collect();
+    assert_eq!(failed, [("operator_name".to_owned(), Part::Content)]);
+}
+
 #[test]
 fn our_rendering_passes_the_ink_check_within_tolerance() {
     let layout = lay_out(&sample()).unwrap();

@@ -5,8 +5,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use certpress::output::write_atomic;
+use certpress::qa::check::CheckReport;
+use certpress::qa::register::ResolutionFrom;
+use certpress::qa::Basis;
 use certpress::record;
 use certpress::spec::Passes;
+use certpress::units::Mm;
 
 use super::options::FontArgs;
 
@@ -83,16 +87,50 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<bool> {
         println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(ok);
     }
-    let entries = &report.layout;
-    let inks = &report.ink;
-    let verdict = |ok: bool| if ok { "ok" } else { "FAIL" };
-    let mm =
-        |v: Option<certpress::units::Mm>| v.map_or("-".to_string(), |v| format!("{:.2}", v.get()));
+    print_capture(&report);
+    print_layout(args, &report, tolerance);
+    print_ink(args, &report);
+    if report.specks > 0 {
+        println!(
+            "\n{} specks of dust (marks under {} mm, over {} mm from any ink) left out",
+            report.specks,
+            certpress::qa::image::SPECK.get(),
+            certpress::qa::image::LINK.get()
+        );
+    }
+    if let Some(path) = &args.overlay {
+        println!("overlay: {}", path.display());
+    }
+    println!(
+        "\n{}",
+        if ok {
+            "all elements within tolerance"
+        } else {
+            "some elements are out of tolerance"
+        }
+    );
+    Ok(ok)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "ok"
+    } else {
+        "FAIL"
+    }
+}
+
+fn mm(v: Option<Mm>) -> String {
+    v.map_or("-".to_string(), |v| format!("{:.2}", v.get()))
+}
+
+/// How a capture was registered and lit, when the check measured one.
+fn print_capture(report: &CheckReport) {
     if let Some(capture) = &report.capture {
         let r = &capture.registration;
         let from = match r.resolution_from {
-            certpress::qa::register::ResolutionFrom::File => "as the file says",
-            certpress::qa::register::ResolutionFrom::Frame => "taken from the frame",
+            ResolutionFrom::File => "as the file says",
+            ResolutionFrom::Frame => "taken from the frame",
         };
         println!(
             "capture registered on the frame: sheet at {:.2}, {:.2} mm, turned {:.3}°, scale {:.4} × {:.4}, keystone {:.2} %, residual {:.3} mm ({} edge points); {:.0} dpi {from}",
@@ -125,16 +163,21 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<bool> {
             m.points
         );
     }
+}
+
+/// The layout's rows: a placed part says so (its verdict is its ink row's); a fitted
+/// content and a snapped QR carry the layout's verdict.
+fn print_layout(args: &CheckArgs, report: &CheckReport, tolerance: Mm) {
     println!(
         "layout against {} (tolerance ±{:.2} mm)",
         args.spec.display(),
         tolerance.get()
     );
     println!(
-        "{:<22} {:<8} {:<6} {:>16} {:>16} {:>7} {:>8} {:>5}  {:<4}  faces",
+        "{:<22} {:<8} {:<6} {:>16} {:>16} {:>7} {:>8} {:>5}  {:<6}  faces",
         "element", "part", "pass", "spec x, y", "laid out x, y", "dev mm", "size pt", "lines", ""
     );
-    for e in entries {
+    for e in &report.layout {
         let p = &e.placement;
         let at = p.expected.map_or("-".into(), |at| {
             format!("{:.2}, {:.2}", at.x.get(), at.y.get())
@@ -151,8 +194,12 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<bool> {
             p.faces.join(", "),
             if p.substituted { " (stand-in)" } else { "" }
         );
+        let judged = match e.basis {
+            Basis::Placed => "placed",
+            Basis::Fitted | Basis::Snapped => verdict(e.pass_check),
+        };
         println!(
-            "{:<22} {:<8} {:<6} {:>16} {:>16} {:>7} {:>8} {:>5}  {:<4}  {faces}",
+            "{:<22} {:<8} {:<6} {:>16} {:>16} {:>7} {:>8} {:>5}  {:<6}  {faces}",
             p.element,
             format!("{:?}", p.part),
             format!("{:?}", p.pass),
@@ -161,9 +208,22 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<bool> {
             mm(e.deviation),
             size,
             lines,
-            verdict(e.pass_check)
+            judged
         );
     }
+    let placed = report
+        .layout
+        .iter()
+        .filter(|e| e.basis == Basis::Placed)
+        .count();
+    println!(
+        "{} rows checked in the layout (contents inside their boxes, the QR on its grid); {placed} placed at the spec's position, which the layout cannot miss: not a measurement (the texts and labels among them are measured in the ink below)",
+        report.layout.len() - placed
+    );
+}
+
+/// The ink rows: where each element printed, in our rendering or the capture.
+fn print_ink(args: &CheckArgs, report: &CheckReport) {
     let source = args
         .image
         .as_ref()
@@ -178,7 +238,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<bool> {
         "{:<22} {:<8} {:>16} {:>16} {:>7}  {:<4}  note",
         "element", "part", "expected x, y", "ink x, y", "dev mm", ""
     );
-    for e in inks {
+    for e in &report.ink {
         let expected = format!(
             "{:.2}, {:.2}",
             e.expected.left().get(),
@@ -198,24 +258,4 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<bool> {
             e.note
         );
     }
-    if report.specks > 0 {
-        println!(
-            "\n{} specks of dust (marks under {} mm, over {} mm from any ink) left out",
-            report.specks,
-            certpress::qa::image::SPECK.get(),
-            certpress::qa::image::LINK.get()
-        );
-    }
-    if let Some(path) = &args.overlay {
-        println!("overlay: {}", path.display());
-    }
-    println!(
-        "\n{}",
-        if ok {
-            "all elements within tolerance"
-        } else {
-            "some elements are out of tolerance"
-        }
-    );
-    Ok(ok)
 }

@@ -117,7 +117,8 @@ pub(super) struct CheckReport {
     spec: String,
     /// The spec's tolerance in mm.
     tolerance_mm: f64,
-    /// Every part of every element in the layout: placed, laid out, deviation, pass.
+    /// Every part of every element in the layout: where the spec and the layout put it,
+    /// what its verdict rests on (`basis`: `placed` rows are not measurements), pass.
     #[schema(value_type = Vec<Object>)]
     layout: Vec<certpress::qa::Entry>,
     /// Every element's ink in the rendering.
