@@ -396,6 +396,17 @@ pub fn run(
     options: &BatchOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BatchReport> {
+    run_with(template, records, options, progress, &one)
+}
+
+/// [`run`], each record rendered by `render`.
+fn run_with(
+    template: &Template,
+    records: Vec<BatchRecord>,
+    options: &BatchOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    render: &RenderOne,
+) -> Result<BatchReport> {
     let spec = template.spec();
     // Options the back ends would refuse for every record are refused once, up front.
     let pdf_options = &options.pdf_options;
@@ -424,53 +435,13 @@ pub fn run(
     let mine: Vec<usize> = (0..records.len())
         .filter(|&k| options.shard.is_none_or(|s| s.holds(k)))
         .collect();
-    let total = mine.len();
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; total]);
-    let jobs = options.jobs.clamp(1, 256);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(total.max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
-                    break;
-                }
-                let item = &records[mine[i]];
-                let outcome = match &names[mine[i]] {
-                    Err(message) => Outcome::Failed(BatchError {
-                        line: item.line,
-                        field: name_key.clone(),
-                        code: "record".into(),
-                        message: message.clone(),
-                    }),
-                    // A panic in one record's rendering (a bug) refuses that record, not
-                    // the batch: the worker goes on with the next.
-                    Ok(stem) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        one(template, item, stem, options, &options_digest)
-                    }))
-                    .unwrap_or_else(|panic| {
-                        let what = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| (*s).to_owned())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        Outcome::Failed(BatchError {
-                            line: item.line,
-                            field: None,
-                            code: "render".into(),
-                            message: format!(
-                                "rendering this record failed inside certpress ({what}); the others went on; please report it"
-                            ),
-                        })
-                    }),
-                };
-                outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            });
-        }
-    });
-    let outcomes = outcomes.into_inner().unwrap_or_else(|e| e.into_inner());
+    let outcomes = Render {
+        template,
+        options,
+        options_digest: &options_digest,
+        name_key: name_key.as_deref(),
+    }
+    .all(&records, &mine, &names, progress, render);
     let mut report = BatchReport {
         records: mine
             .iter()
@@ -481,7 +452,7 @@ pub fn run(
                     Outcome::Failed(BatchError {
                         line: r.line,
                         field: None,
-                        code: "render".into(),
+                        code: "internal".into(),
                         message: "the worker rendering this record stopped".into(),
                     })
                 });
@@ -496,6 +467,83 @@ pub fn run(
         .map_or_else(|| ERRORS_FILE.to_owned(), |s| s.errors_file());
     report.errors_file = write_errors(&options.out_dir.join(errors_name), &report)?;
     Ok(report)
+}
+
+/// What every record of a run is rendered with.
+struct Render<'a> {
+    template: &'a Template,
+    options: &'a BatchOptions,
+    options_digest: &'a [u8],
+    name_key: Option<&'a str>,
+}
+
+/// Renders and writes one record (the batch's is [`one`]; a test gives its own).
+type RenderOne = dyn Fn(&Template, &BatchRecord, &str, &BatchOptions, &[u8]) -> Outcome + Sync;
+
+impl Render<'_> {
+    /// Renders the records at `mine` on `options.jobs` threads, each taking the next
+    /// record when done with one; their outcomes in the order of `mine`.
+    fn all(
+        &self,
+        records: &[BatchRecord],
+        mine: &[usize],
+        names: &[std::result::Result<String, String>],
+        progress: &(dyn Fn(usize, usize) + Sync),
+        render: &RenderOne,
+    ) -> Vec<Option<Outcome>> {
+        let total = mine.len();
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; total]);
+        let jobs = self.options.jobs.clamp(1, 256);
+        std::thread::scope(|scope| {
+            for _ in 0..jobs.min(total.max(1)) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total {
+                        break;
+                    }
+                    let item = &records[mine[i]];
+                    let outcome = match &names[mine[i]] {
+                        Err(message) => Outcome::Failed(BatchError {
+                            line: item.line,
+                            field: self.name_key.map(str::to_owned),
+                            code: "record".into(),
+                            message: message.clone(),
+                        }),
+                        Ok(stem) => self.guarded(item, stem, render),
+                    };
+                    outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                });
+            }
+        });
+        outcomes.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One record, a panic in its rendering (a bug) refused as `internal` for that record
+    /// alone: the worker goes on with the next, and nothing half-written remains (files
+    /// are written whole by rename, the stamp last).
+    fn guarded(&self, item: &BatchRecord, stem: &str, render: &RenderOne) -> Outcome {
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            render(self.template, item, stem, self.options, self.options_digest)
+        }));
+        rendered.unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Outcome::Failed(BatchError {
+                line: item.line,
+                field: None,
+                code: "internal".into(),
+                message: format!(
+                    "rendering this record failed inside certpress ({what}); the others went on; please report it"
+                ),
+            })
+        })
+    }
 }
 
 /// Lists the refused records in `path`, or removes an earlier run's list when none was
@@ -745,5 +793,66 @@ fn one(
         Ok(()) if existing && !same_inputs => Outcome::Rerendered { files },
         Ok(()) => Outcome::Written { files },
         Err(err) => failed(&err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic while rendering one record refuses that record (`internal`, in
+    /// errors.jsonl) and the batch goes on: the records before and after it are written,
+    /// and the panicking one leaves no file.
+    #[test]
+    fn a_panic_in_one_record_refuses_it_and_the_batch_goes_on() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let template = Template::load(root.join("specs/liuzhou/licence.ron")).unwrap();
+        let sample: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("specs/liuzhou/sample.json")).unwrap(),
+        )
+        .unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("certpress-batch-panic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut lines = String::new();
+        for n in 1..=3 {
+            let mut record = sample.clone();
+            record["licence_number"] = format!("LZ-PANIC-{n}").into();
+            lines.push_str(&serde_json::to_string(&record).unwrap());
+            lines.push('\n');
+        }
+        let data = dir.join("records.jsonl");
+        std::fs::write(&data, lines).unwrap();
+        let records = read_records(&data, template.spec()).unwrap();
+        let options = BatchOptions {
+            out_dir: dir.join("out"),
+            name_key: Some("licence_number".into()),
+            jobs: 2,
+            ..Default::default()
+        };
+        let panics_on_line_2 = |template: &Template,
+                                item: &BatchRecord,
+                                stem: &str,
+                                options: &BatchOptions,
+                                digest: &[u8]| {
+            if item.line == 2 {
+                panic!("a renderer bug on line 2");
+            }
+            one(template, item, stem, options, digest)
+        };
+        let report = run_with(&template, records, &options, &|_, _| {}, &panics_on_line_2).unwrap();
+        let failed: Vec<_> = report.failures().collect();
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        assert_eq!((failed[0].line, failed[0].code.as_str()), (2, "internal"));
+        assert!(failed[0].message.contains("a renderer bug on line 2"));
+        assert_eq!(report.written(), 2);
+        let out = dir.join("out");
+        assert!(out.join("LZ-PANIC-1.pdf").exists() && out.join("LZ-PANIC-3.pdf").exists());
+        assert!(!out.join("LZ-PANIC-2.pdf").exists());
+        let errors = std::fs::read_to_string(out.join(ERRORS_FILE)).unwrap();
+        let listed: serde_json::Value = serde_json::from_str(errors.trim()).unwrap();
+        assert_eq!(listed["code"], "internal");
+        assert_eq!(listed["line"], 2);
+        std::fs::remove_dir_all(&dir).ok();
     }
 }
