@@ -4,6 +4,7 @@
 //! references to inks, fonts, fields or elements that do not exist, impossible numbers.
 //! Errors carry the file, line and column.
 
+mod elements;
 mod model;
 mod validate;
 
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use elements::*;
 pub use model::*;
 use ron::extensions::Extensions;
 

@@ -30,6 +30,8 @@
 //! error that names what failed ([`ScanFailure`]) and what to do: never a report of
 //! nonsense.
 
+mod coarse;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -41,8 +43,6 @@ use crate::units::{Mm, Rect, Size};
 
 /// How far a capture may be turned.
 pub const MAX_ROTATION_DEG: f64 = 5.5;
-/// How far the angle search reaches.
-const SEARCH_DEG: f64 = 6.0;
 /// How far a capture's scale may be off the resolution its file records.
 pub const MAX_SCALE_ERROR: f64 = 0.03;
 /// How far opposite edges of the frame may differ in length (a phone held off-axis).
@@ -145,7 +145,7 @@ pub fn register(scan: &Scan, frame: Frame, sheet: Size) -> Result<Registration> 
         || (scan.width as f64 / sheet.width.get()).min(scan.height as f64 / sheet.height.get()),
         |dpi| dpi / 25.4,
     );
-    let coarse = coarse(scan, guess)?;
+    let coarse = coarse::edges(scan, guess)?;
     let corners =
         corners_of(&coarse).ok_or_else(|| not_found("two edges of the frame are parallel"))?;
     let (across, down) = frame_extent(&corners);
@@ -427,146 +427,6 @@ fn check_whole(
             (ppm_w / ppm_h - 1.0).abs() * 100.0
         ))),
     }
-}
-
-/// Both projections at one angle, across (u) and down (v).
-type Projection = (Vec<u32>, Vec<u32>);
-/// Which of the two projections an edge reads.
-type Pick = fn(&Projection) -> &Vec<u32>;
-
-/// The frame's four edges, each at its own angle: (left, top, right, bottom) as lines
-/// `n · p = c` with `n` the edge's unit normal, capture pixels.
-fn coarse(scan: &Scan, px_per_mm: f64) -> Result<[((f64, f64), f64); 4]> {
-    // About 3 pixels a millimetre, each the darkest of its block.
-    let step = ((px_per_mm / 3.0).floor() as usize).max(1);
-    let (w, h) = (scan.width / step, scan.height / step);
-    let dark: Vec<(f32, f32)> = (0..h)
-        .into_par_iter()
-        .flat_map_iter(|by| {
-            let mut row_min = vec![255u8; w];
-            for y in by * step..(by + 1) * step {
-                let row = &scan.luma[y * scan.width..y * scan.width + w * step];
-                for (slot, block) in row_min.iter_mut().zip(row.chunks_exact(step)) {
-                    *slot = (*slot).min(block.iter().copied().min().unwrap_or(255));
-                }
-            }
-            row_min
-                .into_iter()
-                .enumerate()
-                .filter(|&(_, v)| v < DARK)
-                .map(move |(bx, _)| {
-                    (
-                        ((bx as f64 + 0.5) * step as f64) as f32,
-                        ((by as f64 + 0.5) * step as f64) as f32,
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if dark.is_empty() {
-        return Err(not_found("the capture holds no ink"));
-    }
-    let bin = step as f64;
-    let diagonal = ((scan.width * scan.width + scan.height * scan.height) as f64).sqrt();
-    let bins = (2.0 * diagonal / bin) as usize + 2;
-    let steps = (2.0 * SEARCH_DEG / 0.1).round() as usize + 1;
-    let angles: Vec<f64> = (0..steps).map(|i| -SEARCH_DEG + 0.1 * i as f64).collect();
-    // Both projections at every angle: u across the sheet's width, v down its height.
-    let projections: Vec<Projection> = angles
-        .par_iter()
-        .map(|&angle| {
-            let (sin, cos) = angle.to_radians().sin_cos();
-            let (sin, cos) = (sin as f32, cos as f32);
-            let (d, b) = (diagonal as f32, bin as f32);
-            let mut us = vec![0u32; bins];
-            let mut vs = vec![0u32; bins];
-            for &(x, y) in &dark {
-                let u = x * cos + y * sin;
-                let v = -x * sin + y * cos;
-                us[((u + d) / b) as usize] += 1;
-                vs[((v + d) / b) as usize] += 1;
-            }
-            (us, vs)
-        })
-        .collect();
-    let longest = |pick: Pick| {
-        projections
-            .iter()
-            .map(|p| pick(p).iter().copied().max().unwrap_or(0))
-            .max()
-            .unwrap_or(0)
-    };
-    let (long_u, long_v) = (longest(|p| &p.0), longest(|p| &p.1));
-    // Per edge, per angle: the outermost bin at least 40 % of the longest line of its
-    // direction, scored by its count and its neighbour's inward (a line can straddle
-    // two bins). At another edge's angle that edge is sharp and this one smeared below
-    // the threshold, so the best score alone could pick the wrong edge: of the angles
-    // scoring at least 60 % of the best, the outermost position wins, and the best score
-    // near it gives the angle.
-    let edge = |pick: Pick, long: u32, from_end: bool| -> Option<(f64, f64)> {
-        let threshold = (f64::from(long) * 0.4).max(3.0);
-        let centre = |k: usize| (k as f64 + 0.5) * bin - diagonal;
-        let candidates: Vec<(u32, f64, f64)> = projections
-            .iter()
-            .zip(&angles)
-            .filter_map(|(p, &angle)| {
-                let hist = pick(p);
-                let i = if from_end {
-                    hist.iter().rposition(|&n| f64::from(n) >= threshold)
-                } else {
-                    hist.iter().position(|&n| f64::from(n) >= threshold)
-                }?;
-                let inner = if from_end {
-                    i.checked_sub(1)
-                } else {
-                    Some(i + 1)
-                };
-                let neighbour = inner.and_then(|j| hist.get(j)).copied().unwrap_or(0);
-                let score = hist[i] + neighbour;
-                // The count-weighted centre of the two bins.
-                let position = match inner {
-                    Some(j) if neighbour > 0 => {
-                        (centre(i) * f64::from(hist[i]) + centre(j) * f64::from(neighbour))
-                            / f64::from(score)
-                    }
-                    _ => centre(i),
-                };
-                Some((score, angle, position))
-            })
-            .collect();
-        let best = candidates.iter().map(|c| c.0).max()?;
-        let strong = candidates
-            .iter()
-            .filter(|c| f64::from(c.0) >= 0.6 * f64::from(best));
-        let outward = |c: &&(u32, f64, f64)| if from_end { c.2 } else { -c.2 };
-        let outermost = strong
-            .clone()
-            .max_by(|a, b| outward(a).total_cmp(&outward(b)))?;
-        let near = 3.0 * px_per_mm;
-        strong
-            .filter(|c| (c.2 - outermost.2).abs() <= near)
-            .max_by_key(|c| c.0)
-            .map(|&(_, angle, position)| (angle, position))
-    };
-    let normal_u = |angle: f64| {
-        let (sin, cos) = angle.to_radians().sin_cos();
-        (cos, sin)
-    };
-    let normal_v = |angle: f64| {
-        let (sin, cos) = angle.to_radians().sin_cos();
-        (-sin, cos)
-    };
-    let upright = |from_end| {
-        edge(|p| &p.0, long_u, from_end)
-            .map(|(a, c)| (normal_u(a), c))
-            .ok_or_else(|| not_found("no upright edge"))
-    };
-    let level = |from_end| {
-        edge(|p| &p.1, long_v, from_end)
-            .map(|(a, c)| (normal_v(a), c))
-            .ok_or_else(|| not_found("no level edge"))
-    };
-    Ok([upright(false)?, level(false)?, upright(true)?, level(true)?])
 }
 
 /// The corners of the coarse edges (left, top, right, bottom), clockwise from the
