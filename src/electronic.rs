@@ -117,20 +117,7 @@ pub fn resolve(spec: &Electronic, record: &BoundRecord) -> Result<Metadata> {
     entries.push(until);
     let holder_code = required("持证主体代码", "holderCode", &spec.holder_code)?;
     let code_type = required("持证主体代码类型", "holderCodeType", &spec.holder_code_type)?;
-    // The code must be what its type says it is, where certpress knows the type's rule.
-    if code_type.value == CREDIT_CODE_TYPE {
-        if let Err(problem) = crate::record::credit_code::validate(&holder_code.value) {
-            return Err(Error::Record {
-                record: record.name.clone(),
-                field: spec.holder_code.key().map(str::to_owned),
-                message: format!(
-                    "持证主体代码 {:?} is not a unified social credit code, which its type ({CREDIT_CODE_TYPE}) requires: {problem}",
-                    holder_code.value
-                ),
-                hint: Some("give the holder's 18-character code".into()),
-            });
-        }
-    }
+    check_holder_code(spec, record, &code_type.value, &holder_code.value)?;
     entries.extend([
         required("持证主体", "holder", &spec.holder)?,
         holder_code,
@@ -188,6 +175,30 @@ pub fn resolve(spec: &Electronic, record: &BoundRecord) -> Result<Metadata> {
         version,
         entries,
     })
+}
+
+/// The holder's code is what its type says it is, where certpress knows the type's rule
+/// (a unified social credit code's check character).
+fn check_holder_code(
+    spec: &Electronic,
+    record: &BoundRecord,
+    code_type: &str,
+    holder_code: &str,
+) -> Result<()> {
+    if code_type == CREDIT_CODE_TYPE {
+        if let Err(problem) = crate::record::credit_code::validate(holder_code) {
+            return Err(Error::Record {
+                record: record.name.clone(),
+                field: spec.holder_code.key().map(str::to_owned),
+                message: format!(
+                    "持证主体代码 {:?} is not a unified social credit code, which its type ({CREDIT_CODE_TYPE}) requires: {problem}",
+                    holder_code
+                ),
+                hint: Some("give the holder's 18-character code".into()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The licence's version (版本号, GB/T 36904): the spec's, or the record's (a record

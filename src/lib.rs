@@ -162,7 +162,8 @@ mod pipeline_order {
         found
     }
 
-    fn sources(path: &Path, out: &mut Vec<(String, String)>) {
+    /// Every `.rs` file under `path` with its text, in name order.
+    pub(super) fn sources(path: &Path, out: &mut Vec<(String, String)>) {
         if path.is_dir() {
             let mut entries: Vec<_> = std::fs::read_dir(path)
                 .unwrap()
@@ -221,5 +222,81 @@ mod pipeline_order {
             "use crate::{pdf, raster::Raster};\nfn f() { crate::qa::check(); }\n// crate::batch\n",
         );
         assert_eq!(found, ["pdf", "raster", "qa"]);
+    }
+}
+
+/// The house's sizes, kept by a test: no source file over 900 lines, no function over 120,
+/// so that each file holds one job and each function one step a reader can follow.
+#[cfg(test)]
+mod house_rules {
+    use std::path::Path;
+
+    const MAX_FILE_LINES: usize = 900;
+    const MAX_FN_LINES: usize = 120;
+
+    /// Each function in `source` longer than `MAX_FN_LINES`: its name and length. A function
+    /// runs from its `fn` line to the first line after it that closes at the same indent.
+    fn long_functions(source: &str) -> Vec<(String, usize)> {
+        let lines: Vec<&str> = source.lines().collect();
+        let mut long = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.trim_start();
+            let indent = line.len() - code.len();
+            let signature = ["pub(crate) ", "pub(super) ", "pub ", "async ", "const "]
+                .iter()
+                .fold(code, |rest, prefix| {
+                    rest.strip_prefix(prefix).unwrap_or(rest)
+                });
+            let Some(name) = signature.strip_prefix("fn ") else {
+                continue;
+            };
+            let close = format!("{}}}", " ".repeat(indent));
+            let Some(end) = lines[i + 1..].iter().position(|l| *l == close) else {
+                continue;
+            };
+            if end + 2 > MAX_FN_LINES {
+                let name: String = name
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                long.push((name, end + 2));
+            }
+        }
+        long
+    }
+
+    #[test]
+    fn no_file_over_900_lines_and_no_function_over_120() {
+        let mut files = Vec::new();
+        super::pipeline_order::sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        assert!(files.len() > 50, "the sources were not found");
+        let mut over = Vec::new();
+        for (file, text) in &files {
+            let lines = text.lines().count();
+            if lines > MAX_FILE_LINES {
+                over.push(format!("{file}: {lines} lines"));
+            }
+            for (name, length) in long_functions(text) {
+                over.push(format!("{file}: fn {name} is {length} lines"));
+            }
+        }
+        assert!(
+            over.is_empty(),
+            "over the house's sizes:\n{}",
+            over.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_function_reader_measures_to_the_closing_brace() {
+        let body = "    let x = 1;\n".repeat(MAX_FN_LINES);
+        let source = format!("pub fn short() {{\n}}\n\nfn long() {{\n{body}}}\n");
+        assert_eq!(
+            long_functions(&source),
+            [("long".to_owned(), MAX_FN_LINES + 2)]
+        );
     }
 }

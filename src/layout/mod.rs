@@ -581,38 +581,13 @@ impl<'a> Solver<'a> {
         if string.is_empty() {
             return Ok(());
         }
-        let field_name = self
-            .spec
-            .spec
-            .fields
-            .get(&content.key)
-            .map_or("", |f| f.name.as_str());
-        let what = format!(
-            "record {}, field `{}` ({field_name})",
-            self.record.name, content.key
-        );
+        let what = self.field_place(&content.key);
         let shaped = self
             .shaper
             .shape(&content.style.font, &string, &what)
             .map_err(|err| err.in_field(&content.key))?;
-        let left = label.right() + content.gap;
-        // The box spans the label's em box and the content's own at its nominal size on the
-        // same baseline: a content set larger than its label may rise above the label.
-        let em_top = self.em_top(&shaped);
-        let nominal = content.style.size.pt().to_mm();
-        let top = label.top().min(baseline - nominal * em_top);
-        let bottom = content
-            .bottom
-            .unwrap_or_else(|| label.bottom().max(baseline + nominal * (1.0 - em_top)));
-        let area_rect = Rect::from_ltrb(left, top, content.right, bottom).ok_or_else(|| {
-            self.spec_error(&e.id, format!("the content box of `{}` is empty: it starts at {left}, right of its right edge {}", e.id, content.right))
-        })?;
-        let area = fit::Area {
-            width: area_rect.width(),
-            top,
-            bottom,
-            baseline,
-        };
+        let (area_rect, area, em_top) = self.content_area(e, content, &shaped, label, baseline)?;
+        let left = area_rect.left();
         let setting = fit::Setting {
             tracking: content.style.tracking,
             line_height: content.style.line_height,
@@ -702,6 +677,47 @@ impl<'a> Solver<'a> {
             lines: Some(fitted.lines.len()),
         });
         Ok(())
+    }
+
+    /// A record field as messages name it: the record, the key and the field's name.
+    fn field_place(&self, key: &str) -> String {
+        let field_name = self
+            .spec
+            .spec
+            .fields
+            .get(key)
+            .map_or("", |f| f.name.as_str());
+        format!("record {}, field `{key}` ({field_name})", self.record.name)
+    }
+
+    /// A content's box: from its label's right plus the gap to its `right`, spanning the
+    /// label's em box and the content's own at its nominal size on the same baseline (a
+    /// content set larger than its label may rise above the label), down to its `bottom`.
+    fn content_area(
+        &self,
+        e: &FieldElement,
+        content: &Content,
+        shaped: &ShapedText,
+        label: Rect,
+        baseline: Mm,
+    ) -> Result<(Rect, fit::Area, f64)> {
+        let left = label.right() + content.gap;
+        let em_top = self.em_top(shaped);
+        let nominal = content.style.size.pt().to_mm();
+        let top = label.top().min(baseline - nominal * em_top);
+        let bottom = content
+            .bottom
+            .unwrap_or_else(|| label.bottom().max(baseline + nominal * (1.0 - em_top)));
+        let area_rect = Rect::from_ltrb(left, top, content.right, bottom).ok_or_else(|| {
+            self.spec_error(&e.id, format!("the content box of `{}` is empty: it starts at {left}, right of its right edge {}", e.id, content.right))
+        })?;
+        let area = fit::Area {
+            width: area_rect.width(),
+            top,
+            bottom,
+            baseline,
+        };
+        Ok((area_rect, area, em_top))
     }
 
     fn qr(&mut self, e: &QrElement) -> Result<()> {

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::display::{InkKind, Page, Shape};
-use crate::layout::{Layout, Part};
+use crate::layout::{Layout, Part, Placement};
 use crate::qa::image::Picture;
 use crate::spec::Pass;
 use crate::units::{Mm, Rect};
@@ -64,6 +64,63 @@ fn covered_by(layout: &Layout, index: usize, pass: Option<Pass>) -> Option<&str>
         .map(|later| later.element.as_str())
 }
 
+/// The boxes whose ink is not `placement`'s: every other part's laid-out box (a text, a
+/// code, a frame, a seal over it), grown by [`MASK_MARGIN`] since glyph outlines may
+/// overshoot their em box a little, less `placement`'s own box; a part that holds that
+/// box whole (a background holds everything) masks nothing.
+fn neighbours(layout: &Layout, placement: &Placement) -> Vec<Rect> {
+    let page = &layout.page;
+    let own = placement.area.unwrap_or(placement.laid_out);
+    layout
+        .report
+        .iter()
+        .filter(|other| {
+            let itself = other.element == placement.element && other.part == placement.part;
+            !itself && !invisible(page, &other.element)
+        })
+        .filter_map(|other| other.laid_out.outset(MASK_MARGIN))
+        .filter(|other| !other.contains(&own, Mm::ZERO))
+        .flat_map(|other| other.minus(&[own]))
+        .collect()
+}
+
+/// How far a content's ink is off: out of its box on the right or at the bottom, or
+/// moved from where the layout started it (`start`, the layout's glyph ink).
+fn content_deviation(ink: Rect, area: Rect, start: Option<Rect>) -> Mm {
+    let overflow = (ink.right() - area.right())
+        .max(ink.bottom() - area.bottom())
+        .max(Mm::ZERO);
+    let moved = start.map_or(Mm::ZERO, |start| {
+        (ink.left() - start.left())
+            .abs()
+            .max((ink.top() - start.top()).abs())
+    });
+    overflow.max(moved)
+}
+
+/// An entry's verdict and note from what was found: no ink, within or beyond the
+/// tolerance, and the specks of dust left out.
+fn judge(entry: &mut InkEntry, tolerance: Mm) {
+    match (entry.found, entry.deviation) {
+        (None, _) => entry.note = "no ink found".into(),
+        (Some(_), Some(d)) if d <= tolerance => entry.pass_check = true,
+        (Some(_), Some(d)) => entry.note = format!("{d} off, beyond the {tolerance} tolerance"),
+        (Some(_), None) => {}
+    }
+    if entry.specks > 0 {
+        let specks = format!(
+            "{} speck{} of dust left out",
+            entry.specks,
+            if entry.specks == 1 { "" } else { "s" }
+        );
+        entry.note = if entry.note.is_empty() {
+            specks
+        } else {
+            format!("{}; {specks}", entry.note)
+        };
+    }
+}
+
 /// Measures the ink of every text, label, content and QR code of `layout` in `image`.
 ///
 /// `pass` restricts the check to one production pass (for an image of that pass only).
@@ -105,23 +162,7 @@ pub fn measure(
             continue;
         }
         let grow = tolerance + SEARCH;
-        // The search reaches past the element's box; ink in a neighbour's box (a text, a
-        // code, a frame, a seal over it) is the neighbour's, so it is left out, except
-        // within this element's own box, and except for neighbours that hold this box
-        // whole (a background holds everything). Glyph outlines may overshoot their em box
-        // a little: hence the margin.
-        let own = placement.area.unwrap_or(placement.laid_out);
-        let masks: Vec<Rect> = layout
-            .report
-            .iter()
-            .filter(|other| {
-                let itself = other.element == placement.element && other.part == placement.part;
-                !itself && !invisible(page, &other.element)
-            })
-            .filter_map(|other| other.laid_out.outset(MASK_MARGIN))
-            .filter(|other| !other.contains(&own, Mm::ZERO))
-            .flat_map(|other| other.minus(&[own]))
-            .collect();
+        let masks = neighbours(layout, placement);
         let found = |window: Option<Rect>| {
             window.map_or((None, 0), |w| {
                 let ink = image.ink_outside(w, threshold, &masks);
@@ -163,17 +204,7 @@ pub fn measure(
                 // left edge of its first line and its top, against the ink the layout's
                 // glyphs make (a content on the wrong baseline can still be in its box).
                 let start = placement.ink;
-                entry.deviation = entry.found.map(|ink| {
-                    let overflow = (ink.right() - area.right())
-                        .max(ink.bottom() - area.bottom())
-                        .max(Mm::ZERO);
-                    let moved = start.map_or(Mm::ZERO, |start| {
-                        (ink.left() - start.left())
-                            .abs()
-                            .max((ink.top() - start.top()).abs())
-                    });
-                    overflow.max(moved)
-                });
+                entry.deviation = entry.found.map(|ink| content_deviation(ink, area, start));
                 if let Some(start) = start {
                     entry.expected = start;
                 }
@@ -201,24 +232,7 @@ pub fn measure(
             }
             _ => continue,
         }
-        match (entry.found, entry.deviation) {
-            (None, _) => entry.note = "no ink found".into(),
-            (Some(_), Some(d)) if d <= tolerance => entry.pass_check = true,
-            (Some(_), Some(d)) => entry.note = format!("{d} off, beyond the {tolerance} tolerance"),
-            (Some(_), None) => {}
-        }
-        if entry.specks > 0 {
-            let specks = format!(
-                "{} speck{} of dust left out",
-                entry.specks,
-                if entry.specks == 1 { "" } else { "s" }
-            );
-            entry.note = if entry.note.is_empty() {
-                specks
-            } else {
-                format!("{}; {specks}", entry.note)
-            };
-        }
+        judge(&mut entry, tolerance);
         entries.push(entry);
     }
     entries

@@ -31,144 +31,169 @@ pub struct Warning {
 /// Lints `spec`. `placements` is the layout report of a record on it (the spec's sample),
 /// or `None` to lint what can be seen without laying out.
 pub fn lint(spec: &LoadedSpec, placements: Option<&[Placement]>) -> Vec<Warning> {
-    let mut warnings = Vec::new();
-    let mut warn = |code, element: Option<&str>, message: String| {
-        warnings.push(Warning {
+    let mut lint = Lint {
+        spec,
+        warnings: Vec::new(),
+    };
+    lint.fields_and_type();
+    if let Some(placements) = placements {
+        lint.notice(placements);
+        lint.placements(placements);
+    }
+    lint.warnings
+}
+
+/// The warnings found so far on a spec.
+struct Lint<'a> {
+    spec: &'a LoadedSpec,
+    warnings: Vec<Warning>,
+}
+
+impl Lint<'_> {
+    fn warn(&mut self, code: &'static str, element: Option<&str>, message: String) {
+        self.warnings.push(Warning {
             code,
             element: element.map(str::to_owned),
-            line: element.and_then(|id| spec.locate(id).line),
+            line: element.and_then(|id| self.spec.locate(id).line),
             message,
         });
-    };
-    let tolerance = spec.spec.tolerance;
-
-    for (key, field) in &spec.spec.fields {
-        if !uses_field(spec, key) {
-            warn(
-                "unused-field",
-                None,
-                format!(
-                    "field `{key}` ({}) is declared but no element or QR code prints it, and neither the electronic licence's metadata nor the landing page shows it",
-                    field.name
-                ),
-            );
-        }
     }
-    for element in &spec.spec.elements {
-        for (what, size) in type_sizes(element) {
-            if size < MIN_READABLE {
-                warn(
-                    "small-type",
-                    Some(element.id()),
-                    format!("{what} can be set at {size}, under the {MIN_READABLE} a print stays readable at"),
+
+    /// What the spec alone shows: fields nothing prints, type too small to read.
+    fn fields_and_type(&mut self) {
+        let spec = self.spec;
+        for (key, field) in &spec.spec.fields {
+            if !uses_field(spec, key) {
+                self.warn(
+                    "unused-field",
+                    None,
+                    format!(
+                        "field `{key}` ({}) is declared but no element or QR code prints it, and neither the electronic licence's metadata nor the landing page shows it",
+                        field.name
+                    ),
                 );
             }
         }
-    }
-
-    let Some(placements) = placements else {
-        return warnings;
-    };
-    let page = spec.spec.page;
-    let sheet = Rect::from_ltrb(Mm::ZERO, Mm::ZERO, page.width, page.height);
-    let box_of = |id: &str| {
-        placements
-            .iter()
-            .filter(|p| p.element == id)
-            .map(|p| p.laid_out)
-            .reduce(|a, b| a.union(&b))
-    };
-
-    for rule in &spec.spec.notice {
-        match rule {
-            NoticeRule::Edge {
-                element,
-                edge,
-                at,
-                says,
-            } => {
-                let Some(found) = box_of(element) else {
-                    continue;
-                };
-                let actual = match edge {
-                    Edge::Left => found.left(),
-                    Edge::Top => found.top(),
-                    Edge::Right => found.right(),
-                    Edge::Bottom => found.bottom(),
-                };
-                if (actual - *at).abs() > tolerance {
-                    warn(
-                        "notice",
-                        Some(element),
-                        format!(
-                            "the notice says «{says}»: the {} edge of `{element}` should be at {at}, the coordinates put it at {actual}; the coordinates win",
-                            edge_name(*edge)
-                        ),
-                    );
-                }
-            }
-            NoticeRule::AlignLeft {
-                element,
-                with,
-                says,
-            } => {
-                let (Some(a), Some(b)) = (box_of(element), box_of(with)) else {
-                    continue;
-                };
-                if (a.left() - b.left()).abs() > tolerance {
-                    warn(
-                        "notice",
-                        Some(element),
-                        format!(
-                            "the notice says «{says}»: `{element}` should start at the left edge of `{with}` ({}), the coordinates put it at {}; the coordinates win",
-                            b.left(), a.left()
-                        ),
+        for element in &spec.spec.elements {
+            for (what, size) in type_sizes(element) {
+                if size < MIN_READABLE {
+                    self.warn(
+                        "small-type",
+                        Some(element.id()),
+                        format!("{what} can be set at {size}, under the {MIN_READABLE} a print stays readable at"),
                     );
                 }
             }
         }
     }
 
-    let printed: Vec<&Placement> = placements
-        .iter()
-        .filter(|p| matches!(p.part, Part::Text | Part::Label | Part::Content | Part::Qr))
-        .collect();
-    for p in &printed {
-        if let Some(sheet) = sheet {
-            if !sheet.contains(&p.laid_out, Mm::ZERO) {
-                warn(
-                    "off-page",
-                    Some(&p.element),
+    /// The notice's words the coordinates contradict.
+    fn notice(&mut self, placements: &[Placement]) {
+        let spec = self.spec;
+        let tolerance = spec.spec.tolerance;
+        let box_of = |id: &str| {
+            placements
+                .iter()
+                .filter(|p| p.element == id)
+                .map(|p| p.laid_out)
+                .reduce(|a, b| a.union(&b))
+        };
+        for rule in &spec.spec.notice {
+            match rule {
+                NoticeRule::Edge {
+                    element,
+                    edge,
+                    at,
+                    says,
+                } => {
+                    let Some(found) = box_of(element) else {
+                        continue;
+                    };
+                    let actual = match edge {
+                        Edge::Left => found.left(),
+                        Edge::Top => found.top(),
+                        Edge::Right => found.right(),
+                        Edge::Bottom => found.bottom(),
+                    };
+                    if (actual - *at).abs() > tolerance {
+                        self.warn(
+                            "notice",
+                            Some(element),
+                            format!(
+                                "the notice says «{says}»: the {} edge of `{element}` should be at {at}, the coordinates put it at {actual}; the coordinates win",
+                                edge_name(*edge)
+                            ),
+                        );
+                    }
+                }
+                NoticeRule::AlignLeft {
+                    element,
+                    with,
+                    says,
+                } => {
+                    let (Some(a), Some(b)) = (box_of(element), box_of(with)) else {
+                        continue;
+                    };
+                    if (a.left() - b.left()).abs() > tolerance {
+                        self.warn(
+                            "notice",
+                            Some(element),
+                            format!(
+                                "the notice says «{says}»: `{element}` should start at the left edge of `{with}` ({}), the coordinates put it at {}; the coordinates win",
+                                b.left(), a.left()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Printed parts off the sheet or over each other.
+    fn placements(&mut self, placements: &[Placement]) {
+        let spec = self.spec;
+        let page = spec.spec.page;
+        let sheet = Rect::from_ltrb(Mm::ZERO, Mm::ZERO, page.width, page.height);
+        let printed: Vec<&Placement> = placements
+            .iter()
+            .filter(|p| matches!(p.part, Part::Text | Part::Label | Part::Content | Part::Qr))
+            .collect();
+        for p in &printed {
+            if let Some(sheet) = sheet {
+                if !sheet.contains(&p.laid_out, Mm::ZERO) {
+                    self.warn(
+                        "off-page",
+                        Some(&p.element),
+                        format!(
+                            "`{}` runs off the {} × {} mm sheet: {}",
+                            p.element,
+                            page.width.get(),
+                            page.height.get(),
+                            p.laid_out
+                        ),
+                    );
+                }
+            }
+        }
+        for (i, a) in printed.iter().enumerate() {
+            for b in &printed[i + 1..] {
+                if a.element == b.element || !a.laid_out.overlaps(&b.laid_out) {
+                    continue;
+                }
+                self.warn(
+                    "overlap",
+                    Some(&b.element),
                     format!(
-                        "`{}` runs off the {} × {} mm sheet: {}",
-                        p.element,
-                        page.width.get(),
-                        page.height.get(),
-                        p.laid_out
+                        "`{}` ({}) overlaps `{}` ({}); move one, or give a content a `right` or `bottom` limit",
+                        b.element,
+                        b.laid_out,
+                        a.element,
+                        a.laid_out
                     ),
                 );
             }
         }
     }
-    for (i, a) in printed.iter().enumerate() {
-        for b in &printed[i + 1..] {
-            if a.element == b.element || !a.laid_out.overlaps(&b.laid_out) {
-                continue;
-            }
-            warn(
-                "overlap",
-                Some(&b.element),
-                format!(
-                    "`{}` ({}) overlaps `{}` ({}); move one, or give a content a `right` or `bottom` limit",
-                    b.element,
-                    b.laid_out,
-                    a.element,
-                    a.laid_out
-                ),
-            );
-        }
-    }
-    warnings
 }
 
 /// Whether any element or QR code prints the field `key`.

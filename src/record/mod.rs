@@ -500,57 +500,12 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
                 return Err(err(format!("expected {expected}"), None));
             }
             (kind, RawValue::Text(text)) => {
-                let text = text.trim();
-                if matches!(
-                    kind,
-                    FieldKind::Date | FieldKind::CreditCode | FieldKind::Url
-                ) {
-                    check_half_width(text).map_err(|(message, hint)| err(message, Some(&hint)))?;
+                let (value, printed) = text_value(name, key, kind, text)?;
+                if !printed {
+                    values.insert(key.clone(), value);
+                    continue;
                 }
-                match kind {
-                    FieldKind::Date => Value::Date(Date::parse_iso(text).map_err(|m| {
-                        err(
-                            format!("{text:?}: {m}"),
-                            Some("write dates as YYYY-MM-DD, e.g. 2022-09-26"),
-                        )
-                    })?),
-                    FieldKind::CreditCode => {
-                        credit_code::validate(text).map_err(|e| {
-                            err(
-                                format!("{text:?} {e}"),
-                                Some("check the code against the business licence"),
-                            )
-                        })?;
-                        Value::Text(text.to_owned())
-                    }
-                    FieldKind::Url => {
-                        let ok = (text.starts_with("https://") || text.starts_with("http://"))
-                            && text.len() > 8
-                            && !text.chars().any(|c| c.is_whitespace());
-                        if !ok {
-                            return Err(err(format!("{text:?} is not an http(s) URL"), None));
-                        }
-                        Value::Text(text.to_owned())
-                    }
-                    FieldKind::ImagePath if crate::data_url::is_data_url(text) => {
-                        // Checked whole here, so that a bad picture is refused with
-                        // the record; `max_chars` is for printed text, not pictures.
-                        crate::data_url::decode(text)
-                            .map_err(|m| err(m, Some(crate::data_url::HINT)))?;
-                        values.insert(key.clone(), Value::Text(text.to_owned()));
-                        continue;
-                    }
-                    FieldKind::ImagePath => {
-                        check_image_path(text).map_err(|m| {
-                            err(
-                                format!("{text:?}: {m}"),
-                                Some("give the picture's path relative to the record's folder, e.g. seals/yufeng.png, or the picture itself as a data:image/png;base64,… URL"),
-                            )
-                        })?;
-                        Value::Text(text.to_owned())
-                    }
-                    _ => Value::Text(text.to_owned()),
-                }
+                value
             }
         };
         check_characters(&value, field.max_chars).map_err(|m| err(m, None))?;
@@ -561,6 +516,62 @@ pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
         values,
         folder: record.folder.clone(),
     })
+}
+
+/// A text value of `kind`, trimmed and checked: `(value, printed)`. A picture given
+/// inline is checked whole but is not printed text, so `max_chars` does not apply to it.
+fn text_value(name: &str, key: &str, kind: FieldKind, text: &str) -> Result<(Value, bool)> {
+    let err = |message: String, hint: Option<&str>| record_error(name, Some(key), message, hint);
+    let text = text.trim();
+    if matches!(
+        kind,
+        FieldKind::Date | FieldKind::CreditCode | FieldKind::Url
+    ) {
+        check_half_width(text).map_err(|(message, hint)| err(message, Some(&hint)))?;
+    }
+    let value = match kind {
+        FieldKind::Date => Value::Date(Date::parse_iso(text).map_err(|m| {
+            err(
+                format!("{text:?}: {m}"),
+                Some("write dates as YYYY-MM-DD, e.g. 2022-09-26"),
+            )
+        })?),
+        FieldKind::CreditCode => {
+            credit_code::validate(text).map_err(|e| {
+                err(
+                    format!("{text:?} {e}"),
+                    Some("check the code against the business licence"),
+                )
+            })?;
+            Value::Text(text.to_owned())
+        }
+        FieldKind::Url => {
+            let ok = (text.starts_with("https://") || text.starts_with("http://"))
+                && text.len() > 8
+                && !text.chars().any(|c| c.is_whitespace());
+            if !ok {
+                return Err(err(format!("{text:?} is not an http(s) URL"), None));
+            }
+            Value::Text(text.to_owned())
+        }
+        FieldKind::ImagePath if crate::data_url::is_data_url(text) => {
+            // Checked whole here, so that a bad picture is refused with
+            // the record; `max_chars` is for printed text, not pictures.
+            crate::data_url::decode(text).map_err(|m| err(m, Some(crate::data_url::HINT)))?;
+            return Ok((Value::Text(text.to_owned()), false));
+        }
+        FieldKind::ImagePath => {
+            check_image_path(text).map_err(|m| {
+                err(
+                    format!("{text:?}: {m}"),
+                    Some("give the picture's path relative to the record's folder, e.g. seals/yufeng.png, or the picture itself as a data:image/png;base64,… URL"),
+                )
+            })?;
+            Value::Text(text.to_owned())
+        }
+        _ => Value::Text(text.to_owned()),
+    };
+    Ok((value, true))
 }
 
 /// An image path a record may name: relative, inside the folder it is resolved against

@@ -154,46 +154,7 @@ impl Metrics {
                 "certpress_render_seconds_count{{format=\"{format}\"}} {cumulative}"
             );
         }
-        let gauge = |out: &mut String, name: &str, help: &str, value: f64| {
-            family(out, name, "gauge", help);
-            let _ = writeln!(out, "{name} {value}");
-        };
-        gauge(
-            &mut out,
-            "certpress_renders_in_flight",
-            "Renders running on a worker now.",
-            gauges.running as f64,
-        );
-        gauge(
-            &mut out,
-            "certpress_renders_waiting",
-            "Renders waiting for a worker.",
-            gauges.waiting as f64,
-        );
-        gauge(
-            &mut out,
-            "certpress_render_workers",
-            "The render pool's size.",
-            gauges.workers as f64,
-        );
-        gauge(
-            &mut out,
-            "certpress_specs_loaded",
-            "Specs prepared at start and served.",
-            gauges.specs as f64,
-        );
-        gauge(
-            &mut out,
-            "certpress_specs_failed",
-            "Specs that failed to load at start (see GET /v1/specs).",
-            gauges.failed_specs as f64,
-        );
-        gauge(
-            &mut out,
-            "certpress_draining",
-            "1 while the service drains after SIGTERM.",
-            if gauges.draining { 1.0 } else { 0.0 },
-        );
+        write_gauges(&mut out, gauges);
         family(
             &mut out,
             "certpress_header_timeouts_total",
@@ -215,6 +176,52 @@ impl Metrics {
         }
         out
     }
+}
+
+/// One gauge family with its value.
+fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+    family(out, name, "gauge", help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
+/// The render pool's and the catalog's gauges.
+fn write_gauges(out: &mut String, gauges: &Gauges) {
+    gauge(
+        out,
+        "certpress_renders_in_flight",
+        "Renders running on a worker now.",
+        gauges.running as f64,
+    );
+    gauge(
+        out,
+        "certpress_renders_waiting",
+        "Renders waiting for a worker.",
+        gauges.waiting as f64,
+    );
+    gauge(
+        out,
+        "certpress_render_workers",
+        "The render pool's size.",
+        gauges.workers as f64,
+    );
+    gauge(
+        out,
+        "certpress_specs_loaded",
+        "Specs prepared at start and served.",
+        gauges.specs as f64,
+    );
+    gauge(
+        out,
+        "certpress_specs_failed",
+        "Specs that failed to load at start (see GET /v1/specs).",
+        gauges.failed_specs as f64,
+    );
+    gauge(
+        out,
+        "certpress_draining",
+        "1 while the service drains after SIGTERM.",
+        if gauges.draining { 1.0 } else { 0.0 },
+    );
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
