@@ -2,7 +2,7 @@
 //! CMYK and coverage for every back end to draw.
 //!
 //! Print correctness: a picture reaches the page as CMYK, converted from RGB once by
-//! [`crate::colour::rgb_to_cmyk`] (the inverse of the proof conversion, so a proof shows the picture's
+//! `colour::rgb_to_cmyk` (the inverse of the proof conversion, so a proof shows the picture's
 //! own colours), grey as black ink alone. A JPEG is therefore decoded, not passed through
 //! as DCT: an RGB JPEG in the PDF would reach the press through RGB.
 //!
@@ -48,7 +48,7 @@ pub(crate) enum Format {
 
 /// A picture file's bytes, refused over the 32 MiB limit before it is read, and a file
 /// whose name says another kind than its bytes.
-pub fn read_picture_file(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_picture_file(path: &Path) -> Result<Vec<u8>, String> {
     let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     if len > MAX_FILE_BYTES {
         return Err(format!("{len} bytes, over the 32 MiB limit"));
@@ -167,7 +167,7 @@ impl Format {
 }
 
 /// Whether a file's name says it is a picture certpress reads (PNG or JPEG).
-pub fn is_picture_name(file: &str) -> bool {
+pub(crate) fn is_picture_name(file: &str) -> bool {
     Path::new(file)
         .extension()
         .and_then(|e| e.to_str())

@@ -48,7 +48,7 @@ pub fn uv_rgb([r, g, b]: [u8; 3]) -> [u8; 3] {
 /// / (1 − K)`. Grey becomes black ink alone (C = M = Y = 0); a proof of the result shows
 /// the original colour within rounding. A naive conversion, like the proof's, not a
 /// colour-managed separation: the issuer's photo workflow owns that.
-pub fn rgb_to_cmyk([r, g, b]: [u8; 3]) -> [u8; 4] {
+pub(crate) fn rgb_to_cmyk([r, g, b]: [u8; 3]) -> [u8; 4] {
     let max = r.max(g).max(b);
     if max == 0 {
         return [0, 0, 0, 255];

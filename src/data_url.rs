@@ -10,7 +10,7 @@ use base64::Engine as _;
 const MAX_PICTURE_BYTES: usize = 32 << 20;
 
 /// What to do about a refused data URL.
-pub const HINT: &str = "send a PNG or JPEG picture as data:image/png;base64,… or data:image/jpeg;base64,…, SVG artwork as data:image/svg+xml;base64,…";
+pub(crate) const HINT: &str = "send a PNG or JPEG picture as data:image/png;base64,… or data:image/jpeg;base64,…, SVG artwork as data:image/svg+xml;base64,…";
 
 /// What a data URL carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

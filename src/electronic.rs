@@ -44,7 +44,7 @@ impl Metadata {
 const LIST_JOIN: &str = "；";
 
 /// The text a source gives for `record`: `None` when it names a field the record lacks.
-pub fn text_of(source: &Source, record: &BoundRecord) -> Option<String> {
+pub(crate) fn text_of(source: &Source, record: &BoundRecord) -> Option<String> {
     match source {
         Source::Text(text) => Some(text.clone()),
         Source::Field(key) => record.get(key).map(|value| match value {
@@ -227,7 +227,7 @@ pub fn version(spec: &Electronic, record: &BoundRecord) -> Result<u16> {
 }
 
 /// 有效期截止日期 of a licence without an end (GB/T 36905).
-pub const NO_END: &str = "长期";
+pub(crate) const NO_END: &str = "长期";
 
 /// 持证主体代码类型 whose codes are unified social credit codes (GB 32100).
 const CREDIT_CODE_TYPE: &str = "统一社会信用代码";

@@ -34,7 +34,7 @@ fn character(v: u32) -> char {
 }
 
 /// Why an identifier part is refused: empty, or a character outside `0–9 A–Z`.
-pub fn check_part(part: &str) -> Result<(), String> {
+pub(crate) fn check_part(part: &str) -> Result<(), String> {
     if part.is_empty() {
         return Err("is empty".into());
     }

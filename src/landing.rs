@@ -18,7 +18,7 @@ use crate::spec::{DateStyle, LandingPage, Source};
 
 /// One approval's electronic copy on the page.
 #[derive(Debug, Clone)]
-pub struct Approval<'a> {
+pub(crate) struct Approval<'a> {
     /// Its caption: the permit at its position, when the spec pairs them.
     pub caption: Option<&'a str>,
     /// `image/png` or `image/jpeg`.
@@ -31,7 +31,7 @@ pub struct Approval<'a> {
 
 /// The page for `record`, with the licence's picture (a PNG) when given, and the
 /// approvals' copies in the spec's `approvals` section.
-pub fn page(
+pub(crate) fn page(
     spec: &LandingPage,
     record: &BoundRecord,
     picture: Option<&[u8]>,

@@ -1,6 +1,6 @@
 //! Writing output files atomically: a reader sees the old file or the whole new one, and
 //! a failed render leaves nothing behind. A process killed mid-write can leave its
-//! temporary file; [`remove_stale_temporaries`] clears those a later run finds.
+//! temporary file; `remove_stale_temporaries` clears those a later run finds.
 
 use std::io::Write;
 use std::path::Path;
@@ -86,7 +86,7 @@ fn temporary_owner(file_name: &str) -> Option<(&str, u32)> {
 /// machine's temporaries that is read from `/proc`; another machine's (a shard writing
 /// into a shared folder), or any where there is no `/proc`, count as stale once they are
 /// an hour old.
-pub fn remove_stale_temporaries(dir: &Path) -> Result<usize> {
+pub(crate) fn remove_stale_temporaries(dir: &Path) -> Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),

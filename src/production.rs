@@ -16,7 +16,7 @@ use crate::units::Mm;
 
 /// An optional-content layer, as a print shop names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Layer {
+pub(crate) enum Layer {
     /// What the print shop prints on blank stock in visible inks (border, background,
     /// emblem, title).
     PressArtwork,
@@ -27,9 +27,6 @@ pub enum Layer {
 }
 
 impl Layer {
-    /// Every layer, in the order a layers panel lists them.
-    pub const ALL: [Layer; 3] = [Layer::PressArtwork, Layer::Fluorescent, Layer::VariableData];
-
     /// The name a PDF viewer's layers panel shows.
     pub fn name(self) -> &'static str {
         match self {

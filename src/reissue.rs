@@ -76,7 +76,7 @@ pub fn record_digest(record: &Record, spec: &Spec) -> [u8; 32] {
 /// The inputs digest: the template's fingerprint, the record digest and whatever else
 /// the caller's output depends on (`options`: a stable description of the output
 /// options and the signing certificates).
-pub fn inputs_digest(template: &[u8; 32], record: &[u8; 32], options: &[u8]) -> [u8; 32] {
+pub(crate) fn inputs_digest(template: &[u8; 32], record: &[u8; 32], options: &[u8]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(template);
     hasher.update(record);
@@ -87,7 +87,7 @@ pub fn inputs_digest(template: &[u8; 32], record: &[u8; 32], options: &[u8]) -> 
 
 /// What a batch wrote for one licence, and from what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
+pub(crate) struct Stamp {
     /// The inputs digest, hex.
     pub inputs: String,
     /// The record digest, hex.
@@ -99,13 +99,13 @@ pub struct Stamp {
 }
 
 /// Where the stamp of the licence named `stem` lies in `out_dir`.
-pub fn stamp_path(out_dir: &Path, stem: &str) -> PathBuf {
+pub(crate) fn stamp_path(out_dir: &Path, stem: &str) -> PathBuf {
     out_dir.join(STAMPS).join(format!("{stem}.json"))
 }
 
 /// The stamp at `path`; `None` when there is none or it cannot be read (then the licence
 /// is re-rendered, never skipped). Bounded: a stamp is a few hundred bytes.
-pub fn read_stamp(path: &Path) -> Option<Stamp> {
+pub(crate) fn read_stamp(path: &Path) -> Option<Stamp> {
     let metadata = std::fs::metadata(path).ok()?;
     if metadata.len() > 64 * 1024 {
         return None;
@@ -114,7 +114,7 @@ pub fn read_stamp(path: &Path) -> Option<Stamp> {
 }
 
 /// Writes a stamp, atomically, making its folder.
-pub fn write_stamp(path: &Path, stamp: &Stamp) -> Result<()> {
+pub(crate) fn write_stamp(path: &Path, stamp: &Stamp) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }

@@ -496,9 +496,9 @@ impl Licence<'_> {
     }
 
     /// The QR code's landing page (the spec's `landing_page`): one self-contained HTML
-    /// file, with the licence's picture at [`LANDING_PICTURE_DPI`] when the spec asks for
+    /// file, with the licence's picture at 72 dpi when the spec asks for
     /// it and the approvals' copies inline. A spec without a landing page is an error that
-    /// says so; a page that would pass [`MAX_PAGE_BYTES`] with its pictures inline is an
+    /// says so; a page that would pass 24 MiB with its pictures inline is an
     /// error that says to write them beside it ([`Licence::landing_page_with`]).
     pub fn landing_page(&self) -> Result<String> {
         Ok(self.landing_page_with(&LandingOptions::default())?.html)
@@ -763,11 +763,11 @@ impl Licence<'_> {
 }
 
 /// The name of the record attached to a PDF/A-3b.
-pub const RECORD_ATTACHMENT: &str = "record.json";
+pub(crate) const RECORD_ATTACHMENT: &str = "record.json";
 
 /// The resolution of the licence's picture on its landing page: 1190 pixels across an A3
 /// sheet, sharp on a phone held upright or turned, a few hundred kilobytes.
-pub const LANDING_PICTURE_DPI: f64 = 72.0;
+pub(crate) const LANDING_PICTURE_DPI: f64 = 72.0;
 
 /// Where the landing page's approval pictures go.
 #[derive(Debug, Clone, Default)]
@@ -788,7 +788,7 @@ pub struct LandingFiles {
 
 /// The largest landing page with its pictures inline: what a phone on a slow line should
 /// be asked to load.
-pub const MAX_PAGE_BYTES: usize = 24 << 20;
+pub(crate) const MAX_PAGE_BYTES: usize = 24 << 20;
 
 /// Press underlays by the raster options they were made for. The first raster with some
 /// options is rendered straight (a one-off render pays nothing extra); the second makes

@@ -70,7 +70,7 @@ fn datetime(time: SigningTime) -> DateTime {
 }
 
 /// `2022-09-26T02:00:00Z`.
-pub fn iso(time: SigningTime) -> String {
+pub(crate) fn iso(time: SigningTime) -> String {
     let d = datetime(time);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
@@ -97,7 +97,7 @@ pub fn pdf(time: SigningTime) -> pdf_writer::Date {
 }
 
 /// ASN.1 GeneralizedTime.
-pub fn generalized(time: SigningTime) -> der::asn1::GeneralizedTime {
+pub(crate) fn generalized(time: SigningTime) -> der::asn1::GeneralizedTime {
     der::asn1::GeneralizedTime::from_date_time(datetime(time))
 }
 

@@ -376,7 +376,7 @@ impl fmt::Display for Rect {
 pub struct FontSize(pub Pt);
 
 /// The traditional Chinese type sizes and their values in points.
-pub const CHINESE_SIZES: [(&str, f64); 16] = [
+pub(crate) const CHINESE_SIZES: [(&str, f64); 16] = [
     ("初号", 42.0),
     ("小初", 36.0),
     ("一号", 26.0),

@@ -17,7 +17,7 @@ mod svg;
 
 /// SVG artwork scaled to fit `area` (aspect kept, centred), as paths: what an `Svg`
 /// element draws, for those who draw artwork outside a page (a seal's picture).
-pub fn svg_paths(asset: &crate::assets::SvgAsset, area: crate::units::Rect) -> Vec<Path> {
+pub(crate) fn svg_paths(asset: &crate::assets::SvgAsset, area: crate::units::Rect) -> Vec<Path> {
     svg::place(asset, area)
 }
 

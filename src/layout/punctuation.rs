@@ -69,7 +69,7 @@ fn class(c: char, advance_em: f64) -> Class {
 /// left) and after it (`right`), for its place in the whole text; the edges of lines are
 /// adjusted when a line is set ([`Line`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Adjust {
+pub(crate) struct Adjust {
     /// Em removed before the character (its left blank), or added (negative).
     pub left: f64,
     /// Em removed after the character (its right blank), or added (negative).
@@ -77,7 +77,7 @@ pub struct Adjust {
 }
 
 /// The adjustments of a text's characters (`chars`: each with its advance in em).
-pub fn adjust(chars: &[(char, f64)], mode: Punctuation) -> Vec<Adjust> {
+pub(crate) fn adjust(chars: &[(char, f64)], mode: Punctuation) -> Vec<Adjust> {
     let mut out = vec![Adjust::default(); chars.len()];
     if mode == Punctuation::Full {
         return out;
@@ -112,7 +112,7 @@ pub struct Line {
 /// A content's characters ready to be set in lines: each with its advance in em, its
 /// adjustment, and where each unbreakable unit starts.
 #[derive(Debug, Clone)]
-pub struct Typeset {
+pub(crate) struct Typeset {
     /// Each character and its advance in em.
     pub chars: Vec<(char, f64)>,
     /// Their adjustments ([`adjust`]).

@@ -21,11 +21,11 @@
 //! the MediaBox grows around the sheet (TrimBox) and its bleed (BleedBox), and crop marks
 //! are drawn in registration colour (the `All` colorant: every plate).
 //!
-//! One job per file: [`paint`] turns items into content operators; [`resources`] writes
-//! what they use (fonts via [`font`], tiles, inks, pictures, layers); [`page`] the catalog
-//! and the page with its boxes; [`metadata`] the info dictionary, XMP and profile
-//! ([`standard`] holds what PDF/X-4 and PDF/A-3b require); [`attachments`] the PDF/A-3
-//! files; [`signature`] the PAdES slot. [`write`] numbers and orders the objects.
+//! One job per file: `paint` turns items into content operators; `resources` writes
+//! what they use (fonts via `font`, tiles, inks, pictures, layers); `page` the catalog
+//! and the page with its boxes; `metadata` the info dictionary, XMP and profile
+//! (`standard` holds what PDF/X-4 and PDF/A-3b require); `attachments` the PDF/A-3
+//! files; `signature` the PAdES slot. [`write`] numbers and orders the objects.
 
 mod attachments;
 mod font;

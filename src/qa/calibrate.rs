@@ -22,7 +22,7 @@ use crate::spec::{Cmyk, InkId, Pass, Spec};
 use crate::units::{Mm, Point, Rect};
 
 /// A mark's side.
-pub const MARK: Mm = Mm(4.0);
+pub(crate) const MARK: Mm = Mm(4.0);
 /// How far inside the frame the outer marks sit.
 const INSET: Mm = Mm(15.0);
 /// How far from its place a mark is looked for.

@@ -16,7 +16,7 @@ pub const LINK: Mm = Mm(1.0);
 
 /// The ink found in a window.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ink {
+pub(crate) struct Ink {
     /// Its bounding box, mm; `None` when there is none.
     pub bounds: Option<Rect>,
     /// Specks of dust left out.
@@ -176,7 +176,7 @@ impl Picture {
     /// (a dot of 氵 beside its character, a comma after a word, one after another), and
     /// a speck of dust otherwise, counted and left out. A window holding only small marks
     /// keeps them all: it cannot tell.
-    pub fn ink_outside(&self, window: Rect, threshold: u8, masks: &[Rect]) -> Ink {
+    pub(crate) fn ink_outside(&self, window: Rect, threshold: u8, masks: &[Rect]) -> Ink {
         let px = |v: Mm| v.to_px(self.dpi);
         let clamp = |v: f64, max: usize| (v.max(0.0) as usize).min(max);
         let (x0, x1) = (

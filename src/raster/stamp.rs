@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::units::{Mm, Rect};
 
 /// Resolution of a stamp's picture.
-pub const STAMP_DPI: f64 = 600.0;
+pub(crate) const STAMP_DPI: f64 = 600.0;
 
 /// The largest stamp picture's side, pixels (a 20 cm seal at 600 dpi).
 const MAX_SIDE: u32 = 5000;
@@ -26,7 +26,7 @@ fn failed(message: impl std::fmt::Display) -> Error {
 }
 
 /// The paths of `element` within `area` (mm on the sheet) as an RGBA PNG at `dpi`.
-pub fn element_png(page: &Page, element: &str, area: Rect, dpi: f64) -> Result<Vec<u8>> {
+pub(crate) fn element_png(page: &Page, element: &str, area: Rect, dpi: f64) -> Result<Vec<u8>> {
     let paths: Vec<(&Path, [u8; 3])> = page
         .items
         .iter()
@@ -44,7 +44,7 @@ pub fn element_png(page: &Page, element: &str, area: Rect, dpi: f64) -> Result<V
 
 /// SVG artwork scaled into a `width` × `height` mm box, in one colour, as an RGBA PNG at
 /// `dpi`: a seal's picture made from its vector artwork.
-pub fn svg_png(
+pub(crate) fn svg_png(
     asset: &crate::assets::SvgAsset,
     (width, height): (f64, f64),
     rgb: [u8; 3],

@@ -29,7 +29,7 @@ const MAX_RECORD_BYTES: u64 = 1 << 20;
 /// Most items in a list field.
 const MAX_LIST_ITEMS: usize = 200;
 /// Most pictures in a list of pictures (the approvals on a landing page).
-pub const MAX_PICTURES: usize = 20;
+pub(crate) const MAX_PICTURES: usize = 20;
 
 /// A record value as written: a string, a list of strings, `null`, or something else that
 /// [`bind`] refuses naming the field.

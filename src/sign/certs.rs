@@ -76,7 +76,7 @@ where
 
 /// Whether `certificate` was signed by `issuer`'s key (its issuer name matching
 /// `issuer`'s subject).
-pub fn signed_by(certificate: &Certificate, issuer: &Certificate) -> Result<bool, String> {
+pub(crate) fn signed_by(certificate: &Certificate, issuer: &Certificate) -> Result<bool, String> {
     if certificate.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return Ok(false);
     }
@@ -95,7 +95,7 @@ pub fn signed_by(certificate: &Certificate, issuer: &Certificate) -> Result<bool
 }
 
 /// Whether a certificate names itself as its issuer.
-pub fn self_issued(certificate: &Certificate) -> bool {
+pub(crate) fn self_issued(certificate: &Certificate) -> bool {
     certificate.tbs_certificate.issuer == certificate.tbs_certificate.subject
 }
 
@@ -229,7 +229,7 @@ pub fn carried(signed: &cms::signed_data::SignedData) -> Vec<Certificate> {
 
 /// The certificate among `carried` that a signer info's identifier names (by issuer and
 /// serial number; by subject key identifier only when one certificate is carried).
-pub fn named_by<'a>(
+pub(crate) fn named_by<'a>(
     carried: &'a [Certificate],
     sid: &cms::signed_data::SignerIdentifier,
 ) -> Option<&'a Certificate> {

@@ -21,7 +21,7 @@ use crate::pdf::WrittenPdf;
 
 /// Room reserved for the CMS: 16 KB holds a signature with a certificate chain of a few
 /// certificates.
-pub const RESERVED: usize = 16 * 1024;
+pub(crate) const RESERVED: usize = 16 * 1024;
 
 mod oid {
     use super::Oid;
@@ -54,7 +54,7 @@ pub fn sign(written: WrittenPdf, signer: &Signer) -> Result<Vec<u8>> {
 
 /// [`sign`], with the signature time-stamped by `tsa` (PAdES baseline B-T: the token of
 /// the signature's value as the unsigned signature-time-stamp attribute).
-pub fn sign_with(
+pub(crate) fn sign_with(
     written: WrittenPdf,
     signer: &Signer,
     tsa: Option<&super::tsa::Tsa>,

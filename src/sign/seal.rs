@@ -49,9 +49,9 @@ use super::time::{self, SigningTime};
 use crate::error::{Error, Result};
 
 /// SM2 signature with SM3 (GM/T 0006).
-pub const SM2_SM3: Oid = Oid::new_unwrap("1.2.156.10197.1.501");
+pub(crate) const SM2_SM3: Oid = Oid::new_unwrap("1.2.156.10197.1.501");
 /// SM3 (GM/T 0006).
-pub const SM3_OID: &str = "1.2.156.10197.1.401";
+pub(crate) const SM3_OID: &str = "1.2.156.10197.1.401";
 
 /// Where the seal goes and what it shows.
 #[derive(Debug, Clone)]
@@ -578,7 +578,7 @@ impl ParsedSeal {
 }
 
 /// Reads a v4 `SESeal` from its DER.
-pub fn parse_seal(der_bytes: &[u8]) -> std::result::Result<ParsedSeal, der::Error> {
+pub(crate) fn parse_seal(der_bytes: &[u8]) -> std::result::Result<ParsedSeal, der::Error> {
     use der::{Decode, Reader, SliceReader};
     let mut reader = SliceReader::new(der_bytes)?;
     reader.sequence(|seal| {

@@ -26,7 +26,7 @@ use super::keys::KeyKind;
 use crate::error::{Error, Result};
 
 /// The environment variable the token's PIN comes from.
-pub const PIN_VARIABLE: &str = "CERTPRESS_PKCS11_PIN";
+pub(crate) const PIN_VARIABLE: &str = "CERTPRESS_PKCS11_PIN";
 
 fn token_error(uri: &str, message: impl std::fmt::Display) -> Error {
     Error::Options {
@@ -35,7 +35,7 @@ fn token_error(uri: &str, message: impl std::fmt::Display) -> Error {
 }
 
 /// A private key in a token, in a logged-in session.
-pub struct TokenKey {
+pub(crate) struct TokenKey {
     /// The key's algorithm (from its certificate).
     pub kind: KeyKind,
     session: Mutex<Session>,

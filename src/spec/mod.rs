@@ -230,7 +230,7 @@ pub struct LoadOptions {
 }
 
 /// Finest line a guilloche may use: below it, offset and toner printing break the line.
-pub const MIN_LINE_WIDTH: Mm = Mm(0.08);
+pub(crate) const MIN_LINE_WIDTH: Mm = Mm(0.08);
 
 /// Each element's line: the parser gives each element's own source text, and the line
 /// is that of its `id:` within it (the line people look for), else its first line. A

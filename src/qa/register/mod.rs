@@ -42,13 +42,13 @@ use crate::error::{Error, Result, ScanFailure};
 use crate::units::{Mm, Rect, Size};
 
 /// How far a capture may be turned.
-pub const MAX_ROTATION_DEG: f64 = 5.5;
+pub(crate) const MAX_ROTATION_DEG: f64 = 5.5;
 /// How far a capture's scale may be off the resolution its file records.
-pub const MAX_SCALE_ERROR: f64 = 0.03;
+pub(crate) const MAX_SCALE_ERROR: f64 = 0.03;
 /// How far opposite edges of the frame may differ in length (a phone held off-axis).
-pub const MAX_KEYSTONE: f64 = 0.04;
+pub(crate) const MAX_KEYSTONE: f64 = 0.04;
 /// The largest residual a registration is trusted with.
-pub const MAX_RESIDUAL: Mm = Mm(0.3);
+pub(crate) const MAX_RESIDUAL: Mm = Mm(0.3);
 /// A pixel darker than this is ink, for finding the frame.
 const DARK: u8 = 160;
 
@@ -447,7 +447,7 @@ fn corners_of(edges: &[((f64, f64), f64); 4]) -> Option<[(f64, f64); 4]> {
 
 /// The sheet as the capture shows it, resampled into sheet millimetres at `dpi`: what the
 /// ink measurement reads (grey). Outside the capture is white.
-pub fn rectify(scan: &Scan, registration: &Registration, sheet: Size, dpi: f64) -> Picture {
+pub(crate) fn rectify(scan: &Scan, registration: &Registration, sheet: Size, dpi: f64) -> Picture {
     let map = registration.map;
     let (width, height) = (
         sheet.width.to_px(dpi).round() as usize,
@@ -830,7 +830,7 @@ pub(crate) fn fit_similarity(pairs: &[PointPair]) -> Option<Similarity> {
 /// (the corner, as a label's right edge meets its content, whose ink the measurement
 /// leaves out). A blurred scan spreads ink outward, which moves the corners found up and
 /// left by a fraction of a pixel: about 0.2 mm at 150 dpi, less at 300.
-pub fn pass_misregistration(
+pub(crate) fn pass_misregistration(
     layout: &crate::layout::Layout,
     entries: &[super::ink::InkEntry],
     pass: crate::spec::Pass,
