@@ -61,7 +61,7 @@ pub struct Page {
     /// Items in painting order.
     pub items: Vec<Item>,
     /// Bleed and crop marks (PDF only).
-    pub marks: Option<crate::spec::PrintMarks>,
+    pub(crate) marks: Option<crate::spec::PrintMarks>,
 }
 
 /// One painted thing, tagged with the spec element it comes from.

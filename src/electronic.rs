@@ -65,7 +65,7 @@ pub(crate) fn text_of(source: &Source, record: &BoundRecord) -> Option<String> {
 /// The metadata of the licence issued from `record`. A value the spec takes from a field
 /// the record lacks, or an identifier part that GB/T 36904 does not allow, is an error
 /// naming the record and the field.
-pub fn resolve(spec: &Electronic, record: &BoundRecord) -> Result<Metadata> {
+pub(crate) fn resolve(spec: &Electronic, record: &BoundRecord) -> Result<Metadata> {
     let required = |name: &'static str, key: &'static str, source: &Source| -> Result<Entry> {
         let value = text_of(source, record)
             .filter(|v| !v.is_empty())
@@ -203,7 +203,7 @@ fn check_holder_code(
 
 /// The licence's version (版本号, GB/T 36904): the spec's, or the record's (a record
 /// without the field is version 1), a whole number 1–999.
-pub fn version(spec: &Electronic, record: &BoundRecord) -> Result<u16> {
+pub(crate) fn version(spec: &Electronic, record: &BoundRecord) -> Result<u16> {
     let Some(source) = &spec.version else {
         return Ok(1);
     };

@@ -15,7 +15,7 @@
 //! licence-platform code that builds them. The tests check published identifiers.
 
 /// The root code every electronic licence identifier starts with.
-pub const ROOT: &str = "1.2.156.3005.2";
+pub(crate) const ROOT: &str = "1.2.156.3005.2";
 
 /// The modulus of the hybrid system MOD 37,36: the alphabet's size.
 const M: u32 = 36;
@@ -61,7 +61,7 @@ pub fn check_character(data: &str) -> Option<char> {
 
 /// The identifier of a licence: `1.2.156.3005.2.TYPE.ISSUER.SERIAL.VVV.C`. Each part is
 /// checked; the error names the part and what is wrong with it.
-pub fn build(
+pub(crate) fn build(
     type_code: &str,
     issuer_code: &str,
     serial: &str,

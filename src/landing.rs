@@ -215,7 +215,7 @@ fn is_list(source: &Source, record: &BoundRecord) -> bool {
 
 /// Text for HTML content and attribute values: quick-xml escapes the five characters
 /// (`& < > " '`) that can end either.
-pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     quick_xml::escape::escape(text)
 }
 

@@ -60,7 +60,7 @@ pub mod error;
 pub(crate) mod fnv;
 pub mod fonts;
 pub mod identifier;
-pub mod landing;
+pub(crate) mod landing;
 pub mod layout;
 pub(crate) mod memo;
 pub mod ofd;
@@ -77,22 +77,24 @@ pub mod template;
 pub mod timestamp;
 pub mod units;
 
-pub use error::{Error, Result, ScanFailure};
+pub use error::{Error, ErrorReport, Result, ScanFailure};
+pub use fonts::FontOptions;
 pub use layout::{Part, Placement};
 pub use ofd::{OfdColour, OfdOptions};
-pub use pdf::PdfOptions;
-pub use pdf::PdfStandard;
+pub use pdf::{Attachment, PdfOptions, PdfStandard};
 pub use production::Calibration;
-pub use raster::{Light, RasterOptions, View};
+pub use qa::check::{CheckOptions, CheckReport};
+pub use qa::scan::Scan;
+pub use raster::{Light, Raster, RasterOptions, View};
 pub use record::Record;
-pub use sign::Sealing;
-pub use sign::{Signer, Signing};
-pub use spec::{Pass, Passes};
+pub use sign::verify::{verify, verify_with, Report as VerifyReport, VerifyOptions};
+pub use sign::{Sealing, Signer, Signing};
+pub use spec::{LoadedSpec, Pass, Passes};
 pub use template::{
     LandingFiles, LandingOptions, Licence, Plate, StandIn, Template, TemplateOptions,
 };
 pub use timestamp::SigningTime;
-pub use units::{Mm, Point, Pt, Rect};
+pub use units::{Mm, Point, Pt, Rect, Size};
 
 /// The README's promise, kept by a test: no import runs back up the pipeline.
 #[cfg(test)]

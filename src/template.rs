@@ -495,6 +495,22 @@ impl Licence<'_> {
         Ok((bytes, kind))
     }
 
+    /// What each QR code on the licence encodes, by element id: the record's URL when it
+    /// has one, else the listing of its fields. For issuing systems that keep it, and to
+    /// compare with a code read off a print.
+    pub fn qr_payloads(&self) -> Vec<(String, String)> {
+        let spec = &self.template.spec.spec;
+        spec.elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::Qr(qr) => {
+                    Some((qr.id.clone(), layout::qr::payload(qr, spec, &self.record)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The QR code's landing page (the spec's `landing_page`): one self-contained HTML
     /// file, with the licence's picture at 72 dpi when the spec asks for
     /// it and the approvals' copies inline. A spec without a landing page is an error that

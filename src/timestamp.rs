@@ -84,7 +84,7 @@ pub(crate) fn iso(time: SigningTime) -> String {
 }
 
 /// The PDF date of the signature dictionary's `M`, in UTC.
-pub fn pdf(time: SigningTime) -> pdf_writer::Date {
+pub(crate) fn pdf(time: SigningTime) -> pdf_writer::Date {
     let d = datetime(time);
     pdf_writer::Date::new(d.year())
         .month(d.month())

@@ -295,7 +295,7 @@ fn decode_luma(png_bytes: &[u8]) -> (Vec<u8>, usize, usize, Option<png::PixelDim
 
 #[test]
 fn png_is_a3_at_300_dpi_and_its_qr_code_decodes_to_the_payload() {
-    let (spec, fonts) = (liuzhou().spec(), liuzhou().fonts());
+    let fonts = liuzhou().fonts();
     let layout = lay_out(&sample()).unwrap();
     let png_bytes = raster::render(&layout.page, fonts, &raster::RasterOptions::default())
         .unwrap()
@@ -319,20 +319,11 @@ fn png_is_a3_at_300_dpi_and_its_qr_code_decodes_to_the_payload() {
     assert_eq!(grids.len(), 1, "one QR symbol");
     let (_, content) = grids[0].decode().unwrap();
 
-    let (qr, bound) = {
-        let certpress::spec::Element::Qr(qr) = spec
-            .spec
-            .elements
-            .iter()
-            .find(|e| e.id() == "qr_code")
-            .unwrap()
-        else {
-            unreachable!()
-        };
-        (qr, certpress::record::bind(&spec.spec, &sample()).unwrap())
-    };
-    let expected = certpress::layout::qr::payload(qr, &spec.spec, &bound);
-    assert_eq!(content, expected);
+    let licence = liuzhou().issue(&sample()).unwrap();
+    let expected = &licence.qr_payloads()[0];
+    assert_eq!(expected.0, "qr_code");
+    let expected = &expected.1;
+    assert_eq!(&content, expected);
     assert!(content.starts_with("经营者名称：柳州市鱼峰区桂香螺蛳粉店\n"));
     assert!(content.contains("许可证编号：柳鱼一业一证〔2022〕0001号"));
     assert!(content.ends_with("制证日期：2022年9月26日"));
@@ -340,24 +331,17 @@ fn png_is_a3_at_300_dpi_and_its_qr_code_decodes_to_the_payload() {
 
 #[test]
 fn qr_url_replaces_the_listing_when_the_record_has_one() {
-    let spec = liuzhou().spec();
     let record = sample_with(
         "qr_url",
         serde_json::json!("https://zwfw.liuzhou.gov.cn/yyyz/4502032022YY0001"),
     );
-    let bound = certpress::record::bind(&spec.spec, &record).unwrap();
-    let certpress::spec::Element::Qr(qr) = spec
-        .spec
-        .elements
-        .iter()
-        .find(|e| e.id() == "qr_code")
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let licence = liuzhou().issue(&record).unwrap();
     assert_eq!(
-        certpress::layout::qr::payload(qr, &spec.spec, &bound),
-        "https://zwfw.liuzhou.gov.cn/yyyz/4502032022YY0001"
+        licence.qr_payloads(),
+        [(
+            "qr_code".to_owned(),
+            "https://zwfw.liuzhou.gov.cn/yyyz/4502032022YY0001".to_owned()
+        )]
     );
 }
 

@@ -11,8 +11,8 @@ pub(crate) mod fit;
 pub(crate) mod guilloche;
 pub(crate) mod linebreak;
 mod picture;
-pub mod punctuation;
-pub mod qr;
+pub(crate) mod punctuation;
+pub(crate) mod qr;
 mod svg;
 
 /// SVG artwork scaled to fit `area` (aspect kept, centred), as paths: what an `Svg`

@@ -25,7 +25,7 @@
 
 use std::ops::Range;
 
-pub use crate::spec::Punctuation;
+pub(crate) use crate::spec::Punctuation;
 use crate::units::{Mm, Pt};
 
 /// Closing marks with a right blank in GB-style faces.

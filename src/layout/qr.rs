@@ -20,7 +20,7 @@ use crate::units::{Mm, Point};
 
 /// The text a QR element encodes: the record's URL when it has one, otherwise one
 /// `名称：内容` line per listed field (fields the record lacks are left out).
-pub fn payload(qr: &QrElement, spec: &Spec, record: &BoundRecord) -> String {
+pub(crate) fn payload(qr: &QrElement, spec: &Spec, record: &BoundRecord) -> String {
     if let Some(url) = qr.url_key.as_deref().and_then(|key| record.get(key)) {
         return url.display("", Default::default());
     }

@@ -74,7 +74,7 @@ pub struct PdfOptions {
     pub date: Option<String>,
     /// Files attached to a PDF/A-3b (the record, the OFD). Default: none.
     pub attachments: Vec<Attachment>,
-    /// Room for a signature, which [`crate::sign::pades`] fills. Default: none.
+    /// Room for a signature, which `sign::pades` fills. Default: none.
     pub signature: Option<SignatureSlot>,
 }
 
@@ -98,7 +98,7 @@ pub struct SignatureSlot {
 /// signer patches exactly these bytes and never searches the file, which carries record
 /// text that may look like a placeholder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SlotOffsets {
+pub(crate) struct SlotOffsets {
     /// The `ByteRange` array, `[` to `]` inclusive: `start..end`.
     pub byte_range: (usize, usize),
     /// The `Contents` hex string, `<` to `>` inclusive: `start..end`.
@@ -107,7 +107,7 @@ pub struct SlotOffsets {
 
 /// A PDF as written, with its signature slot's offsets when it has one.
 #[derive(Debug, Clone)]
-pub struct WrittenPdf {
+pub(crate) struct WrittenPdf {
     /// The file.
     pub bytes: Vec<u8>,
     /// Where the signature's placeholders are, when `PdfOptions::signature` asked for one.

@@ -33,7 +33,7 @@ const BLACK: u8 = 90;
 const MAX_TURN_AT_CORNER: Mm = Mm(0.5);
 
 /// Where the marks go: a 3 × 3 grid inside the spec's registration frame.
-pub fn marks(spec: &Spec) -> Result<Vec<Point>> {
+pub(crate) fn marks(spec: &Spec) -> Result<Vec<Point>> {
     let frame = register::frame(spec).map(|f| f.centre).ok_or_else(|| Error::Options {
         message: format!(
             "the spec `{}` names no registration frame (`registration: \"<element id>\"`): a calibration sheet is measured against it",

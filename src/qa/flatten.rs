@@ -48,7 +48,7 @@ const BED_GROWTH: usize = 2;
 const RADIUS: usize = 6;
 
 /// Flattens `scan` in place; `block` is about a millimetre, in pixels.
-pub fn flatten(scan: &mut Scan, block: usize) -> Lighting {
+pub(crate) fn flatten(scan: &mut Scan, block: usize) -> Lighting {
     let block = block.max(1);
     let (width, height) = (scan.width, scan.height);
     let (bw, bh) = (width.div_ceil(block), height.div_ceil(block));

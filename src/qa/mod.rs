@@ -6,7 +6,7 @@
 //! ([`flatten`]: the bed left out, each pixel against its own paper white), registered on
 //! the spec's frame ([`register`]: a homography) and resampled into sheet millimetres
 //! before its ink is measured. [`check`] is the one check the CLI and the service call
-//! (through `Licence::check`); [`overlay`] draws its findings over the sheet. And the
+//! (through `Licence::check`); `overlay` draws its findings over the sheet. And the
 //! spec's own QA: [`lint`] warns about what renders but is probably wrong.
 
 pub mod calibrate;
@@ -16,7 +16,7 @@ pub mod flatten;
 pub mod image;
 pub mod ink;
 pub mod lint;
-pub mod overlay;
+pub(crate) mod overlay;
 pub mod register;
 pub mod scan;
 

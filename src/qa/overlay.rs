@@ -19,7 +19,7 @@ const LABEL: Mm = Mm(2.4);
 
 /// Draws `report`'s findings over the sheet it measured; the ids in the first face of
 /// `fonts` that has their characters.
-pub fn draw(report: &CheckReport, fonts: &FontBook) -> Result<Picture> {
+pub(crate) fn draw(report: &CheckReport, fonts: &FontBook) -> Result<Picture> {
     let sheet = &report.sheet;
     let (w, h) = (sheet.width as u32, sheet.height as u32);
     let mut pixmap = Pixmap::new(w, h).ok_or_else(|| Error::Render {

@@ -10,7 +10,7 @@
 
 mod lines;
 pub(crate) mod png;
-pub mod stamp;
+pub(crate) mod stamp;
 
 use std::collections::HashMap;
 

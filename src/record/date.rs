@@ -58,7 +58,7 @@ impl Date {
     }
 
     /// The date as a licence prints it.
-    pub fn format(&self, style: DateStyle) -> String {
+    pub(crate) fn format(&self, style: DateStyle) -> String {
         match style {
             DateStyle::Arabic => format!("{}年{}月{}日", self.year, self.month, self.day),
             DateStyle::ChineseNumerals => {

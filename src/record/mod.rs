@@ -292,7 +292,7 @@ pub enum Value {
 
 impl Value {
     /// The value as printed: lists joined with `join`, dates in `date_style`.
-    pub fn display(&self, join: &str, date_style: DateStyle) -> String {
+    pub(crate) fn display(&self, join: &str, date_style: DateStyle) -> String {
         match self {
             Value::Text(text) => text.clone(),
             Value::List(items) => join_items(items, join),

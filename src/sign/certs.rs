@@ -30,7 +30,7 @@ const MAX_CHAIN: usize = 8;
 
 /// Whether `signature` over `message` verifies with `signer`'s public key under the
 /// algorithm `algorithm` (an OID). `Err` names an algorithm certpress does not check.
-pub fn verify_with(
+pub(crate) fn verify_with(
     signer: &Certificate,
     algorithm: &str,
     message: &[u8],
@@ -101,7 +101,7 @@ pub(crate) fn self_issued(certificate: &Certificate) -> bool {
 
 /// What was found of a certificate's own signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Issued {
+pub(crate) enum Issued {
     /// Its signature verifies with its issuer's key (the issuer's subject).
     By(String),
     /// Self-signed, and its signature verifies with its own key.
@@ -116,7 +116,7 @@ pub enum Issued {
 /// Checks `certificate`'s own signature against an issuer among `others` (the
 /// certificates the file carries and the caller's roots), or against itself when
 /// self-issued.
-pub fn issued(certificate: &Certificate, others: &[Certificate]) -> Issued {
+pub(crate) fn issued(certificate: &Certificate, others: &[Certificate]) -> Issued {
     let broken = |e: String| Issued::Broken(e);
     if self_issued(certificate) {
         return match signed_by(certificate, certificate) {
@@ -211,7 +211,7 @@ fn is_ca(certificate: &Certificate) -> bool {
 }
 
 /// The certificates a CMS `SignedData` carries.
-pub fn carried(signed: &cms::signed_data::SignedData) -> Vec<Certificate> {
+pub(crate) fn carried(signed: &cms::signed_data::SignedData) -> Vec<Certificate> {
     signed
         .certificates
         .as_ref()
@@ -275,6 +275,6 @@ pub fn read_roots(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
 }
 
 /// SHA-256 of a certificate's DER: what PAdES's ESS signing-certificate-v2 names.
-pub fn sha256(certificate_der: &[u8]) -> Vec<u8> {
+pub(crate) fn sha256(certificate_der: &[u8]) -> Vec<u8> {
     Sha256::digest(certificate_der).to_vec()
 }

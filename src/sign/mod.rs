@@ -1,7 +1,7 @@
 //! Signing finished licences, above the back ends: it takes finished bytes and returns
 //! signed bytes, never reaching into the layout.
 //!
-//! - [`pades`]: a PAdES baseline B-B signature (CMS, SHA-256) over a PDF written with a
+//! - `pades`: a PAdES baseline B-B signature (CMS, SHA-256) over a PDF written with a
 //!   [`crate::pdf::SignatureSlot`], with an ECDSA P-256 or RSA key.
 //! - [`seal`]: the issuing authority's electronic seal on an OFD, SM2 with SM3 digests in
 //!   the structure of GB/T 38540.
@@ -12,10 +12,10 @@
 
 pub mod certs;
 pub mod keys;
-pub mod package;
-pub mod pades;
+pub(crate) mod package;
+pub(crate) mod pades;
 pub mod seal;
-pub mod token;
+pub(crate) mod token;
 pub mod tsa;
 pub mod verify;
 

@@ -48,7 +48,7 @@ impl Default for Limits {
 
 /// A package's files, in the order they are stored.
 #[derive(Debug, Default)]
-pub struct Package {
+pub(crate) struct Package {
     /// `(name, bytes)` of each file (folders left out).
     pub entries: Vec<(String, Vec<u8>)>,
 }
@@ -73,7 +73,7 @@ const EOCD_LEN: usize = 22;
 
 /// Reads `bytes` as a package within `limits`. The error says which bound was passed,
 /// or what is broken.
-pub fn read(bytes: &[u8], limits: &Limits) -> Result<Package, String> {
+pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Package, String> {
     if bytes.len() as u64 > limits.file {
         return Err(format!(
             "the package is {} bytes, over the limit of {} MiB",

@@ -3,7 +3,7 @@
 //! The PDF back end writes the signature's place: a signature field whose widget covers
 //! the seal (or an invisible one), and a signature dictionary whose `ByteRange` and
 //! `Contents` are placeholders of fixed width ([`crate::pdf::SignatureSlot`]), and returns
-//! their offsets ([`crate::pdf::SlotOffsets`]). Signing fills them there: the byte range is every byte but the `Contents` string, its SHA-256 goes
+//! their offsets (`SlotOffsets`). Signing fills them there: the byte range is every byte but the `Contents` string, its SHA-256 goes
 //! into a detached CMS SignedData (RFC 5652) with the signer's certificate and the
 //! signed attributes PAdES B-B asks for (content type, message digest, ESS
 //! signing-certificate-v2; no signing-time, which PAdES keeps in the dictionary's `M`),
@@ -42,18 +42,14 @@ fn failed(message: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Signs a PDF written with a signature slot: fills the byte range and the CMS. The key
-/// must be ECDSA P-256 or RSA.
+/// Signs a PDF written with a signature slot: fills the byte range and the CMS, with
+/// the signature time-stamped by `tsa` when one is given (PAdES baseline B-T: the token of
+/// the signature's value as the unsigned signature-time-stamp attribute). The key must be
+/// ECDSA P-256 or RSA.
 ///
 /// The placeholders are where the writer said it put them ([`WrittenPdf::slot`]); they
 /// are checked to be placeholders still, and never searched for: the file carries record
 /// text, which may spell one.
-pub fn sign(written: WrittenPdf, signer: &Signer) -> Result<Vec<u8>> {
-    sign_with(written, signer, None)
-}
-
-/// [`sign`], with the signature time-stamped by `tsa` (PAdES baseline B-T: the token of
-/// the signature's value as the unsigned signature-time-stamp attribute).
 pub(crate) fn sign_with(
     written: WrittenPdf,
     signer: &Signer,

@@ -55,7 +55,7 @@ pub(crate) const SM3_OID: &str = "1.2.156.10197.1.401";
 
 /// Where the seal goes and what it shows.
 #[derive(Debug, Clone)]
-pub struct SealOptions {
+pub(crate) struct SealOptions {
     /// The seal's name (印章名称): the authority's.
     pub name: String,
     /// The seal's picture: its file's bytes and type (`PNG`, `SVG`, `JPG`).
@@ -90,7 +90,7 @@ pub(crate) fn sm3_base64(bytes: &[u8]) -> String {
 }
 
 /// Seals a finished OFD package with the signer's SM2 key.
-pub fn seal(ofd: &[u8], signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
+pub(crate) fn seal(ofd: &[u8], signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
     signer.require(&[KeyKind::Sm2], "the OFD's electronic seal (GB/T 38540)")?;
     let mut entries = super::package::read(ofd, &super::package::Limits::default())
         .map_err(failed)?

@@ -221,7 +221,7 @@ pub fn token(answer: &[u8], message: &[u8], nonce: Option<&[u8]>) -> Result<(Vec
 
 /// Checks a token (a `ContentInfo` holding a `SignedData` over a `TSTInfo`) against the
 /// `message` it stamps: what `verify` runs on a token in a file.
-pub fn check(
+pub(crate) fn check(
     token: &[u8],
     message: &[u8],
     nonce: Option<&[u8]>,

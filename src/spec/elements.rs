@@ -10,7 +10,7 @@ use crate::units::{FontSize, Mm, Point, Pt, Size};
 
 /// How a text's characters are spread along its line.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub enum Align {
+pub(crate) enum Align {
     /// Natural advances from the start position (tracking applied).
     #[default]
     Start,
@@ -21,7 +21,7 @@ pub enum Align {
 
 /// The line length a distributed text fills.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub enum Span {
+pub(crate) enum Span {
     /// Ends at this x position.
     To(Mm),
     /// As wide as the label of the field element with this id.
@@ -31,7 +31,7 @@ pub enum Span {
 /// How text is set.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TextStyle {
+pub(crate) struct TextStyle {
     /// Font family key in `fonts`.
     pub font: String,
     /// Type size: points or a Chinese size name.
@@ -50,7 +50,7 @@ fn default_line_height() -> f64 {
 
 /// How a content treats full-width punctuation (clreq §3.1.6, GB/T 15834).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-pub enum Punctuation {
+pub(crate) enum Punctuation {
     /// Every mark full width, as many Word templates set it.
     #[default]
     Full,
@@ -62,7 +62,7 @@ pub enum Punctuation {
 /// A fixed text.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TextElement {
+pub(crate) struct TextElement {
     /// Unique id, used in reports and errors.
     pub id: String,
     /// Production pass.
@@ -84,7 +84,7 @@ pub struct TextElement {
 /// The label of a field (事项名称).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Label {
+pub(crate) struct Label {
     /// The label's text.
     pub text: String,
     /// Left edge and em-box top of its first character.
@@ -98,7 +98,7 @@ pub struct Label {
 
 /// How a content that does not fit at its size is made to fit.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub enum Fit {
+pub(crate) enum Fit {
     /// One line at the nominal size; anything longer is refused.
     #[default]
     None,
@@ -129,7 +129,7 @@ pub enum Fit {
 /// `max_lines` lines.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FitStage {
+pub(crate) struct FitStage {
     /// Most lines. Default: as many as the box holds.
     #[serde(default)]
     pub max_lines: Option<u32>,
@@ -142,7 +142,7 @@ pub struct FitStage {
 
 /// How a date is printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub enum DateStyle {
+pub(crate) enum DateStyle {
     /// `2022年9月26日`.
     #[default]
     Arabic,
@@ -153,7 +153,7 @@ pub enum DateStyle {
 /// The variable content of a field (事项内容).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Content {
+pub(crate) struct Content {
     /// Record key it prints.
     pub key: String,
     /// Typography; the size is the nominal (largest) size.
@@ -193,7 +193,7 @@ fn default_join() -> String {
 /// A label and the record content that follows it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FieldElement {
+pub(crate) struct FieldElement {
     /// Unique id.
     pub id: String,
     /// Production pass of label and content.
@@ -211,7 +211,7 @@ pub struct FieldElement {
 /// A stroke along a rectangle's edge.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Stroke {
+pub(crate) struct Stroke {
     /// Ink key.
     pub ink: String,
     /// Stroke width.
@@ -223,7 +223,7 @@ pub struct Stroke {
 
 /// Where a stroke lies relative to the outline it follows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-pub enum StrokeAlign {
+pub(crate) enum StrokeAlign {
     /// Entirely inside the shape: the outline is the stroke's outer edge.
     #[default]
     Inside,
@@ -234,7 +234,7 @@ pub enum StrokeAlign {
 /// A rectangle or an ellipse.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ShapeElement {
+pub(crate) struct ShapeElement {
     /// Unique id.
     pub id: String,
     /// Production pass.
@@ -253,7 +253,7 @@ pub struct ShapeElement {
 
 /// Error-correction level of a QR code.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub enum EcLevel {
+pub(crate) enum EcLevel {
     /// About 7 % recoverable.
     L,
     /// About 15 % recoverable.
@@ -268,7 +268,7 @@ pub enum EcLevel {
 /// One `名称：内容` line of a QR payload.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct QrLine {
+pub(crate) struct QrLine {
     /// Record key whose value follows the name.
     pub key: String,
     /// The name before the separator. Default: the field's `name`.
@@ -279,7 +279,7 @@ pub struct QrLine {
 /// A QR code.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct QrElement {
+pub(crate) struct QrElement {
     /// Unique id.
     pub id: String,
     /// Production pass.
@@ -331,7 +331,7 @@ fn default_grid_dpi() -> f64 {
 
 /// Anything placed on the page.
 #[derive(Debug, Clone, Deserialize)]
-pub enum Element {
+pub(crate) enum Element {
     /// A fixed text (the title, the fluorescent mark).
     Text(TextElement),
     /// A label and the record content that follows it.
@@ -358,7 +358,7 @@ pub enum Element {
 /// vertical forms, is refused rather than printed sideways.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VerticalText {
+pub(crate) struct VerticalText {
     /// Unique id.
     pub id: String,
     /// Production pass.
@@ -385,7 +385,7 @@ pub struct VerticalText {
 /// SVG artwork (an emblem), scaled into its box and drawn in one ink.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SvgElement {
+pub(crate) struct SvgElement {
     /// Unique id.
     pub id: String,
     /// Production pass.
@@ -409,7 +409,7 @@ pub struct SvgElement {
 /// A raster picture (PNG or JPEG) in a box: a holder's photo, a seal from a seal system.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ImageElement {
+pub(crate) struct ImageElement {
     /// Unique id.
     pub id: String,
     /// Production pass.
@@ -441,7 +441,7 @@ pub struct ImageElement {
 
 /// How a picture fills its box.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
-pub enum ImageFit {
+pub(crate) enum ImageFit {
     /// Whole, as large as the box allows, centred; aspect ratio kept.
     #[default]
     Contain,
@@ -459,7 +459,7 @@ pub enum ImageFit {
 /// a family of curves filling an area or a frame band, stroked in one ink.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GuillocheElement {
+pub(crate) struct GuillocheElement {
     /// Unique id.
     pub id: String,
     /// Production pass (pre-printed artwork is `Press`).
@@ -484,7 +484,7 @@ pub struct GuillocheElement {
 
 /// Where a guilloche lies.
 #[derive(Debug, Clone, Copy, Deserialize)]
-pub enum PatternArea {
+pub(crate) enum PatternArea {
     /// A rectangle: rows of waves across it, or a rosette at its centre.
     Rect {
         /// Top-left corner.
@@ -506,7 +506,7 @@ pub enum PatternArea {
 
 /// A family of guilloche curves.
 #[derive(Debug, Clone, Copy, Deserialize)]
-pub enum Pattern {
+pub(crate) enum Pattern {
     /// Rows of interlaced sine waves.
     Waves(Waves),
     /// Concentric rings of petalled closed curves.
@@ -517,7 +517,7 @@ pub enum Pattern {
 /// crossing to form a chain; rows `spacing` apart.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Waves {
+pub(crate) struct Waves {
     /// Length of one period.
     pub wavelength: Mm,
     /// Peak displacement from the row's axis.
@@ -543,7 +543,7 @@ pub struct Waves {
 /// k · 360° / curves), on `rings` radii `ring_spacing` apart.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Rosette {
+pub(crate) struct Rosette {
     /// Mean radius of the outer ring.
     pub radius: Mm,
     /// Radial swing of each petal.
@@ -575,7 +575,7 @@ fn default_rings() -> u32 {
 /// An element's box that a pattern leaves clear.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Clearance {
+pub(crate) struct Clearance {
     /// The element: a `Qr`, `Rect`, `Ellipse` or `Svg` (elements whose box the spec fixes).
     pub element: String,
     /// Clear space around its box. Default 0.
@@ -635,19 +635,5 @@ impl Element {
             _ => return None,
         };
         crate::units::Rect::from_origin_size(at, size)
-    }
-
-    /// The pass that prints it.
-    pub fn pass(&self) -> Pass {
-        match self {
-            Element::Text(e) => e.pass,
-            Element::Field(e) => e.pass,
-            Element::Rect(e) | Element::Ellipse(e) => e.pass,
-            Element::Qr(e) => e.pass,
-            Element::Svg(e) => e.pass,
-            Element::Image(e) => e.pass,
-            Element::Vertical(e) => e.pass,
-            Element::Guilloche(e) => e.pass,
-        }
     }
 }

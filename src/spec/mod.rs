@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use elements::*;
+pub(crate) use elements::*;
 pub use model::*;
 use ron::extensions::Extensions;
 
@@ -210,7 +210,7 @@ impl LoadedSpec {
     }
 
     /// The element with this id.
-    pub fn element(&self, id: &str) -> Option<&Element> {
+    pub(crate) fn element(&self, id: &str) -> Option<&Element> {
         self.index_of(id).map(|i| &self.spec.elements[i])
     }
 

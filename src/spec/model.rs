@@ -24,40 +24,53 @@ pub struct Spec {
     pub tolerance: Mm,
     /// The ink that elements without an `ink` are printed in. Default: `"black"`.
     #[serde(default = "default_ink")]
-    pub default_ink: String,
+    pub(crate) default_ink: String,
     /// Inks by key.
-    pub inks: BTreeMap<String, Ink>,
+    pub(crate) inks: BTreeMap<String, Ink>,
     /// Font families by the name the spec uses (`"宋体"`).
-    pub fonts: BTreeMap<String, FontFamily>,
+    pub(crate) fonts: BTreeMap<String, FontFamily>,
     /// The record's fields by key.
     #[serde(default)]
     pub fields: BTreeMap<String, FieldSpec>,
     /// Bleed and crop marks for the print shop's PDF. Default: none (the PDF is the sheet).
     #[serde(default)]
-    pub marks: Option<PrintMarks>,
+    pub(crate) marks: Option<PrintMarks>,
     /// Everything on the page, painted in this order.
-    pub elements: Vec<Element>,
+    pub(crate) elements: Vec<Element>,
     /// What the published notice says in words that its coordinates may contradict.
     /// `certpress lint` checks each against the layout and warns where they disagree; the
     /// coordinates always win. Default: none.
     #[serde(default)]
-    pub notice: Vec<NoticeRule>,
+    pub(crate) notice: Vec<NoticeRule>,
     /// The electronic licence's metadata (GB/T 36903 电子证照元数据), for the OFD, the
     /// PDF's XMP and the identifier. Default: none (a paper-only certificate).
     #[serde(default)]
-    pub electronic: Option<Electronic>,
+    pub(crate) electronic: Option<Electronic>,
     /// What the QR code's landing page shows. Default: none.
     #[serde(default)]
-    pub landing_page: Option<LandingPage>,
+    pub(crate) landing_page: Option<LandingPage>,
     /// The element whose box is a printed frame (a keyline rectangle) that scans of the
     /// sheet are registered on. Default: none (scans must lie square on the sheet).
     #[serde(default)]
-    pub registration: Option<String>,
+    pub(crate) registration: Option<String>,
+}
+
+impl Spec {
+    /// Whether the spec declares the electronic licence's metadata: it then issues an OFD,
+    /// PDF/X and PDF/A metadata, and a licence identifier.
+    pub fn is_electronic(&self) -> bool {
+        self.electronic.is_some()
+    }
+
+    /// Whether the spec declares the QR code's landing page.
+    pub fn has_landing_page(&self) -> bool {
+        self.landing_page.is_some()
+    }
 }
 
 /// Where a metadata value comes from: the spec's own text or a record field.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub enum Source {
+pub(crate) enum Source {
     /// Fixed text, the same on every licence of the spec.
     Text(String),
     /// The record field with this key, as printed (lists joined with `；`).
@@ -82,7 +95,7 @@ impl Source {
 /// `serial` and `version` as GB/T 36904 defines it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Electronic {
+pub(crate) struct Electronic {
     /// 证照类型名称.
     pub type_name: Source,
     /// 证照类型代码: letters and digits, as the licence catalogue registers it.
@@ -127,7 +140,7 @@ pub struct Electronic {
 /// licence holds, with the licence's own picture.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LandingPage {
+pub(crate) struct LandingPage {
     /// The page's title (the operator's name).
     pub title: Source,
     /// The rows, in order. A row whose value is a list field shows one line per item; a
@@ -146,7 +159,7 @@ pub struct LandingPage {
 /// captioned with the list item at its position.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Approvals {
+pub(crate) struct Approvals {
     /// The section's heading (`法定许可证（件）清单`).
     pub heading: String,
     /// The record field of kind `ImageList` holding the pictures.
@@ -160,7 +173,7 @@ pub struct Approvals {
 /// One row of the landing page.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LandingRow {
+pub(crate) struct LandingRow {
     /// Its label (`所属区划`).
     pub label: String,
     /// Its value.
@@ -170,7 +183,7 @@ pub struct LandingRow {
 /// A sentence of the notice, as something the layout can be measured against.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub enum NoticeRule {
+pub(crate) enum NoticeRule {
     /// An edge of an element's laid-out box lies at `at` mm from the page's top-left
     /// corner (x for left and right edges, y for top and bottom).
     Edge {
@@ -196,7 +209,7 @@ pub enum NoticeRule {
 
 /// An edge of a box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub enum Edge {
+pub(crate) enum Edge {
     /// Left edge.
     Left,
     /// Top edge.
@@ -210,7 +223,7 @@ pub enum Edge {
 /// Bleed and crop marks: the PDF's MediaBox grows around the sheet (the TrimBox).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PrintMarks {
+pub(crate) struct PrintMarks {
     /// How far artwork may run past the trim, mm (the BleedBox). Default: 3 mm.
     #[serde(default = "default_bleed")]
     pub bleed: Mm,
@@ -237,7 +250,7 @@ pub use crate::colour::Cmyk;
 /// An ink: a process colour mixed from CMYK, or a spot ink with a plate of its own.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub enum Ink {
+pub(crate) enum Ink {
     /// A process colour, written as DeviceCMYK exactly as given.
     Process {
         /// Cyan, percent.
@@ -272,7 +285,7 @@ pub enum Ink {
 /// A font family: the face the layout asks for and the faces that stand in for it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FontFamily {
+pub(crate) struct FontFamily {
     /// The face the specification asks for (`"方正大标宋简体"`), for reports.
     pub requested: String,
     /// Faces in fallback order: each character is set in the first face that has it.
@@ -282,7 +295,7 @@ pub struct FontFamily {
 /// One font file in a family's chain.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FaceSpec {
+pub(crate) struct FaceSpec {
     /// File name, looked up in the spec's folder and then in the font folders.
     pub file: String,
     /// Face index within a collection (`.ttc`). Default: 0.

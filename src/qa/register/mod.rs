@@ -126,7 +126,7 @@ fn not_found(message: impl Into<String>) -> Error {
 
 /// The printed rectangle captures register on, sheet mm.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Frame {
+pub(crate) struct Frame {
     /// The line's centre-line: what is measured, as blur and threshold move a dark line's
     /// two edges apart but leave its middle where it was.
     pub centre: Rect,
@@ -138,7 +138,7 @@ pub struct Frame {
 type Line = ((f64, f64), (f64, f64));
 
 /// Registers `scan` (flattened) on the printed rectangle `frame` of a sheet of `sheet`.
-pub fn register(scan: &Scan, frame: Frame, sheet: Size) -> Result<Registration> {
+pub(crate) fn register(scan: &Scan, frame: Frame, sheet: Size) -> Result<Registration> {
     // Pixels a millimetre: the file's, or a first guess from the picture's size (the sheet
     // fills most of a photo), corrected from the frame below.
     let guess = scan.dpi.map_or_else(
@@ -676,7 +676,7 @@ fn homography(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> Option<[f64; 8]> 
 /// The frame `spec` registers scans on: its `registration` element, a stroked rectangle
 /// (the line's centre-line and width from its stroke), or any element with a fixed box
 /// (its edges as a hairline).
-pub fn frame(spec: &crate::spec::Spec) -> Option<Frame> {
+pub(crate) fn frame(spec: &crate::spec::Spec) -> Option<Frame> {
     use crate::spec::{Element, StrokeAlign};
     let id = spec.registration.as_ref()?;
     let element = spec.elements.iter().find(|e| e.id() == id)?;

@@ -65,10 +65,10 @@ pub(super) async fn list_specs(State(service): State<Arc<Service>>) -> Response 
         .map(|(name, served)| {
             let spec = served.template.model();
             let mut formats = vec!["pdf", "png"];
-            if spec.electronic.is_some() {
+            if spec.is_electronic() {
                 formats.push("ofd");
             }
-            if spec.landing_page.is_some() {
+            if spec.has_landing_page() {
                 formats.push("html");
             }
             SpecSummary {

@@ -9,7 +9,7 @@
 //! separate statement, made only against roots the caller names ([`VerifyOptions::roots`]).
 //!
 //! The input is anyone's file: its size is bounded before it is read, the OFD package
-//! within [`package::Limits`] while it inflates, XML within a node count, DER by the length
+//! within `package::Limits` while it inflates, XML within a node count, DER by the length
 //! of the bytes it sits in. The report also carries the licence's metadata (GB/T 36903) as
 //! the file states it, with its identifier's check character re-computed (GB/T 36904).
 
