@@ -349,6 +349,14 @@ impl Error {
         }
     }
 
+    /// Where in a spec file the error is, for a spec's own errors.
+    pub fn spec_location(&self) -> Option<&SpecLocation> {
+        match self {
+            Error::SpecSyntax { at, .. } | Error::SpecInvalid { at, .. } => Some(at),
+            _ => None,
+        }
+    }
+
     /// This error, said of the record field `key` when it concerns a text and names no
     /// field yet (the shaper knows the text, the layout which field it came from).
     pub(crate) fn in_field(mut self, key: &str) -> Self {

@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 mod cli;
 #[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
+mod studio;
 
 use cli::{batch, calibrate, check, diff, fields, lint, render, sample, seal, verify};
 
@@ -63,6 +65,12 @@ enum Command {
     /// /metrics (Prometheus) for operations. SIGTERM drains and exits 0.
     #[cfg(feature = "serve")]
     Serve(cli::serve::ServeArgs),
+    /// Shows the spec and the licence side by side in a browser: every element's box,
+    /// tolerance band and spec line over the rendering; pass, plate, UV and overlay
+    /// toggles; a record form; lint's warnings; a dropped scan checked. The spec file is
+    /// watched. Prints `certpress studio: http://ADDR/` on stdout; SIGTERM ends it.
+    #[cfg(feature = "serve")]
+    Studio(cli::studio::StudioArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,7 +84,7 @@ fn main() -> ExitCode {
         Command::Diff(_) | Command::Batch(_) | Command::Sample(_) | Command::Calibrate(_) => false,
         Command::Seal(args) => matches!(&args.command, seal::SealCommand::Show(show) if show.json),
         #[cfg(feature = "serve")]
-        Command::Serve(_) => false,
+        Command::Serve(_) | Command::Studio(_) => false,
     };
     let result = match cli.command {
         Command::Render(args) => render::run(&args).map(|()| true),
@@ -91,6 +99,8 @@ fn main() -> ExitCode {
         Command::Seal(args) => seal::run(&args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => cli::serve::run(&args).map(|()| true),
+        #[cfg(feature = "serve")]
+        Command::Studio(args) => cli::studio::run(&args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -13,4 +13,6 @@ pub mod sample;
 pub mod seal;
 #[cfg(feature = "serve")]
 pub mod serve;
+#[cfg(feature = "serve")]
+pub mod studio;
 pub mod verify;

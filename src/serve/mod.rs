@@ -9,13 +9,13 @@
 //! - [`metrics`]: Prometheus text;
 //! - [`problem`]: the CLI's JSON error shape with an HTTP status.
 //!
-//! This module holds the connection loop: hyper's HTTP/1.1 with a header-read timeout (a
-//! client that trickles its headers does not hold a connection), a bound on open
-//! connections, and SIGTERM/SIGINT draining (stop accepting, finish what is in flight,
-//! exit 0).
+//! This module starts the service and drains it after SIGTERM/SIGINT (stop accepting,
+//! finish what is in flight, exit 0); [`connections`] is the connection loop, which
+//! `studio` shares.
 
 mod admission;
 mod catalog;
+pub mod connections;
 mod metrics;
 mod problem;
 mod routes;
@@ -27,12 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::Semaphore;
 
 use certpress::TemplateOptions;
 
@@ -149,50 +144,19 @@ async fn serve(service: Arc<Service>, listen: SocketAddr) -> anyhow::Result<()> 
         limits.request_timeout.as_secs_f64()
     );
     let app = routes::router(Arc::clone(&service));
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        .keep_alive(true);
-    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
-    let mut terminate = signal(SignalKind::terminate()).context("watching SIGTERM")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("watching SIGINT")?;
-    loop {
-        let permit = tokio::select! {
-            permit = Arc::clone(&connections).acquire_owned() => permit.context("the connection bound")?,
-            _ = terminate.recv() => break,
-            _ = interrupt.recv() => break,
-        };
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(err) => {
-                    // Out of file descriptors, say: wait a moment rather than spin.
-                    eprintln!("certpress serve: accepting a connection: {err}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = terminate.recv() => break,
-            _ = interrupt.recv() => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let connection =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let watched = graceful.watch(connection);
-        let service = Arc::clone(&service);
-        tokio::spawn(async move {
-            let _permit = permit;
-            if let Err(err) = watched.await {
-                if err.is_timeout() {
-                    service.metrics.header_timeout();
-                }
-                // Other connection errors are the client's (it went away mid-request).
-            }
-        });
-    }
+    let counted = Arc::clone(&service);
+    let graceful = connections::serve_until_signal(
+        listener,
+        app,
+        connections::ConnectionLimits {
+            header_timeout: limits.header_timeout,
+            max_connections: limits.max_connections,
+        },
+        "serve",
+        Arc::new(move || counted.metrics.header_timeout()),
+    )
+    .await?;
     service.draining.store(true, Ordering::SeqCst);
-    drop(listener);
     eprintln!(
         "certpress serve: stopping: no new connections; draining {} render(s) in flight and {} waiting",
         service.admission.running(),

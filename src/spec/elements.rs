@@ -598,6 +598,21 @@ impl Element {
         }
     }
 
+    /// The element's kind as the spec file writes it: `Text`, `Field`, `Rect`, …
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Element::Text(_) => "Text",
+            Element::Field(_) => "Field",
+            Element::Rect(_) => "Rect",
+            Element::Ellipse(_) => "Ellipse",
+            Element::Qr(_) => "Qr",
+            Element::Svg(_) => "Svg",
+            Element::Image(_) => "Image",
+            Element::Vertical(_) => "Vertical",
+            Element::Guilloche(_) => "Guilloche",
+        }
+    }
+
     /// The record keys it prints: none for an element every licence of the spec shows
     /// alike (fixed text, shapes, the spec's artwork, a label without content).
     pub fn record_keys(&self) -> Vec<&str> {

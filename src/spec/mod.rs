@@ -199,6 +199,16 @@ impl LoadedSpec {
         location(&self.path, line)
     }
 
+    /// Every element in painting order: its id, its kind as the spec writes it (`Text`,
+    /// `Field`, …) and where it is written in the spec file.
+    pub fn outline(&self) -> Vec<(String, &'static str, SpecLocation)> {
+        self.spec
+            .elements
+            .iter()
+            .map(|e| (e.id().to_owned(), e.kind(), self.locate(e.id())))
+            .collect()
+    }
+
     /// The index in `spec.elements` of the element with this id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()

@@ -1,0 +1,355 @@
+//! The studio's endpoints: the page and its two files, the state the page polls, the
+//! pictures, the record form's submissions, and a dropped scan's check. Every answer
+//! carries the Content-Security-Policy that keeps the page to this origin.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Uri;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use certpress::qa::lint;
+use certpress::{CheckOptions, Light, Passes, Placement, RasterOptions, Scan};
+
+use super::state::{Problem, Studio};
+
+/// The page, its script and its style, built into the binary: nothing is fetched from
+/// anywhere else.
+const PAGE: &str = include_str!("page/index.html");
+const SCRIPT: &str = include_str!("page/studio.js");
+const STYLE: &str = include_str!("page/studio.css");
+
+/// Only this origin: no other host's script, style, picture or connection; no inline
+/// script; no framing.
+pub const CSP: &str = "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The largest scan a page may drop (a 600 dpi A3 JPEG is about 10 MB).
+const MAX_SCAN_BYTES: usize = 64 << 20;
+/// The finest picture the page may ask for: 400 % zoom of an A3 sheet on a dense screen.
+const MAX_DPI: f64 = 600.0;
+
+/// Every route, with the security headers around them.
+pub fn router(studio: Arc<Studio>) -> Router {
+    Router::new()
+        .route("/", get(|| async { file(PAGE, "text/html; charset=utf-8") }))
+        .route("/studio.js", get(|| async { file(SCRIPT, "text/javascript; charset=utf-8") }))
+        .route("/studio.css", get(|| async { file(STYLE, "text/css; charset=utf-8") }))
+        .route("/api/state", get(state))
+        .route("/api/picture.png", get(picture))
+        .route("/api/record", post(record))
+        .route("/api/check", post(check).layer(DefaultBodyLimit::max(MAX_SCAN_BYTES)))
+        .route("/api/overlay.png", get(overlay))
+        .layer(middleware::from_fn(secure))
+        .with_state(studio)
+}
+
+async fn secure(request: axum::extract::Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn file(text: &'static str, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], text).into_response()
+}
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_string(value) {
+        Ok(text) => (status, [(header::CONTENT_TYPE, "application/json")], text).into_response(),
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
+    }
+}
+
+fn problem(status: StatusCode, problem: &Problem) -> Response {
+    json(status, &serde_json::json!({ "error": problem }))
+}
+
+fn png(bytes: Arc<Vec<u8>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/png")],
+        Body::from(Vec::clone(&bytes)),
+    )
+        .into_response()
+}
+
+/// The query string, unknown parameters refused (the page's cache-busting `v` aside).
+fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, Problem> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(uri.query().unwrap_or("")).map_err(|e| Problem::options(e.to_string()))?;
+    let kept: Vec<_> = pairs.into_iter().filter(|(k, _)| k != "v").collect();
+    let text = serde_urlencoded::to_string(kept).map_err(|e| Problem::options(e.to_string()))?;
+    serde_urlencoded::from_str(&text).map_err(|e| Problem::options(format!("the query string: {e}")))
+}
+
+/// Work off the async threads: layout and rendering take milliseconds to seconds.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(err) => std::panic::resume_unwind(err.into_panic()),
+    }
+}
+
+/// One element as the page draws it: its parts' boxes, its line in the spec.
+#[derive(Serialize)]
+struct ElementView {
+    id: String,
+    kind: &'static str,
+    line: Option<u32>,
+    parts: Vec<Placement>,
+}
+
+/// What the page shows, and the version it polls for.
+#[derive(Serialize)]
+struct StateView {
+    version: u64,
+    spec: String,
+    title: Option<String>,
+    width_mm: Option<f64>,
+    height_mm: Option<f64>,
+    tolerance_mm: Option<f64>,
+    spec_problem: Option<Problem>,
+    record: serde_json::Value,
+    record_problem: Option<Problem>,
+    fields: Vec<certpress::record::FieldInfo>,
+    elements: Vec<ElementView>,
+    lint: Vec<lint::Warning>,
+    plates: Vec<String>,
+    check: Option<serde_json::Value>,
+}
+
+async fn state(State(studio): State<Arc<Studio>>) -> Response {
+    let view = blocking(move || state_view(&studio)).await;
+    json(StatusCode::OK, &view)
+}
+
+fn state_view(studio: &Studio) -> StateView {
+    let (version, template, spec_problem, record, record_problem, shown, check) = {
+        let c = studio.current();
+        (
+            c.version,
+            c.template.clone(),
+            c.spec_problem.clone(),
+            c.record.clone(),
+            c.record_problem.clone(),
+            c.shown.clone(),
+            c.check.as_ref().map(|(report, _)| report.clone()),
+        )
+    };
+    let mut view = StateView {
+        version,
+        spec: studio.spec_path.display().to_string(),
+        title: None,
+        width_mm: None,
+        height_mm: None,
+        tolerance_mm: None,
+        spec_problem,
+        record,
+        record_problem,
+        fields: studio.fields(),
+        elements: Vec::new(),
+        lint: Vec::new(),
+        plates: Vec::new(),
+        check,
+    };
+    let Some(template) = template else {
+        return view;
+    };
+    let model = template.model();
+    view.title = Some(model.name.clone());
+    view.width_mm = Some(model.page.width.get());
+    view.height_mm = Some(model.page.height.get());
+    view.tolerance_mm = Some(model.tolerance.get());
+    let licence = studio
+        .record(&shown)
+        .ok()
+        .and_then(|record| template.issue(&record).ok());
+    let report = licence.as_ref().map(|l| l.report().to_vec());
+    view.elements = template
+        .spec()
+        .outline()
+        .into_iter()
+        .map(|(id, kind, at)| ElementView {
+            parts: report
+                .iter()
+                .flatten()
+                .filter(|p| p.element == id)
+                .cloned()
+                .collect(),
+            id,
+            kind,
+            line: at.line,
+        })
+        .collect();
+    view.lint = lint::lint(template.spec(), report.as_deref());
+    if let Some(licence) = &licence {
+        let tiny = RasterOptions {
+            dpi: 10.0,
+            ..Default::default()
+        };
+        view.plates = licence
+            .plates(&tiny)
+            .map(|plates| {
+                plates
+                    .into_iter()
+                    .map(|p| plate_name(&p.file_name).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    view
+}
+
+fn plate_name(file_name: &str) -> &str {
+    file_name
+        .strip_prefix("plate-")
+        .and_then(|n| n.strip_suffix(".png"))
+        .unwrap_or(file_name)
+}
+
+/// Which picture: the pass, the light or one plate, at a resolution.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PictureQuery {
+    #[serde(default)]
+    pass: Passes,
+    #[serde(default)]
+    light: Light,
+    plate: Option<String>,
+    dpi: Option<f64>,
+}
+
+async fn picture(State(studio): State<Arc<Studio>>, uri: Uri) -> Response {
+    let q: PictureQuery = match query(&uri) {
+        Ok(q) => q,
+        Err(refusal) => return problem(StatusCode::BAD_REQUEST, &refusal),
+    };
+    let dpi = q.dpi.unwrap_or(100.0);
+    if !(dpi.is_finite() && (10.0..=MAX_DPI).contains(&dpi)) {
+        let refusal = Problem::options(format!("dpi={dpi}: give 10 to {MAX_DPI}"));
+        return problem(StatusCode::BAD_REQUEST, &refusal);
+    }
+    // Resolutions in steps of 25 dpi: a zoom's nearby sizes share one picture.
+    let dpi = (dpi / 25.0).ceil() * 25.0;
+    let answer = blocking(move || {
+        let (version, template, shown) = {
+            let c = studio.current();
+            (c.version, c.template.clone(), c.shown.clone())
+        };
+        let template =
+            template.ok_or_else(|| Problem::options("the spec has not loaded yet".into()))?;
+        let key = format!("{version}/{:?}/{:?}/{:?}/{dpi}", q.pass, q.light, q.plate);
+        studio.picture(key, || {
+            let record = studio.record(&shown)?;
+            let licence = template.issue(&record).map_err(|e| Problem::from_error(&e))?;
+            let options = RasterOptions {
+                dpi,
+                pass: q.pass.filter(),
+                view: q.light.into(),
+                ..Default::default()
+            };
+            match &q.plate {
+                None => licence.png(&options).map_err(|e| Problem::from_error(&e)),
+                Some(name) => licence
+                    .plates(&options)
+                    .map_err(|e| Problem::from_error(&e))?
+                    .into_iter()
+                    .find(|p| plate_name(&p.file_name) == name)
+                    .map(|p| p.png)
+                    .ok_or_else(|| Problem::options(format!("no plate `{name}`"))),
+            }
+        })
+    })
+    .await;
+    match answer {
+        Ok(bytes) => png(bytes),
+        Err(refusal) => problem(StatusCode::UNPROCESSABLE_ENTITY, &refusal),
+    }
+}
+
+/// The record form's submission: shown when the spec accepts it, else refused at its
+/// field (the last good picture stays).
+async fn record(State(studio): State<Arc<Studio>>, body: Bytes) -> Response {
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value @ serde_json::Value::Object(_)) => value,
+        _ => {
+            let refusal = Problem::options("send the record as a JSON object".into());
+            return problem(StatusCode::BAD_REQUEST, &refusal);
+        }
+    };
+    let refused = blocking(move || {
+        studio.set_record(value);
+        studio.current().record_problem.clone()
+    })
+    .await;
+    match refused {
+        None => json(StatusCode::OK, &serde_json::json!({ "ok": true })),
+        Some(refusal) => problem(StatusCode::UNPROCESSABLE_ENTITY, &refusal),
+    }
+}
+
+/// Which elements a dropped scan is checked for.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckQuery {
+    #[serde(default)]
+    pass: Passes,
+    dpi: Option<f64>,
+}
+
+/// A dropped scan (PNG, JPEG or TIFF bytes) checked against the spec, as `check --image`
+/// does; the report is answered and kept, its overlay at `/api/overlay.png`.
+async fn check(State(studio): State<Arc<Studio>>, uri: Uri, body: Bytes) -> Response {
+    let q: CheckQuery = match query(&uri) {
+        Ok(q) => q,
+        Err(refusal) => return problem(StatusCode::BAD_REQUEST, &refusal),
+    };
+    let answer = blocking(move || -> Result<serde_json::Value, Problem> {
+        let (template, shown) = {
+            let c = studio.current();
+            (c.template.clone(), c.shown.clone())
+        };
+        let template =
+            template.ok_or_else(|| Problem::options("the spec has not loaded yet".into()))?;
+        let scan = Scan::decode(&body, q.dpi).map_err(Problem::options)?;
+        let record = studio.record(&shown)?;
+        let licence = template.issue(&record).map_err(|e| Problem::from_error(&e))?;
+        let options = CheckOptions {
+            pass: q.pass.filter(),
+            ..Default::default()
+        };
+        let report = licence
+            .check(Some(scan), options)
+            .map_err(|e| Problem::from_error(&e))?;
+        let overlay = licence
+            .check_overlay(&report)
+            .map_err(|e| Problem::from_error(&e))?;
+        let value = serde_json::to_value(&report).unwrap_or_default();
+        studio.current().check = Some((value.clone(), Arc::new(overlay)));
+        Ok(value)
+    })
+    .await;
+    match answer {
+        Ok(report) => json(StatusCode::OK, &report),
+        Err(refusal) => problem(StatusCode::UNPROCESSABLE_ENTITY, &refusal),
+    }
+}
+
+async fn overlay(State(studio): State<Arc<Studio>>) -> Response {
+    let overlay = studio.current().check.as_ref().map(|(_, o)| Arc::clone(o));
+    match overlay {
+        Some(bytes) => png(bytes),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            &Problem::options("no scan checked yet: drop one on the page".into()),
+        ),
+    }
+}

@@ -1,0 +1,270 @@
+//! What the studio shows: the spec as last loaded (the last good one kept while a broken
+//! edit is on disk), the record being edited, and the pictures rendered from them.
+//!
+//! The spec file (and the record file, when given) is watched by polling its size and
+//! modification time; an edit is picked up within [`POLL`]. Each change raises the
+//! version the page polls for, so the page re-renders only when something changed.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use certpress::error::ErrorReport;
+use certpress::record::{self, FieldInfo};
+use certpress::{Error, Record, Template, TemplateOptions};
+
+/// How often the watched files are looked at.
+pub const POLL: Duration = Duration::from_millis(200);
+/// Pictures remembered: a few zoom levels of the views in use.
+const RENDERS_KEPT: usize = 12;
+/// How a record made in the studio names itself in messages.
+const RECORD_NAME: &str = "the studio's record";
+
+/// A spec's or a record's refusal as the page shows it: the CLI's error, with the spec
+/// file's line when it is the spec's.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(flatten)]
+    pub report: ErrorReport,
+    /// The spec file, for the spec's own errors.
+    pub file: Option<String>,
+    /// Its line, when known.
+    pub line: Option<u32>,
+}
+
+impl Problem {
+    /// The library's error as the page shows it.
+    pub fn from_error(err: &Error) -> Self {
+        Self::of(err)
+    }
+
+    /// A request the studio cannot do, said as the CLI says a bad option.
+    pub fn options(message: String) -> Self {
+        Self::of(&Error::Options { message })
+    }
+
+    fn of(err: &Error) -> Self {
+        let at = err.spec_location();
+        let mut report = err.report();
+        report.message = err.to_string();
+        Self {
+            report,
+            file: at.map(|a| a.file.display().to_string()),
+            line: at.and_then(|a| a.line),
+        }
+    }
+}
+
+/// A file's identity for the watcher: its length and modification time.
+type Stamp = Option<(u64, SystemTime)>;
+
+fn stamp(path: &Path) -> Stamp {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}
+
+/// The studio's state, shared by the watcher and the handlers.
+pub struct Studio {
+    pub spec_path: PathBuf,
+    pub data_path: Option<PathBuf>,
+    options: TemplateOptions,
+    current: Mutex<Current>,
+    renders: Mutex<Vec<(String, Arc<Vec<u8>>)>>,
+}
+
+/// What is shown now.
+pub struct Current {
+    /// Raised by every change the page should see.
+    pub version: u64,
+    /// The last spec that loaded; `None` until one does.
+    pub template: Option<Arc<Template>>,
+    /// Why the spec on disk does not load, while it does not.
+    pub spec_problem: Option<Problem>,
+    /// The record being shown, as JSON.
+    pub record: serde_json::Value,
+    /// Why the record edited last is refused (the last good one is still shown).
+    pub record_problem: Option<Problem>,
+    /// The record the picture shows: the last one the spec accepted.
+    pub shown: serde_json::Value,
+    /// The last scan checked: its report and overlay.
+    pub check: Option<(serde_json::Value, Arc<Vec<u8>>)>,
+    spec_stamp: Stamp,
+    data_stamp: Stamp,
+}
+
+impl Studio {
+    /// Loads the spec and the record (`--data`, else the spec's `sample.json`, else a
+    /// skeleton of the spec's fields). A spec that does not load is shown as its error.
+    pub fn new(spec_path: PathBuf, data_path: Option<PathBuf>, options: TemplateOptions) -> Self {
+        let data_path = data_path.or_else(|| {
+            let sample = spec_path.parent()?.join("sample.json");
+            sample.exists().then_some(sample)
+        });
+        let studio = Self {
+            spec_path,
+            data_path,
+            options,
+            current: Mutex::new(Current {
+                version: 0,
+                template: None,
+                spec_problem: None,
+                record: serde_json::Value::Object(Default::default()),
+                record_problem: None,
+                shown: serde_json::Value::Object(Default::default()),
+                check: None,
+                spec_stamp: None,
+                data_stamp: None,
+            }),
+            renders: Mutex::new(Vec::new()),
+        };
+        studio.reload_record_file();
+        studio.reload_spec();
+        studio
+    }
+
+    pub fn current(&self) -> MutexGuard<'_, Current> {
+        self.current.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Looks at the watched files and reloads what changed; true when something did.
+    pub fn poll(&self) -> bool {
+        let spec_changed = stamp(&self.spec_path) != self.current().spec_stamp;
+        let data_changed = self
+            .data_path
+            .as_deref()
+            .is_some_and(|p| stamp(p) != self.current().data_stamp);
+        if data_changed {
+            self.reload_record_file();
+        }
+        if spec_changed {
+            self.reload_spec();
+        } else if data_changed {
+            let record = self.current().record.clone();
+            self.set_record(record);
+        }
+        spec_changed || data_changed
+    }
+
+    /// Loads the spec again: on success it replaces the last good one, on failure its
+    /// error is shown and the last good one stays.
+    fn reload_spec(&self) {
+        let before = stamp(&self.spec_path);
+        let loaded = Template::load_with(&self.spec_path, &self.options);
+        {
+            let mut current = self.current();
+            current.spec_stamp = before;
+            match loaded {
+                Ok(template) => {
+                    current.template = Some(Arc::new(template));
+                    current.spec_problem = None;
+                }
+                Err(err) => current.spec_problem = Some(Problem::of(&err)),
+            }
+        }
+        let record = self.current().record.clone();
+        self.set_record(record);
+    }
+
+    /// Reads the record file, when there is one.
+    fn reload_record_file(&self) {
+        let Some(path) = &self.data_path else {
+            return;
+        };
+        let before = stamp(path);
+        let text = std::fs::read_to_string(path);
+        let mut current = self.current();
+        current.data_stamp = before;
+        match text.map(|t| serde_json::from_str::<serde_json::Value>(&t)) {
+            Ok(Ok(value)) => current.record = value,
+            Ok(Err(err)) => {
+                current.record_problem = Some(Problem::of(&Error::Options {
+                    message: format!("{}: not JSON: {err}", path.display()),
+                }))
+            }
+            Err(err) => current.record_problem = Some(Problem::of(&Error::io(path, err))),
+        }
+    }
+
+    /// Shows `record` when the spec accepts it; else keeps the last good one and shows
+    /// why at the record's field.
+    pub fn set_record(&self, record: serde_json::Value) {
+        let template = self.current().template.clone();
+        let checked = template.as_ref().map(|t| self.issue(t, &record).map(|_| ()));
+        let mut current = self.current();
+        if template.is_some()
+            && current.shown.as_object().is_none_or(|o| o.is_empty())
+            && record.as_object().is_none_or(|o| o.is_empty())
+        {
+            // Nothing to show yet: a skeleton of the spec's fields.
+            if let Some(t) = &template {
+                current.record = serde_json::to_value(record::skeleton(t.model()))
+                    .unwrap_or_default();
+                current.shown = current.record.clone();
+            }
+        } else {
+            current.record = record.clone();
+            match checked {
+                Some(Ok(())) => {
+                    current.shown = record;
+                    current.record_problem = None;
+                }
+                Some(Err(problem)) => current.record_problem = Some(problem),
+                None => {}
+            }
+        }
+        current.version += 1;
+        current.check = None;
+    }
+
+    /// The record as the library reads it: confined to the record file's folder for its
+    /// pictures, as `render` would.
+    pub fn record(&self, value: &serde_json::Value) -> Result<Record, Problem> {
+        let text = serde_json::to_string(value).unwrap_or_default();
+        let mut record = Record::from_json(&text, RECORD_NAME).map_err(|e| Problem::of(&e))?;
+        record.folder = self
+            .data_path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        Ok(record)
+    }
+
+    fn issue(&self, template: &Template, value: &serde_json::Value) -> Result<(), Problem> {
+        let record = self.record(value)?;
+        template.issue(&record).map(|_| ()).map_err(|e| Problem::of(&e))
+    }
+
+    /// A rendered picture by its key (version and options), made by `make` when not
+    /// remembered.
+    pub fn picture(
+        &self,
+        key: String,
+        make: impl FnOnce() -> Result<Vec<u8>, Problem>,
+    ) -> Result<Arc<Vec<u8>>, Problem> {
+        {
+            let renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, png)) = renders.iter().find(|(k, _)| *k == key) {
+                return Ok(Arc::clone(png));
+            }
+        }
+        let png = Arc::new(make()?);
+        let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
+        renders.retain(|(k, _)| *k != key);
+        renders.push((key, Arc::clone(&png)));
+        if renders.len() > RENDERS_KEPT {
+            renders.remove(0);
+        }
+        Ok(png)
+    }
+
+    /// The spec's fields, for the record form.
+    pub fn fields(&self) -> Vec<FieldInfo> {
+        self.current()
+            .template
+            .as_ref()
+            .map(|t| record::field_list(t.model()))
+            .unwrap_or_default()
+    }
+}
