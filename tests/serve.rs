@@ -1133,3 +1133,5 @@ fn the_service_seals_with_an_issued_seal() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not authorise"));
 }
+
+mod studio;

@@ -44,7 +44,11 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     if !config.spec.is_file() {
         anyhow::bail!("{}: no such spec file", config.spec.display());
     }
-    let studio = Arc::new(state::Studio::new(config.spec, config.data, config.template));
+    let studio = Arc::new(state::Studio::new(
+        config.spec,
+        config.data,
+        config.template,
+    ));
     if let Some(problem) = &studio.current().spec_problem {
         eprintln!(
             "certpress studio: the spec does not load yet: {}",

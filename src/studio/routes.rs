@@ -37,13 +37,25 @@ const MAX_DPI: f64 = 600.0;
 /// Every route, with the security headers around them.
 pub fn router(studio: Arc<Studio>) -> Router {
     Router::new()
-        .route("/", get(|| async { file(PAGE, "text/html; charset=utf-8") }))
-        .route("/studio.js", get(|| async { file(SCRIPT, "text/javascript; charset=utf-8") }))
-        .route("/studio.css", get(|| async { file(STYLE, "text/css; charset=utf-8") }))
+        .route(
+            "/",
+            get(|| async { file(PAGE, "text/html; charset=utf-8") }),
+        )
+        .route(
+            "/studio.js",
+            get(|| async { file(SCRIPT, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/studio.css",
+            get(|| async { file(STYLE, "text/css; charset=utf-8") }),
+        )
         .route("/api/state", get(state))
         .route("/api/picture.png", get(picture))
         .route("/api/record", post(record))
-        .route("/api/check", post(check).layer(DefaultBodyLimit::max(MAX_SCAN_BYTES)))
+        .route(
+            "/api/check",
+            post(check).layer(DefaultBodyLimit::max(MAX_SCAN_BYTES)),
+        )
         .route("/api/overlay.png", get(overlay))
         .layer(middleware::from_fn(secure))
         .with_state(studio)
@@ -52,8 +64,14 @@ pub fn router(studio: Arc<Studio>) -> Router {
 async fn secure(request: axum::extract::Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -83,11 +101,12 @@ fn png(bytes: Arc<Vec<u8>>) -> Response {
 
 /// The query string, unknown parameters refused (the page's cache-busting `v` aside).
 fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, Problem> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(uri.query().unwrap_or("")).map_err(|e| Problem::options(e.to_string()))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or(""))
+        .map_err(|e| Problem::options(e.to_string()))?;
     let kept: Vec<_> = pairs.into_iter().filter(|(k, _)| k != "v").collect();
     let text = serde_urlencoded::to_string(kept).map_err(|e| Problem::options(e.to_string()))?;
-    serde_urlencoded::from_str(&text).map_err(|e| Problem::options(format!("the query string: {e}")))
+    serde_urlencoded::from_str(&text)
+        .map_err(|e| Problem::options(format!("the query string: {e}")))
 }
 
 /// Work off the async threads: layout and rendering take milliseconds to seconds.
@@ -249,7 +268,9 @@ async fn picture(State(studio): State<Arc<Studio>>, uri: Uri) -> Response {
         let key = format!("{version}/{:?}/{:?}/{:?}/{dpi}", q.pass, q.light, q.plate);
         studio.picture(key, || {
             let record = studio.record(&shown)?;
-            let licence = template.issue(&record).map_err(|e| Problem::from_error(&e))?;
+            let licence = template
+                .issue(&record)
+                .map_err(|e| Problem::from_error(&e))?;
             let options = RasterOptions {
                 dpi,
                 pass: q.pass.filter(),
@@ -321,7 +342,9 @@ async fn check(State(studio): State<Arc<Studio>>, uri: Uri, body: Bytes) -> Resp
             template.ok_or_else(|| Problem::options("the spec has not loaded yet".into()))?;
         let scan = Scan::decode(&body, q.dpi).map_err(Problem::options)?;
         let record = studio.record(&shown)?;
-        let licence = template.issue(&record).map_err(|e| Problem::from_error(&e))?;
+        let licence = template
+            .issue(&record)
+            .map_err(|e| Problem::from_error(&e))?;
         let options = CheckOptions {
             pass: q.pass.filter(),
             ..Default::default()

@@ -191,7 +191,9 @@ impl Studio {
     /// why at the record's field.
     pub fn set_record(&self, record: serde_json::Value) {
         let template = self.current().template.clone();
-        let checked = template.as_ref().map(|t| self.issue(t, &record).map(|_| ()));
+        let checked = template
+            .as_ref()
+            .map(|t| self.issue(t, &record).map(|_| ()));
         let mut current = self.current();
         if template.is_some()
             && current.shown.as_object().is_none_or(|o| o.is_empty())
@@ -199,8 +201,8 @@ impl Studio {
         {
             // Nothing to show yet: a skeleton of the spec's fields.
             if let Some(t) = &template {
-                current.record = serde_json::to_value(record::skeleton(t.model()))
-                    .unwrap_or_default();
+                current.record =
+                    serde_json::to_value(record::skeleton(t.model())).unwrap_or_default();
                 current.shown = current.record.clone();
             }
         } else {
@@ -233,7 +235,10 @@ impl Studio {
 
     fn issue(&self, template: &Template, value: &serde_json::Value) -> Result<(), Problem> {
         let record = self.record(value)?;
-        template.issue(&record).map(|_| ()).map_err(|e| Problem::of(&e))
+        template
+            .issue(&record)
+            .map(|_| ())
+            .map_err(|e| Problem::of(&e))
     }
 
     /// A rendered picture by its key (version and options), made by `make` when not
