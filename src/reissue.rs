@@ -113,15 +113,11 @@ pub(crate) fn read_stamp(path: &Path) -> Option<Stamp> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
-/// Writes a stamp, atomically, making its folder.
-pub(crate) fn write_stamp(path: &Path, stamp: &Stamp) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    let json = serde_json::to_vec_pretty(stamp).map_err(|e| Error::Render {
+/// A stamp as its file holds it.
+pub(crate) fn stamp_bytes(stamp: &Stamp) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(stamp).map_err(|e| Error::Render {
         message: format!("writing the stamp: {e}"),
-    })?;
-    crate::output::write_atomic(path, &json)
+    })
 }
 
 /// The rule of a re-issue: a licence whose record changed since `previous` was issued

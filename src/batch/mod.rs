@@ -1,7 +1,9 @@
 //! Batch issuing: thousands of records through one spec, on every core.
 //!
 //! One prepared [`Template`] is shared by the workers; each record is issued and rendered
-//! on its own, and written atomically (a temporary name, then a rename). A bad record is
+//! on its own, and its files handed to one writer thread that writes them atomically, in
+//! groups (temporaries written, synced, renamed, folders synced: [`writer`]), so that
+//! rendering never waits for the disk. A bad record is
 //! reported with its line and field and does not stop the others; the refused records
 //! are listed in the output folder's `errors.jsonl`. Licences already written are skipped
 //! unless `force` is set, so a re-run after a fix renders only what is missing.
@@ -13,166 +15,16 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::output::{remove_stale_temporaries, write_atomic};
-use crate::record::{RawValue, Record};
-use crate::spec::{FieldKind, LoadedSpec};
+use crate::output::{remove_stale_temporaries, write_atomic, FileSet};
+
+mod read;
+mod writer;
+
+use crate::record::RawValue;
 use crate::template::Template;
 use crate::{pdf, raster};
-
-/// Largest records file accepted.
-const MAX_BATCH_BYTES: u64 = 1 << 30;
-/// Longest line of a JSON Lines file (one record).
-const MAX_LINE_BYTES: usize = 1 << 20;
-/// Separator of list items in a CSV cell: `食品经营许可证|公共场所卫生许可证`.
-pub const CSV_LIST_SEPARATOR: char = '|';
-
-/// One record of a batch file, or why it could not be read.
-#[derive(Debug)]
-pub struct BatchRecord {
-    /// Line of the file it starts on (1-based).
-    pub line: u64,
-    /// The record, or the error reading it.
-    pub record: Result<Record>,
-}
-
-/// Reads a batch file: `.jsonl` (one JSON object per line; blank lines skipped) or `.csv`
-/// (a header row of record keys; list fields split on [`CSV_LIST_SEPARATOR`]; an empty cell
-/// leaves the key out).
-pub fn read_records(path: &Path, spec: &LoadedSpec) -> Result<Vec<BatchRecord>> {
-    let len = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
-    if len > MAX_BATCH_BYTES {
-        return Err(Error::Options {
-            message: format!(
-                "{}: {len} bytes, over the 1 GiB limit; split the batch",
-                path.display()
-            ),
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    // Spreadsheets save UTF-8 CSV with a byte-order mark; it is not part of the first key.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let file = path.display().to_string();
-    let mut records = match path.extension().and_then(|e| e.to_str()) {
-        Some("jsonl" | "ndjson") => read_json_lines(text, &file),
-        Some("csv") => read_csv(text, &file, spec)?,
-        _ => {
-            return Err(Error::Options {
-                message: format!("{file}: unknown batch format; name it .jsonl or .csv"),
-            })
-        }
-    };
-    // Image paths in the records (a seal) resolve in the batch file's folder.
-    let folder = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    for batch_record in &mut records {
-        if let Ok(record) = &mut batch_record.record {
-            record.folder = Some(folder.clone());
-        }
-    }
-    Ok(records)
-}
-
-fn read_json_lines(text: &str, file: &str) -> Vec<BatchRecord> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            let line_no = i as u64 + 1;
-            let name = format!("{file}:{line_no}");
-            let record = if line.len() > MAX_LINE_BYTES {
-                Err(Error::Record {
-                    record: name,
-                    field: None,
-                    message: format!("{} bytes, over the 1 MiB limit", line.len()),
-                    hint: None,
-                })
-            } else {
-                Record::from_json(line, name)
-            };
-            BatchRecord {
-                line: line_no,
-                record,
-            }
-        })
-        .collect()
-}
-
-fn read_csv(text: &str, file: &str, spec: &LoadedSpec) -> Result<Vec<BatchRecord>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::Options {
-            message: format!("{file}: the header row: {e}"),
-        })?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    // A column twice would let one cell silently win over the other.
-    if let Some((i, twice)) = headers
-        .iter()
-        .enumerate()
-        .find(|(i, h)| headers[..*i].contains(h))
-    {
-        return Err(Error::Options {
-            message: format!(
-                "{file}: the header row: the column `{twice}` appears twice (column {}); give each field one column",
-                i + 1
-            ),
-        });
-    }
-    let mut out = Vec::new();
-    for row in reader.records() {
-        let (line, record) = match row {
-            Ok(row) => {
-                let line = row.position().map_or(0, |p| p.line());
-                let mut values = std::collections::BTreeMap::new();
-                for (key, cell) in headers.iter().zip(row.iter()) {
-                    if cell.is_empty() {
-                        continue;
-                    }
-                    let list = matches!(
-                        spec.spec.fields.get(key).map(|f| f.kind),
-                        Some(FieldKind::List)
-                    );
-                    let value = if list {
-                        RawValue::List(
-                            cell.split(CSV_LIST_SEPARATOR)
-                                .map(|s| s.trim().to_owned())
-                                .collect(),
-                        )
-                    } else {
-                        RawValue::Text(cell.to_owned())
-                    };
-                    values.insert(key.clone(), value);
-                }
-                let name = format!("{file}:{line}");
-                (
-                    line,
-                    Ok(Record {
-                        name,
-                        values,
-                        folder: None,
-                    }),
-                )
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                let record = Err(Error::Record {
-                    record: format!("{file}:{line}"),
-                    field: None,
-                    message: e.to_string(),
-                    hint: Some("every row has as many cells as the header".into()),
-                });
-                (line, record)
-            }
-        };
-        out.push(BatchRecord { line, record });
-    }
-    Ok(out)
-}
+pub use read::{read_records, BatchRecord, CSV_LIST_SEPARATOR};
+use writer::{write_all, Pending, Rendered};
 
 /// What to write for each record.
 #[derive(Debug, Clone)]
@@ -428,7 +280,9 @@ fn run_with(
     }
     // What besides the record shapes the files: the options and the keys' certificates.
     let options_digest = options_digest(options);
-    remove_stale_temporaries(&options.out_dir.join(crate::reissue::STAMPS)).ok();
+    let stamps = options.out_dir.join(crate::reissue::STAMPS);
+    std::fs::create_dir_all(&stamps).map_err(|e| Error::io(&stamps, e))?;
+    remove_stale_temporaries(&stamps).ok();
     // Output names are decided up front, so two records cannot claim one file.
     let names = output_names(&records, name_key.as_deref());
     // This share's records, by position in the file.
@@ -478,11 +332,13 @@ struct Render<'a> {
 }
 
 /// Renders and writes one record (the batch's is [`one`]; a test gives its own).
-type RenderOne = dyn Fn(&Template, &BatchRecord, &str, &BatchOptions, &[u8]) -> Outcome + Sync;
+type RenderOne = dyn Fn(&Template, &BatchRecord, &str, &BatchOptions, &[u8]) -> Rendered + Sync;
 
 impl Render<'_> {
     /// Renders the records at `mine` on `options.jobs` threads, each taking the next
-    /// record when done with one; their outcomes in the order of `mine`.
+    /// record when done with one, and writes their files on one more thread, in groups
+    /// ([`write_sets`]): rendering never waits for the disk. Their outcomes in the order
+    /// of `mine`.
     fn all(
         &self,
         records: &[BatchRecord],
@@ -495,28 +351,50 @@ impl Render<'_> {
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; total]);
+        let settle = |i: usize, outcome: Outcome| {
+            outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        };
         let jobs = self.options.jobs.clamp(1, 256);
+        // Rendered licences waiting for the writer: enough to keep it busy while the
+        // workers go on, few enough to bound the memory they hold.
+        let (to_writer, for_writer) = std::sync::mpsc::sync_channel::<(usize, Pending)>(4 * jobs);
         std::thread::scope(|scope| {
+            let settle = &settle;
+            scope.spawn(move || write_all(&for_writer, settle));
+            let next = &next;
             for _ in 0..jobs.min(total.max(1)) {
-                scope.spawn(|| loop {
+                let to_writer = to_writer.clone();
+                scope.spawn(move || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= total {
                         break;
                     }
                     let item = &records[mine[i]];
-                    let outcome = match &names[mine[i]] {
-                        Err(message) => Outcome::Failed(BatchError {
+                    let rendered = match &names[mine[i]] {
+                        Err(message) => Rendered::Done(Outcome::Failed(BatchError {
                             line: item.line,
                             field: self.name_key.map(str::to_owned),
                             code: "record".into(),
                             message: message.clone(),
-                        }),
+                        })),
                         Ok(stem) => self.guarded(item, stem, render),
                     };
-                    outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                    match rendered {
+                        Rendered::Done(outcome) => settle(i, outcome),
+                        Rendered::Files(pending) => {
+                            if let Err(std::sync::mpsc::SendError((i, pending))) =
+                                to_writer.send((i, pending))
+                            {
+                                // The writer is gone (it cannot be, but never lose a record).
+                                settle(i, pending.failed("the file writer stopped"));
+                            }
+                        }
+                    }
                 });
             }
+            // The workers hold the only senders now: the writer ends after their last.
+            drop(to_writer);
         });
         outcomes.into_inner().unwrap_or_else(|e| e.into_inner())
     }
@@ -524,26 +402,30 @@ impl Render<'_> {
     /// One record, a panic in its rendering (a bug) refused as `internal` for that record
     /// alone: the worker goes on with the next, and nothing half-written remains (files
     /// are written whole by rename, the stamp last).
-    fn guarded(&self, item: &BatchRecord, stem: &str, render: &RenderOne) -> Outcome {
+    fn guarded(&self, item: &BatchRecord, stem: &str, render: &RenderOne) -> Rendered {
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             render(self.template, item, stem, self.options, self.options_digest)
         }));
         rendered.unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Outcome::Failed(BatchError {
+            Rendered::Done(Outcome::Failed(BatchError {
                 line: item.line,
                 field: None,
                 code: "internal".into(),
                 message: format!(
-                    "rendering this record failed inside certpress ({what}); the others went on; please report it"
+                    "rendering this record failed inside certpress ({}); the others went on; please report it",
+                    panic_text(&*panic)
                 ),
-            })
+            }))
         })
     }
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 /// Lists the refused records in `path`, or removes an earlier run's list when none was
@@ -718,7 +600,7 @@ fn one(
     stem: &str,
     options: &BatchOptions,
     options_digest: &[u8],
-) -> Outcome {
+) -> Rendered {
     use crate::reissue;
     let mut files = Vec::new();
     if options.pdf {
@@ -743,7 +625,7 @@ fn one(
     };
     let record = match &item.record {
         Ok(record) => record,
-        Err(err) => return failed(err),
+        Err(err) => return Rendered::Done(failed(err)),
     };
     let record_digest = reissue::record_digest(record, template.model());
     let inputs = reissue::inputs_digest(&template.fingerprint(), &record_digest, options_digest);
@@ -754,9 +636,9 @@ fn one(
         .as_ref()
         .is_some_and(|p| p.inputs == reissue::hex(&inputs));
     if !options.force && !files.is_empty() && files.iter().all(|f| f.exists()) && same_inputs {
-        return Outcome::Skipped { files };
+        return Rendered::Done(Outcome::Skipped { files });
     }
-    let result = (|| -> Result<()> {
+    let result = (|| -> Result<FileSet> {
         let licence = template.issue(record)?;
         let version = licence.version()?;
         if let (true, Some(previous)) = (options.require_new_version, &previous) {
@@ -768,31 +650,30 @@ fn one(
                 (&previous.record, previous.version),
             )?;
         }
-        // Everything is rendered before anything is written.
+        // Everything is rendered before anything is written; the stamp goes last: a run
+        // stopped before it is placed leaves the old stamp, whose inputs differ, so the
+        // next run renders again.
         let outputs = outputs(&licence, options)?;
-        for (path, bytes) in files.iter().zip(&outputs) {
-            write_atomic(path, bytes)?;
-        }
-        // Last: a run stopped before here leaves the old stamp, whose inputs differ, so
-        // the next run renders again.
-        reissue::write_stamp(
-            &stamp_path,
-            &reissue::Stamp {
-                inputs: reissue::hex(&inputs),
-                record: reissue::hex(&record_digest),
-                version,
-                files: files
-                    .iter()
-                    .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .collect(),
-            },
-        )?;
-        Ok(())
+        let stamp = reissue::stamp_bytes(&reissue::Stamp {
+            inputs: reissue::hex(&inputs),
+            record: reissue::hex(&record_digest),
+            version,
+            files: files
+                .iter()
+                .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect(),
+        })?;
+        let mut set: Vec<(PathBuf, Vec<u8>)> = files.iter().cloned().zip(outputs).collect();
+        set.push((stamp_path, stamp));
+        Ok(FileSet { files: set })
     })();
     match result {
-        Ok(()) if existing && !same_inputs => Outcome::Rerendered { files },
-        Ok(()) => Outcome::Written { files },
-        Err(err) => failed(&err),
+        Ok(set) => Rendered::Files(Pending {
+            line: item.line,
+            set,
+            rerendered: existing && !same_inputs,
+        }),
+        Err(err) => Rendered::Done(failed(&err)),
     }
 }
 
