@@ -653,8 +653,16 @@ impl Licence<'_> {
 
     /// The licence as a PNG with its resolution recorded.
     pub fn png(&self, options: &RasterOptions) -> Result<Vec<u8>> {
-        self.raster(options)?
-            .encode_png_with(&self.template.compressors)
+        let page = &self.layout.page;
+        let fonts = &self.template.fonts;
+        let underlay = self.template.underlays.get(page, fonts, options)?;
+        raster::png(
+            page,
+            fonts,
+            options,
+            underlay.as_deref(),
+            &self.template.compressors,
+        )
     }
 
     /// Every plate the licence uses (C, M, Y, K, then each spot ink), rendered with

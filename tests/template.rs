@@ -119,6 +119,45 @@ fn the_template_writes_what_the_stage_functions_write() {
     }
 }
 
+/// A licence's PNG is painted, filtered and deflated band by band, never held whole; it
+/// is the bytes of the whole-sheet raster encoded, for the guilloche's lines, a grey plate
+/// and the UV view, straight and over the press underlay.
+#[test]
+fn a_png_made_band_by_band_is_the_whole_raster_encoded() {
+    let template = Template::load(LIUZHOU).unwrap();
+    let sample = Record::load("specs/liuzhou/sample.json").unwrap();
+    let licence = template.issue(&sample).unwrap();
+    let plate = raster::Colorant::plates(&licence.layout().page)
+        .into_iter()
+        .next()
+        .expect("the Liuzhou licence has plates");
+    for view in [
+        raster::View::Proof,
+        raster::View::Uv,
+        raster::View::Plate(plate),
+    ] {
+        // 75 dpi: 1240 × 877 px, so the last band of 128 rows is a short one.
+        let options = RasterOptions {
+            dpi: 75.0,
+            view,
+            ..Default::default()
+        };
+        let whole = raster::render(&licence.layout().page, template.fonts(), &options)
+            .unwrap()
+            .encode_png()
+            .unwrap();
+        // Straight, then making the underlay, then over it.
+        for _ in 0..3 {
+            let again = template.issue(&sample).unwrap();
+            assert!(
+                again.png(&options).unwrap() == whole,
+                "{:?}: the banded PNG differs",
+                options.view
+            );
+        }
+    }
+}
+
 #[test]
 fn plates_are_named_for_their_inks_and_stand_ins_are_reported() {
     let template = Template::load(LIUZHOU).unwrap();

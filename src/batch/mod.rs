@@ -2,7 +2,7 @@
 //!
 //! One prepared [`Template`] is shared by the workers; each record is issued and rendered
 //! on its own, and its files handed to one writer thread that writes them atomically, in
-//! groups (temporaries written, synced, renamed, folders synced: [`writer`]), so that
+//! groups (temporaries written, synced, renamed, folders synced), so that
 //! rendering never waits for the disk. A bad record is
 //! reported with its line and field and does not stop the others; the refused records
 //! are listed in the output folder's `errors.jsonl`. Licences already written are skipped

@@ -124,6 +124,10 @@ pub(crate) struct Typeset {
     pub compress: bool,
     /// Whether lines but a paragraph's last are justified.
     pub justify: bool,
+    /// How many of the characters before each index are marks with a blank still there
+    /// (what [`Typeset::shrinkable`] counts): the line breaker asks of every candidate
+    /// line, so the count is read off in constant time.
+    shrinkable_before: Vec<u32>,
 }
 
 impl Typeset {
@@ -135,12 +139,25 @@ impl Typeset {
         justify: bool,
     ) -> Self {
         let adjust = adjust(&chars, mode);
+        let mut shrinkable_before = Vec::with_capacity(chars.len() + 1);
+        let mut count = 0;
+        shrinkable_before.push(count);
+        for (&(c, advance), a) in chars.iter().zip(&adjust) {
+            let gives = match class(c, advance) {
+                Class::Closing => a.right == 0.0,
+                Class::Opening => a.left == 0.0,
+                _ => false,
+            };
+            count += u32::from(gives);
+            shrinkable_before.push(count);
+        }
         Self {
             chars,
             adjust,
             unit_starts: units.iter().map(|u| u.start).collect(),
             compress: mode == Punctuation::Compressed,
             justify,
+            shrinkable_before,
         }
     }
 
@@ -181,20 +198,9 @@ impl Typeset {
             return Mm::ZERO;
         }
         let em = size.to_mm().get();
-        let n = range
-            .clone()
-            .skip(1)
-            .take(range.len().saturating_sub(2))
-            .filter(|&i| {
-                let (c, advance) = self.chars[i];
-                let a = self.adjust[i];
-                match class(c, advance) {
-                    Class::Closing => a.right == 0.0,
-                    Class::Opening => a.left == 0.0,
-                    _ => false,
-                }
-            })
-            .count();
+        // The marks strictly inside the range: its first and last characters are its
+        // edges, trimmed by `width` instead.
+        let n = self.shrinkable_before[range.end - 1] - self.shrinkable_before[range.start + 1];
         Mm(n as f64 * SHRINK * em)
     }
 

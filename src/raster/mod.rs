@@ -320,6 +320,66 @@ impl Underlay {
     }
 }
 
+/// Rasterises `page` straight into a PNG: the bytes of [`render`] (or [`render_over`]
+/// with `underlay`) then [`Raster::encode_png`], but painted, filtered and deflated band by
+/// band on every core, so the whole sheet is never held (a 300 dpi A3 sheet is 70 MB of
+/// RGBA, whose first touch alone cost as much as painting the variable data).
+pub(crate) fn png(
+    page: &Page,
+    fonts: &FontBook,
+    options: &RasterOptions,
+    underlay: Option<&Underlay>,
+    compressors: &Compressors,
+) -> Result<Vec<u8>> {
+    let under = underlay.filter(|u| u.fits(page, options));
+    let (mut sheet, skip) = match under {
+        Some(u) => (u.canvas.sheet.clone(), u.items.len()),
+        None => (Sheet::new(page, options)?, 0),
+    };
+    let ops = sheet.ops(page, page_items(page, options).skip(skip), fonts, options)?;
+    let grey = matches!(options.view, View::Plate(_));
+    let color = if grey {
+        ::png::ColorType::Grayscale
+    } else {
+        ::png::ColorType::Rgb
+    };
+    let stride = sheet.width as usize * 4;
+    let paper = sheet.paper.repeat(sheet.width as usize);
+    let fill = |rows: std::ops::Range<u32>, rgba: &mut Vec<u8>, packed: &mut [u8]| {
+        let (first, count) = (rows.start as usize, rows.len());
+        rgba.clear();
+        match under {
+            Some(u) => {
+                rgba.extend_from_slice(&u.canvas.pixmap.data()[first * stride..][..count * stride])
+            }
+            None => (0..count).for_each(|_| rgba.extend_from_slice(&paper)),
+        }
+        sheet.paint_band(&ops, rgba, rows.start);
+        let pixels = rgba.chunks_exact(4);
+        // Fixed-size copies: a slice copy per pixel would call memmove 17 million times.
+        if grey {
+            for (out, pixel) in packed.iter_mut().zip(pixels) {
+                *out = pixel[0];
+            }
+        } else {
+            for (out, pixel) in packed.chunks_exact_mut(3).zip(pixels) {
+                out.copy_from_slice(&pixel[..3]);
+            }
+        }
+    };
+    // Groups of the painter's bands: each painted as `paint` paints it, so the pixels are
+    // the same.
+    png::encode_groups(
+        color,
+        sheet.width,
+        sheet.height,
+        sheet.dpi,
+        compressors,
+        BAND_ROWS,
+        fill,
+    )
+}
+
 /// Rasterises `page` over `underlay`: the same pixels as [`render`], the fixed items
 /// copied rather than drawn. A page the underlay does not fit (another spec, other
 /// options) is rendered in full.
@@ -359,6 +419,17 @@ impl PathSink for PathBuilder {
 #[derive(Clone)]
 struct Canvas {
     pixmap: Pixmap,
+    sheet: Sheet,
+}
+
+/// The sheet a page is drawn on, without its pixels: its size, the paper, the calibration,
+/// and what turns items into operations in sheet pixels.
+#[derive(Clone)]
+struct Sheet {
+    width: u32,
+    height: u32,
+    /// Paper white, or paper under UV, as RGBA.
+    paper: [u8; 4],
     dpi: f64,
     /// Glyph outlines in font units, built once per render.
     glyphs: HashMap<(FaceId, u16), Option<tiny_skia::Path>>,
@@ -371,31 +442,14 @@ struct Canvas {
 impl Canvas {
     /// A blank sheet for `page` under `options`: paper white (or paper under UV).
     fn new(page: &Page, options: &RasterOptions) -> Result<Self> {
-        let dpi = options.dpi;
-        if !(10.0..=2400.0).contains(&dpi) {
-            return Err(Error::Render {
-                message: format!("{dpi} dpi is outside 10–2400 dpi"),
-            });
-        }
-        let width = page.size.width.to_px(dpi).round() as u64;
-        let height = page.size.height.to_px(dpi).round() as u64;
-        if width * height > MAX_PIXELS {
-            return Err(Error::Render {
-                message: format!(
-                    "{width} × {height} pixels is over the {MAX_PIXELS}-pixel limit; lower --dpi"
-                ),
-            });
-        }
-        let mut pixmap = Pixmap::new(width as u32, height as u32).ok_or_else(|| Error::Render {
+        let sheet = Sheet::new(page, options)?;
+        let (width, height) = (sheet.width, sheet.height);
+        let mut pixmap = Pixmap::new(width, height).ok_or_else(|| Error::Render {
             message: format!("cannot allocate {width} × {height} pixels"),
         })?;
-        let [r, g, b] = match options.view {
-            View::Uv => uv_rgb([255; 3]),
-            _ => [255; 3],
-        };
         // In parallel: the first touch of a fresh page's memory is half the cost. One row
         // pixel by pixel, the others copied from it.
-        let paper: Vec<u8> = [r, g, b, 255].repeat(width as usize);
+        let paper: Vec<u8> = sheet.paper.repeat(width as usize);
         pixmap
             .data_mut()
             .par_chunks_mut(paper.len() * BAND_ROWS as usize)
@@ -404,23 +458,7 @@ impl Canvas {
                     row.copy_from_slice(&paper);
                 }
             });
-        crate::production::check_registration(options.calibration, options.pass)?;
-        let c = options.calibration;
-        let px = |v: Mm| v.to_px(dpi) as f32;
-        Ok(Canvas {
-            pixmap,
-            dpi,
-            glyphs: HashMap::new(),
-            base: Transform::from_row(
-                c.scale as f32,
-                0.0,
-                0.0,
-                c.scale as f32,
-                px(c.offset_x),
-                px(c.offset_y),
-            ),
-            calibrated: !c.is_identity(),
-        })
+        Ok(Canvas { pixmap, sheet })
     }
 
     /// Draws `items` of `page` in their inks as `options` shows them.
@@ -438,6 +476,78 @@ impl Canvas {
         fonts: &FontBook,
         options: &RasterOptions,
     ) -> Result<()> {
+        let ops = self.sheet.ops(page, items, fonts, options)?;
+        let width = self.pixmap.width();
+        let stride = width as usize * 4;
+        let sheet = &self.sheet;
+        self.pixmap
+            .data_mut()
+            .par_chunks_mut(stride * BAND_ROWS as usize)
+            .enumerate()
+            .for_each(|(index, rows)| sheet.paint_band(&ops, rows, index as u32 * BAND_ROWS));
+        Ok(())
+    }
+
+    fn finish(self, options: &RasterOptions) -> Raster {
+        Raster {
+            pixmap: self.pixmap,
+            dpi: self.sheet.dpi,
+            grey: matches!(options.view, View::Plate(_)),
+        }
+    }
+}
+
+impl Sheet {
+    fn new(page: &Page, options: &RasterOptions) -> Result<Self> {
+        let dpi = options.dpi;
+        if !(10.0..=2400.0).contains(&dpi) {
+            return Err(Error::Render {
+                message: format!("{dpi} dpi is outside 10–2400 dpi"),
+            });
+        }
+        let width = page.size.width.to_px(dpi).round() as u64;
+        let height = page.size.height.to_px(dpi).round() as u64;
+        if width * height > MAX_PIXELS {
+            return Err(Error::Render {
+                message: format!(
+                    "{width} × {height} pixels is over the {MAX_PIXELS}-pixel limit; lower --dpi"
+                ),
+            });
+        }
+        let [r, g, b] = match options.view {
+            View::Uv => uv_rgb([255; 3]),
+            _ => [255; 3],
+        };
+        crate::production::check_registration(options.calibration, options.pass)?;
+        let c = options.calibration;
+        let px = |v: Mm| v.to_px(dpi) as f32;
+        Ok(Sheet {
+            width: width as u32,
+            height: height as u32,
+            paper: [r, g, b, 255],
+            dpi,
+            glyphs: HashMap::new(),
+            base: Transform::from_row(
+                c.scale as f32,
+                0.0,
+                0.0,
+                c.scale as f32,
+                px(c.offset_x),
+                px(c.offset_y),
+            ),
+            calibrated: !c.is_identity(),
+        })
+    }
+
+    /// `items` of `page` as operations in sheet pixels, in their inks as `options` shows
+    /// them.
+    fn ops<'a>(
+        &mut self,
+        page: &'a Page,
+        items: impl Iterator<Item = &'a Item>,
+        fonts: &FontBook,
+        options: &RasterOptions,
+    ) -> Result<Vec<Op<'a>>> {
         let mut ops = Vec::new();
         for item in items {
             let ink = &page.inks[item.ink.0].kind;
@@ -458,30 +568,16 @@ impl Canvas {
                 Shape::Image(image) => ops.extend(self.image(image, ink, &options.view)),
             }
         }
-        let width = self.pixmap.width();
-        let stride = width as usize * 4;
-        let (base, dpi) = (self.base, self.dpi);
-        self.pixmap
-            .data_mut()
-            .par_chunks_mut(stride * BAND_ROWS as usize)
-            .enumerate()
-            .for_each(|(index, rows)| {
-                let top = index as u32 * BAND_ROWS;
-                let height = (rows.len() / stride) as u32;
-                if let Some(mut band) = PixmapMut::from_bytes(rows, width, height) {
-                    for op in &ops {
-                        op.paint(&mut band, top, base, dpi);
-                    }
-                }
-            });
-        Ok(())
+        Ok(ops)
     }
 
-    fn finish(self, options: &RasterOptions) -> Raster {
-        Raster {
-            pixmap: self.pixmap,
-            dpi: self.dpi,
-            grey: matches!(options.view, View::Plate(_)),
+    /// Paints `ops` into `rows`, the sheet's RGBA rows from `top` (one band).
+    fn paint_band(&self, ops: &[Op<'_>], rows: &mut [u8], top: u32) {
+        let height = (rows.len() / (self.width as usize * 4)) as u32;
+        if let Some(mut band) = PixmapMut::from_bytes(rows, self.width, height) {
+            for op in ops {
+                op.paint(&mut band, top, self.base, self.dpi);
+            }
         }
     }
 

@@ -58,15 +58,77 @@ pub fn encode_rows(
     row: impl Fn(u32, &mut [u8]) + Sync,
 ) -> Result<Vec<u8>> {
     let row_bytes = width as usize * color.samples();
-    let bands = height.div_ceil(BAND_ROWS).max(1);
-    let pieces: Vec<Piece> = (0..bands)
+    encode_groups(
+        color,
+        width,
+        height,
+        dpi,
+        compressors,
+        BAND_ROWS,
+        |rows, _, packed| {
+            for (y, out) in rows.zip(packed.chunks_exact_mut(row_bytes)) {
+                row(y, out);
+            }
+        },
+    )
+}
+
+/// Encodes `height` rows of `width` pixels of `color`, made a group of `group` rows at a
+/// time by `fill` (in any order, from any thread), which writes the group's rows, packed,
+/// into the slice it is given, and may use the scratch buffer it is lent (one per worker,
+/// kept between its groups). A painter fills a group by painting it: the page is drawn,
+/// filtered and deflated band by band, never whole. `group` is rounded up to whole bands
+/// of [`BAND_ROWS`]; the bytes do not depend on it.
+pub fn encode_groups(
+    color: ColorType,
+    width: u32,
+    height: u32,
+    dpi: f64,
+    compressors: &Compressors,
+    group: u32,
+    fill: impl Fn(std::ops::Range<u32>, &mut Vec<u8>, &mut [u8]) + Sync,
+) -> Result<Vec<u8>> {
+    let row_bytes = width as usize * color.samples();
+    let group = group.max(1).div_ceil(BAND_ROWS) * BAND_ROWS;
+    let groups = height.div_ceil(group).max(1);
+    let pieces: Vec<Piece> = (0..groups)
         .into_par_iter()
-        .map(|band| {
-            let first = band * BAND_ROWS;
-            let rows = first..(first + BAND_ROWS).min(height);
-            let last = band + 1 == bands;
-            deflate_band(rows, row_bytes, color.samples(), last, compressors, &row)
-        })
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(scratch, packed), index| {
+                let first = index * group;
+                let rows = first..(first + group).min(height);
+                packed.clear();
+                packed.resize(rows.len() * row_bytes, 0);
+                fill(rows.clone(), scratch, packed);
+                let mut pieces = Vec::new();
+                for start in rows.clone().step_by(BAND_ROWS as usize) {
+                    let end = (start + BAND_ROWS).min(rows.end);
+                    let band = &packed[(start - first) as usize * row_bytes..]
+                        [..(end - start) as usize * row_bytes];
+                    let last = end == height;
+                    pieces.push(deflate_band(
+                        band,
+                        row_bytes,
+                        color.samples(),
+                        last,
+                        compressors,
+                    ));
+                }
+                if pieces.is_empty() {
+                    // No rows at all: the stream still ends.
+                    pieces.push(deflate_band(
+                        &[],
+                        row_bytes,
+                        color.samples(),
+                        true,
+                        compressors,
+                    ));
+                }
+                pieces
+            },
+        )
+        .flatten_iter()
         .collect();
 
     // CMF 0x78: deflate, 32 KiB window; FLG 0x01: fastest, no dictionary, check bits.
@@ -98,21 +160,18 @@ struct Piece {
     filtered_len: u64,
 }
 
-/// Filters and deflates `rows`; the last band finishes the deflate stream, the others end
-/// byte-aligned with a sync flush.
+/// Filters and deflates `rows` (packed, `row_bytes` each); the last band finishes the
+/// deflate stream, the others end byte-aligned with a sync flush.
 fn deflate_band(
-    rows: std::ops::Range<u32>,
+    rows: &[u8],
     row_bytes: usize,
     bytes_per_pixel: usize,
     last: bool,
     compressors: &Compressors,
-    row: &(impl Fn(u32, &mut [u8]) + Sync),
 ) -> Piece {
-    let mut current = vec![0; row_bytes];
-    let mut filtered = Vec::with_capacity((row_bytes + 1) * rows.len());
-    for y in rows {
-        row(y, &mut current);
-        filter_row(&current, bytes_per_pixel, &mut filtered);
+    let mut filtered = Vec::with_capacity(rows.len() + rows.len() / row_bytes.max(1));
+    for current in rows.chunks_exact(row_bytes.max(1)) {
+        filter_row(current, bytes_per_pixel, &mut filtered);
     }
 
     let end = if last { End::Finish } else { End::Sync };
