@@ -135,16 +135,42 @@ fn encode(data: &str, version: i16, ec: QrEc, masks: &MaskOverlays) -> QrResult<
     canvas.draw_data(&codewords, &ec_codewords);
     let width = version.width() as usize;
     let data_dark = unmasked_data(&canvas, version);
-    let best = masks
-        .get(version, ec)
-        .iter()
-        .map(|overlay| {
-            let dark = masked(overlay, &data_dark);
-            (penalty(&dark, width), dark)
-        })
-        .min_by_key(|(score, _)| *score)
-        .map(|(_, dark)| dark);
-    Ok(best.unwrap_or_default())
+    let overlays = masks.get(version, ec);
+    // The first of the lowest penalties, as ISO/IEC 18004 leaves the tie to the encoder.
+    let best = if width <= BITWISE_MAX_WIDTH {
+        // Rows and columns of the data as bits once; each mask is then a XOR of words.
+        let data = BitLines::of(&data_dark, width);
+        let mut under = BitLines {
+            rows: vec![0; width],
+            columns: vec![0; width],
+        };
+        overlays
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, overlay)| {
+                let lines = overlay.lines.as_ref().unwrap_or(&data);
+                for (out, (o, d)) in under.rows.iter_mut().zip(lines.rows.iter().zip(&data.rows)) {
+                    *out = o ^ d;
+                }
+                let columns = lines.columns.iter().zip(&data.columns);
+                for (out, (o, d)) in under.columns.iter_mut().zip(columns) {
+                    *out = o ^ d;
+                }
+                under.penalty(width)
+            })
+            .map(|(k, _)| k)
+    } else {
+        overlays
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, overlay)| {
+                modulewise_penalty(&masked(&overlay.modules, &data_dark), width)
+            })
+            .map(|(k, _)| k)
+    };
+    Ok(best
+        .map(|k| masked(&overlays[k].modules, &data_dark))
+        .unwrap_or_default())
 }
 
 /// The eight mask patterns, in the order of their format-information numbers.
@@ -189,7 +215,15 @@ fn unmasked_data(canvas: &Canvas, version: Version) -> Vec<bool> {
 /// Made once per version and level (at most 160) and kept by the owner of a
 /// [`MaskOverlays`] (a prepared template).
 #[derive(Debug)]
-pub(crate) struct MaskOverlays(Memo<(i16, u8), [Vec<bool>; 8]>);
+pub(crate) struct MaskOverlays(Memo<(i16, u8), [Overlay; 8]>);
+
+/// One mask's overlay: its modules, and (for symbols a `u128` line holds) its rows and
+/// columns as bits.
+#[derive(Debug)]
+struct Overlay {
+    modules: Vec<bool>,
+    lines: Option<BitLines>,
+}
 
 impl Default for MaskOverlays {
     fn default() -> Self {
@@ -198,11 +232,16 @@ impl Default for MaskOverlays {
 }
 
 impl MaskOverlays {
-    fn get(&self, version: Version, ec: QrEc) -> Arc<[Vec<bool>; 8]> {
+    fn get(&self, version: Version, ec: QrEc) -> Arc<[Overlay; 8]> {
         self.0.get_or_make(&(version.width(), ec as u8), || {
             let mut blank = Canvas::new(version, ec);
             blank.draw_all_functional_patterns();
-            Arc::new(MASKS.map(|mask| masked_modules(&blank, mask)))
+            let width = version.width() as usize;
+            Arc::new(MASKS.map(|mask| {
+                let modules = masked_modules(&blank, mask);
+                let lines = (width <= BITWISE_MAX_WIDTH).then(|| BitLines::of(&modules, width));
+                Overlay { modules, lines }
+            }))
         })
     }
 }
@@ -213,7 +252,10 @@ fn masked(overlay: &[bool], data: &[bool]) -> Vec<bool> {
 }
 
 /// The ISO/IEC 18004 §7.8.3 penalty of a masked symbol: runs of five or more, 2 × 2
-/// blocks, finder-like patterns, and dark/light imbalance.
+/// blocks, finder-like patterns, and dark/light imbalance. (The encoder scores masks
+/// through [`BitLines::penalty`] or [`modulewise_penalty`]; this is what the tests hold
+/// both to.)
+#[cfg(test)]
 fn penalty(dark: &[bool], width: usize) -> u32 {
     if width <= BITWISE_MAX_WIDTH {
         bitwise_penalty(dark, width)
@@ -228,59 +270,80 @@ const BITWISE_MAX_WIDTH: usize = 124;
 
 /// [`penalty`] with each row and column one `u128` (bit k = module k, 1 = dark): runs,
 /// 2 × 2 blocks and finder-like patterns become shifts, masks and population counts.
+#[cfg(test)]
 fn bitwise_penalty(dark: &[bool], width: usize) -> u32 {
-    let mut rows = vec![0u128; width];
-    let mut columns = vec![0u128; width];
-    // Without branches: half the modules are dark, at random.
-    for (y, row) in dark.chunks_exact(width).enumerate() {
-        let mut bits = 0u128;
-        for (x, (&d, column)) in row.iter().zip(columns.iter_mut()).enumerate() {
-            bits |= u128::from(d) << x;
-            *column |= u128::from(d) << y;
-        }
-        rows[y] = bits;
-    }
-    let line_mask: u128 = (1 << width) - 1;
-    let line = |bits: u128| -> u32 {
-        // N1: a run ends where a module differs from the next, or at the line's end.
-        let mut ends = (bits ^ (bits >> 1)) & (line_mask >> 1) | 1 << (width - 1);
-        let mut start = 0;
-        let mut score = 0;
-        while ends != 0 {
-            let end = ends.trailing_zeros();
-            let run = end + 1 - start;
-            if run >= 5 {
-                score += run - 2;
+    BitLines::of(dark, width).penalty(width)
+}
+
+/// A symbol's rows and columns, each one `u128` (bit k = module k, 1 = dark).
+#[derive(Debug)]
+struct BitLines {
+    rows: Vec<u128>,
+    columns: Vec<u128>,
+}
+
+impl BitLines {
+    fn of(dark: &[bool], width: usize) -> Self {
+        let mut rows = vec![0u128; width];
+        let mut columns = vec![0u128; width];
+        // Without branches: half the modules are dark, at random.
+        for (y, row) in dark.chunks_exact(width).enumerate() {
+            let mut bits = 0u128;
+            for (x, (&d, column)) in row.iter().zip(columns.iter_mut()).enumerate() {
+                bits |= u128::from(d) << x;
+                *column |= u128::from(d) << y;
             }
-            start = end + 1;
-            ends &= ends - 1;
+            rows[y] = bits;
         }
-        // N3: 1011101 at p..p+6, with p−4..p−1 or p+7..p+10 light; beyond the line counts
-        // as light (the bits above the line are 1 in `light`, those below are shifted in).
-        let light = !bits;
-        let core = bits
-            & (light >> 1)
-            & (bits >> 2)
-            & (bits >> 3)
-            & (bits >> 4)
-            & (light >> 5)
-            & (bits >> 6);
-        let before = (1..=4).fold(u128::MAX, |acc, k| acc & ((light << k) | ((1 << k) - 1)));
-        let after = (7..=10).fold(u128::MAX, |acc, k| acc & (light >> k));
-        score + 40 * (core & (before | after)).count_ones()
-    };
-    let mut score: u32 = rows.iter().chain(&columns).map(|&bits| line(bits)).sum();
-    // N2: a 2 × 2 block of one colour at x: both rows agree with each other at x and x + 1,
-    // and each row with itself from x to x + 1.
-    for pair in rows.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        let same = !(a ^ b) & !(a ^ (a >> 1)) & !(b ^ (b >> 1)) & !(a ^ b) >> 1;
-        score += 3 * (same & (line_mask >> 1)).count_ones();
+        Self { rows, columns }
     }
-    // N4: 10 for each 5 % the dark share deviates from 50 %.
-    let dark_count: usize = rows.iter().map(|r| r.count_ones() as usize).sum();
-    let percent = dark_count * 100 / dark.len().max(1);
-    score + (percent.abs_diff(50) / 5) as u32 * 10
+
+    /// The ISO/IEC 18004 §7.8.3 penalty of the symbol these lines are: runs, 2 × 2
+    /// blocks and finder-like patterns as shifts, masks and population counts.
+    fn penalty(&self, width: usize) -> u32 {
+        let (rows, columns) = (&self.rows, &self.columns);
+        let line_mask: u128 = (1 << width) - 1;
+        let line = |bits: u128| -> u32 {
+            // N1: a run ends where a module differs from the next, or at the line's end.
+            let mut ends = (bits ^ (bits >> 1)) & (line_mask >> 1) | 1 << (width - 1);
+            let mut start = 0;
+            let mut score = 0;
+            while ends != 0 {
+                let end = ends.trailing_zeros();
+                let run = end + 1 - start;
+                if run >= 5 {
+                    score += run - 2;
+                }
+                start = end + 1;
+                ends &= ends - 1;
+            }
+            // N3: 1011101 at p..p+6, with p−4..p−1 or p+7..p+10 light; beyond the line counts
+            // as light (the bits above the line are 1 in `light`, those below are shifted in).
+            let light = !bits;
+            let core = bits
+                & (light >> 1)
+                & (bits >> 2)
+                & (bits >> 3)
+                & (bits >> 4)
+                & (light >> 5)
+                & (bits >> 6);
+            let before = (1..=4).fold(u128::MAX, |acc, k| acc & ((light << k) | ((1 << k) - 1)));
+            let after = (7..=10).fold(u128::MAX, |acc, k| acc & (light >> k));
+            score + 40 * (core & (before | after)).count_ones()
+        };
+        let mut score: u32 = rows.iter().chain(columns).map(|&bits| line(bits)).sum();
+        // N2: a 2 × 2 block of one colour at x: both rows agree with each other at x and x + 1,
+        // and each row with itself from x to x + 1.
+        for pair in rows.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let same = !(a ^ b) & !(a ^ (a >> 1)) & !(b ^ (b >> 1)) & !(a ^ b) >> 1;
+            score += 3 * (same & (line_mask >> 1)).count_ones();
+        }
+        // N4: 10 for each 5 % the dark share deviates from 50 %.
+        let dark_count: usize = rows.iter().map(|r| r.count_ones() as usize).sum();
+        let percent = dark_count * 100 / (width * width).max(1);
+        score + (percent.abs_diff(50) / 5) as u32 * 10
+    }
 }
 
 /// [`penalty`] module by module, for symbols wider than a `u128` line holds.
@@ -474,11 +537,23 @@ mod tests {
             canvas.draw_all_functional_patterns();
             canvas.draw_data(&codewords, &ec_codewords);
             let data_dark = unmasked_data(&canvas, v);
+            let width = v.width() as usize;
+            let data_lines = BitLines::of(&data_dark, width);
             for (overlay, mask) in MaskOverlays::default().get(v, ec).iter().zip(MASKS) {
+                let symbol = masked_modules(&canvas, mask);
                 assert!(
-                    masked(overlay, &data_dark) == masked_modules(&canvas, mask),
+                    masked(&overlay.modules, &data_dark) == symbol,
                     "version {version}, {ec:?}, {mask:?}"
                 );
+                // The encoder's XOR of rows and columns as words is the masked symbol's.
+                if let Some(lines) = &overlay.lines {
+                    let xor = |a: &[u128], b: &[u128]| -> Vec<u128> {
+                        a.iter().zip(b).map(|(a, b)| a ^ b).collect()
+                    };
+                    let expected = BitLines::of(&symbol, width);
+                    assert_eq!(xor(&lines.rows, &data_lines.rows), expected.rows);
+                    assert_eq!(xor(&lines.columns, &data_lines.columns), expected.columns);
+                }
             }
         }
     }
