@@ -35,17 +35,19 @@ impl Pending {
         }
     }
 
+    /// Refused for a fault of certpress's own (`internal`, as a panic while rendering is).
     pub(super) fn failed(&self, message: &str) -> Outcome {
         Outcome::Failed(BatchError {
             line: self.line,
             field: None,
-            code: "io".into(),
+            code: "internal".into(),
             message: message.to_owned(),
         })
     }
 }
 
-/// Licences written per group at most: the disk's waits are paid per group.
+/// Licences written per group at most: the disk's waits are paid per group. (The queue
+/// from the workers, four licences a worker, usually bounds a group first.)
 const WRITE_GROUP: usize = 64;
 
 /// The writer: takes what the workers rendered, as much as has come (up to
