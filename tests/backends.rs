@@ -124,3 +124,138 @@ fn coverage_differences(a: &Grey, b: &Grey) -> Vec<f64> {
     }
     out
 }
+
+/// fontTools (Python, an implementation we did not write) reads every CFF program the
+/// sample's PDF embeds, the content face's (written by certpress from the face's
+/// charstrings) and the subroutinised faces' (by `subsetter`), and each glyph draws exactly
+/// as the source face's glyph for the character the PDF's ToUnicode map gives it.
+#[test]
+fn fonttools_reads_every_embedded_cff_as_the_source_glyphs() {
+    let has_fonttools = std::process::Command::new("python3")
+        .args(["-c", "import fontTools"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_fonttools {
+        eprintln!(
+            "SKIPPED: no Python fontTools (pip install fonttools); the PDF's fonts are still drawn by hayro in hayro_draws_our_pdf_where_our_raster_draws_it"
+        );
+        return;
+    }
+    let bytes = liuzhou()
+        .issue(&sample())
+        .unwrap()
+        .pdf(&pdf::PdfOptions::default())
+        .unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let dir = std::env::temp_dir().join(format!("certpress-cff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let resolve = |o: &lopdf::Object| match o {
+        lopdf::Object::Reference(id) => doc.get_object(*id).unwrap().clone(),
+        other => other.clone(),
+    };
+    let mut checked = 0;
+    for object in doc.objects.values() {
+        let Ok(type0) = object.as_dict() else {
+            continue;
+        };
+        if type0.get(b"Subtype").and_then(|s| s.as_name()).ok() != Some(b"Type0".as_slice()) {
+            continue;
+        }
+        let cmap = resolve(type0.get(b"ToUnicode").unwrap());
+        let cmap =
+            String::from_utf8(cmap.as_stream().unwrap().decompressed_content().unwrap()).unwrap();
+        let descendants = resolve(type0.get(b"DescendantFonts").unwrap());
+        let cid_font = resolve(&descendants.as_array().unwrap()[0]);
+        let descriptor = resolve(cid_font.as_dict().unwrap().get(b"FontDescriptor").unwrap());
+        let Ok(file) = descriptor.as_dict().unwrap().get(b"FontFile3") else {
+            continue;
+        };
+        let program = resolve(file)
+            .as_stream()
+            .unwrap()
+            .decompressed_content()
+            .unwrap();
+        // The ToUnicode map's single-character entries: `<CID> <UTF-16>`.
+        let mut pairs = String::new();
+        let mut in_bfchar = false;
+        for line in cmap.lines() {
+            if line.contains("beginbfchar") || line.contains("endbfchar") {
+                in_bfchar = line.contains("begin");
+                continue;
+            }
+            if !in_bfchar {
+                continue;
+            }
+            let hex: Vec<&str> = line
+                .split(['<', '>'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if let [cid, text] = hex[..] {
+                if let (Ok(cid), Ok(unit)) =
+                    (u16::from_str_radix(cid, 16), u32::from_str_radix(text, 16))
+                {
+                    pairs.push_str(&format!("{cid} {unit}\n"));
+                }
+            }
+        }
+        let stem = format!("font{checked}");
+        std::fs::write(dir.join(format!("{stem}.cff")), &program).unwrap();
+        std::fs::write(dir.join(format!("{stem}.pairs")), pairs).unwrap();
+        let output = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(FONTTOOLS_CHECK)
+            .arg(dir.join(format!("{stem}.cff")))
+            .arg(dir.join(format!("{stem}.pairs")))
+            .args(FACES.map(|f| format!("{}/fonts/{f}", env!("CARGO_MANIFEST_DIR"))))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "fontTools on the PDF's font {checked}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        checked += 1;
+    }
+    // The label, title, content and fluorescent mark faces.
+    assert!(checked >= 3, "only {checked} CFF programs found");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The repository's faces, one of which each embedded program must come from.
+const FACES: [&str; 4] = [
+    "NotoSerifCJKsc-Regular-GB2312.otf",
+    "NotoSansCJKsc-Medium-GB2312.otf",
+    "NotoSerifCJKsc-Black-GB2312.otf",
+    "NotoSerifCJKsc-Regular.otf",
+];
+
+/// argv: the CFF program, its `cid unicode` pairs, the candidate source faces. Exits 0
+/// when one source face draws every mapped glyph exactly as the program does.
+const FONTTOOLS_CHECK: &str = r#"
+import io, sys
+from fontTools.cffLib import CFFFontSet
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.ttLib import TTFont
+fs = CFFFontSet(); fs.decompile(io.BytesIO(open(sys.argv[1], 'rb').read()), None)
+top = fs[fs.fontNames[0]]
+assert top.ROS[0] == 'Adobe', top.ROS
+glyphs = top.CharStrings
+names = top.charset
+pairs = [tuple(map(int, l.split())) for l in open(sys.argv[2]) if l.strip()]
+assert pairs, 'no characters mapped'
+def draw(charstrings, name):
+    pen = RecordingPen(); charstrings[name].draw(pen); return pen.value
+problems = []
+for path in sys.argv[3:]:
+    source = TTFont(path, lazy=True)
+    cmap = source.getBestCmap()
+    order = source.getGlyphOrder()
+    cs = source['CFF '].cff.topDictIndex[0].CharStrings
+    bad = [cid for cid, unit in pairs if unit not in cmap or draw(glyphs, names[cid]) != draw(cs, cmap[unit])]
+    if not bad:
+        print('ok', path, len(pairs), 'glyphs'); sys.exit(0)
+    problems.append(f'{path}: {len(bad)} of {len(pairs)} differ, CIDs {bad[:5]}')
+print('\n'.join(problems)); sys.exit(1)
+"#;

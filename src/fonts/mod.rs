@@ -5,9 +5,11 @@
 //! tables lazily: parsing a 16 MB CJK face costs microseconds, so it is done per text run
 //! instead of being cached in a self-referential struct.
 
+mod cff;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::memo::Memo;
@@ -64,6 +66,9 @@ pub struct Face {
     /// Glyphs' outline bounding boxes already worked out: ttf-parser walks a CFF glyph's
     /// whole outline to find its box, which is not work to repeat for every licence.
     ink_boxes: Memo<u16, Option<ttf_parser::Rect>>,
+    /// The face's CFF read for direct subsets, when it is CID-keyed without subroutines
+    /// ([`cff::CidFont`]); read on the first subset.
+    cid_font: Arc<OnceLock<Option<cff::CidFont>>>,
 }
 
 /// Embedded font programs of one face by glyph set (the original glyph ids in subset
@@ -81,6 +86,18 @@ impl Face {
         subsetter::subset(&self.data, self.index, remapper).map_err(|e| Error::Render {
             message: format!("subsetting {} failed: {e}", self.name),
         })
+    }
+
+    /// The subset holding `glyphs` (old ids; glyph 0 first, new glyph and CID i is
+    /// `glyphs[i]`) as a bare CID-keyed CFF table, written directly from the face's
+    /// charstrings: `None` unless the face is CID-keyed CFF without subroutines (then
+    /// [`Face::subset`] makes it).
+    pub(crate) fn cff_subset(&self, glyphs: &[u16]) -> Option<Vec<u8>> {
+        let font = self.cid_font.get_or_init(|| {
+            let raw = ttf_parser::RawFace::parse(&self.data, self.index).ok()?;
+            cff::CidFont::parse(raw.table(ttf_parser::Tag::from_bytes(b"CFF "))?)
+        });
+        font.as_ref()?.subset(glyphs)
     }
 
     /// The bounding box of `glyph`'s outline in font units (`None` for a glyph without
@@ -333,5 +350,6 @@ fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
         font_files: SubsetMemo::new(SUBSETS_REMEMBERED),
         // Every glyph id fits: the memo never starts over.
         ink_boxes: Memo::new(1 << 16),
+        cid_font: Arc::default(),
     })
 }

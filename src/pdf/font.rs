@@ -150,6 +150,12 @@ fn embedded_program(
     remapper: &GlyphRemapper,
     compressors: &Compressors,
 ) -> Result<Vec<u8>> {
+    if face.metrics.is_cff {
+        let glyphs: Vec<u16> = remapper.remapped_gids().collect();
+        if let Some(cff) = face.cff_subset(&glyphs) {
+            return Ok(deflate(compressors, &cff, Effort::Fast));
+        }
+    }
     let subset = face.subset(remapper)?;
     if !face.metrics.is_cff {
         return Ok(deflate(compressors, &subset, Effort::Fast));
