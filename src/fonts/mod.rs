@@ -174,9 +174,13 @@ impl FontBook {
             }
             for face in &family.faces {
                 match find_file(&face.file, &dirs) {
-                    Some(path) => {
-                        ids.push(plan(&mut by_file, &mut to_load, path, face.index, face.stand_in))
-                    }
+                    Some(path) => ids.push(plan(
+                        &mut by_file,
+                        &mut to_load,
+                        path,
+                        face.index,
+                        face.stand_in,
+                    )),
                     None if face.optional => {}
                     None => {
                         return Err(Error::Font {

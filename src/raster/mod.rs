@@ -211,10 +211,10 @@ impl Raster {
 
     /// [`Raster::encode_png`] with the compressors of its caller (a prepared template's).
     pub(crate) fn encode_png_with(&self, compressors: &Compressors) -> Result<Vec<u8>> {
-        let (color, samples) = if self.grey {
-            (::png::ColorType::Grayscale, 1)
+        let color = if self.grey {
+            ::png::ColorType::Grayscale
         } else {
-            (::png::ColorType::Rgb, 3)
+            ::png::ColorType::Rgb
         };
         let stride = self.width() as usize * 4;
         let data = self.pixmap.data();
@@ -224,20 +224,24 @@ impl Raster {
             self.height(),
             self.dpi,
             compressors,
-            |y, row| {
-                let rgba = data[y as usize * stride..][..stride].chunks_exact(4);
-                // Fixed-size copies: a slice copy per pixel would call memmove 17 million times.
-                if samples == 1 {
-                    for (out, pixel) in row.iter_mut().zip(rgba) {
-                        *out = pixel[0];
-                    }
-                } else {
-                    for (out, pixel) in row.chunks_exact_mut(3).zip(rgba) {
-                        out.copy_from_slice(&pixel[..3]);
-                    }
-                }
-            },
+            |y, row| pack(&data[y as usize * stride..][..stride], self.grey, row),
         )
+    }
+}
+
+/// Opaque RGBA pixels as the PNG's samples: RGB, or grey (a plate's pixels are grey, so
+/// its red is its grey).
+fn pack(rgba: &[u8], grey: bool, out: &mut [u8]) {
+    let pixels = rgba.chunks_exact(4);
+    // Fixed-size copies: a slice copy per pixel would call memmove 17 million times.
+    if grey {
+        for (out, pixel) in out.iter_mut().zip(pixels) {
+            *out = pixel[0];
+        }
+    } else {
+        for (out, pixel) in out.chunks_exact_mut(3).zip(pixels) {
+            out.copy_from_slice(&pixel[..3]);
+        }
     }
 }
 
@@ -355,17 +359,7 @@ pub(crate) fn png(
             None => (0..count).for_each(|_| rgba.extend_from_slice(&paper)),
         }
         sheet.paint_band(&ops, rgba, rows.start);
-        let pixels = rgba.chunks_exact(4);
-        // Fixed-size copies: a slice copy per pixel would call memmove 17 million times.
-        if grey {
-            for (out, pixel) in packed.iter_mut().zip(pixels) {
-                *out = pixel[0];
-            }
-        } else {
-            for (out, pixel) in packed.chunks_exact_mut(3).zip(pixels) {
-                out.copy_from_slice(&pixel[..3]);
-            }
-        }
+        pack(rgba, grey, packed);
     };
     // Groups of the painter's bands: each painted as `paint` paints it, so the pixels are
     // the same.
