@@ -27,36 +27,14 @@ struct Server {
 impl Server {
     /// Starts the service on `specs` with extra flags, on a free loopback port.
     fn start(specs: &Path, flags: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .arg("serve")
             .arg("--specs")
             .arg(specs)
             .args(["--listen", "127.0.0.1:0"])
-            .args(flags)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting certpress serve");
-        let log = Arc::new(Mutex::new(String::new()));
-        {
-            let log = Arc::clone(&log);
-            let mut stderr = child.stderr.take().unwrap();
-            std::thread::spawn(move || {
-                let mut buffer = [0u8; 4096];
-                while let Ok(n) = stderr.read(&mut buffer) {
-                    if n == 0 {
-                        break;
-                    }
-                    log.lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&buffer[..n]));
-                }
-            });
-        }
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
+            .args(flags);
+        let (mut child, log, line) = spawn_logged(command);
         let Some(address) = line
             .trim()
             .strip_prefix("certpress serve: listening on http://")
@@ -111,6 +89,37 @@ impl Server {
             .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
             .unwrap_or(0.0)
     }
+}
+
+/// Starts `command` (certpress serving something) with its stderr gathered into a log
+/// as it comes, and reads the first line of its stdout (where it says its address).
+fn spawn_logged(mut command: Command) -> (Child, Arc<Mutex<String>>, String) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting certpress");
+    let log = Arc::new(Mutex::new(String::new()));
+    {
+        let log = Arc::clone(&log);
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                log.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+    }
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    (child, log, line)
 }
 
 impl Drop for Server {

@@ -5,9 +5,8 @@
 //! Compiled into the service's test binary (`mod studio;` in tests/serve.rs): the studio is
 //! served by the same stack, and a test binary of its own would link the whole crate again.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,7 +33,8 @@ impl Studio {
             std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
         }
         let spec = dir.join("licence.ron");
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .current_dir(ROOT)
             .arg("studio")
             .arg(&spec)
@@ -43,31 +43,8 @@ impl Studio {
             } else {
                 &["--listen", "127.0.0.1:0"][..]
             })
-            .args(flags)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting certpress studio");
-        let log = Arc::new(Mutex::new(String::new()));
-        {
-            let log = Arc::clone(&log);
-            let mut stderr = child.stderr.take().unwrap();
-            std::thread::spawn(move || {
-                let mut buffer = [0u8; 4096];
-                while let Ok(n) = stderr.read(&mut buffer) {
-                    if n == 0 {
-                        break;
-                    }
-                    log.lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&buffer[..n]));
-                }
-            });
-        }
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
+            .args(flags);
+        let (mut child, log, line) = super::spawn_logged(command);
         let Some(address) = line
             .trim()
             .strip_prefix("certpress studio: http://")
