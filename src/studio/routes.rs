@@ -49,6 +49,7 @@ pub fn router(studio: Arc<Studio>) -> Router {
             "/studio.css",
             get(|| async { file(STYLE, "text/css; charset=utf-8") }),
         )
+        .route("/ui-font", get(ui_font))
         .route("/api/state", get(state))
         .route("/api/picture.png", get(picture))
         .route("/api/record", post(record))
@@ -114,6 +115,34 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     match tokio::task::spawn_blocking(work).await {
         Ok(value) => value,
         Err(err) => std::panic::resume_unwind(err.into_panic()),
+    }
+}
+
+/// A face of the spec's own for the page's text (its field names and messages are
+/// Chinese, and a viewing machine may have no CJK font): the smallest face the spec loads,
+/// from this origin. The page's style puts it after the system's faces.
+async fn ui_font(State(studio): State<Arc<Studio>>) -> Response {
+    let template = studio.current().template.clone();
+    let face = template.as_ref().and_then(|t| {
+        t.fonts()
+            .faces()
+            .iter()
+            .min_by_key(|f| f.data.len())
+            .map(|f| (Arc::clone(&f.data), f.metrics.is_cff))
+    });
+    match face {
+        Some((data, cff)) => (
+            [(
+                header::CONTENT_TYPE,
+                if cff { "font/otf" } else { "font/ttf" },
+            )],
+            Body::from(Vec::clone(&data)),
+        )
+            .into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            &Problem::options("the spec has not loaded yet".into()),
+        ),
     }
 }
 

@@ -281,6 +281,12 @@ fn the_studio_serves_its_page_from_its_own_origin_and_the_spec_as_state() {
         let error: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
         assert!(error["error"]["code"].is_string(), "{bad}: {error}");
     }
+    // The page's own CJK face, from this origin: a viewer without one still reads the
+    // field names.
+    let font = studio.get("/ui-font");
+    assert_eq!(font.status, 200);
+    assert_eq!(font.header("content-type"), Some("font/otf"));
+    assert!(font.body.starts_with(b"OTTO"), "not an OpenType CFF font");
     assert_eq!(studio.get("/api/overlay.png").status, 404);
     assert_eq!(studio.get("/elsewhere").status, 404);
 }
@@ -528,6 +534,7 @@ fn chromium_names_every_element_follows_an_edit_and_fetches_nothing_elsewhere() 
     for path in [
         "/studio.js",
         "/studio.css",
+        "/ui-font",
         "/api/state",
         "/api/picture.png",
     ] {

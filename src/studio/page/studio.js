@@ -216,8 +216,10 @@ async function refresh(force) {
   let answer;
   try { answer = await fetch("/api/state"); } catch { $("status").textContent = "studio stopped"; return; }
   state = await answer.json();
-  $("title").textContent = state.title ? `certpress studio: ${state.title}` : "certpress studio";
-  $("spec-file").textContent = state.spec;
+  // Set only when changed: the page polls twice a second.
+  const title = state.title ? `certpress studio: ${state.title}` : "certpress studio";
+  if ($("title").textContent !== title) $("title").textContent = title;
+  if ($("spec-file").textContent !== state.spec) $("spec-file").textContent = state.spec;
   showSpecProblem();
   if (state.version !== shownVersion || force) {
     shownVersion = state.version;
@@ -245,8 +247,11 @@ function setUp() {
     if (file) checkScan(file);
   });
   $("scan-file").addEventListener("change", () => { const file = $("scan-file").files[0]; if (file) checkScan(file); });
-  refresh();
-  setInterval(refresh, 500);
+  // The page's own CJK face first (a machine without one would show boxes), then the state.
+  document.fonts.load("bold 16px certpress-ui", "许可证").finally(() => {
+    refresh();
+    setInterval(refresh, 500);
+  });
 }
 
 document.addEventListener("DOMContentLoaded", setUp);
