@@ -65,6 +65,10 @@ pub struct Face {
     pub(crate) subsets: SubsetMemo,
     /// Subsets already made as whole OpenType fonts (what an OFD embeds), by glyph set.
     pub(crate) font_files: SubsetMemo,
+    /// ToUnicode maps already written and compressed, by their pairs (CID, then the
+    /// character's two halves): the label and title faces map the same glyphs on every
+    /// licence of a batch.
+    pub(crate) to_unicode: SubsetMemo,
     /// Glyphs' outline bounding boxes already worked out: ttf-parser walks a CFF glyph's
     /// whole outline to find its box, which is not work to repeat for every licence.
     ink_boxes: Memo<u16, Option<ttf_parser::Rect>>,
@@ -361,6 +365,7 @@ fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
         metrics,
         subsets: SubsetMemo::new(SUBSETS_REMEMBERED),
         font_files: SubsetMemo::new(SUBSETS_REMEMBERED),
+        to_unicode: SubsetMemo::new(SUBSETS_REMEMBERED),
         // Every glyph id fits: the memo never starts over.
         ink_boxes: Memo::new(1 << 16),
         cid_font: Arc::default(),

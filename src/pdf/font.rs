@@ -126,11 +126,18 @@ pub fn write_font(
     }
     descriptor.finish();
 
-    let mut cmap = UnicodeCmap::new(Name(b"Custom"), SYSTEM_INFO);
-    for (&cid, &ch) in &usage.text {
-        cmap.pair(cid, ch);
-    }
-    let cmap = deflate(compressors, &cmap.finish(), Effort::Fast);
+    let pairs: Vec<u16> = usage
+        .text
+        .iter()
+        .flat_map(|(&cid, &ch)| [cid, (u32::from(ch) >> 16) as u16, u32::from(ch) as u16])
+        .collect();
+    let cmap = face.to_unicode.get_or_try_make(&pairs[..], || {
+        let mut cmap = UnicodeCmap::new(Name(b"Custom"), SYSTEM_INFO);
+        for (&cid, &ch) in &usage.text {
+            cmap.pair(cid, ch);
+        }
+        Ok::<_, Error>(deflate(compressors, &cmap.finish(), Effort::Fast).into())
+    })?;
     chunk.cmap(cmap_ref, &cmap).filter(Filter::FlateDecode);
 
     let mut stream = chunk.stream(file_ref, &program);
