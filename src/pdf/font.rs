@@ -1,9 +1,10 @@
 //! Font embedding: each face used becomes a Type0 font over a subset CIDFont.
 //!
-//! `subsetter` keeps only the glyphs the page uses and renumbers them from 1; the new
-//! glyph ids are the CIDs (Identity-H encoding). Its output carries no `cmap`, so the
-//! page's text is made searchable by a ToUnicode map written here from the characters
-//! each glyph was placed for.
+//! A subset keeps only the glyphs the page uses, renumbered from 1 after .notdef; the new
+//! glyph ids are the CIDs (Identity-H encoding). A CID-keyed CFF face without subroutines
+//! (the content face) is subset by copying its charstrings ([`Face::cff_subset`]); any
+//! other by `subsetter`. Neither carries a `cmap`, so the page's text is made searchable by
+//! a ToUnicode map written here from the characters each glyph was placed for.
 
 use std::collections::BTreeMap;
 
@@ -150,8 +151,9 @@ pub fn write_font(
 }
 
 /// The subset of `face` holding the glyphs `remapper` has seen, compressed as it is
-/// embedded. A CFF subset is embedded as its bare CFF table (FontFile3/CIDFontType0C);
-/// a TrueType subset as the whole font (FontFile2).
+/// embedded. A CFF subset is embedded as its bare CFF table (FontFile3/CIDFontType0C),
+/// written directly when the face allows it; a TrueType subset as the whole font
+/// (FontFile2).
 fn embedded_program(
     face: &Face,
     remapper: &GlyphRemapper,
