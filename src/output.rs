@@ -30,10 +30,10 @@ pub(crate) struct FileSet {
     pub files: Vec<(PathBuf, Vec<u8>)>,
 }
 
-/// Writes many sets at once, for a batch: every temporary is written, then each is synced,
-/// then renamed: the sets' other files first, their folders synced, then the marks, their
-/// folders synced. Against [`write_atomic`] per file, the waits for the disk come in two
-/// rounds per group instead of one per file, the renames become durable (a folder sync),
+/// Writes many sets at once, for a batch: every temporary is written, then all are synced
+/// ([`sync_sets`], from a few threads), then renamed: the sets' other files first, their
+/// folders synced, then the marks, their folders synced. Against [`write_atomic`] per
+/// file, the waits for the disk overlap, the renames become durable (a folder sync),
 /// and a mark is never on disk before the files it vouches for. A set whose file cannot
 /// be written fails alone: its temporaries are removed, its mark is not placed (files of
 /// it already renamed are whole, and the missing mark has the next run render them again).
@@ -65,15 +65,10 @@ pub(crate) fn write_sets(sets: &[&FileSet]) -> Vec<Result<()>> {
             }
         }
     }
-    for (k, set) in sets.iter().enumerate() {
-        if results[k].is_err() {
-            continue;
-        }
-        for ((path, _), (_, handle)) in set.files.iter().zip(&temporaries[k]) {
-            if let Some(Err(e)) = handle.as_ref().map(std::fs::File::sync_all) {
-                results[k] = Err(Error::io(path, e));
-                break;
-            }
+    let synced = sync_sets(sets, &temporaries, &results);
+    for (result, sync) in results.iter_mut().zip(synced) {
+        if result.is_ok() {
+            *result = sync;
         }
     }
     // The files before their marks, each round made durable by syncing its folders.
@@ -118,6 +113,63 @@ pub(crate) fn write_sets(sets: &[&FileSet]) -> Vec<Result<()>> {
     }
     results
 }
+
+/// Syncs the temporaries of the sets not failed yet, from a few threads at once: a
+/// journaling file system commits concurrent syncs together, where one after another each
+/// waits for its own commit. Each set's outcome, in order.
+fn sync_sets(
+    sets: &[&FileSet],
+    temporaries: &[Vec<(PathBuf, Option<std::fs::File>)>],
+    results: &[Result<()>],
+) -> Vec<Result<()>> {
+    std::thread::scope(|scope| {
+        let per_thread = sets.len().div_ceil(SYNC_THREADS).max(1);
+        let workers: Vec<_> = sets
+            .chunks(per_thread)
+            .zip(temporaries.chunks(per_thread))
+            .zip(results.chunks(per_thread))
+            .map(|((sets, temps), results)| {
+                let count = sets.len();
+                let worker = scope.spawn(move || {
+                    sets.iter()
+                        .zip(temps)
+                        .zip(results)
+                        .map(|((set, temps), result)| {
+                            if result.is_err() {
+                                return Ok(());
+                            }
+                            for ((path, _), (_, handle)) in set.files.iter().zip(temps) {
+                                if let Some(Err(e)) = handle.as_ref().map(std::fs::File::sync_all) {
+                                    return Err(Error::io(path, e));
+                                }
+                            }
+                            Ok(())
+                        })
+                        .collect::<Vec<_>>()
+                });
+                (count, worker)
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|(count, worker)| {
+                // A sync thread that died vouches for none of its files.
+                worker.join().unwrap_or_else(|_| {
+                    (0..count)
+                        .map(|_| {
+                            Err(Error::Render {
+                                message: "syncing the batch's files failed inside certpress".into(),
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
+/// Threads a group's files are synced from.
+const SYNC_THREADS: usize = 4;
 
 fn folder_of(path: &Path) -> PathBuf {
     match path.parent() {
