@@ -2,8 +2,9 @@
 //! edit is on disk), the record being edited, and the pictures rendered from them.
 //!
 //! The spec file (and the record file, when given) is watched by polling its size and
-//! modification time; an edit is picked up within [`POLL`]. Each change raises the
-//! version the page polls for, so the page re-renders only when something changed.
+//! modification time; an edit is picked up once it has held for one look (within two
+//! [`POLL`]s). Each change raises the version the page polls for, so the page re-renders
+//! only when something changed.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,8 +16,9 @@ use certpress::error::ErrorReport;
 use certpress::record::{self, FieldInfo};
 use certpress::{Error, Record, Template, TemplateOptions};
 
-/// How often the watched files are looked at.
-pub const POLL: Duration = Duration::from_millis(200);
+/// How often the watched files are looked at (a change is taken at the second look that
+/// finds it: 0.1–0.2 s after the save).
+pub const POLL: Duration = Duration::from_millis(100);
 /// Pictures remembered: a few zoom levels of the views in use.
 const RENDERS_KEPT: usize = 12;
 /// How a record made in the studio names itself in messages.
@@ -92,6 +94,9 @@ pub struct Current {
     pub check: Option<(serde_json::Value, Arc<Vec<u8>>)>,
     spec_stamp: Stamp,
     data_stamp: Stamp,
+    /// What the files looked like at the last look, to wait for a change to settle.
+    spec_seen: Stamp,
+    data_seen: Stamp,
 }
 
 impl Studio {
@@ -116,6 +121,8 @@ impl Studio {
                 check: None,
                 spec_stamp: None,
                 data_stamp: None,
+                spec_seen: None,
+                data_seen: None,
             }),
             renders: Mutex::new(Vec::new()),
         };
@@ -129,12 +136,23 @@ impl Studio {
     }
 
     /// Looks at the watched files and reloads what changed; true when something did.
+    ///
+    /// A change is acted on once the file has kept it for one look: an editor that saves
+    /// by truncating and writing can be caught between the two, and a half-written spec
+    /// is not the author's error.
     pub fn poll(&self) -> bool {
-        let spec_changed = stamp(&self.spec_path) != self.current().spec_stamp;
-        let data_changed = self
-            .data_path
-            .as_deref()
-            .is_some_and(|p| stamp(p) != self.current().data_stamp);
+        let spec_now = stamp(&self.spec_path);
+        let data_now = self.data_path.as_deref().and_then(stamp);
+        let (spec_changed, data_changed) = {
+            let mut current = self.current();
+            let settled = (
+                spec_now != current.spec_stamp && spec_now == current.spec_seen,
+                data_now != current.data_stamp && data_now == current.data_seen,
+            );
+            current.spec_seen = spec_now;
+            current.data_seen = data_now;
+            settled
+        };
         if data_changed {
             self.reload_record_file();
         }
@@ -271,5 +289,57 @@ impl Studio {
             .as_ref()
             .map(|t| record::field_list(t.model()))
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An editor that saves by truncating and writing can be caught between the two: the
+    /// empty file is not reported, and the spec it becomes is taken once it holds.
+    #[test]
+    fn a_save_caught_half_written_is_not_shown_as_an_error() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir =
+            std::env::temp_dir().join(format!("certpress-studio-settle-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(root.join("specs/liuzhou")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+        let spec = dir.join("licence.ron");
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let studio = Studio::new(spec.clone(), None, TemplateOptions::default());
+        assert!(studio.current().spec_problem.is_none());
+        let version = studio.current().version;
+
+        // Truncated: seen once, not yet acted on.
+        std::fs::write(&spec, "").unwrap();
+        assert!(!studio.poll());
+        assert!(studio.current().spec_problem.is_none());
+        // Written in full before the next look (a new stamp: not settled either), then
+        // taken once it holds.
+        let moved = text.replacen("at: (x: 252.0, y: 244.0)", "at: (x: 252.0, y: 240.0)", 1);
+        assert_ne!(moved, text);
+        std::fs::write(&spec, &moved).unwrap();
+        assert!(!studio.poll());
+        assert!(studio.poll());
+        assert!(studio.current().spec_problem.is_none());
+        assert!(studio.current().version > version);
+
+        // A broken spec that stays broken is shown, at its line.
+        std::fs::write(&spec, moved.replacen("elements: [", "elements: [,,", 1)).unwrap();
+        assert!(!studio.poll());
+        assert!(studio.poll());
+        let problem = studio
+            .current()
+            .spec_problem
+            .clone()
+            .expect("the broken spec is shown");
+        assert_eq!(problem.report.code, "spec-syntax");
+        assert!(problem.line.is_some_and(|l| l > 1), "{problem:?}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -250,7 +250,7 @@ function setUp() {
   // The page's own CJK face first (a machine without one would show boxes), then the state.
   document.fonts.load("bold 16px certpress-ui", "许可证").finally(() => {
     refresh();
-    setInterval(refresh, 500);
+    setInterval(refresh, 300);
   });
 }
 
