@@ -14,10 +14,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
-use certpress::qa::lint;
-use certpress::{CheckOptions, Light, Passes, Placement, RasterOptions, Scan};
+use certpress::raster::{Colorant, View};
+use certpress::{CheckOptions, Light, Passes, RasterOptions, Scan};
 
-use super::state::{Problem, Studio};
+use super::state::{plate_name, Problem, SheetView, Studio};
 
 /// The page, its script and its style, built into the binary: nothing is fetched from
 /// anywhere else.
@@ -92,12 +92,8 @@ fn problem(status: StatusCode, problem: &Problem) -> Response {
     json(status, &serde_json::json!({ "error": problem }))
 }
 
-fn png(bytes: Arc<Vec<u8>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "image/png")],
-        Body::from(Vec::clone(&bytes)),
-    )
-        .into_response()
+fn png(bytes: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "image/png")], Body::from(bytes)).into_response()
 }
 
 /// The query string, unknown parameters refused (the page's cache-busting `v` aside).
@@ -146,121 +142,49 @@ async fn ui_font(State(studio): State<Arc<Studio>>) -> Response {
     }
 }
 
-/// One element as the page draws it: its parts' boxes, its line in the spec.
+/// What the page shows, and the version it polls for: what changes with every edit of
+/// the record form, and the sheet the version made ([`SheetView`], shared).
 #[derive(Serialize)]
-struct ElementView {
-    id: String,
-    kind: &'static str,
-    line: Option<u32>,
-    parts: Vec<Placement>,
-}
-
-/// What the page shows, and the version it polls for.
-#[derive(Serialize)]
-struct StateView {
+struct StateView<'a> {
     version: u64,
     spec: String,
-    title: Option<String>,
-    width_mm: Option<f64>,
-    height_mm: Option<f64>,
-    tolerance_mm: Option<f64>,
     spec_problem: Option<Problem>,
     record: serde_json::Value,
     record_problem: Option<Problem>,
     fields: Vec<certpress::record::FieldInfo>,
-    elements: Vec<ElementView>,
-    lint: Vec<lint::Warning>,
-    plates: Vec<String>,
+    #[serde(flatten)]
+    sheet: &'a SheetView,
     check: Option<serde_json::Value>,
 }
 
 async fn state(State(studio): State<Arc<Studio>>) -> Response {
-    let view = blocking(move || state_view(&studio)).await;
-    json(StatusCode::OK, &view)
-}
-
-fn state_view(studio: &Studio) -> StateView {
-    let (version, template, spec_problem, record, record_problem, shown, check) = {
+    let spec = studio.spec_path.display().to_string();
+    let (current, fields, sheet) = blocking(move || {
         let c = studio.current();
-        (
+        let current = (
             c.version,
-            c.template.clone(),
             c.spec_problem.clone(),
             c.record.clone(),
             c.record_problem.clone(),
-            c.shown.clone(),
             c.check.as_ref().map(|(report, _)| report.clone()),
-        )
-    };
-    let mut view = StateView {
+        );
+        drop(c);
+        let sheet = studio.sheet(current.0);
+        (current, studio.fields(), sheet)
+    })
+    .await;
+    let (version, spec_problem, record, record_problem, check) = current;
+    let view = StateView {
         version,
-        spec: studio.spec_path.display().to_string(),
-        title: None,
-        width_mm: None,
-        height_mm: None,
-        tolerance_mm: None,
+        spec,
         spec_problem,
         record,
         record_problem,
-        fields: studio.fields(),
-        elements: Vec::new(),
-        lint: Vec::new(),
-        plates: Vec::new(),
+        fields,
+        sheet: &sheet,
         check,
     };
-    let Some(template) = template else {
-        return view;
-    };
-    let model = template.model();
-    view.title = Some(model.name.clone());
-    view.width_mm = Some(model.page.width.get());
-    view.height_mm = Some(model.page.height.get());
-    view.tolerance_mm = Some(model.tolerance.get());
-    let licence = studio
-        .record(&shown)
-        .ok()
-        .and_then(|record| template.issue(&record).ok());
-    let report = licence.as_ref().map(|l| l.report().to_vec());
-    view.elements = template
-        .spec()
-        .outline()
-        .into_iter()
-        .map(|(id, kind, at)| ElementView {
-            parts: report
-                .iter()
-                .flatten()
-                .filter(|p| p.element == id)
-                .cloned()
-                .collect(),
-            id,
-            kind,
-            line: at.line,
-        })
-        .collect();
-    view.lint = lint::lint(template.spec(), report.as_deref());
-    if let Some(licence) = &licence {
-        let tiny = RasterOptions {
-            dpi: 10.0,
-            ..Default::default()
-        };
-        view.plates = licence
-            .plates(&tiny)
-            .map(|plates| {
-                plates
-                    .into_iter()
-                    .map(|p| plate_name(&p.file_name).to_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-    }
-    view
-}
-
-fn plate_name(file_name: &str) -> &str {
-    file_name
-        .strip_prefix("plate-")
-        .and_then(|n| n.strip_suffix(".png"))
-        .unwrap_or(file_name)
+    json(StatusCode::OK, &view)
 }
 
 /// Which picture: the pass, the light or one plate, at a resolution.
@@ -306,16 +230,23 @@ async fn picture(State(studio): State<Arc<Studio>>, uri: Uri) -> Response {
                 view: q.light.into(),
                 ..Default::default()
             };
-            match &q.plate {
-                None => licence.png(&options).map_err(|e| Problem::from_error(&e)),
-                Some(name) => licence
-                    .plates(&options)
-                    .map_err(|e| Problem::from_error(&e))?
-                    .into_iter()
-                    .find(|p| plate_name(&p.file_name) == name)
-                    .map(|p| p.png)
-                    .ok_or_else(|| Problem::options(format!("no plate `{name}`"))),
-            }
+            // A plate: that plate alone, in its own view.
+            let options = match &q.plate {
+                None => options,
+                Some(name) => RasterOptions {
+                    view: View::Plate(
+                        Colorant::plates(&licence.layout().page)
+                            .into_iter()
+                            .find(|c| plate_name(c) == *name)
+                            .ok_or_else(|| Problem::options(format!("no plate `{name}`")))?,
+                    ),
+                    ..options
+                },
+            };
+            licence
+                .png(&options)
+                .map(Bytes::from)
+                .map_err(|e| Problem::from_error(&e))
         })
     })
     .await;
@@ -385,7 +316,7 @@ async fn check(State(studio): State<Arc<Studio>>, uri: Uri, body: Bytes) -> Resp
             .check_overlay(&report)
             .map_err(|e| Problem::from_error(&e))?;
         let value = serde_json::to_value(&report).unwrap_or_default();
-        studio.current().check = Some((value.clone(), Arc::new(overlay)));
+        studio.current().check = Some((value.clone(), Bytes::from(overlay)));
         Ok(value)
     })
     .await;
@@ -396,7 +327,7 @@ async fn check(State(studio): State<Arc<Studio>>, uri: Uri, body: Bytes) -> Resp
 }
 
 async fn overlay(State(studio): State<Arc<Studio>>) -> Response {
-    let overlay = studio.current().check.as_ref().map(|(_, o)| Arc::clone(o));
+    let overlay = studio.current().check.as_ref().map(|(_, o)| o.clone());
     match overlay {
         Some(bytes) => png(bytes),
         None => problem(

@@ -12,8 +12,12 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use axum::body::Bytes;
 use certpress::error::ErrorReport;
+use certpress::qa::lint;
+use certpress::raster::Colorant;
 use certpress::record::{self, FieldInfo};
+use certpress::Placement;
 use certpress::{Error, Record, Template, TemplateOptions};
 
 /// How often the watched files are looked at (a change is taken at the second look that
@@ -59,6 +63,37 @@ impl Problem {
     }
 }
 
+/// One element as the page draws it: its parts' boxes, its line in the spec.
+#[derive(Serialize)]
+pub struct ElementView {
+    id: String,
+    kind: &'static str,
+    line: Option<u32>,
+    parts: Vec<Placement>,
+}
+
+/// What the spec and the shown record make of the sheet, for the page: its size and
+/// tolerance, every element, lint's warnings, the plates.
+#[derive(Serialize, Default)]
+pub struct SheetView {
+    title: Option<String>,
+    width_mm: Option<f64>,
+    height_mm: Option<f64>,
+    tolerance_mm: Option<f64>,
+    elements: Vec<ElementView>,
+    lint: Vec<lint::Warning>,
+    plates: Vec<String>,
+}
+
+/// A plate's name as the page asks for it: its file name's stem (`K`, `foil_gold`).
+pub fn plate_name(colorant: &Colorant) -> String {
+    let file = colorant.file_name();
+    file.strip_prefix("plate-")
+        .and_then(|n| n.strip_suffix(".png"))
+        .unwrap_or(&file)
+        .to_owned()
+}
+
 /// A file's identity for the watcher: its length and modification time.
 type Stamp = Option<(u64, SystemTime)>;
 
@@ -73,7 +108,9 @@ pub struct Studio {
     pub data_path: Option<PathBuf>,
     options: TemplateOptions,
     current: Mutex<Current>,
-    renders: Mutex<Vec<(String, Arc<Vec<u8>>)>>,
+    renders: Mutex<Vec<(String, Bytes)>>,
+    /// The sheet's view of the last version asked for.
+    sheet: Mutex<Option<(u64, Arc<SheetView>)>>,
 }
 
 /// What is shown now.
@@ -91,7 +128,7 @@ pub struct Current {
     /// The record the picture shows: the last one the spec accepted.
     pub shown: serde_json::Value,
     /// The last scan checked: its report and overlay.
-    pub check: Option<(serde_json::Value, Arc<Vec<u8>>)>,
+    pub check: Option<(serde_json::Value, Bytes)>,
     spec_stamp: Stamp,
     data_stamp: Stamp,
     /// What the files looked like at the last look, to wait for a change to settle.
@@ -125,6 +162,7 @@ impl Studio {
                 data_seen: None,
             }),
             renders: Mutex::new(Vec::new()),
+            sheet: Mutex::new(None),
         };
         studio.reload_record_file();
         studio.reload_spec();
@@ -264,22 +302,82 @@ impl Studio {
     pub fn picture(
         &self,
         key: String,
-        make: impl FnOnce() -> Result<Vec<u8>, Problem>,
-    ) -> Result<Arc<Vec<u8>>, Problem> {
+        make: impl FnOnce() -> Result<Bytes, Problem>,
+    ) -> Result<Bytes, Problem> {
         {
             let renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
             if let Some((_, png)) = renders.iter().find(|(k, _)| *k == key) {
-                return Ok(Arc::clone(png));
+                return Ok(png.clone());
             }
         }
-        let png = Arc::new(make()?);
+        let png = make()?;
         let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
         renders.retain(|(k, _)| *k != key);
-        renders.push((key, Arc::clone(&png)));
+        renders.push((key, png.clone()));
         if renders.len() > RENDERS_KEPT {
             renders.remove(0);
         }
         Ok(png)
+    }
+
+    /// What the spec and the shown record of `version` make of the sheet: laid out once
+    /// per version, not on each of the page's polls (a layout, and lint over it).
+    pub fn sheet(&self, version: u64) -> Arc<SheetView> {
+        {
+            let sheet = self.sheet.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, view)) = sheet.as_ref().filter(|(made, _)| *made == version) {
+                return Arc::clone(view);
+            }
+        }
+        let (now, template, shown) = {
+            let c = self.current();
+            (c.version, c.template.clone(), c.shown.clone())
+        };
+        let view = Arc::new(match template {
+            Some(template) => self.sheet_of(&template, &shown),
+            None => SheetView::default(),
+        });
+        *self.sheet.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, Arc::clone(&view)));
+        view
+    }
+
+    fn sheet_of(&self, template: &Template, shown: &serde_json::Value) -> SheetView {
+        let model = template.model();
+        let licence = self
+            .record(shown)
+            .ok()
+            .and_then(|record| template.issue(&record).ok());
+        let report = licence.as_ref().map(|l| l.report());
+        let elements = template
+            .spec()
+            .outline()
+            .into_iter()
+            .map(|(id, kind, at)| ElementView {
+                parts: report
+                    .iter()
+                    .copied()
+                    .flatten()
+                    .filter(|p| p.element == id)
+                    .cloned()
+                    .collect(),
+                id,
+                kind,
+                line: at.line,
+            })
+            .collect();
+        SheetView {
+            title: Some(model.name.clone()),
+            width_mm: Some(model.page.width.get()),
+            height_mm: Some(model.page.height.get()),
+            tolerance_mm: Some(model.tolerance.get()),
+            elements,
+            lint: lint::lint(template.spec(), report),
+            plates: licence
+                .iter()
+                .flat_map(|l| Colorant::plates(&l.layout().page))
+                .map(|c| plate_name(&c))
+                .collect(),
+        }
     }
 
     /// The spec's fields, for the record form.
