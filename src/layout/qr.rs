@@ -136,38 +136,32 @@ fn encode(data: &str, version: i16, ec: QrEc, masks: &MaskOverlays) -> QrResult<
     let width = version.width() as usize;
     let data_dark = unmasked_data(&canvas, version);
     let overlays = masks.get(version, ec);
-    // The first of the lowest penalties, as ISO/IEC 18004 leaves the tie to the encoder.
-    let best = if width <= BITWISE_MAX_WIDTH {
-        // Rows and columns of the data as bits once; each mask is then a XOR of words.
-        let data = BitLines::of(&data_dark, width);
-        let mut under = BitLines {
-            rows: vec![0; width],
-            columns: vec![0; width],
-        };
-        overlays
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, overlay)| {
-                let lines = overlay.lines.as_ref().unwrap_or(&data);
-                for (out, (o, d)) in under.rows.iter_mut().zip(lines.rows.iter().zip(&data.rows)) {
-                    *out = o ^ d;
-                }
-                let columns = lines.columns.iter().zip(&data.columns);
-                for (out, (o, d)) in under.columns.iter_mut().zip(columns) {
-                    *out = o ^ d;
-                }
-                under.penalty(width)
-            })
-            .map(|(k, _)| k)
-    } else {
-        overlays
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, overlay)| {
-                modulewise_penalty(&masked(&overlay.modules, &data_dark), width)
-            })
-            .map(|(k, _)| k)
+    // Rows and columns of the data as bits once, for symbols a `u128` line holds: each
+    // mask is then a XOR of words. Wider symbols are scored module by module.
+    let data = (width <= BITWISE_MAX_WIDTH).then(|| BitLines::of(&data_dark, width));
+    let mut under = BitLines {
+        rows: vec![0; width],
+        columns: vec![0; width],
     };
+    let mut score = |overlay: &Overlay| match (&overlay.lines, &data) {
+        (Some(lines), Some(data)) => {
+            for (out, (o, d)) in under.rows.iter_mut().zip(lines.rows.iter().zip(&data.rows)) {
+                *out = o ^ d;
+            }
+            let columns = lines.columns.iter().zip(&data.columns);
+            for (out, (o, d)) in under.columns.iter_mut().zip(columns) {
+                *out = o ^ d;
+            }
+            under.penalty(width)
+        }
+        _ => modulewise_penalty(&masked(&overlay.modules, &data_dark), width),
+    };
+    // The first of the lowest penalties, as ISO/IEC 18004 leaves the tie to the encoder.
+    let best = overlays
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, overlay)| score(overlay))
+        .map(|(k, _)| k);
     Ok(best
         .map(|k| masked(&overlays[k].modules, &data_dark))
         .unwrap_or_default())

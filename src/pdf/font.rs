@@ -53,7 +53,7 @@ pub fn write_font(
     let parsed = face.parse()?;
     let cids: Vec<u16> = usage.remapper.remapped_gids().collect();
     let program = face.subsets.get_or_try_make(&cids[..], || {
-        embedded_program(face, &usage.remapper, compressors).map(Into::into)
+        embedded_program(face, &usage.remapper, &cids, compressors).map(Into::into)
     })?;
     let subtype = if face.metrics.is_cff {
         CidFontType::Type0
@@ -150,18 +150,19 @@ pub fn write_font(
     Ok(())
 }
 
-/// The subset of `face` holding the glyphs `remapper` has seen, compressed as it is
+/// The subset of `face` holding the glyphs `remapper` has seen (`glyphs`, in its order),
+/// compressed as it is
 /// embedded. A CFF subset is embedded as its bare CFF table (FontFile3/CIDFontType0C),
 /// written directly when the face allows it; a TrueType subset as the whole font
 /// (FontFile2).
 fn embedded_program(
     face: &Face,
     remapper: &GlyphRemapper,
+    glyphs: &[u16],
     compressors: &Compressors,
 ) -> Result<Vec<u8>> {
     if face.metrics.is_cff {
-        let glyphs: Vec<u16> = remapper.remapped_gids().collect();
-        if let Some(cff) = face.cff_subset(&glyphs) {
+        if let Some(cff) = face.cff_subset(glyphs) {
             return Ok(deflate(compressors, &cff, Effort::Fast));
         }
     }

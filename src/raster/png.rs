@@ -75,7 +75,7 @@ pub fn encode_rows(
 
 /// Encodes `height` rows of `width` pixels of `color`, made a group of `group` rows at a
 /// time by `fill` (in any order, from any thread), which writes the group's rows, packed,
-/// into the slice it is given, and may use the scratch buffer it is lent (one per worker,
+/// into the slice it is given (every byte of it), and may use the scratch buffer it is lent (one per worker,
 /// kept between its groups). A painter fills a group by painting it: the page is drawn,
 /// filtered and deflated band by band, never whole. `group` is rounded up to whole bands
 /// of [`BAND_ROWS`]; the bytes do not depend on it.
@@ -98,7 +98,8 @@ pub fn encode_groups(
             |(scratch, packed), index| {
                 let first = index * group;
                 let rows = first..(first + group).min(height);
-                packed.clear();
+                // `fill` writes every byte: only a longer group than the last needs the
+                // buffer to grow.
                 packed.resize(rows.len() * row_bytes, 0);
                 fill(rows.clone(), scratch, packed);
                 let mut pieces = Vec::new();
