@@ -15,7 +15,6 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::colour::{proof_rgb, rgb_to_cmyk, Cmyk};
-use crate::units::Mm;
 
 /// Largest picture accepted, in pixels: a 60 × 80 mm photo at 1200 dpi is 10 million.
 pub const MAX_PIXELS: u64 = 40_000_000;
@@ -110,11 +109,6 @@ impl Bitmap {
             Format::Png => decode_png(bytes),
             Format::Jpeg => decode_jpeg(bytes),
         }
-    }
-
-    /// The resolution the picture has when drawn `width` wide, in dots per inch.
-    pub fn dpi_at(&self, width: Mm) -> f64 {
-        f64::from(self.width) / (width.get() / 25.4)
     }
 
     /// Width over height.

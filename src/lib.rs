@@ -32,43 +32,62 @@
 //! ```
 //!
 //! # Pipeline
-//! The stages stay reachable for those who want them, each a module, the data walking one
-//! way:
-//! 1. [`spec`]: RON → a checked [`spec::LoadedSpec`] whose ink references are resolved
-//!    to indices and whose elements know their source lines.
-//! 2. [`fonts`]: the spec's font families loaded once ([`fonts::FontBook`]).
-//! 3. [`record`]: a JSON/RON record checked against the spec's fields ([`record::bind`]).
-//! 4. [`layout`]: the solver places every element ([`layout::layout`], with what
-//!    [`layout::Prepared`] made of the spec) and reports where.
-//! 5. [`display`]: the positioned result ([`display::Page`]), the only input of the back
+//! Behind the front door the data walks one way through one module per stage:
+//! 1. `spec`: RON → a checked [`LoadedSpec`] whose ink references are resolved to
+//!    indices and whose elements know their source lines.
+//! 2. `fonts`: the spec's font families loaded once (`fonts::FontBook`).
+//! 3. `record`: a JSON/RON record checked against the spec's fields.
+//! 4. `layout`: the solver places every element and reports where ([`Placement`]).
+//! 5. `display`: the positioned result (`display::Page`), the only input of the back
 //!    ends.
-//! 6. Back ends: [`pdf::pdf`] and [`raster::render`].
+//! 6. Back ends: `pdf`, `raster`, `ofd`.
 //! 7. [`qa`]: conformance in mm, ink measured on rasters and scans, picture differences,
 //!    the spec linter.
 //!
+//! The stages' own functions and data (the display list, the font book, the layout) are
+//! public with the `stages` feature, which the crate's tests, benches and fuzz targets use
+//! to drive one stage alone; without it a caller sees the front door and what it takes
+//! and returns, and nothing it could come to lean on.
+//!
 //! [`batch`] issues a file of records on every core through one template.
+
+// A public signature must not hand out a type a caller cannot name (a stage's data leaking
+// through the front door without the `stages` feature).
+#![warn(unnameable_types)]
+
+/// A pipeline stage's module: public with the `stages` feature (the tests, benches and fuzz
+/// targets drive each stage alone), crate-private otherwise, so that a library caller sees
+/// the front door and what it takes and returns, and nothing it could come to lean on.
+macro_rules! stage_module {
+    ($name:ident) => {
+        #[cfg(feature = "stages")]
+        pub mod $name;
+        #[cfg(not(feature = "stages"))]
+        pub(crate) mod $name;
+    };
+}
 
 pub(crate) mod assets;
 pub mod batch;
-pub mod bitmap;
-pub mod colour;
-pub mod data_url;
+stage_module!(bitmap);
+stage_module!(colour);
+stage_module!(data_url);
 pub(crate) mod deflate;
-pub mod display;
+stage_module!(display);
 pub mod electronic;
 pub mod error;
 pub(crate) mod fnv;
-pub mod fonts;
+stage_module!(fonts);
 pub mod identifier;
 pub(crate) mod landing;
-pub mod layout;
+stage_module!(layout);
 pub(crate) mod memo;
-pub mod ofd;
+stage_module!(ofd);
 pub mod output;
-pub mod pdf;
+stage_module!(pdf);
 pub mod production;
 pub mod qa;
-pub mod raster;
+stage_module!(raster);
 pub mod record;
 pub mod reissue;
 pub mod sign;
@@ -81,11 +100,11 @@ pub use error::{Error, ErrorReport, Result, ScanFailure};
 pub use fonts::FontOptions;
 pub use layout::{Part, Placement};
 pub use ofd::{OfdColour, OfdOptions};
-pub use pdf::{Attachment, PdfOptions, PdfStandard};
+pub use pdf::{Attachment, PdfOptions, PdfStandard, Relationship, SignatureSlot};
 pub use production::Calibration;
 pub use qa::check::{CheckOptions, CheckReport};
 pub use qa::scan::Scan;
-pub use raster::{Light, Raster, RasterOptions, View};
+pub use raster::{Colorant, Light, Raster, RasterOptions, View};
 pub use record::Record;
 pub use sign::verify::{verify, verify_with, Report as VerifyReport, VerifyOptions};
 pub use sign::{Sealing, Signer, Signing};
@@ -191,8 +210,12 @@ mod pipeline_order {
             let declared = line
                 .strip_prefix("pub mod ")
                 .or_else(|| line.strip_prefix("pub(crate) mod "))
-                .or_else(|| line.strip_prefix("mod "));
-            if let Some(name) = declared.and_then(|d| d.strip_suffix(';')) {
+                .or_else(|| line.strip_prefix("mod "))
+                .and_then(|d| d.strip_suffix(';'))
+                .or_else(|| line.strip_prefix("stage_module!(")?.strip_suffix(");"))
+                // The macro's own `pub mod $name;` is not a module.
+                .filter(|name| !name.starts_with('$'));
+            if let Some(name) = declared {
                 assert!(ORDER.contains(&name), "module `{name}` is not in ORDER");
             }
         }

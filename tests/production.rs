@@ -9,7 +9,7 @@ use certpress::fonts::FontOptions;
 use certpress::layout::Part;
 use certpress::production::Calibration;
 use certpress::qa::image::Picture as Image;
-use certpress::raster::{self, Colorant, RasterOptions, View};
+use certpress::raster::{self, RasterOptions, View};
 use certpress::spec::{LoadedSpec, Pass};
 use certpress::units::{Mm, Rect};
 use certpress::{pdf, Template};
@@ -293,7 +293,7 @@ fn the_fluorescent_mark_shows_under_uv_only() {
 #[test]
 fn plates_separate_each_ink() {
     let layout = lay_out(&sample()).unwrap();
-    let plates = Colorant::plates(&layout.page);
+    let plates = liuzhou().issue(&sample()).unwrap().colorants();
     let mut names: Vec<&str> = plates.iter().map(|p| p.name()).collect();
     assert_eq!(names[..4], ["C", "M", "Y", "K"], "process plates first");
     names.sort();

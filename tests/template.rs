@@ -127,7 +127,8 @@ fn a_png_made_band_by_band_is_the_whole_raster_encoded() {
     let template = Template::load(LIUZHOU).unwrap();
     let sample = Record::load("specs/liuzhou/sample.json").unwrap();
     let licence = template.issue(&sample).unwrap();
-    let plate = raster::Colorant::plates(&licence.layout().page)
+    let plate = licence
+        .colorants()
         .into_iter()
         .next()
         .expect("the Liuzhou licence has plates");

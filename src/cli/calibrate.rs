@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use certpress::output::write_atomic;
-use certpress::{pdf, raster};
+use certpress::RasterOptions;
 
 use super::options::FontArgs;
 
@@ -35,20 +35,9 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     let template = args.fonts.template(&args.spec)?;
     let spec = template.model();
     if let Some(path) = &args.sheet {
-        let page = calibrate::sheet(spec)?;
         let bytes = match path.extension().and_then(|e| e.to_str()) {
-            Some("pdf") => pdf::pdf(
-                &page,
-                template.fonts(),
-                &pdf::PdfOptions {
-                    title: Some(format!("{}: printer calibration sheet", spec.name)),
-                    ..Default::default()
-                },
-            )?,
-            Some("png") => {
-                raster::render(&page, template.fonts(), &raster::RasterOptions::default())?
-                    .encode_png()?
-            }
+            Some("pdf") => template.calibration_sheet_pdf()?,
+            Some("png") => template.calibration_sheet_png(&RasterOptions::default())?,
             _ => bail!("--sheet: name the file .pdf or .png"),
         };
         write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))?;

@@ -39,7 +39,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<bool> {
             let licence = template
                 .issue(&record)
                 .with_context(|| format!("the spec's sample {} is refused", path.display()))?;
-            Some(licence.into_layout().report)
+            Some(licence.report().to_vec())
         }
         None => None,
     };

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 
-use certpress::fonts::FontOptions;
 use certpress::production::Calibration;
 use certpress::spec::{Pass, Passes};
-use certpress::{pdf, Licence, Template, TemplateOptions};
+use certpress::FontOptions;
+use certpress::{Licence, PdfOptions, PdfStandard, Template, TemplateOptions};
 
 /// The keys a run signs with.
 #[derive(clap::Args)]
@@ -158,8 +158,8 @@ impl FontArgs {
 #[derive(clap::Args)]
 pub struct PdfStandardArgs {
     /// The standard the PDF is written to.
-    #[arg(long = "pdf-standard", value_enum, default_value_t = pdf::PdfStandard::Plain)]
-    pub standard: pdf::PdfStandard,
+    #[arg(long = "pdf-standard", value_enum, default_value_t = PdfStandard::Plain)]
+    pub standard: PdfStandard,
     /// The PDF's creation date (YYYY-MM-DD), which PDF/X-4 and PDF/A-3b require. Default:
     /// the licence's issue date (the spec's `electronic` metadata).
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -167,12 +167,8 @@ pub struct PdfStandardArgs {
 }
 
 impl PdfStandardArgs {
-    pub fn options(
-        &self,
-        pass: Option<Pass>,
-        calibration: certpress::Calibration,
-    ) -> pdf::PdfOptions {
-        pdf::PdfOptions {
+    pub fn options(&self, pass: Option<Pass>, calibration: certpress::Calibration) -> PdfOptions {
+        PdfOptions {
             pass,
             calibration,
             standard: self.standard,

@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 
 use certpress::output::write_atomic;
 use certpress::spec::Passes;
-use certpress::{pdf, raster, record};
+use certpress::{record, Attachment, PdfStandard, RasterOptions};
 
 use super::options::{
     check_ofd_pass, report_stand_ins, CalibrationArgs, FontArgs, PdfStandardArgs, SigningArgs,
@@ -84,7 +84,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     report_stand_ins(&licence);
     // Everything is rendered before anything is written: a failure leaves no file.
     let pass = args.pass.filter();
-    let raster_options = raster::RasterOptions {
+    let raster_options = RasterOptions {
         dpi: args.dpi,
         pass,
         view: args.view.into(),
@@ -116,9 +116,9 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     };
     if let Some(path) = &args.pdf {
         let mut options = args.standard.options(pass, calibration);
-        if let (pdf::PdfStandard::A3b, Some(ofd)) = (options.standard, &ofd) {
+        if let (PdfStandard::A3b, Some(ofd)) = (options.standard, &ofd) {
             // The electronic licence written in the same run travels with the archive copy.
-            options.attachments.push(pdf::Attachment::ofd(ofd.clone()));
+            options.attachments.push(Attachment::ofd(ofd.clone()));
         }
         let bytes = match pades {
             Some((signer, time)) => licence.signed_pdf_with(

@@ -119,6 +119,7 @@ impl Paint {
 ///
 /// Each call starts from nothing; [`crate::Template`] keeps what licences of a spec share
 /// (the guilloche cut to its region, the compressed template page) between calls.
+#[cfg(feature = "stages")]
 pub fn ofd(page: &Page, fonts: &FontBook, options: &OfdOptions) -> Result<Vec<u8>> {
     write(page, fonts, options, &OfdCache::default())
 }

@@ -56,9 +56,15 @@ pub(crate) fn marks(spec: &Spec) -> Result<Vec<Point>> {
         .collect())
 }
 
-/// The calibration sheet: the print pass of the marks, in black (K only), for any back
-/// end (`pdf::pdf`, `raster::render`).
+/// The calibration sheet's display list, for driving a back end alone.
+#[cfg(feature = "stages")]
 pub fn sheet(spec: &Spec) -> Result<Page> {
+    sheet_page(spec)
+}
+
+/// The calibration sheet: the print pass of the marks, in black (K only), for any back
+/// end ([`crate::Template::calibration_sheet_pdf`] and `_png`).
+pub(crate) fn sheet_page(spec: &Spec) -> Result<Page> {
     let half = MARK / 2.0;
     let items = marks(spec)?
         .into_iter()
@@ -132,7 +138,7 @@ pub fn measure(scan: Scan, spec: &Spec) -> Result<Measured> {
         registration,
         sheet,
         ..
-    } = register::sheet_of_scan(scan, spec)?;
+    } = register::register_sheet(scan, spec)?;
     let luma = sheet.luma();
     let px = |v: Mm| v.to_px(sheet.dpi);
     let mut marks = Vec::new();

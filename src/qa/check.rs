@@ -67,7 +67,7 @@ pub struct CheckReport {
 }
 
 /// Checks `layout` against its spec (`layout_rows`, its conformance) and in `sheet`.
-pub fn check(
+pub(crate) fn check(
     layout: &Layout,
     tolerance: Mm,
     layout_rows: Vec<Entry>,
@@ -80,7 +80,7 @@ pub fn check(
         .into_iter()
         .filter(|e| e.placement.pass.selected_by(pass))
         .collect();
-    let inks = ink::measure(&sheet, layout, tolerance, options.threshold, pass);
+    let inks = ink::measure_layout(&sheet, layout, tolerance, options.threshold, pass);
     // A 套打 sheet: the capture was placed on the blank's frame; how the print pass landed
     // on it is the office printer's misregistration.
     let print_pass = capture

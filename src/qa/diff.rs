@@ -8,8 +8,9 @@
 
 use serde::Serialize;
 
+use crate::colour::luma;
 use crate::error::{Error, Result};
-use crate::qa::image::{luma, Picture};
+use crate::qa::image::Picture;
 use crate::units::{Mm, Rect};
 
 /// How different two pictures may be and still match.

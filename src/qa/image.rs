@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-pub use crate::colour::luma;
+use crate::colour::luma;
 use crate::error::{Error, Result};
 use crate::raster::Raster;
 use crate::units::{Mm, Rect};

@@ -121,11 +121,24 @@ fn judge(entry: &mut InkEntry, tolerance: Mm) {
     }
 }
 
+/// Measures the ink of `layout`'s elements in `image`, as [`crate::Licence::check`]
+/// does, for driving QA on a layout alone.
+#[cfg(feature = "stages")]
+pub fn measure(
+    image: &Picture,
+    layout: &Layout,
+    tolerance: Mm,
+    threshold: u8,
+    pass: Option<Pass>,
+) -> Vec<InkEntry> {
+    measure_layout(image, layout, tolerance, threshold, pass)
+}
+
 /// Measures the ink of every text, label, content and QR code of `layout` in `image`.
 ///
 /// `pass` restricts the check to one production pass (for an image of that pass only).
 /// Elements in an ink invisible in daylight are reported as not measured.
-pub fn measure(
+pub(crate) fn measure_layout(
     image: &Picture,
     layout: &Layout,
     tolerance: Mm,

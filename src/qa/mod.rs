@@ -1,12 +1,12 @@
 //! QA: where each element landed, in millimetres, against the spec and its tolerance.
 //!
-//! Two measurements: the layout's own boxes ([`conformance`]), and the ink found in a
-//! raster ([`ink::measure`]): our own rendering, another system's, or a capture of a
+//! Two measurements: the layout's own boxes ([`crate::Licence::conformance`]), and the
+//! ink found in a raster ([`ink`]): our own rendering, another system's, or a capture of a
 //! printed sheet. A capture ([`scan::Scan`]: a scan or a phone photo) is flattened
 //! ([`flatten`]: the bed left out, each pixel against its own paper white), registered on
 //! the spec's frame ([`register`]: a homography) and resampled into sheet millimetres
 //! before its ink is measured. [`check`] is the one check the CLI and the service call
-//! (through `Licence::check`); `overlay` draws its findings over the sheet. And the
+//! (through [`crate::Licence::check`]); `overlay` draws its findings over the sheet. And the
 //! spec's own QA: [`lint`] warns about what renders but is probably wrong.
 
 pub mod calibrate;
@@ -50,7 +50,7 @@ pub struct Entry {
 pub enum Basis {
     /// Placed at the spec's own position (a fixed text, a label, a shape, artwork): the
     /// layout cannot miss it, so the row measures nothing and is not counted. Where it
-    /// printed is measured in the ink ([`ink::measure`]).
+    /// printed is measured in the ink ([`ink`]).
     Placed,
     /// A field's content, fitted by the layout: checked to stay inside its box.
     Fitted,
@@ -70,9 +70,16 @@ impl Basis {
     }
 }
 
+/// The layout's conformance (what [`crate::Licence::conformance`] gives), for driving
+/// QA on a layout alone.
+#[cfg(feature = "stages")]
+pub fn conformance(layout: &Layout, tolerance: Mm) -> Vec<Entry> {
+    conformance_rows(layout, tolerance)
+}
+
 /// The layout's conformance: every placement with what its verdict rests on; fitted
 /// contents inside their boxes, snapped QR symbols within the spec's tolerance.
-pub fn conformance(layout: &Layout, tolerance: Mm) -> Vec<Entry> {
+pub(crate) fn conformance_rows(layout: &Layout, tolerance: Mm) -> Vec<Entry> {
     layout
         .report
         .iter()

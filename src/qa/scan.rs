@@ -5,7 +5,8 @@
 //! Grey from the start keeps a 600 dpi A3 scan at 70 MB instead of 210: a JPEG is decoded
 //! straight to its luma channel, and other files are turned to luma as they are read.
 
-use super::image::{luma, png_rgb, tiff_rgb, Picture};
+use super::image::{png_rgb, tiff_rgb, Picture};
+use crate::colour::luma;
 use crate::error::{Error, Result};
 
 /// A capture: luma, row by row.

@@ -85,7 +85,7 @@ pub enum View {
     /// In daylight: every ink in its proof colour, invisible (fluorescent) inks not seen.
     Proof,
     /// Under a UV lamp: fluorescent inks glow in their proof colour; paper and every other
-    /// ink are dimmed to a dark violet ([`crate::colour::uv_rgb`]).
+    /// ink are dimmed to a dark violet (`colour::uv_rgb`).
     Uv,
     /// One printing plate as 8-bit grey, darkness = ink coverage: the print shop's
     /// separation preview. An opaque ink knocks out the plates it does not use; an
@@ -111,7 +111,7 @@ pub enum Colorant {
 impl Colorant {
     /// The plates a page uses: C, M, Y, K, then each spot ink in the order of the page's
     /// inks.
-    pub fn plates(page: &Page) -> Vec<Colorant> {
+    pub(crate) fn plates(page: &Page) -> Vec<Colorant> {
         let mut plates = vec![
             Colorant::Cyan,
             Colorant::Magenta,

@@ -7,7 +7,7 @@
 //! an invalid credit code, full-width letters or digits in a code, a date that does not
 //! exist, control and bidirectional-override characters. A `null` is an absent field, as
 //! Java and Python serialisers write one. The rules are the same for every record format
-//! (JSON, JSON Lines, RON, CSV): they live in [`bind`], and nothing in a record is rewritten
+//! (JSON, JSON Lines, RON, CSV): they live in `bind_record`, and nothing in a record is rewritten
 //! beyond trimming the white space at either end of a text.
 
 pub mod credit_code;
@@ -32,7 +32,7 @@ const MAX_LIST_ITEMS: usize = 200;
 pub(crate) const MAX_PICTURES: usize = 20;
 
 /// A record value as written: a string, a list of strings, `null`, or something else that
-/// [`bind`] refuses naming the field.
+/// binding refuses naming the field.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]
 pub enum RawValue {
@@ -427,8 +427,15 @@ pub fn skeleton(spec: &Spec) -> serde_json::Map<String, serde_json::Value> {
     map
 }
 
-/// Checks a record against the spec's field declarations.
+/// Checks a record against the spec's fields as [`crate::Template::issue`] does, for
+/// driving the layout alone.
+#[cfg(feature = "stages")]
 pub fn bind(spec: &Spec, record: &Record) -> Result<BoundRecord> {
+    bind_record(spec, record)
+}
+
+/// Checks a record against the spec's field declarations.
+pub(crate) fn bind_record(spec: &Spec, record: &Record) -> Result<BoundRecord> {
     let name = &record.name;
     if let Some(key) = record.values.keys().find(|k| !spec.fields.contains_key(*k)) {
         let known: Vec<_> = spec.fields.keys().map(String::as_str).collect();

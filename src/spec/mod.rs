@@ -36,7 +36,7 @@ pub struct LoadedSpec {
     /// SVG assets by element id, loaded and flattened once.
     pub(crate) assets: BTreeMap<String, SvgAsset>,
     /// The spec's own pictures (`Image` `file`) by element id, decoded once.
-    pub pictures: BTreeMap<String, Arc<Bitmap>>,
+    pub(crate) pictures: BTreeMap<String, Arc<Bitmap>>,
     /// Element index by id.
     index: BTreeMap<String, usize>,
     /// Each element's line in the file (that of its `id`), in element order.
@@ -225,7 +225,7 @@ impl LoadedSpec {
     }
 
     /// The inks of the element at `index` in `spec.elements`.
-    pub fn inks_of(&self, index: usize) -> ElementInks {
+    pub(crate) fn inks_of(&self, index: usize) -> ElementInks {
         self.inks[index]
     }
 }

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
-use certpress::raster::{Colorant, View};
+use certpress::View;
 use certpress::{CheckOptions, Light, Passes, RasterOptions, Scan};
 
 use super::state::{plate_name, Problem, SheetView, Studio};
@@ -119,19 +119,9 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 /// from this origin. The page's style puts it after the system's faces.
 async fn ui_font(State(studio): State<Arc<Studio>>) -> Response {
     let template = studio.current().template.clone();
-    let face = template.as_ref().and_then(|t| {
-        t.fonts()
-            .faces()
-            .iter()
-            .min_by_key(|f| f.data.len())
-            .map(|f| (Arc::clone(&f.data), f.metrics.is_cff))
-    });
-    match face {
-        Some((data, cff)) => (
-            [(
-                header::CONTENT_TYPE,
-                if cff { "font/otf" } else { "font/ttf" },
-            )],
+    match template.as_ref().and_then(|t| t.smallest_face()) {
+        Some((data, media)) => (
+            [(header::CONTENT_TYPE, media)],
             Body::from(Vec::clone(&data)),
         )
             .into_response(),
@@ -235,7 +225,8 @@ async fn picture(State(studio): State<Arc<Studio>>, uri: Uri) -> Response {
                 None => options,
                 Some(name) => RasterOptions {
                     view: View::Plate(
-                        Colorant::plates(&licence.layout().page)
+                        licence
+                            .colorants()
                             .into_iter()
                             .find(|c| plate_name(c) == *name)
                             .ok_or_else(|| Problem::options(format!("no plate `{name}`")))?,

@@ -15,8 +15,8 @@ use serde::Serialize;
 use axum::body::Bytes;
 use certpress::error::ErrorReport;
 use certpress::qa::lint;
-use certpress::raster::Colorant;
 use certpress::record::{self, FieldInfo};
+use certpress::Colorant;
 use certpress::Placement;
 use certpress::{Error, Record, Template, TemplateOptions};
 
@@ -374,7 +374,7 @@ impl Studio {
             lint: lint::lint(template.spec(), report),
             plates: licence
                 .iter()
-                .flat_map(|l| Colorant::plates(&l.layout().page))
+                .flat_map(|l| l.colorants())
                 .map(|c| plate_name(&c))
                 .collect(),
         }

@@ -717,10 +717,17 @@ pub struct RegisteredScan {
     pub sheet: Picture,
 }
 
+/// A capture of a sheet of `spec` registered and resampled as [`crate::Licence::check`]
+/// does, for driving registration alone.
+#[cfg(feature = "stages")]
+pub fn sheet_of_scan(scan: Scan, spec: &crate::spec::Spec) -> Result<RegisteredScan> {
+    register_sheet(scan, spec)
+}
+
 /// A capture of a sheet of `spec` as the sheet itself: flattened, registered on the
 /// spec's frame and resampled into sheet millimetres at the capture's resolution, at most
 /// 300 dpi.
-pub fn sheet_of_scan(mut scan: Scan, spec: &crate::spec::Spec) -> Result<RegisteredScan> {
+pub(crate) fn register_sheet(mut scan: Scan, spec: &crate::spec::Spec) -> Result<RegisteredScan> {
     let frame = frame(spec).ok_or_else(|| Error::Options {
         message: format!(
             "the spec `{}` names no registration frame (`registration: \"<element id>\"`): a scan cannot be placed",

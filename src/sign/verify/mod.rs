@@ -16,15 +16,19 @@
 mod ofd;
 mod pdf;
 
-pub use ofd::{verify_ofd, verify_ofd_with};
-pub use pdf::{verify_pdf, verify_pdf_with};
+// Each format's verifier alone, for the fuzz targets; callers use `verify`.
+pub use super::package::Limits;
+#[cfg(feature = "stages")]
+pub use ofd::verify_ofd_with;
+#[cfg(feature = "stages")]
+pub use pdf::verify_pdf_with;
 
 use der::Encode;
 use x509_cert::Certificate;
 
 use super::certs::{self, Issued};
 use super::keys::DEFAULT_SM2_ID;
-use super::package::{self, Limits};
+use super::package;
 use super::seal;
 use crate::error::{Error, Result};
 
@@ -354,9 +358,9 @@ pub fn verify_with(bytes: &[u8], options: &VerifyOptions) -> Result<Report> {
         )));
     }
     if bytes.starts_with(b"%PDF-") {
-        verify_pdf_with(bytes, options)
+        pdf::verify_pdf_with(bytes, options)
     } else if bytes.starts_with(b"PK") {
-        verify_ofd_with(bytes, options)
+        ofd::verify_ofd_with(bytes, options)
     } else {
         Err(unreadable("neither a PDF nor an OFD package"))
     }

@@ -7,17 +7,6 @@ use sm3::Sm3;
 
 use super::*;
 
-/// A GB/T 38540 seal on an OFD, with default options but the SM2 signer ID.
-pub fn verify_ofd(ofd: &[u8], sm2_id: &str) -> Result<Report> {
-    verify_ofd_with(
-        ofd,
-        &VerifyOptions {
-            sm2_id: sm2_id.into(),
-            ..VerifyOptions::default()
-        },
-    )
-}
-
 /// Parses one XML file of a package within the node limit, without DTDs.
 fn parse_xml<'a>(name: &str, bytes: &'a [u8]) -> Result<roxmltree::Document<'a>> {
     let text = std::str::from_utf8(bytes).map_err(|e| unreadable(format!("{name}: {e}")))?;

@@ -7,11 +7,6 @@ use x509_cert::Certificate;
 
 use super::*;
 
-/// A PAdES signature, with default options.
-pub fn verify_pdf(pdf: &[u8]) -> Result<Report> {
-    verify_pdf_with(pdf, &VerifyOptions::default())
-}
-
 /// The signature dictionary's byte range: the last `/ByteRange` whose ranges fit the
 /// file (start at 0, end at its end, the gap a hex string). Record text in the file may
 /// spell `/ByteRange [..]`; a range that does not fit the file is no signature's.
