@@ -357,3 +357,74 @@ fn a_key_twice_in_a_record_is_refused_naming_it() {
     // Once each is fine.
     assert!(Record::from_json(r#"{"operator_name": "甲"}"#, "once").is_ok());
 }
+
+/// The Liuzhou spec with the 宋体 chain's fallback (the full face) replaced by `file`.
+fn spec_with_fallback(file: &std::path::Path) -> LoadedSpec {
+    let full = r#"(file: "NotoSerifCJKsc-Regular.otf", stand_in: true)"#;
+    let text = spec_text();
+    assert_eq!(text.matches(full).count(), 1, "the 宋体 chain changed");
+    let text = text.replace(
+        full,
+        &format!(r#"(file: "{}", stand_in: true)"#, file.display()),
+    );
+    LoadedSpec::from_str(&text, SPEC).unwrap()
+}
+
+fn font_scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("certpress-font-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A fallback face is read only when a text needs it, but a truncated one is refused when
+/// the template is made, naming the file: not in the middle of a batch.
+#[test]
+fn a_truncated_fallback_face_is_refused_when_the_template_loads() {
+    let full = std::fs::read("fonts/NotoSerifCJKsc-Regular.otf").unwrap();
+    let path = font_scratch("truncated").join("cut.otf");
+    std::fs::write(&path, &full[..1 << 20]).unwrap();
+    let err =
+        certpress::Template::prepare(spec_with_fallback(&path), &Default::default()).unwrap_err();
+    assert_eq!(err.code(), "font", "{err}");
+    let message = err.to_string();
+    assert!(message.contains("cut.otf"), "{message}");
+    assert!(message.contains("past the file's end"), "{message}");
+}
+
+/// A fallback whose directory is sound but whose `head` table is not: the template loads,
+/// licences that never reach the face issue, and the one that does is refused naming the
+/// file, never a panic.
+#[test]
+fn a_damaged_fallback_face_refuses_only_the_records_that_need_it() {
+    let mut bytes = std::fs::read("fonts/NotoSerifCJKsc-Regular.otf").unwrap();
+    let head = {
+        let raw = ttf_parser::RawFace::parse(&bytes, 0).unwrap();
+        let record = raw
+            .table_records
+            .into_iter()
+            .find(|r| &r.tag.to_bytes() == b"head")
+            .unwrap();
+        record.offset as usize..(record.offset + record.length) as usize
+    };
+    bytes[head].fill(0);
+    let path = font_scratch("damaged").join("damaged.otf");
+    std::fs::write(&path, &bytes).unwrap();
+    let template =
+        certpress::Template::prepare(spec_with_fallback(&path), &Default::default()).unwrap();
+    // The sample's legal representative, 王䶮, needs the full face; 王彦 does not.
+    let common = sample_with("legal_representative", serde_json::json!("王彦"));
+    let licence = template.issue(&common).unwrap();
+    assert!(licence
+        .pdf(&Default::default())
+        .unwrap()
+        .starts_with(b"%PDF-"));
+    let rare = sample();
+    let err = template.issue(&rare).unwrap_err();
+    assert_eq!(err.code(), "font", "{err}");
+    assert!(err.to_string().contains("damaged.otf"), "{err}");
+    // Asked again, the same refusal: the failure is kept, not retried into a panic.
+    let again = template.issue(&rare).unwrap_err();
+    assert_eq!(again.to_string(), err.to_string());
+}

@@ -4,10 +4,16 @@
 //! them) and the metrics layout needs. Faces are parsed with `ttf-parser`, which reads
 //! tables lazily: parsing a 16 MB CJK face costs microseconds, so it is done per text run
 //! instead of being cached in a self-referential struct.
+//!
+//! The face that leads a family is read when the book is made; a fallback face (the full
+//! CJK face behind a GB 2312 one, 16 MB, for a rare character such as 䶮) is read the first
+//! time a text needs it. Reading fonts was half of a one-licence process; a fallback's
+//! table directory is still checked against its file up front, so a truncated file is
+//! refused when the spec loads, not in the middle of a batch.
 
 mod cff;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -44,22 +50,21 @@ pub struct FaceMetrics {
     pub is_cff: bool,
 }
 
-/// One loaded font face.
+/// One font face of a book: its file, and its bytes and metrics once read.
 #[derive(Debug, Clone)]
 pub struct Face {
     /// The file it came from.
     pub path: PathBuf,
-    /// The whole file, read once and shared (an `Arc<[u8]>` would copy it once more: 16 MB
-    /// for a full CJK face, a third of a one-licence process's time).
-    pub data: Arc<Vec<u8>>,
     /// Index in a collection.
     pub index: u32,
-    /// PostScript name (or file stem), for PDF font names and reports.
-    pub name: String,
     /// Whether it stands in for the face the spec asks for.
     pub stand_in: bool,
-    /// Layout metrics.
-    pub metrics: FaceMetrics,
+    /// The file's size in bytes when the book was made.
+    pub size: u64,
+    /// The bytes, name and metrics: read when the book is made for a family's leading
+    /// face, on first use for a fallback. A failure is kept (as its message) and given
+    /// to every use.
+    read: Arc<OnceLock<std::result::Result<FaceData, String>>>,
     /// Subsets already made of this face, as embedded: in a batch the title and label
     /// faces set the same glyphs on every licence and are subset once.
     pub(crate) subsets: SubsetMemo,
@@ -77,6 +82,18 @@ pub struct Face {
     cid_font: Arc<OnceLock<Option<cff::CidFont>>>,
 }
 
+/// What reading a face gives.
+#[derive(Debug)]
+struct FaceData {
+    /// The whole file, read once and shared (an `Arc<[u8]>` would copy it once more: 16 MB
+    /// for a full CJK face, a third of a one-licence process's time).
+    data: Arc<Vec<u8>>,
+    /// PostScript name (or file stem), for PDF font names and reports.
+    name: String,
+    /// Layout metrics.
+    metrics: FaceMetrics,
+}
+
 /// Embedded font programs of one face by glyph set (the original glyph ids in subset
 /// order), shared by the threads of a batch.
 pub(crate) type SubsetMemo = Memo<Vec<u16>, [u8]>;
@@ -85,12 +102,62 @@ pub(crate) type SubsetMemo = Memo<Vec<u16>, [u8]>;
 const SUBSETS_REMEMBERED: usize = 64;
 
 impl Face {
+    /// A face of `path` not read yet.
+    fn unread(path: PathBuf, index: u32, stand_in: bool, size: u64) -> Face {
+        Face {
+            path,
+            index,
+            stand_in,
+            size,
+            read: Arc::default(),
+            subsets: SubsetMemo::new(SUBSETS_REMEMBERED),
+            font_files: SubsetMemo::new(SUBSETS_REMEMBERED),
+            to_unicode: SubsetMemo::new(SUBSETS_REMEMBERED),
+            // Every glyph id fits: the memo never starts over.
+            ink_boxes: Memo::new(1 << 16),
+            cid_font: Arc::default(),
+        }
+    }
+
+    /// The face's bytes, name and metrics, read the first time they are asked for.
+    fn read(&self) -> Result<&FaceData> {
+        self.read
+            .get_or_init(|| read_face(&self.path, self.index, self.size))
+            .as_ref()
+            .map_err(|message| Error::Font {
+                what: self.path.display().to_string(),
+                message: message.clone(),
+            })
+    }
+
+    /// Whether the face has been read (or its reading has failed).
+    #[cfg(test)]
+    pub(crate) fn is_read(&self) -> bool {
+        self.read.get().is_some()
+    }
+
+    /// The whole file.
+    pub fn data(&self) -> Result<&Arc<Vec<u8>>> {
+        Ok(&self.read()?.data)
+    }
+
+    /// PostScript name (or file stem), for PDF font names and reports.
+    pub fn name(&self) -> Result<&str> {
+        Ok(&self.read()?.name)
+    }
+
+    /// Layout metrics.
+    pub fn metrics(&self) -> Result<&FaceMetrics> {
+        Ok(&self.read()?.metrics)
+    }
+
     /// The subset of this face holding the glyphs `remapper` has seen, renumbered in its
     /// order (glyph 0 first), as an OpenType font without a `cmap`: what an OFD embeds
     /// whole, and what a PDF embeds whole (TrueType) or as its CFF table.
     pub(crate) fn subset(&self, remapper: &subsetter::GlyphRemapper) -> Result<Vec<u8>> {
-        subsetter::subset(&self.data, self.index, remapper).map_err(|e| Error::Render {
-            message: format!("subsetting {} failed: {e}", self.name),
+        let read = self.read()?;
+        subsetter::subset(&read.data, self.index, remapper).map_err(|e| Error::Render {
+            message: format!("subsetting {} failed: {e}", read.name),
         })
     }
 
@@ -100,7 +167,7 @@ impl Face {
     /// [`Face::subset`] makes it).
     pub(crate) fn cff_subset(&self, glyphs: &[u16]) -> Option<Vec<u8>> {
         let font = self.cid_font.get_or_init(|| {
-            let raw = ttf_parser::RawFace::parse(&self.data, self.index).ok()?;
+            let raw = ttf_parser::RawFace::parse(self.data().ok()?, self.index).ok()?;
             cff::CidFont::parse(raw.table(ttf_parser::Tag::from_bytes(b"CFF "))?)
         });
         font.as_ref()?.subset(glyphs)
@@ -118,9 +185,10 @@ impl Face {
         })
     }
 
-    /// The parsed face. Parsing was proven to succeed when the book was loaded.
+    /// The parsed face (read first if it has not been). Parsing was proven to succeed
+    /// when it was read.
     pub fn parse(&self) -> Result<ttf_parser::Face<'_>> {
-        ttf_parser::Face::parse(&self.data, self.index).map_err(|e| Error::Font {
+        ttf_parser::Face::parse(self.data()?, self.index).map_err(|e| Error::Font {
             what: self.path.display().to_string(),
             message: e.to_string(),
         })
@@ -223,9 +291,27 @@ impl FontBook {
                 });
             }
         }
+        // A family's leading face is read now; a fallback only when a text needs it.
+        let leads: BTreeSet<FaceId> = book.families.values().map(|f| f.faces[0]).collect();
         let loaded: Vec<Result<Face>> = to_load
             .into_par_iter()
-            .map(|(path, index, stand_in)| load_face(path, index, stand_in))
+            .enumerate()
+            .map(|(id, (path, index, stand_in))| {
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| Error::io(&path, e))?
+                    .len();
+                let face = Face::unread(path, index, stand_in, size);
+                let refuse = |message: String| Error::Font {
+                    what: face.path.display().to_string(),
+                    message,
+                };
+                if leads.contains(&FaceId(id)) {
+                    face.read()?;
+                } else {
+                    check_directory(&face.path, index, size).map_err(refuse)?;
+                }
+                Ok(face)
+            })
             .collect();
         // The first failure in the spec's order, whichever thread met it first.
         book.faces = loaded.into_iter().collect::<Result<_>>()?;
@@ -310,26 +396,21 @@ fn find_file(file: &str, dirs: &[PathBuf]) -> Option<PathBuf> {
     dirs.iter().map(|dir| dir.join(path)).find(|p| p.is_file())
 }
 
-fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
-    let err = |message: String| Error::Font {
-        what: path.display().to_string(),
-        message,
-    };
-    let len = std::fs::metadata(&path)
-        .map_err(|e| Error::io(&path, e))?
-        .len();
-    if len > MAX_FONT_BYTES {
-        return Err(err(format!("{len} bytes, over the 128 MiB limit")));
+/// Reads and parses the face at `path`: its bytes, name and metrics. The error is a
+/// message about the file (the caller names it).
+fn read_face(path: &Path, index: u32, size: u64) -> std::result::Result<FaceData, String> {
+    if size > MAX_FONT_BYTES {
+        return Err(format!("{size} bytes, over the 128 MiB limit"));
     }
-    let data = Arc::new(std::fs::read(&path).map_err(|e| Error::io(&path, e))?);
-    let face = ttf_parser::Face::parse(&data, index).map_err(|e| err(e.to_string()))?;
+    let data = Arc::new(read_whole(path, size).map_err(|e| format!("cannot be read: {e}"))?);
+    let face = ttf_parser::Face::parse(&data, index).map_err(|e| e.to_string())?;
     let units_per_em = f64::from(face.units_per_em());
     let (ascender, descender) = match (face.typographic_ascender(), face.typographic_descender()) {
         (Some(a), Some(d)) if a > d => (f64::from(a), f64::from(d)),
         _ => (f64::from(face.ascender()), f64::from(face.descender())),
     };
     if ascender <= descender {
-        return Err(err("its ascender is not above its descender".into()));
+        return Err("its ascender is not above its descender".into());
     }
     let bbox = face.global_bounding_box();
     let metrics = FaceMetrics {
@@ -342,9 +423,7 @@ fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
         is_cff: face.tables().cff.is_some(),
     };
     if face.tables().cff2.is_some() {
-        return Err(err(
-            "CFF2 (variable) fonts are not supported; use a static instance".into(),
-        ));
+        return Err("CFF2 (variable) fonts are not supported; use a static instance".into());
     }
     let name = face
         .names()
@@ -356,18 +435,80 @@ fn load_face(path: PathBuf, index: u32, stand_in: bool) -> Result<Face> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
-    Ok(Face {
-        path,
+    Ok(FaceData {
         data,
-        index,
         name,
-        stand_in,
         metrics,
-        subsets: SubsetMemo::new(SUBSETS_REMEMBERED),
-        font_files: SubsetMemo::new(SUBSETS_REMEMBERED),
-        to_unicode: SubsetMemo::new(SUBSETS_REMEMBERED),
-        // Every glyph id fits: the memo never starts over.
-        ink_boxes: Memo::new(1 << 16),
-        cid_font: Arc::default(),
     })
+}
+
+/// Pieces of a font file read at once by the threads of the pool.
+const READ_PIECE: usize = 2 << 20;
+
+/// The whole file at `path`, `size` bytes long, read in pieces on every core: a 16 MB
+/// face is copied out of the page cache (and its pages faulted in) by both cores at once.
+fn read_whole(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt as _;
+        let file = std::fs::File::open(path)?;
+        let mut data = vec![0; usize::try_from(size).map_err(std::io::Error::other)?];
+        data.par_chunks_mut(READ_PIECE)
+            .enumerate()
+            .try_for_each(|(i, piece)| file.read_exact_at(piece, (i * READ_PIECE) as u64))?;
+        if file.metadata()?.len() != size {
+            return Err(std::io::Error::other("the file changed while it was read"));
+        }
+        Ok(data)
+    }
+    #[cfg(not(unix))]
+    {
+        let data = std::fs::read(path)?;
+        if data.len() as u64 != size {
+            return Err(std::io::Error::other("the file changed while it was read"));
+        }
+        Ok(data)
+    }
+}
+
+/// Bytes read from the front of a fallback face to check its table directory.
+const DIRECTORY_BYTES: u64 = 64 << 10;
+
+/// Checks the table directory of the face at `path` without reading the face: every table
+/// inside the file and the tables layout needs present. A directory that lies beyond the
+/// first 64 KiB (a large collection) is not checked here; reading the face checks it.
+fn check_directory(path: &Path, index: u32, size: u64) -> std::result::Result<(), String> {
+    use std::io::Read as _;
+    if size > MAX_FONT_BYTES {
+        return Err(format!("{size} bytes, over the 128 MiB limit"));
+    }
+    let mut front = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(DIRECTORY_BYTES).read_to_end(&mut front))
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    let raw = match ttf_parser::RawFace::parse(&front, index) {
+        Ok(raw) => raw,
+        Err(_) if size > DIRECTORY_BYTES => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    };
+    for record in raw.table_records.into_iter() {
+        let end = u64::from(record.offset) + u64::from(record.length);
+        if end > size {
+            return Err(format!(
+                "its `{}` table ends at byte {end}, past the file's end ({size} bytes): the \
+                 file is truncated or damaged",
+                String::from_utf8_lossy(&record.tag.to_bytes())
+            ));
+        }
+    }
+    for tag in [b"cmap", b"head", b"hhea", b"hmtx", b"maxp"] {
+        let tag = ttf_parser::Tag::from_bytes(tag);
+        if !raw.table_records.into_iter().any(|r| r.tag == tag) {
+            return Err(format!(
+                "it has no `{}` table",
+                String::from_utf8_lossy(&tag.to_bytes())
+            ));
+        }
+    }
+    Ok(())
 }

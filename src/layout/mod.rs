@@ -265,21 +265,20 @@ impl<'a> Solver<'a> {
         }
     }
 
-    fn em_top(&self, shaped: &ShapedText) -> f64 {
-        self.fonts.face(shaped.primary).metrics.em_top
+    fn em_top(&self, shaped: &ShapedText) -> Result<f64> {
+        Ok(self.fonts.face(shaped.primary).metrics()?.em_top)
     }
 
-    fn face_report(&self, shaped: &ShapedText) -> (Vec<String>, bool) {
+    fn face_report(&self, shaped: &ShapedText) -> Result<(Vec<String>, bool)> {
         let used = shaped.faces_used();
         let substituted = used
             .iter()
             .any(|&id| id != shaped.primary || self.fonts.face(id).stand_in);
-        (
-            used.iter()
-                .map(|&id| self.fonts.face(id).name.clone())
-                .collect(),
-            substituted,
-        )
+        let names = used
+            .iter()
+            .map(|&id| self.fonts.face(id).name().map(str::to_owned))
+            .collect::<Result<_>>()?;
+        Ok((names, substituted))
     }
 
     /// Sets one line at `at` (em-box top-left) with `align`.
@@ -315,7 +314,7 @@ impl<'a> Solver<'a> {
             }
         };
         let em = size.to_mm();
-        let baseline = at.y + em * self.em_top(&shaped);
+        let baseline = at.y + em * self.em_top(&shaped)?;
         let runs = shaped.place(0..n, at.x, baseline, size, gap, true);
         let width = natural + gap * n.saturating_sub(1) as f64;
         let bounds = Rect::from_ltrb(at.x, at.y, at.x + width, at.y + em)
@@ -390,7 +389,7 @@ impl<'a> Solver<'a> {
         for run in runs {
             let parsed = self.shaper.face(run.face)?;
             let face = self.fonts.face(run.face);
-            let scale = run.size.to_mm() / face.metrics.units_per_em;
+            let scale = run.size.to_mm() / face.metrics()?.units_per_em;
             for glyph in &run.glyphs {
                 let Some(b) = face.ink_box(parsed, glyph.id) else {
                     continue;
@@ -421,7 +420,7 @@ impl<'a> Solver<'a> {
 
     fn text(&mut self, e: &TextElement) -> Result<()> {
         let (line, shaped) = self.set_line(&e.id, &e.text, e.at, &e.style, &e.align)?;
-        let (faces, substituted) = self.face_report(&shaped);
+        let (faces, substituted) = self.face_report(&shaped)?;
         self.report.push(Placement {
             element: e.id.clone(),
             part: Part::Text,
@@ -489,7 +488,7 @@ impl<'a> Solver<'a> {
             }
             _ => em + e.style.tracking.to_mm(),
         };
-        let em_top = self.em_top(&shaped);
+        let em_top = self.em_top(&shaped)?;
         let mut runs = Vec::with_capacity(n);
         for i in 0..n {
             let advance = (size * shaped.chars[i].advance_em).to_mm();
@@ -515,7 +514,7 @@ impl<'a> Solver<'a> {
                 ),
             ));
         }
-        let (faces, substituted) = self.face_report(&shaped);
+        let (faces, substituted) = self.face_report(&shaped)?;
         self.report.push(Placement {
             element: e.id.clone(),
             part: if e.key.is_some() {
@@ -542,7 +541,7 @@ impl<'a> Solver<'a> {
         let label = &e.label;
         let (line, shaped) =
             self.set_line(&e.id, &label.text, label.at, &label.style, &label.align)?;
-        let (faces, substituted) = self.face_report(&shaped);
+        let (faces, substituted) = self.face_report(&shaped)?;
         self.report.push(Placement {
             element: e.id.clone(),
             part: Part::Label,
@@ -662,7 +661,7 @@ impl<'a> Solver<'a> {
             }
             self.push_runs(&e.id, e.pass, ink, runs);
         }
-        let (faces, substituted) = self.face_report(&shaped);
+        let (faces, substituted) = self.face_report(&shaped)?;
         self.report.push(Placement {
             element: e.id.clone(),
             part: Part::Content,
@@ -702,7 +701,7 @@ impl<'a> Solver<'a> {
         baseline: Mm,
     ) -> Result<(Rect, fit::Area, f64)> {
         let left = label.right() + content.gap;
-        let em_top = self.em_top(shaped);
+        let em_top = self.em_top(shaped)?;
         let nominal = content.style.size.pt().to_mm();
         let top = label.top().min(baseline - nominal * em_top);
         let bottom = content

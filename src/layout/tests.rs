@@ -92,3 +92,26 @@ proptest! {
         }
     }
 }
+
+/// The full content face (16 MB) stands behind the GB 2312 copy: a fresh book has read every
+/// family's leading face and not it; a character beyond GB 2312 reads it and is set in it.
+#[test]
+fn a_fallback_face_is_read_only_when_a_character_reaches_it() {
+    let spec = LoadedSpec::load("specs/liuzhou/licence.ron").unwrap();
+    let book = FontBook::load(&spec, &FontOptions::default()).unwrap();
+    let chain = &book.family("宋体").unwrap().faces;
+    let full = *chain.last().unwrap();
+    assert!(book.face(full).path.ends_with("NotoSerifCJKsc-Regular.otf"));
+    for name in ["大标宋", "黑体", "宋体", "隶书"] {
+        let lead = book.family(name).unwrap().faces[0];
+        assert!(book.face(lead).is_read(), "{name}'s leading face not read");
+    }
+    assert!(!book.face(full).is_read(), "the fallback was read up front");
+    let common = text::shape(&book, "宋体", "柳州市螺蛳粉有限公司", "test").unwrap();
+    assert!(common.chars.iter().all(|c| c.face == chain[0]));
+    assert!(!book.face(full).is_read(), "GB 2312 text read the fallback");
+    let rare = text::shape(&book, "宋体", "王䶮", "test").unwrap();
+    assert!(book.face(full).is_read());
+    assert_eq!(rare.chars[0].face, chain[0]);
+    assert_eq!(rare.chars[1].face, full);
+}

@@ -65,11 +65,6 @@ impl<'a> Shaper<'a> {
             what: format!("family `{family}`"),
             message: "not loaded".into(),
         })?;
-        let faces: Vec<(FaceId, &ttf_parser::Face<'a>)> = chain
-            .faces
-            .iter()
-            .map(|&id| self.face(id).map(|f| (id, f)))
-            .collect::<Result<_>>()?;
         let mut chars = Vec::with_capacity(text.len());
         for ch in text.chars() {
             if ch == '\n' {
@@ -83,16 +78,24 @@ impl<'a> Shaper<'a> {
                 });
                 continue;
             }
-            let found = faces.iter().find_map(|(id, face)| {
-                let glyph = face.glyph_index(ch).filter(|g| g.0 != 0)?;
-                let advance = face.glyph_hor_advance(glyph)?;
-                Some(ShapedChar {
-                    ch,
-                    face: *id,
-                    glyph: glyph.0,
-                    advance_em: f64::from(advance) / f64::from(face.units_per_em()),
-                })
-            });
+            // Down the chain: a fallback face is read and parsed only when a character
+            // reaches it.
+            let mut found = None;
+            for &id in &chain.faces {
+                let face = self.face(id)?;
+                let Some(glyph) = face.glyph_index(ch).filter(|g| g.0 != 0) else {
+                    continue;
+                };
+                if let Some(advance) = face.glyph_hor_advance(glyph) {
+                    found = Some(ShapedChar {
+                        ch,
+                        face: id,
+                        glyph: glyph.0,
+                        advance_em: f64::from(advance) / f64::from(face.units_per_em()),
+                    });
+                    break;
+                }
+            }
             chars.push(found.ok_or_else(|| Error::MissingGlyph {
                 element: what.to_owned(),
                 field: None,

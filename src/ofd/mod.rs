@@ -227,7 +227,7 @@ pub(crate) fn write(
         // producers name them (`FontName="宋体" FamilyName="宋体"`).
         let family = fonts
             .requested_family(*face_id)
-            .unwrap_or(&face.name)
+            .map_or_else(|| face.name(), Ok)?
             .to_owned();
         font_files.push(xml::FontResource {
             id: usage.id,

@@ -55,7 +55,7 @@ pub fn write_font(
     let program = face.subsets.get_or_try_make(&cids[..], || {
         embedded_program(face, &usage.remapper, &cids, compressors).map(Into::into)
     })?;
-    let subtype = if face.metrics.is_cff {
+    let subtype = if face.metrics()?.is_cff {
         CidFontType::Type0
     } else {
         CidFontType::Type2
@@ -66,9 +66,9 @@ pub fn write_font(
     let cmap_ref = alloc();
     let file_ref = alloc();
 
-    let units = face.metrics.units_per_em;
+    let units = face.metrics()?.units_per_em;
     let to_pdf = |v: f64| (v * 1000.0 / units) as f32;
-    let base_font = format!("{}+{}", subset_tag(&face.name, &cids), face.name);
+    let base_font = format!("{}+{}", subset_tag(face.name()?, &cids), face.name()?);
     let base_font = Name(base_font.as_bytes());
 
     chunk
@@ -99,9 +99,9 @@ pub fn write_font(
     cid.widths().consecutive(0, widths);
     cid.finish();
 
-    let m = &face.metrics;
+    let m = face.metrics()?;
     let mut flags = FontFlags::SYMBOLIC;
-    if face.name.contains("Serif") {
+    if face.name()?.contains("Serif") {
         flags |= FontFlags::SERIF;
     }
     let weight = parsed.weight().to_number();
@@ -120,7 +120,7 @@ pub fn write_font(
         .descent(to_pdf(m.descender))
         .cap_height(to_pdf(m.cap_height))
         .stem_v(10.0 + 0.244 * (f32::from(weight) - 50.0));
-    if face.metrics.is_cff {
+    if face.metrics()?.is_cff {
         descriptor.font_file3(file_ref);
     } else {
         descriptor.font_file2(file_ref);
@@ -143,7 +143,7 @@ pub fn write_font(
 
     let mut stream = chunk.stream(file_ref, &program);
     stream.filter(Filter::FlateDecode);
-    if face.metrics.is_cff {
+    if face.metrics()?.is_cff {
         stream.pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
     }
     stream.finish();
@@ -161,22 +161,23 @@ fn embedded_program(
     glyphs: &[u16],
     compressors: &Compressors,
 ) -> Result<Vec<u8>> {
-    if face.metrics.is_cff {
+    if face.metrics()?.is_cff {
         if let Some(cff) = face.cff_subset(glyphs) {
             return Ok(deflate(compressors, &cff, Effort::Fast));
         }
     }
     let subset = face.subset(remapper)?;
-    if !face.metrics.is_cff {
+    if !face.metrics()?.is_cff {
         return Ok(deflate(compressors, &subset, Effort::Fast));
     }
     let raw = ttf_parser::RawFace::parse(&subset, 0).map_err(|e| Error::Render {
         message: e.to_string(),
     })?;
+    let name = face.name()?;
     let cff = raw
         .table(ttf_parser::Tag::from_bytes(b"CFF "))
         .ok_or_else(|| Error::Render {
-            message: format!("the subset of {} has no CFF table", face.name),
+            message: format!("the subset of {name} has no CFF table"),
         })?;
     Ok(deflate(compressors, cff, Effort::Fast))
 }

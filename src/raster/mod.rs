@@ -595,7 +595,7 @@ impl Sheet {
         }
         let face = fonts.face(run.face);
         let parsed = face.parse()?;
-        let scale = (run.size.to_mm().to_px(self.dpi) / face.metrics.units_per_em) as f32;
+        let scale = (run.size.to_mm().to_px(self.dpi) / face.metrics()?.units_per_em) as f32;
         let baseline = self.px(run.baseline);
         for glyph in &run.glyphs {
             let outline = self

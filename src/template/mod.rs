@@ -122,8 +122,13 @@ impl Template {
             hasher.update(self.spec.fingerprint);
             for face in self.fonts.faces() {
                 hasher.update(face.index.to_le_bytes());
-                hasher.update((face.data.len() as u64).to_le_bytes());
-                hasher.update(&face.data[..]);
+                hasher.update(face.size.to_le_bytes());
+                // A fallback face is read here if no licence has needed it yet; one that
+                // cannot be read is hashed by its error (the records needing it fail).
+                match face.data() {
+                    Ok(data) => hasher.update(&data[..]),
+                    Err(err) => hasher.update(err.to_string().as_bytes()),
+                }
             }
             hasher.finalize().into()
         })
@@ -192,13 +197,13 @@ impl Template {
     /// enough for a page about the spec (the studio's) to show its Chinese on a machine
     /// without a CJK font.
     pub fn smallest_face(&self) -> Option<(Arc<Vec<u8>>, &'static str)> {
-        let face = self.fonts.faces().iter().min_by_key(|f| f.data.len())?;
-        let media = if face.metrics.is_cff {
+        let face = self.fonts.faces().iter().min_by_key(|f| f.size)?;
+        let media = if face.metrics().ok()?.is_cff {
             "font/otf"
         } else {
             "font/ttf"
         };
-        Some((Arc::clone(&face.data), media))
+        Some((Arc::clone(face.data().ok()?), media))
     }
 
     /// Binds `record` to the spec and lays it out. A record the spec refuses (a missing
