@@ -298,19 +298,13 @@ impl BitLines {
         let (rows, columns) = (&self.rows, &self.columns);
         let line_mask: u128 = (1 << width) - 1;
         let line = |bits: u128| -> u32 {
-            // N1: a run ends where a module differs from the next, or at the line's end.
-            let mut ends = (bits ^ (bits >> 1)) & (line_mask >> 1) | 1 << (width - 1);
-            let mut start = 0;
-            let mut score = 0;
-            while ends != 0 {
-                let end = ends.trailing_zeros();
-                let run = end + 1 - start;
-                if run >= 5 {
-                    score += run - 2;
-                }
-                start = end + 1;
-                ends &= ends - 1;
-            }
+            // N1: a run of L ≥ 5 modules of one colour scores L − 2: the L − 4 places where
+            // five in a row start, plus 2 for the run's first such place.
+            let runs = |one: u128| {
+                let five = one & (one >> 1) & (one >> 2) & (one >> 3) & (one >> 4);
+                five.count_ones() + 2 * (five & !(five << 1)).count_ones()
+            };
+            let score = runs(bits) + runs(!bits & line_mask);
             // N3: 1011101 at p..p+6, with p−4..p−1 or p+7..p+10 light; beyond the line counts
             // as light (the bits above the line are 1 in `light`, those below are shifted in).
             let light = !bits;
