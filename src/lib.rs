@@ -156,15 +156,24 @@ mod pipeline_order {
 
     /// The modules named by `crate::…` paths in `source` (its tests and comments left out).
     fn imports(source: &str) -> Vec<String> {
+        paths(source, "crate::")
+    }
+
+    /// `source` without its tests and comment lines.
+    fn code(source: &str) -> String {
         let code = source.split("#[cfg(test)]").next().unwrap_or(source);
-        let code: String = code
-            .lines()
+        code.lines()
             .filter(|l| !l.trim_start().starts_with("//"))
             .collect::<Vec<_>>()
-            .join("\n");
+            .join("\n")
+    }
+
+    /// The modules named by `prefix…` paths in `source` (its tests and comments left out).
+    fn paths(source: &str, prefix: &str) -> Vec<String> {
+        let code = code(source);
         let mut found = Vec::new();
-        for (i, _) in code.match_indices("crate::") {
-            let rest = &code[i + "crate::".len()..];
+        for (i, _) in code.match_indices(prefix) {
+            let rest = &code[i + prefix.len()..];
             if let Some(group) = rest.strip_prefix('{') {
                 let group = &group[..group.find('}').unwrap_or(group.len())];
                 for item in group.split(',') {
@@ -237,6 +246,46 @@ mod pipeline_order {
         assert!(
             wrong.is_empty(),
             "imports back up the pipeline:\n{}",
+            wrong.join("\n")
+        );
+    }
+
+    /// The CLI, the service and the studio are shells over the front door: they build
+    /// without the `stages` feature. The test build turns it on (the crate is its own
+    /// dev-dependency with it), so their sources are read for what only it makes public:
+    /// a stage module, or a front-door method that hands out a stage's data.
+    #[test]
+    fn the_shells_reach_no_stage() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        let stages: Vec<&str> = lib
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("stage_module!(")?.strip_suffix(");"))
+            .filter(|name| !name.starts_with('$'))
+            .collect();
+        assert!(stages.contains(&"display") && stages.contains(&"fonts"));
+        let mut files = Vec::new();
+        for shell in ["main.rs", "cli", "serve", "studio"] {
+            sources(&src.join(shell), &mut files);
+        }
+        assert!(files.len() > 10, "the shells' sources were not found");
+        let mut wrong = Vec::new();
+        for (file, text) in &files {
+            for module in paths(text, "certpress::") {
+                if stages.contains(&module.as_str()) {
+                    wrong.push(format!("{file}: certpress::{module}"));
+                }
+            }
+            let code = code(text);
+            for call in [".fonts()", ".page()", ".layout()", ".into_layout()"] {
+                if code.contains(call) {
+                    wrong.push(format!("{file}: {call}"));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "the shells reach a stage:\n{}",
             wrong.join("\n")
         );
     }
