@@ -82,12 +82,32 @@ pub struct Face {
     cid_font: Arc<OnceLock<Option<cff::CidFont>>>,
 }
 
+/// A face as ttf-parser reads it, borrowing the file's bytes.
+type Parsed<'a> = ttf_parser::Face<'a>;
+
+self_cell::self_cell!(
+    /// The whole file, read once and shared (an `Arc<[u8]>` would copy it once more: 16 MB
+    /// for a full CJK face, a third of a one-licence process's time), with the face parsed
+    /// from it once: parsing a CID-keyed face walks its charset, which a layout and a PDF
+    /// did for every face of every licence (5 % of a licence's instructions).
+    struct ParsedFile {
+        owner: Arc<Vec<u8>>,
+        #[covariant]
+        dependent: Parsed,
+    }
+);
+
+impl std::fmt::Debug for ParsedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ParsedFile({} bytes)", self.borrow_owner().len())
+    }
+}
+
 /// What reading a face gives.
 #[derive(Debug)]
 struct FaceData {
-    /// The whole file, read once and shared (an `Arc<[u8]>` would copy it once more: 16 MB
-    /// for a full CJK face, a third of a one-licence process's time).
-    data: Arc<Vec<u8>>,
+    /// The file and the face parsed from it.
+    file: ParsedFile,
     /// PostScript name (or file stem), for PDF font names and reports.
     name: String,
     /// Layout metrics.
@@ -138,7 +158,7 @@ impl Face {
 
     /// The whole file.
     pub fn data(&self) -> Result<&Arc<Vec<u8>>> {
-        Ok(&self.read()?.data)
+        Ok(self.read()?.file.borrow_owner())
     }
 
     /// PostScript name (or file stem), for PDF font names and reports.
@@ -156,7 +176,7 @@ impl Face {
     /// whole, and what a PDF embeds whole (TrueType) or as its CFF table.
     pub(crate) fn subset(&self, remapper: &subsetter::GlyphRemapper) -> Result<Vec<u8>> {
         let read = self.read()?;
-        subsetter::subset(&read.data, self.index, remapper).map_err(|e| Error::Render {
+        subsetter::subset(read.file.borrow_owner(), self.index, remapper).map_err(|e| Error::Render {
             message: format!("subsetting {} failed: {e}", read.name),
         })
     }
@@ -185,13 +205,9 @@ impl Face {
         })
     }
 
-    /// The parsed face (read first if it has not been). Parsing was proven to succeed
-    /// when it was read.
-    pub fn parse(&self) -> Result<ttf_parser::Face<'_>> {
-        ttf_parser::Face::parse(self.data()?, self.index).map_err(|e| Error::Font {
-            what: self.path.display().to_string(),
-            message: e.to_string(),
-        })
+    /// The parsed face (read first if it has not been), parsed once when it was read.
+    pub fn parse(&self) -> Result<&ttf_parser::Face<'_>> {
+        Ok(self.read()?.file.borrow_dependent())
     }
 }
 
@@ -329,11 +345,6 @@ impl FontBook {
             .map(|f| f.requested.as_str())
     }
 
-    /// How many faces the book holds.
-    pub fn face_count(&self) -> usize {
-        self.faces.len()
-    }
-
     /// A face by id.
     pub fn face(&self, id: FaceId) -> &Face {
         &self.faces[id.0]
@@ -403,7 +414,9 @@ fn read_face(path: &Path, index: u32, size: u64) -> std::result::Result<FaceData
         return Err(format!("{size} bytes, over the 128 MiB limit"));
     }
     let data = Arc::new(read_whole(path, size).map_err(|e| format!("cannot be read: {e}"))?);
-    let face = ttf_parser::Face::parse(&data, index).map_err(|e| e.to_string())?;
+    let file = ParsedFile::try_new(data, |data| ttf_parser::Face::parse(data, index))
+        .map_err(|e| e.to_string())?;
+    let face = file.borrow_dependent();
     let units_per_em = f64::from(face.units_per_em());
     let (ascender, descender) = match (face.typographic_ascender(), face.typographic_descender()) {
         (Some(a), Some(d)) if a > d => (f64::from(a), f64::from(d)),
@@ -436,7 +449,7 @@ fn read_face(path: &Path, index: u32, size: u64) -> std::result::Result<FaceData
                 .unwrap_or_default()
         });
     Ok(FaceData {
-        data,
+        file,
         name,
         metrics,
     })

@@ -4,7 +4,6 @@
 //! horizontal advance. Each character is set in the first face of the chain that maps it;
 //! a character no face maps is an error, never a box on the licence.
 
-use std::cell::OnceCell;
 
 use crate::display::{GlyphRun, PlacedGlyph};
 use crate::error::{Error, Result};
@@ -33,30 +32,20 @@ pub struct ShapedText {
     pub primary: FaceId,
 }
 
-/// Shapes texts against a [`FontBook`], parsing each face once per layout (a CFF face's
-/// parse reads its charset, which shows in a batch when repeated per text).
+/// Shapes texts against a [`FontBook`] (whose faces are parsed once, when read).
 pub struct Shaper<'a> {
     book: &'a FontBook,
-    parsed: Vec<OnceCell<ttf_parser::Face<'a>>>,
 }
 
 impl<'a> Shaper<'a> {
-    /// A shaper over `book`; faces are parsed when first used.
+    /// A shaper over `book`.
     pub fn new(book: &'a FontBook) -> Self {
-        Shaper {
-            book,
-            parsed: (0..book.face_count()).map(|_| OnceCell::new()).collect(),
-        }
+        Shaper { book }
     }
 
-    /// The parsed face, parsed once per layout.
-    pub(crate) fn face(&self, id: FaceId) -> Result<&ttf_parser::Face<'a>> {
-        let cell = &self.parsed[id.0];
-        if let Some(face) = cell.get() {
-            return Ok(face);
-        }
-        let face = self.book.face(id).parse()?;
-        Ok(cell.get_or_init(|| face))
+    /// The parsed face (parsed once, when the book read it).
+    pub(crate) fn face(&self, id: FaceId) -> Result<&'a ttf_parser::Face<'a>> {
+        self.book.face(id).parse()
     }
 
     /// Shapes `text` in `family`. `what` names the text in errors.

@@ -52,7 +52,7 @@ pub(crate) fn truetype(
     let mut glyphs = GlyfLocaBuilder::new();
     let (mut max_points, mut max_contours) = (0u16, 0u16);
     for &gid in original {
-        let glyph = match outline(&parsed, gid) {
+        let glyph = match outline(parsed, gid) {
             Some(path) => {
                 let simple = SimpleGlyph::from_bezpath(&path)
                     .map_err(|e| failed(format!("glyph {gid}: {e:?}")))?;
@@ -286,7 +286,7 @@ mod tests {
                     "{family} {c}"
                 );
                 let old = original[usize::from(new)];
-                let off = deviation(&parsed, old, &font, new) / em * 1000.0;
+                let off = deviation(parsed, old, &font, new) / em * 1000.0;
                 assert!(off <= 1.0, "{family} {c}: {off:.3}/1000 em off");
             }
         }

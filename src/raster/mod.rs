@@ -601,7 +601,7 @@ impl Sheet {
             let outline = self
                 .glyphs
                 .entry((run.face, glyph.id))
-                .or_insert_with(|| glyph_outline(&parsed, glyph.id))
+                .or_insert_with(|| glyph_outline(parsed, glyph.id))
                 .as_ref();
             if let Some(outline) = outline {
                 // Font units are y-up; the sheet is y-down.
