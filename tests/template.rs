@@ -187,3 +187,61 @@ fn plates_are_named_for_their_inks_and_stand_ins_are_reported() {
         "{stand_ins:?}"
     );
 }
+
+/// Every licence of a spec begins with the same press artwork, so the template paints it
+/// once per pass and calibration and goes on from where it stood. Interleaving passes,
+/// a calibration and a PDF standard, each PDF is the stage function's, made from nothing.
+#[test]
+fn the_remembered_press_artwork_is_kept_apart_by_pass_and_calibration() {
+    use certpress::{Calibration, Mm, Pass, PdfStandard};
+    let template = Template::load(LIUZHOU).unwrap();
+    let sample = Record::load("specs/liuzhou/sample.json").unwrap();
+    let calibrated = Calibration {
+        offset_x: Mm(0.8),
+        offset_y: Mm(-0.5),
+        scale: 1.002,
+    };
+    let options = [
+        PdfOptions::default(),
+        PdfOptions {
+            pass: Some(Pass::Print),
+            ..Default::default()
+        },
+        PdfOptions {
+            pass: Some(Pass::Print),
+            calibration: calibrated,
+            ..Default::default()
+        },
+        PdfOptions {
+            pass: Some(Pass::Press),
+            ..Default::default()
+        },
+        PdfOptions {
+            standard: PdfStandard::X4,
+            date: Some("2026-01-02".into()),
+            ..Default::default()
+        },
+    ];
+    let licence = template.issue(&sample).unwrap();
+    let title = Some(template.spec().spec.name.clone());
+    let expected: Vec<Vec<u8>> = options
+        .iter()
+        .map(|o| {
+            let o = PdfOptions {
+                title: title.clone(),
+                metadata: licence.metadata().unwrap(),
+                ..o.clone()
+            };
+            pdf::pdf(licence.page(), template.fonts(), &o).unwrap()
+        })
+        .collect();
+    for round in 0..3 {
+        for (i, o) in options.iter().enumerate().rev() {
+            let again = template.issue(&sample).unwrap();
+            assert!(
+                again.pdf(o).unwrap() == expected[i],
+                "round {round}, options {i}"
+            );
+        }
+    }
+}

@@ -24,7 +24,7 @@ const SYSTEM_INFO: SystemInfo = SystemInfo {
 };
 
 /// The glyphs of one face that a page uses.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct FontUsage {
     remapper: GlyphRemapper,
     /// Text of each CID, for the ToUnicode map.

@@ -122,6 +122,8 @@ pub(crate) struct PdfCache {
     /// Compressed press-artwork streams by their exact bytes: room for the passes and
     /// calibrations in use at once.
     press: Memo<Vec<u8>, [u8]>,
+    /// Where painting stood after the press artwork, by what it was painted from.
+    presses: Memo<paint::PressKey, paint::PressState>,
     /// Guilloche tiles' compressed forms, by the tile's address; the entry holds the tile,
     /// so the address cannot be reused while the entry lives.
     tiles: Memo<usize, TileForm>,
@@ -147,6 +149,7 @@ impl Default for PdfCache {
     fn default() -> Self {
         Self {
             press: Memo::new(PRESS_STREAMS),
+            presses: Memo::new(PRESS_STREAMS),
             tiles: Memo::new(TILE_FORMS),
             profile: std::sync::OnceLock::new(),
             compressors: Compressors::default(),
@@ -195,7 +198,7 @@ pub(crate) fn write(
         info: alloc(),
     };
 
-    let painted = paint::paint(page, options);
+    let painted = paint::paint(page, options, &cache.presses);
     let content = deflate(compressors, &painted.content, Effort::Fast);
     let press = painted
         .press

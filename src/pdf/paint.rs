@@ -15,6 +15,7 @@ use crate::display::{
 };
 use crate::fonts::FaceId;
 use crate::production::Layer;
+use crate::spec::Pass;
 use crate::units::{Mm, Point};
 
 /// The page painted: its content streams and what they use.
@@ -35,9 +36,109 @@ pub(super) struct Painted {
     pub layers: Vec<Layer>,
 }
 
+/// Which press artwork a page begins with, as painted with some options: the options that
+/// change its painting (the pass, the calibration) and the fixed items before the first
+/// that depends on the record (how many, and a hash of their elements and kinds).
+pub(super) type PressKey = (Option<Pass>, [u64; 3], usize, u64);
+
+/// Where painting stood after a page's press artwork: its stream, and what it had used
+/// (fonts and the CIDs their glyphs were given, inks, tiles, pictures, layers), to go on
+/// with the licence's own items without painting the artwork again.
+#[derive(Clone)]
+pub(super) struct PressState {
+    press: Vec<u8>,
+    fonts: BTreeMap<FaceId, FontUsage>,
+    inks_used: Vec<InkId>,
+    tiles: Vec<Arc<Tile>>,
+    images: Vec<(Arc<Bitmap>, Option<InkId>)>,
+    layers: Vec<Layer>,
+    open_layer: Option<Layer>,
+}
+
+/// The key of `page`'s press artwork under `options`; `None` when no selected item
+/// depends on the record (the whole page is the press artwork, painted as it comes).
+fn press_key(page: &Page, options: &PdfOptions) -> Option<PressKey> {
+    let selected = page
+        .items
+        .iter()
+        .filter(|i| i.pass.selected_by(options.pass));
+    let mut hash = crate::fnv::Fnv::default();
+    for (count, item) in selected.enumerate() {
+        if !item.fixed {
+            let c = options.calibration;
+            let calibration = [c.offset_x.get(), c.offset_y.get(), c.scale].map(f64::to_bits);
+            return Some((options.pass, calibration, count, hash.finish()));
+        }
+        hash.write(item.element.as_bytes());
+        hash.write(&[0, shape_kind(&item.shape), item.ink.0 as u8]);
+    }
+    None
+}
+
+/// A number for each kind of shape, for the press key.
+fn shape_kind(shape: &Shape) -> u8 {
+    match shape {
+        Shape::Text(_) => 1,
+        Shape::Path(_) => 2,
+        Shape::Qr(_) => 3,
+        Shape::Lines(_) => 4,
+        Shape::Image(_) => 5,
+    }
+}
+
 /// Paints the items `options` selects, under its calibration, with crop marks when the
-/// page asks for them.
-pub(super) fn paint(page: &Page, options: &PdfOptions) -> Painted {
+/// page asks for them. The press artwork (the fixed items before the first that depends
+/// on the record) is painted once per key and remembered in `presses`: every licence of
+/// a spec begins with the same.
+pub(super) fn paint(
+    page: &Page,
+    options: &PdfOptions,
+    presses: &crate::memo::Memo<PressKey, PressState>,
+) -> Painted {
+    let key = press_key(page, options);
+    let known = key.as_ref().and_then(|key| {
+        presses
+            .get_or_try_make(key, || Err::<Arc<PressState>, ()>(()))
+            .ok()
+    });
+    let mut painted = match (known, &key) {
+        (Some(state), Some(key)) => paint_from(page, options, &state, key.2),
+        _ => paint_whole(page, options),
+    };
+    if let (Some(key), Some(state)) = (key, painted.state.take()) {
+        presses.get_or_make(&key, || Arc::new(state));
+    }
+    painted.painted
+}
+
+/// [`paint`]'s result, with the press state it reached when it painted the artwork.
+struct Painting {
+    painted: Painted,
+    state: Option<PressState>,
+}
+
+/// The licence's own items painted after a remembered press artwork of `skip` items.
+fn paint_from(page: &Page, options: &PdfOptions, state: &PressState, skip: usize) -> Painting {
+    let mut painter = Painter {
+        height: page.size.height,
+        content: Content::new(),
+        fonts: state.fonts.clone(),
+        inks_used: state.inks_used.clone(),
+        tiles: state.tiles.clone(),
+        images: state.images.clone(),
+    };
+    let items = page
+        .items
+        .iter()
+        .filter(|i| i.pass.selected_by(options.pass))
+        .skip(skip);
+    let mut layers = state.layers.clone();
+    let open_layer = painter.paint_items(page, items, &mut layers, state.open_layer, &mut None);
+    painter.finish(options, Some(state.press.clone()), layers, open_layer, None)
+}
+
+/// The whole page painted, the press state remembered where the artwork ends.
+fn paint_whole(page: &Page, options: &PdfOptions) -> Painting {
     let height = page.size.height;
     let mut painter = Painter {
         height,
@@ -66,51 +167,14 @@ pub(super) fn paint(page: &Page, options: &PdfOptions) -> Painted {
         ]);
     }
     let mut layers: Vec<Layer> = Vec::new();
-    let mut open_layer: Option<Layer> = None;
-    let mut press: Option<Vec<u8>> = None;
-    for item in page
+    let mut state = None;
+    let items = page
         .items
         .iter()
-        .filter(|i| i.pass.selected_by(options.pass))
-    {
-        if press.is_none() && !item.fixed {
-            press = Some(
-                std::mem::replace(&mut painter.content, Content::new())
-                    .finish()
-                    .into_vec(),
-            );
-        }
-        let layer = Layer::of(page, item);
-        if open_layer != Some(layer) {
-            if open_layer.is_some() {
-                painter.content.end_marked_content();
-            }
-            painter
-                .content
-                .begin_marked_content_with_properties(Name(b"OC"))
-                .properties_named(layer_name(layer).as_name());
-            open_layer = Some(layer);
-            if !layers.contains(&layer) {
-                layers.push(layer);
-            }
-        }
-        painter.item(page, item.ink, &item.shape);
-    }
-    if open_layer.is_some() {
-        painter.content.end_marked_content();
-    }
-    if !calibration.is_identity() {
-        painter.content.restore_state();
-    }
-    Painted {
-        press,
-        content: painter.content.finish().into_vec(),
-        fonts: painter.fonts,
-        inks_used: painter.inks_used,
-        tiles: painter.tiles,
-        images: painter.images,
-        layers,
-    }
+        .filter(|i| i.pass.selected_by(options.pass));
+    let open_layer = painter.paint_items(page, items, &mut layers, None, &mut state);
+    let press = state.as_ref().map(|s: &PressState| s.press.clone());
+    painter.finish(options, press, layers, open_layer, state)
 }
 
 /// Length of a crop mark.
@@ -200,6 +264,80 @@ struct Painter {
 }
 
 impl Painter {
+    /// Paints `items` in their layers, from `open_layer`; the layer open at the end. At the
+    /// first item that depends on the record, when `state` is empty, the stream so far
+    /// becomes the press artwork and where painting stood is kept in `state`.
+    fn paint_items<'p>(
+        &mut self,
+        page: &Page,
+        items: impl Iterator<Item = &'p crate::display::Item>,
+        layers: &mut Vec<Layer>,
+        mut open_layer: Option<Layer>,
+        state: &mut Option<PressState>,
+    ) -> Option<Layer> {
+        let mut split = state.is_some();
+        for item in items {
+            if !split && !item.fixed {
+                split = true;
+                *state = Some(PressState {
+                    press: std::mem::replace(&mut self.content, Content::new())
+                        .finish()
+                        .into_vec(),
+                    fonts: self.fonts.clone(),
+                    inks_used: self.inks_used.clone(),
+                    tiles: self.tiles.clone(),
+                    images: self.images.clone(),
+                    layers: layers.clone(),
+                    open_layer,
+                });
+            }
+            let layer = Layer::of(page, item);
+            if open_layer != Some(layer) {
+                if open_layer.is_some() {
+                    self.content.end_marked_content();
+                }
+                self.content
+                    .begin_marked_content_with_properties(Name(b"OC"))
+                    .properties_named(layer_name(layer).as_name());
+                open_layer = Some(layer);
+                if !layers.contains(&layer) {
+                    layers.push(layer);
+                }
+            }
+            self.item(page, item.ink, &item.shape);
+        }
+        open_layer
+    }
+
+    /// Closes the stream (the open layer, the calibration) and hands over what it used.
+    fn finish(
+        mut self,
+        options: &PdfOptions,
+        press: Option<Vec<u8>>,
+        layers: Vec<Layer>,
+        open_layer: Option<Layer>,
+        state: Option<PressState>,
+    ) -> Painting {
+        if open_layer.is_some() {
+            self.content.end_marked_content();
+        }
+        if !options.calibration.is_identity() {
+            self.content.restore_state();
+        }
+        Painting {
+            painted: Painted {
+                press,
+                content: self.content.finish().into_vec(),
+                fonts: self.fonts,
+                inks_used: self.inks_used,
+                tiles: self.tiles,
+                images: self.images,
+                layers,
+            },
+            state,
+        }
+    }
+
     /// Crop marks at the four corners of the trim, outside the bleed, on every plate.
     fn crop_marks(&mut self, width: Mm, bleed: Mm) {
         let (w, h) = (pt(width), pt(self.height));
