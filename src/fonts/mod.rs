@@ -1,9 +1,9 @@
 //! Font loading: the faces of a spec's families, read once and shared.
 //!
 //! A [`FontBook`] holds each font file's bytes once (an `Arc`, so threads and layouts share
-//! them) and the metrics layout needs. Faces are parsed with `ttf-parser`, which reads
-//! tables lazily: parsing a 16 MB CJK face costs microseconds, so it is done per text run
-//! instead of being cached in a self-referential struct.
+//! them), the face `ttf-parser` parsed from them (kept beside the bytes in one
+//! self-referential cell: parsing a CID-keyed face walks its charset, too much to repeat
+//! for every layout and PDF) and the metrics layout needs.
 //!
 //! The face that leads a family is read when the book is made; a fallback face (the full
 //! CJK face behind a GB 2312 one, 16 MB, for a rare character such as 䶮) is read the first

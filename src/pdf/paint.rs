@@ -133,7 +133,7 @@ fn paint_from(page: &Page, options: &PdfOptions, state: &PressState, skip: usize
         .filter(|i| i.pass.selected_by(options.pass))
         .skip(skip);
     let mut layers = state.layers.clone();
-    let open_layer = painter.paint_items(page, items, &mut layers, state.open_layer, &mut None);
+    let open_layer = painter.paint_items(page, items, &mut layers, state.open_layer, None);
     painter.finish(options, Some(state.press.clone()), layers, open_layer, None)
 }
 
@@ -172,7 +172,7 @@ fn paint_whole(page: &Page, options: &PdfOptions) -> Painting {
         .items
         .iter()
         .filter(|i| i.pass.selected_by(options.pass));
-    let open_layer = painter.paint_items(page, items, &mut layers, None, &mut state);
+    let open_layer = painter.paint_items(page, items, &mut layers, None, Some(&mut state));
     let press = state.as_ref().map(|s: &PressState| s.press.clone());
     painter.finish(options, press, layers, open_layer, state)
 }
@@ -264,21 +264,19 @@ struct Painter {
 }
 
 impl Painter {
-    /// Paints `items` in their layers, from `open_layer`; the layer open at the end. At the
-    /// first item that depends on the record, when `state` is empty, the stream so far
-    /// becomes the press artwork and where painting stood is kept in `state`.
+    /// Paints `items` in their layers, from `open_layer`; the layer open at the end. With
+    /// `state` to fill, the stream up to the first item that depends on the record becomes
+    /// the press artwork, and where painting stood there is kept in it.
     fn paint_items<'p>(
         &mut self,
         page: &Page,
         items: impl Iterator<Item = &'p crate::display::Item>,
         layers: &mut Vec<Layer>,
         mut open_layer: Option<Layer>,
-        state: &mut Option<PressState>,
+        mut state: Option<&mut Option<PressState>>,
     ) -> Option<Layer> {
-        let mut split = state.is_some();
         for item in items {
-            if !split && !item.fixed {
-                split = true;
+            if let Some(state) = state.take_if(|_| !item.fixed) {
                 *state = Some(PressState {
                     press: std::mem::replace(&mut self.content, Content::new())
                         .finish()
