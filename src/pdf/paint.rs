@@ -23,7 +23,7 @@ pub(super) struct Painted {
     /// The content up to the first item that depends on the record (every licence of a
     /// spec begins with the same, so it becomes a stream of its own, compressed once);
     /// `None` when the page has no such item or the whole page is fixed.
-    pub press: Option<Vec<u8>>,
+    pub press: Option<Arc<Vec<u8>>>,
     /// The rest: the licence's own content.
     pub content: Vec<u8>,
     pub fonts: BTreeMap<FaceId, FontUsage>,
@@ -46,7 +46,7 @@ pub(super) type PressKey = (Option<Pass>, [u64; 3], usize, u64);
 /// with the licence's own items without painting the artwork again.
 #[derive(Clone)]
 pub(super) struct PressState {
-    press: Vec<u8>,
+    press: Arc<Vec<u8>>,
     fonts: BTreeMap<FaceId, FontUsage>,
     inks_used: Vec<InkId>,
     tiles: Vec<Arc<Tile>>,
@@ -134,7 +134,7 @@ fn paint_from(page: &Page, options: &PdfOptions, state: &PressState, skip: usize
         .skip(skip);
     let mut layers = state.layers.clone();
     let open_layer = painter.paint_items(page, items, &mut layers, state.open_layer, None);
-    painter.finish(options, Some(state.press.clone()), layers, open_layer, None)
+    painter.finish(options, Some(Arc::clone(&state.press)), layers, open_layer, None)
 }
 
 /// The whole page painted, the press state remembered where the artwork ends.
@@ -173,7 +173,7 @@ fn paint_whole(page: &Page, options: &PdfOptions) -> Painting {
         .iter()
         .filter(|i| i.pass.selected_by(options.pass));
     let open_layer = painter.paint_items(page, items, &mut layers, None, Some(&mut state));
-    let press = state.as_ref().map(|s: &PressState| s.press.clone());
+    let press = state.as_ref().map(|s: &PressState| Arc::clone(&s.press));
     painter.finish(options, press, layers, open_layer, state)
 }
 
@@ -278,9 +278,11 @@ impl Painter {
         for item in items {
             if let Some(state) = state.take_if(|_| !item.fixed) {
                 *state = Some(PressState {
-                    press: std::mem::replace(&mut self.content, Content::new())
-                        .finish()
-                        .into_vec(),
+                    press: Arc::new(
+                        std::mem::replace(&mut self.content, Content::new())
+                            .finish()
+                            .into_vec(),
+                    ),
                     fonts: self.fonts.clone(),
                     inks_used: self.inks_used.clone(),
                     tiles: self.tiles.clone(),
@@ -311,7 +313,7 @@ impl Painter {
     fn finish(
         mut self,
         options: &PdfOptions,
-        press: Option<Vec<u8>>,
+        press: Option<Arc<Vec<u8>>>,
         layers: Vec<Layer>,
         open_layer: Option<Layer>,
         state: Option<PressState>,
