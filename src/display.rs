@@ -64,6 +64,28 @@ pub struct Page {
     pub(crate) marks: Option<crate::spec::PrintMarks>,
 }
 
+/// The leading run of `items` that does not depend on the record (the press artwork, the
+/// pre-printed blank): how many, and a hash of their elements, shapes and inks. Within one
+/// template the same run is the same artwork, so a back end keys what it makes of it once
+/// by this (with whatever of its options changes the making).
+pub(crate) fn fixed_run<'a>(items: impl IntoIterator<Item = &'a Item>) -> (usize, u64) {
+    let mut hash = crate::fnv::Fnv::default();
+    let mut count = 0;
+    for item in items.into_iter().take_while(|i| i.fixed) {
+        let kind = match item.shape {
+            Shape::Text(_) => 1,
+            Shape::Path(_) => 2,
+            Shape::Qr(_) => 3,
+            Shape::Lines(_) => 4,
+            Shape::Image(_) => 5,
+        };
+        hash.write(item.element.as_bytes());
+        hash.write(&[0, kind, item.ink.0 as u8]);
+        count += 1;
+    }
+    (count, hash.finish())
+}
+
 /// One painted thing, tagged with the spec element it comes from.
 #[derive(Debug, Clone)]
 pub struct Item {

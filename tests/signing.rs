@@ -1650,3 +1650,43 @@ fn an_sm2_key_in_a_token_is_refused_with_the_reason() {
     assert!(err.contains("PKCS#11 defines no SM2 mechanism"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What sealing remembers (the template page's SM3, the stamp picture by what it draws,
+/// the seal's maker signature by what it signs) changes nothing: on one template and one
+/// signer, seals of records with different seal artwork, interleaved, are byte for byte
+/// the seals made afresh.
+#[test]
+fn a_seal_made_from_what_was_remembered_is_the_seal_made_afresh() {
+    let id = identity(Algorithm::Sm2, "remembered seal", FROM, UNTIL);
+    let first = Record::load(ELECTRONIC).unwrap();
+    // The same record sealed with other artwork: the emblem beside it.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ELECTRONIC).unwrap()).unwrap();
+    json["seal_image"] = "emblem-placeholder.svg".into();
+    let mut second = Record::from_json(&json.to_string(), "other seal").unwrap();
+    second.folder = Some("specs/liuzhou".into());
+    let records = [first, second];
+    let afresh: Vec<Vec<u8>> = records
+        .iter()
+        .map(|record| {
+            certpress::Template::load(common::SPEC)
+                .unwrap()
+                .issue(record)
+                .unwrap()
+                .sealed_ofd(&OfdOptions::default(), &signer(&id), when())
+                .unwrap()
+        })
+        .collect();
+    assert!(afresh[0] != afresh[1], "the artwork changes the seal");
+    let (template, sealer) = (liuzhou(), signer(&id));
+    for round in 0..2 {
+        for (i, record) in records.iter().enumerate() {
+            let sealed = template
+                .issue(record)
+                .unwrap()
+                .sealed_ofd(&OfdOptions::default(), &sealer, when())
+                .unwrap();
+            assert!(sealed == afresh[i], "round {round}, record {i}");
+        }
+    }
+}

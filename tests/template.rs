@@ -245,3 +245,47 @@ fn the_remembered_press_artwork_is_kept_apart_by_pass_and_calibration() {
         }
     }
 }
+
+/// A template remembers its template page with where writing stood after it (by the page's
+/// fixed items and the colour) and each guilloche item's cut (by its tile, copies and
+/// region). Interleaving records and colours on one template, each OFD is the stage
+/// function's, made from nothing.
+#[test]
+fn the_remembered_ofd_template_page_is_kept_apart_by_colour() {
+    use certpress::{ofd, OfdColour, OfdOptions};
+    let template = Template::load(LIUZHOU).unwrap();
+    let records = [
+        Record::load("specs/liuzhou/sample.json").unwrap(),
+        Record::load("specs/liuzhou/electronic-copy.json").unwrap(),
+    ];
+    let colours = [OfdColour::Proof, OfdColour::Cmyk];
+    let title = Some(template.spec().spec.name.clone());
+    let mut expected = Vec::new();
+    for record in &records {
+        let licence = template.issue(record).unwrap();
+        for colour in colours {
+            let options = OfdOptions {
+                title: title.clone(),
+                metadata: licence.metadata().unwrap(),
+                colour,
+            };
+            expected.push(ofd::ofd(licence.page(), template.fonts(), &options).unwrap());
+        }
+    }
+    assert!(expected[0] != expected[1], "the colour changes the OFD");
+    for round in 0..2 {
+        for (r, record) in records.iter().enumerate().rev() {
+            for (c, colour) in colours.into_iter().enumerate() {
+                let options = OfdOptions {
+                    colour,
+                    ..Default::default()
+                };
+                let ofd = template.issue(record).unwrap().ofd(&options).unwrap();
+                assert!(
+                    ofd == expected[r * colours.len() + c],
+                    "round {round}, record {r}, {colour:?}"
+                );
+            }
+        }
+    }
+}

@@ -28,7 +28,7 @@ mod xml;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use subsetter::GlyphRemapper;
 
@@ -121,18 +121,35 @@ impl Paint {
 /// (the guilloche cut to its region, the compressed template page) between calls.
 #[cfg(feature = "stages")]
 pub fn ofd(page: &Page, fonts: &FontBook, options: &OfdOptions) -> Result<Vec<u8>> {
-    write(page, fonts, options, &OfdCache::default())
+    package(page, fonts, options, &OfdCache::default())?.zip()
 }
 
 /// What OFDs of one spec's licences share, made once and kept by its owner: the guilloche
-/// cut to its region (the costliest part of an OFD), and the template page, compressed.
+/// cut to its region (the costliest part of an OFD), and the template page, written and
+/// compressed.
 #[derive(Debug)]
 pub(crate) struct OfdCache {
-    /// Cut guilloche by the tile's address; the entry holds the tile, its copies and its
-    /// region, and is used only when they are the ones asked for.
-    cuts: Memo<usize, Cut>,
-    /// The template page's XML → a one-entry ZIP holding it compressed.
-    templates: Memo<Vec<u8>, [u8]>,
+    /// Cut guilloche by the tile's address and a hash of its copies and region (one tile
+    /// draws several items: a frame's four sides); the entry holds the tile, its copies
+    /// and its region, and is used only when they are the ones asked for.
+    cuts: Memo<(usize, u64), Cut>,
+    /// The template page by the page's fixed run ([`crate::display::fixed_run`]) and the
+    /// colour, with where writing stood after it.
+    templates: Memo<(bool, usize, u64), TemplatePage>,
+}
+
+/// The template page as written, and where writing stood after it (the ids taken, the
+/// fonts with their glyph numbering, the pictures), so that a licence's own content goes
+/// on from there without writing the page again.
+#[derive(Debug)]
+struct TemplatePage {
+    id: u32,
+    entry: Entry,
+    /// FNV of the page's XML: it stands for the page in the document ID.
+    hash: u64,
+    ids: Ids,
+    fonts: BTreeMap<FaceId, FontUse>,
+    images: Vec<ImageUse>,
 }
 
 /// Cut guilloche remembered: more than any spec's guilloche uses.
@@ -165,18 +182,19 @@ struct Cut {
 /// Where the template page lies in the package.
 const TEMPLATE_PAGE: &str = "Doc_0/Tpls/Tpl_0/Content.xml";
 
-/// [`ofd`], reusing what `cache` remembers of earlier OFDs of the same spec.
+/// The OFD package of `page`, its files not yet zipped, reusing what `cache` remembers of
+/// earlier OFDs of the same spec.
 ///
 /// The page's leading run of items that do not depend on the record (the press artwork,
 /// the pre-printed blank) becomes a template page (模板页, §7.5 of the standard) drawn
 /// under the page's own content: the same bytes for every licence of the spec, compressed
 /// once.
-pub(crate) fn write(
+pub(crate) fn package(
     page: &Page,
     fonts: &FontBook,
     options: &OfdOptions,
     cache: &OfdCache,
-) -> Result<Vec<u8>> {
+) -> Result<Package> {
     let mut content = ContentWriter {
         page,
         ids: Ids {
@@ -187,15 +205,13 @@ pub(crate) fn write(
         cache,
         colour: options.colour,
     };
-    let fixed = page.items.iter().take_while(|i| i.fixed).count();
-    let (template, body) = if fixed > 0 {
-        let id = content.ids.take();
-        let xml = content.content(&page.items[..fixed], "Background", None)?;
-        let body = content.content(&page.items[fixed..], "Body", Some(id))?;
-        (Some((id, xml)), body)
-    } else {
-        (None, content.content(&page.items, "Body", None)?)
-    };
+    let (fixed, fixed_hash) = crate::display::fixed_run(&page.items);
+    let template = content.template_page(fixed, fixed_hash)?;
+    let body = content.content(
+        &page.items[fixed..],
+        "Body",
+        template.as_ref().map(|t| t.id),
+    )?;
     let ContentWriter {
         ids,
         fonts: used_fonts,
@@ -256,54 +272,75 @@ pub(crate) fn write(
         page.size.height.get(),
         template
             .as_ref()
-            .map(|(id, _)| (*id, "Tpls/Tpl_0/Content.xml")),
+            .map(|t| (t.id, "Tpls/Tpl_0/Content.xml")),
     )?;
     let mut entries = vec![
         Entry::new("Doc_0/Document.xml", document),
         Entry::new("Doc_0/PublicRes.xml", public_res),
         Entry::new("Doc_0/DocumentRes.xml", document_res),
     ];
-    if let Some((_, xml)) = template {
-        let packed = cache
-            .templates
-            .get_or_try_make(&xml[..], || pack(TEMPLATE_PAGE, &xml).map(Arc::from))?;
-        entries.push(Entry {
-            name: TEMPLATE_PAGE.into(),
-            bytes: xml,
-            packed: Some(packed),
-        });
+    if let Some(template) = &template {
+        entries.push(template.entry.clone());
     }
     entries.push(Entry::new("Doc_0/Pages/Page_0/Content.xml", body));
-    entries.extend(files.into_iter().map(|(name, bytes)| Entry {
-        name,
-        bytes,
-        packed: None,
-    }));
-    // The document ID: a hash of everything else, so the same input gives the same ID.
+    entries.extend(
+        files
+            .into_iter()
+            .map(|(name, bytes)| Entry::new(&name, bytes)),
+    );
+    // The document ID: a hash of everything else, so the same input gives the same ID
+    // (the template page, the same for every licence of a spec, by its own hash).
     let mut hash = Fnv::default();
     for entry in &entries {
         hash.write(entry.name.as_bytes());
-        hash.write(&entry.bytes);
+        match &template {
+            Some(t) if entry.name == TEMPLATE_PAGE => hash.write(&t.hash.to_le_bytes()),
+            _ => hash.write(&entry.bytes),
+        }
     }
     let ofd_xml = xml::ofd_entry(&format!("{:016x}", hash.finish()), options)?;
     entries.insert(0, Entry::new("OFD.xml", ofd_xml));
-    zip_entries(&entries)
+    Ok(Package { entries })
 }
 
-/// One file of the package: its bytes, and, when made once for many packages, a one-entry
-/// ZIP holding it compressed, copied as it is.
+/// An OFD package's files, in order, before they are zipped: what sealing adds to.
+#[derive(Debug)]
+pub(crate) struct Package {
+    pub(crate) entries: Vec<Entry>,
+}
+
+impl Package {
+    /// The ZIP container of the entries: a shared entry is copied raw from its one-entry
+    /// ZIP (its compressed bytes, CRC and sizes unchanged); the others are deflated.
+    pub(crate) fn zip(&self) -> Result<Vec<u8>> {
+        zip_entries(&self.entries)
+    }
+}
+
+/// One file of the package: its bytes, and what is kept with it when it is made once for
+/// many packages.
+#[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub(crate) name: String,
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) packed: Option<Arc<[u8]>>,
+    pub(crate) bytes: Arc<[u8]>,
+    pub(crate) shared: Option<Arc<Shared>>,
+}
+
+/// What a file made once for many packages carries: a one-entry ZIP holding it compressed,
+/// copied as it is, and the SM3 a seal takes of it (GB/T 38540's `CheckValue`), worked out
+/// by the first seal.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    packed: Vec<u8>,
+    pub(crate) seal_digest: OnceLock<[u8; 32]>,
 }
 
 impl Entry {
     pub(crate) fn new(name: &str, bytes: Vec<u8>) -> Self {
         Self {
             name: name.to_owned(),
-            bytes,
-            packed: None,
+            bytes: bytes.into(),
+            shared: None,
         }
     }
 }
@@ -329,9 +366,9 @@ fn zip_failed(e: &dyn std::fmt::Display) -> Error {
 pub(crate) fn zip_entries(entries: &[Entry]) -> Result<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for entry in entries {
-        match &entry.packed {
-            Some(packed) => {
-                let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&packed[..]))
+        match &entry.shared {
+            Some(shared) => {
+                let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&shared.packed[..]))
                     .map_err(|e| zip_failed(&e))?;
                 let file = archive.by_index_raw(0).map_err(|e| zip_failed(&e))?;
                 writer.raw_copy_file(file).map_err(|e| zip_failed(&e))?;
@@ -348,39 +385,6 @@ pub(crate) fn zip_entries(entries: &[Entry]) -> Result<Vec<u8>> {
     Ok(cursor.into_inner())
 }
 
-/// `original` with the entries named in `replace` given new bytes and `append` added at
-/// the end; every other entry is copied raw (not recompressed).
-pub(crate) fn rewrite(
-    original: &[u8],
-    replace: &[(String, Vec<u8>)],
-    append: &[(String, Vec<u8>)],
-) -> Result<Vec<u8>> {
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(original)).map_err(|e| zip_failed(&e))?;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..archive.len() {
-        let file = archive.by_index_raw(i).map_err(|e| zip_failed(&e))?;
-        match replace.iter().find(|(name, _)| name == file.name()) {
-            Some((name, bytes)) => {
-                drop(file);
-                writer
-                    .start_file(name.as_str(), zip_options())
-                    .map_err(|e| zip_failed(&e))?;
-                writer.write_all(bytes).map_err(|e| zip_failed(&e))?;
-            }
-            None => writer.raw_copy_file(file).map_err(|e| zip_failed(&e))?,
-        }
-    }
-    for (name, bytes) in append {
-        writer
-            .start_file(name.as_str(), zip_options())
-            .map_err(|e| zip_failed(&e))?;
-        writer.write_all(bytes).map_err(|e| zip_failed(&e))?;
-    }
-    let cursor = writer.finish().map_err(|e| zip_failed(&e))?;
-    Ok(cursor.into_inner())
-}
-
 /// Each licence's own files are deflated fast (level 1, as the PDF's per-licence streams);
 /// the template page, made once per spec, at the default level.
 fn zip_options() -> zip::write::SimpleFileOptions {
@@ -392,6 +396,7 @@ fn zip_options() -> zip::write::SimpleFileOptions {
 }
 
 /// Object and resource identifiers (`ST_ID`), unique in the document, from 1 up.
+#[derive(Debug, Clone, Copy)]
 struct Ids {
     next: u32,
 }
@@ -405,6 +410,7 @@ impl Ids {
 }
 
 /// The glyphs of one face the page uses, and the font resource's ID.
+#[derive(Debug, Clone)]
 struct FontUse {
     id: u32,
     remapper: GlyphRemapper,
@@ -414,6 +420,7 @@ struct FontUse {
 }
 
 /// A picture as the OFD's PNG.
+#[derive(Debug, Clone)]
 struct ImageUse {
     id: u32,
     png: Vec<u8>,
@@ -430,6 +437,57 @@ struct ContentWriter<'a> {
 }
 
 impl ContentWriter<'_> {
+    /// A writer of the same page that has written nothing.
+    fn fresh(&self) -> Self {
+        ContentWriter {
+            page: self.page,
+            ids: Ids {
+                next: CMYK_SPACE + 1,
+            },
+            fonts: BTreeMap::new(),
+            images: Vec::new(),
+            cache: self.cache,
+            colour: self.colour,
+        }
+    }
+
+    /// The template page of the page's first `fixed` items (hashed `hash` by
+    /// [`crate::display::fixed_run`]): remembered, or written now; writing goes on from
+    /// where it left off. `None` when no item is fixed.
+    fn template_page(&mut self, fixed: usize, hash: u64) -> Result<Option<Arc<TemplatePage>>> {
+        if fixed == 0 {
+            return Ok(None);
+        }
+        let key = (self.colour == OfdColour::Cmyk, fixed, hash);
+        let template = self.cache.templates.get_or_try_make(&key, || {
+            let mut first = self.fresh();
+            let id = first.ids.take();
+            let xml = first.content(&self.page.items[..fixed], "Background", None)?;
+            let packed = pack(TEMPLATE_PAGE, &xml)?;
+            let mut hash = Fnv::default();
+            hash.write(&xml);
+            Ok::<_, Error>(Arc::new(TemplatePage {
+                id,
+                entry: Entry {
+                    name: TEMPLATE_PAGE.into(),
+                    bytes: xml.into(),
+                    shared: Some(Arc::new(Shared {
+                        packed,
+                        seal_digest: OnceLock::new(),
+                    })),
+                },
+                hash: hash.finish(),
+                ids: first.ids,
+                fonts: first.fonts,
+                images: first.images,
+            }))
+        })?;
+        self.ids = template.ids;
+        self.fonts = template.fonts.clone();
+        self.images = template.images.clone();
+        Ok(Some(template))
+    }
+
     /// A page's `Content.xml` holding `items` in one layer; with `template`, the page
     /// shows that template page under them.
     fn content(&mut self, items: &[Item], layer: &str, template: Option<u32>) -> Result<Vec<u8>> {
@@ -606,11 +664,20 @@ impl ContentWriter<'_> {
             ],
         );
         colour.write(w, "ofd:FillColor");
+        // "M x0 y0 L x1 y0 L x1 y1 L x0 y1 C" a run, written with itoa (formatting was a
+        // tenth of an OFD's time).
         let mut data = String::new();
+        let mut digits = itoa::Buffer::new();
         for (row, x0, x1) in symbol.dark_runs() {
-            use std::fmt::Write as _;
             let (y0, y1) = (row, row + 1);
-            let _ = write!(data, "M {x0} {y0} L {x1} {y0} L {x1} {y1} L {x0} {y1} C ");
+            for (op, x, y) in [("M ", x0, y0), ("L ", x1, y0), ("L ", x1, y1), ("L ", x0, y1)] {
+                data.push_str(op);
+                data.push_str(digits.format(x));
+                data.push(' ');
+                data.push_str(digits.format(y));
+                data.push(' ');
+            }
+            data.push_str("C ");
         }
         w.data_element("ofd:AbbreviatedData", &[], data.trim_end());
         w.close("ofd:PathObject");
@@ -619,14 +686,25 @@ impl ContentWriter<'_> {
     /// Guilloche lines: the copies' centre-lines cut to their region (see [`clip`]),
     /// stroked, as one path object; cut once per spec.
     fn lines(&mut self, w: &mut Xml, lines: &Lines, colour: &Paint) {
-        let key = Arc::as_ptr(&lines.tile) as usize;
+        let mut hash = Fnv::default();
+        for c in &lines.copies {
+            for v in [c.a, c.b, c.c, c.d, c.e, c.f] {
+                hash.write(&v.to_bits().to_le_bytes());
+            }
+        }
+        for r in &lines.clip {
+            for v in [r.left(), r.top(), r.right(), r.bottom()] {
+                hash.write(&v.get().to_bits().to_le_bytes());
+            }
+        }
+        let key = (Arc::as_ptr(&lines.tile) as usize, hash.finish());
         let make = || Arc::new(cut(lines));
         let mut entry = self.cache.cuts.get_or_make(&key, make);
         if !Arc::ptr_eq(&entry.tile, &lines.tile)
             || entry.copies != lines.copies
             || entry.clip != lines.clip
         {
-            // Another item of the same tile: cut it without remembering.
+            // Another item under the same key: cut it without remembering.
             entry = make();
         }
         if entry.data.is_empty() {

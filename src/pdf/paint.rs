@@ -58,32 +58,17 @@ pub(super) struct PressState {
 /// The key of `page`'s press artwork under `options`; `None` when no selected item
 /// depends on the record (the whole page is the press artwork, painted as it comes).
 fn press_key(page: &Page, options: &PdfOptions) -> Option<PressKey> {
-    let selected = page
-        .items
-        .iter()
-        .filter(|i| i.pass.selected_by(options.pass));
-    let mut hash = crate::fnv::Fnv::default();
-    for (count, item) in selected.enumerate() {
-        if !item.fixed {
-            let c = options.calibration;
-            let calibration = [c.offset_x.get(), c.offset_y.get(), c.scale].map(f64::to_bits);
-            return Some((options.pass, calibration, count, hash.finish()));
-        }
-        hash.write(item.element.as_bytes());
-        hash.write(&[0, shape_kind(&item.shape), item.ink.0 as u8]);
-    }
-    None
-}
-
-/// A number for each kind of shape, for the press key.
-fn shape_kind(shape: &Shape) -> u8 {
-    match shape {
-        Shape::Text(_) => 1,
-        Shape::Path(_) => 2,
-        Shape::Qr(_) => 3,
-        Shape::Lines(_) => 4,
-        Shape::Image(_) => 5,
-    }
+    let selected = || {
+        page.items
+            .iter()
+            .filter(|i| i.pass.selected_by(options.pass))
+    };
+    let (count, hash) = crate::display::fixed_run(selected());
+    // No selected item depends on the record.
+    selected().nth(count)?;
+    let c = options.calibration;
+    let calibration = [c.offset_x.get(), c.offset_y.get(), c.scale].map(f64::to_bits);
+    Some((options.pass, calibration, count, hash))
 }
 
 /// Paints the items `options` selects, under its calibration, with crop marks when the

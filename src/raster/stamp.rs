@@ -6,12 +6,15 @@
 //! rasterised here, at a resolution fine enough to print (at least 600 dpi), in the ink's
 //! daylight proof colour, transparent where there is no ink.
 
+use std::sync::Arc;
+
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
 
 use crate::colour::proof_rgb;
-use crate::display::{Page, Path, Shape};
+use crate::display::{Page, Path, Segment, Shape};
 use crate::error::{Error, Result};
-use crate::units::{Mm, Rect};
+use crate::memo::Memo;
+use crate::units::{Mm, Point, Rect};
 
 /// Resolution of a stamp's picture.
 pub(crate) const STAMP_DPI: f64 = 600.0;
@@ -25,8 +28,30 @@ fn failed(message: impl std::fmt::Display) -> Error {
     }
 }
 
-/// The paths of `element` within `area` (mm on the sheet) as an RGBA PNG at `dpi`.
-pub(crate) fn element_png(page: &Page, element: &str, area: Rect, dpi: f64) -> Result<Vec<u8>> {
+/// Stamp pictures made from vector artwork, by what they draw. A seal's artwork is the
+/// same on every licence of a spec (or of an office), and rasterising and compressing it
+/// at 600 dpi was most of sealing's work.
+#[derive(Debug)]
+pub(crate) struct Stamps(Memo<Vec<u8>, [u8]>);
+
+/// Stamp pictures remembered: a spec has one seal; a few offices' seals may alternate.
+const STAMPS: usize = 8;
+
+impl Default for Stamps {
+    fn default() -> Self {
+        Self(Memo::new(STAMPS))
+    }
+}
+
+/// The paths of `element` within `area` (mm on the sheet) as an RGBA PNG at `dpi`,
+/// remembered in `stamps` by every coordinate, rule and colour drawn, the area and `dpi`.
+pub(crate) fn element_png(
+    page: &Page,
+    element: &str,
+    area: Rect,
+    dpi: f64,
+    stamps: &Stamps,
+) -> Result<Arc<[u8]>> {
     let paths: Vec<(&Path, [u8; 3])> = page
         .items
         .iter()
@@ -39,7 +64,32 @@ pub(crate) fn element_png(page: &Page, element: &str, area: Rect, dpi: f64) -> R
     if paths.is_empty() {
         return Err(failed(format!("the element `{element}` draws no paths")));
     }
-    paths_png(&paths, area, dpi)
+    let mut key = Vec::new();
+    let mut number = |v: f64| key.extend_from_slice(&v.to_bits().to_le_bytes());
+    for v in [area.left(), area.top(), area.right(), area.bottom()] {
+        number(v.get());
+    }
+    number(dpi);
+    for (path, rgb) in &paths {
+        number(f64::from(u32::from_le_bytes([rgb[0], rgb[1], rgb[2], 0])));
+        number(if path.even_odd { 1.0 } else { 0.0 });
+        for segment in &path.segments {
+            let (tag, points) = match *segment {
+                Segment::MoveTo(p) => (1.0, [p, p, p]),
+                Segment::LineTo(p) => (2.0, [p, p, p]),
+                Segment::CubicTo(a, b, c) => (3.0, [a, b, c]),
+                Segment::Close => (4.0, [Point::new(Mm(0.0), Mm(0.0)); 3]),
+            };
+            number(tag);
+            for p in points {
+                number(p.x.get());
+                number(p.y.get());
+            }
+        }
+    }
+    stamps
+        .0
+        .get_or_try_make(&key, || paths_png(&paths, area, dpi).map(Arc::from))
 }
 
 /// SVG artwork scaled into a `width` × `height` mm box, in one colour, as an RGBA PNG at

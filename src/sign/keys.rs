@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use der::{Decode, Encode};
@@ -16,6 +17,7 @@ use signature::Signer as _;
 use x509_cert::Certificate;
 
 use crate::error::{Error, Result};
+use crate::memo::Memo;
 
 /// The algorithm of a signer's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +56,12 @@ pub struct Signer {
     key: Key,
     certificate: Certificate,
     certificate_der: Vec<u8>,
+    /// Signatures made by [`Signer::sign_once`], by the message signed.
+    signed_once: Memo<Vec<u8>, [u8]>,
 }
+
+/// Messages [`Signer::sign_once`] remembers: a seal or two.
+const SIGNED_ONCE: usize = 4;
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -143,6 +150,7 @@ impl Signer {
             key,
             certificate_der,
             certificate,
+            signed_once: Memo::new(SIGNED_ONCE),
         };
         if signer.public_key()? != signer.certificate_public_key() {
             return Err(key_error(
@@ -207,6 +215,7 @@ impl Signer {
             key: Key::Token(Box::new(key)),
             certificate_der,
             certificate,
+            signed_once: Memo::new(SIGNED_ONCE),
         };
         // The token's key and the certificate belong together when the certificate
         // verifies what the token signs.
@@ -326,6 +335,15 @@ impl Signer {
     /// Signs `message` (hashing it: SM3 with the signer ID's Z for SM2, SHA-256 otherwise).
     /// ECDSA and SM2 signatures come DER-encoded (`SEQUENCE { r, s }`); SM2 and ECDSA
     /// nonces are deterministic (RFC 6979), so the same message gives the same signature.
+    /// [`Signer::sign`], once for each message: a second call with the same message gives
+    /// the first signature. For what is made once and used many times (a seal's maker
+    /// signature over its information): a token signs it once, not once a licence, and
+    /// every licence carries the same seal.
+    pub(crate) fn sign_once(&self, message: &[u8]) -> Result<Arc<[u8]>> {
+        self.signed_once
+            .get_or_try_make(message, || self.sign(message).map(Arc::from))
+    }
+
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         let failed = |e: signature::Error| Error::Render {
             message: format!("signing failed: {e}"),

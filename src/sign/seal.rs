@@ -47,6 +47,7 @@ use sm3::{Digest, Sm3};
 use super::keys::{KeyKind, Signer};
 use super::time::{self, SigningTime};
 use crate::error::{Error, Result};
+use crate::ofd::{Entry, Package};
 
 /// SM2 signature with SM3 (GM/T 0006).
 pub(crate) const SM2_SM3: Oid = Oid::new_unwrap("1.2.156.10197.1.501");
@@ -89,55 +90,48 @@ pub(crate) fn sm3_base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sm3::digest(bytes))
 }
 
-/// Seals a finished OFD package with the signer's SM2 key.
-pub(crate) fn seal(ofd: &[u8], signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
+/// Seals an OFD package's files with the signer's SM2 key, and zips them.
+pub(crate) fn seal(package: Package, signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
     signer.require(&[KeyKind::Sm2], "the OFD's electronic seal (GB/T 38540)")?;
-    let mut entries = super::package::read(ofd, &super::package::Limits::default())
-        .map_err(failed)?
-        .entries;
+    let mut entries = package.entries;
     if entries
         .iter()
-        .any(|(name, _)| name.starts_with("Doc_0/Signs/"))
+        .any(|entry| entry.name.starts_with("Doc_0/Signs/"))
     {
         return Err(failed("the package is signed already"));
     }
     // OFD.xml points its document body at the signature list.
     let entry = entries
         .iter_mut()
-        .find(|(name, _)| name == "OFD.xml")
+        .find(|entry| entry.name == "OFD.xml")
         .ok_or_else(|| failed("no OFD.xml"))?;
-    let text = String::from_utf8(entry.1.clone()).map_err(failed)?;
+    let text = std::str::from_utf8(&entry.bytes).map_err(failed)?;
     let at = text
         .rfind("</ofd:DocBody>")
         .ok_or_else(|| failed("OFD.xml has no DocBody"))?;
-    entry.1 = format!(
+    let with_signatures = format!(
         "{}<ofd:Signatures>{SIGNATURES_XML}</ofd:Signatures>{}",
         &text[..at],
         &text[at..]
-    )
-    .into_bytes();
+    );
+    entry.bytes = with_signatures.into_bytes().into();
 
-    let new_ofd_xml = entry.1.clone();
     let signature_xml = signature_xml(&entries, options);
     let signed_value = ses_signature(&signature_xml, signer, options)?;
     let list = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Signatures xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:MaxSignId>1</ofd:MaxSignId><ofd:Signature ID=\"1\" Type=\"Seal\" BaseLoc=\"/{SIGNATURE_XML}\"/></ofd:Signatures>"
     );
-    // Every other file is copied as it is compressed: sealing recompresses nothing.
-    crate::ofd::rewrite(
-        ofd,
-        &[("OFD.xml".into(), new_ofd_xml)],
-        &[
-            (SIGNATURES_XML.into(), list.into_bytes()),
-            (SIGNATURE_XML.into(), signature_xml),
-            (SIGNED_VALUE.into(), signed_value),
-        ],
-    )
+    entries.push(Entry::new(SIGNATURES_XML, list.into_bytes()));
+    entries.push(Entry::new(SIGNATURE_XML, signature_xml));
+    entries.push(Entry::new(SIGNED_VALUE, signed_value));
+    // The files made once for the spec (the template page) are copied as they are
+    // compressed: sealing recompresses nothing of them.
+    Package { entries }.zip()
 }
 
 /// `Signature.xml`: what is protected (every file but the signature's own), how, when,
 /// and where the stamp shows.
-fn signature_xml(entries: &[(String, Vec<u8>)], options: &SealOptions) -> Vec<u8> {
+fn signature_xml(entries: &[Entry], options: &SealOptions) -> Vec<u8> {
     let escape = |s: &str| quick_xml::escape::escape(s).into_owned();
     let d = time::iso(options.time);
     // GB/T 33190's SignatureDateTime: yyyyMMddHHmmssZ.
@@ -163,11 +157,18 @@ fn signature_xml(entries: &[(String, Vec<u8>)], options: &SealOptions) -> Vec<u8
         "<ofd:SignatureDateTime>{stamp}</ofd:SignatureDateTime>"
     ));
     x.push_str(&format!("<ofd:References CheckMethod=\"{SM3_OID}\">"));
-    for (name, bytes) in entries {
+    for entry in entries {
+        // A file made once for the spec is hashed once.
+        let digest = match &entry.shared {
+            Some(shared) => *shared
+                .seal_digest
+                .get_or_init(|| Sm3::digest(&entry.bytes).into()),
+            None => Sm3::digest(&entry.bytes).into(),
+        };
         x.push_str(&format!(
             "<ofd:Reference FileRef=\"/{}\"><ofd:CheckValue>{}</ofd:CheckValue></ofd:Reference>",
-            escape(name),
-            sm3_base64(bytes)
+            escape(&entry.name),
+            base64::engine::general_purpose::STANDARD.encode(digest)
         ));
     }
     x.push_str("</ofd:References>");
@@ -299,7 +300,7 @@ pub fn make_seal(maker: &Signer, spec: &SealSpec) -> Result<Vec<u8>> {
             height: spec.size_mm.1,
         },
     };
-    let signature = maker.sign(&seal_info.to_der().map_err(failed)?)?;
+    let signature = maker.sign_once(&seal_info.to_der().map_err(failed)?)?;
     SeSeal {
         eseal_info: seal_info,
         cert: octets(maker.certificate_der())?,

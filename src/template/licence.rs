@@ -101,6 +101,11 @@ impl Licence<'_> {
     /// metadata as `CustomData` when the spec declares it. Without a title in `options`,
     /// the spec's name is the title; without metadata, the licence's own.
     pub fn ofd(&self, options: &OfdOptions) -> Result<Vec<u8>> {
+        self.ofd_package(options)?.zip()
+    }
+
+    /// [`Licence::ofd`]'s files before they are zipped.
+    fn ofd_package(&self, options: &OfdOptions) -> Result<ofd::Package> {
         let options = OfdOptions {
             title: options
                 .title
@@ -112,7 +117,7 @@ impl Licence<'_> {
             },
             colour: options.colour,
         };
-        ofd::write(
+        ofd::package(
             &self.layout.page,
             &self.template.fonts,
             &options,
@@ -227,9 +232,9 @@ impl Licence<'_> {
             .flatten()
             .and_then(|m| m.get("issuer").map(str::to_owned))
             .unwrap_or_else(|| spec.spec.name.clone());
-        let ofd = self.ofd(options)?;
+        let ofd = self.ofd_package(options)?;
         seal::seal(
-            &ofd,
+            ofd,
             signer,
             &seal::SealOptions {
                 name,
@@ -258,7 +263,14 @@ impl Licence<'_> {
             // Readers draw a seal's picture from PNG, JPG, GIF or BMP (GB/T 38540), none
             // from SVG: vector artwork goes in as the element's paths at 600 dpi.
             (_, kind) if kind == "SVG" => (
-                raster::stamp::element_png(&self.layout.page, id, b, raster::stamp::STAMP_DPI)?,
+                raster::stamp::element_png(
+                    &self.layout.page,
+                    id,
+                    b,
+                    raster::stamp::STAMP_DPI,
+                    &self.template.stamps,
+                )?
+                .to_vec(),
                 "PNG".to_owned(),
             ),
             picture => picture,

@@ -74,6 +74,7 @@ pub struct Template {
     ofd: OfdCache,
     compressors: Compressors,
     underlays: Underlays,
+    stamps: raster::stamp::Stamps,
     /// [`Template::fingerprint`], worked out when first asked for.
     fingerprint: std::sync::OnceLock<[u8; 32]>,
 }
@@ -106,6 +107,7 @@ impl Template {
             ofd: OfdCache::default(),
             compressors: Compressors::default(),
             underlays: Underlays::default(),
+            stamps: Default::default(),
             fingerprint: std::sync::OnceLock::new(),
         })
     }
