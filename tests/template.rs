@@ -289,3 +289,72 @@ fn the_remembered_ofd_template_page_is_kept_apart_by_colour() {
         }
     }
 }
+
+/// Over the press underlay, a PNG band that none of a licence's own items reaches is the
+/// underlay's band, deflated once and kept. Licences whose text and photo reach different
+/// bands, interleaved on one template, each give the PNG of their own whole raster.
+#[test]
+fn a_kept_underlay_band_never_stands_for_a_band_a_licence_draws_in() {
+    let read = |path: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let record = |json: &serde_json::Value, folder: &str| {
+        let mut record = Record::from_json(&json.to_string(), "variant").unwrap();
+        record.folder = Some(folder.into());
+        record
+    };
+    // Liuzhou: the sample, and one whose permits run to more lines, further down.
+    let sample = read("specs/liuzhou/sample.json");
+    let mut longer = sample.clone();
+    longer["permits"] = (1..=8)
+        .map(|i| format!("第{i}类许可：食品经营许可证（JY2450203{i:07}）"))
+        .collect::<Vec<_>>()
+        .into();
+    // The health card: its photo is a picture the licence draws, beside other text.
+    let card = read("specs/health-card/sample.json");
+    let mut card_longer = card.clone();
+    card_longer["name"] = "王彦".into();
+    card_longer["employer"] = "柳州市城中区五星米粉店".into();
+    let cases = [
+        (
+            LIUZHOU,
+            [
+                record(&sample, "specs/liuzhou"),
+                record(&longer, "specs/liuzhou"),
+            ],
+        ),
+        (
+            "specs/health-card/card.ron",
+            [
+                record(&card, "specs/health-card"),
+                record(&card_longer, "specs/health-card"),
+            ],
+        ),
+    ];
+    let options = RasterOptions {
+        dpi: 150.0,
+        ..Default::default()
+    };
+    for (spec, records) in &cases {
+        let template = Template::load(spec).unwrap();
+        let wholes: Vec<Vec<u8>> = records
+            .iter()
+            .map(|r| {
+                let licence = template.issue(r).unwrap();
+                raster::render(&licence.layout().page, template.fonts(), &options)
+                    .unwrap()
+                    .encode_png()
+                    .unwrap()
+            })
+            .collect();
+        assert!(wholes[0] != wholes[1], "{spec}: the records differ");
+        // Straight, then making the underlay, then over it, the records alternating and
+        // each order: the first PNG over the underlay keeps the bands it leaves alone.
+        for round in 0..4 {
+            for i in [round % 2, 1 - round % 2] {
+                let png = template.issue(&records[i]).unwrap().png(&options).unwrap();
+                assert!(png == wholes[i], "{spec}: round {round}, record {i}");
+            }
+        }
+    }
+}

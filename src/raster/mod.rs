@@ -293,6 +293,9 @@ pub struct Underlay {
     items: Vec<(String, Pass)>,
     size: crate::units::Size,
     canvas: Canvas,
+    /// Each PNG band's piece, kept once a PNG over the underlay has made it from the
+    /// underlay's pixels alone ([`png`]).
+    kept: Vec<png::KeptBand>,
 }
 
 impl Underlay {
@@ -301,11 +304,13 @@ impl Underlay {
         let mut canvas = Canvas::new(page, options)?;
         let fixed: Vec<&Item> = page_items(page, options).take_while(|i| i.fixed).collect();
         canvas.paint(page, fixed.iter().copied(), fonts, options)?;
+        let bands = canvas.sheet.height.div_ceil(png::BAND_ROWS);
         Ok(Self {
             options: options.clone(),
             items: fixed.iter().map(|i| (i.element.clone(), i.pass)).collect(),
             size: page.size,
             canvas,
+            kept: (0..bands).map(|_| png::KeptBand::new()).collect(),
         })
     }
 
@@ -361,6 +366,27 @@ pub(crate) fn png(
         sheet.paint_band(&ops, rgba, rows.start);
         pack(rgba, grey, packed);
     };
+    // Over an underlay, a PNG band that none of the page's own operations reaches is the
+    // underlay's band: its piece is made once and kept.
+    let kept: Vec<Option<&png::KeptBand>> = match under {
+        Some(u) => match ops.iter().map(Op::reach).collect::<Option<Vec<_>>>() {
+            Some(reaches) => u
+                .kept
+                .iter()
+                .enumerate()
+                .map(|(band, kept)| {
+                    let top = band as u32 * png::BAND_ROWS;
+                    let rows = png::BAND_ROWS.min(sheet.height.saturating_sub(top));
+                    let untouched = reaches
+                        .iter()
+                        .all(|&(first, last)| !Op::may_touch(first, last, top, rows));
+                    untouched.then_some(kept)
+                })
+                .collect(),
+            None => Vec::new(),
+        },
+        None => Vec::new(),
+    };
     // Groups of the painter's bands: each painted as `paint` paints it, so the pixels are
     // the same.
     png::encode_groups(
@@ -370,6 +396,7 @@ pub(crate) fn png(
         sheet.dpi,
         compressors,
         BAND_ROWS,
+        &kept,
         fill,
     )
 }
@@ -761,13 +788,39 @@ enum Op<'a> {
 }
 
 impl Op<'_> {
+    /// Whether an operation reaching from row `first` to row `last` (sheet pixels) may
+    /// change any of the `rows` rows from `top`: the culling every band paints by.
+    fn may_touch(first: f32, last: f32, top: u32, rows: u32) -> bool {
+        !(last < top as f32 - 1.0 || first > (top + rows) as f32 + 1.0)
+    }
+
+    /// The rows of the sheet (pixels, top and bottom) that painting the operation may
+    /// change; `None` when it may change any.
+    fn reach(&self) -> Option<(f32, f32)> {
+        match self {
+            Op::Fill { path, .. } => Some((path.bounds().top(), path.bounds().bottom())),
+            Op::Lines { .. } => None,
+            Op::Image { clip, base, .. } => {
+                // Drawn through the calibration; culled by its box without it: both.
+                let mut corners = [
+                    tiny_skia::Point::from_xy(clip.left(), clip.top()),
+                    tiny_skia::Point::from_xy(clip.right(), clip.bottom()),
+                ];
+                base.map_points(&mut corners);
+                let ys = [clip.top(), clip.bottom(), corners[0].y, corners[1].y];
+                let first = ys.iter().copied().fold(f32::INFINITY, f32::min);
+                let last = ys.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                (first.is_finite() && last.is_finite()).then_some((first - 1.0, last + 1.0))
+            }
+        }
+    }
+
     /// Paints the part of the operation in `band`, the sheet's rows from `top`.
     fn paint(&self, band: &mut PixmapMut, top: u32, base: Transform, dpi: f64) {
         match self {
             Op::Fill { path, paint, rule } => {
                 let bounds = path.bounds();
-                let (first, last) = (top as f32 - 1.0, (top + band.height()) as f32 + 1.0);
-                if bounds.bottom() < first || bounds.top() > last {
+                if !Op::may_touch(bounds.top(), bounds.bottom(), top, band.height()) {
                     return;
                 }
                 // A whole-pixel move into the band's rows.
@@ -781,8 +834,7 @@ impl Op<'_> {
                 clip,
                 base,
             } => {
-                let (first, last) = (top as f32 - 1.0, (top + band.height()) as f32 + 1.0);
-                if clip.bottom() < first || clip.top() > last {
+                if !Op::may_touch(clip.top(), clip.bottom(), top, band.height()) {
                     return;
                 }
                 let paint = Paint {
