@@ -358,3 +358,42 @@ fn a_kept_underlay_band_never_stands_for_a_band_a_licence_draws_in() {
         }
     }
 }
+
+/// A picture drawn through a calibration is painted in every band it lands in: the bands
+/// once culled it by where it stood before the calibration moved it, and a 5 mm offset
+/// left three rows of the health card's photo blank at a band's edge (rows 384–386 at
+/// 300 dpi).
+#[test]
+fn a_calibrated_picture_is_whole_across_the_bands() {
+    use certpress::qa::image::Picture;
+    use certpress::{Calibration, Mm, Pass};
+    let template = Template::load("specs/health-card/card.ron").unwrap();
+    let sample = Record::load("specs/health-card/sample.json").unwrap();
+    let options = RasterOptions {
+        dpi: 300.0,
+        pass: Some(Pass::Print),
+        calibration: Calibration {
+            offset_x: Mm(0.0),
+            offset_y: Mm(5.0),
+            scale: 1.0,
+        },
+        ..Default::default()
+    };
+    let png = template.issue(&sample).unwrap().png(&options).unwrap();
+    let picture = Picture::decode_png(&png, None).unwrap();
+    // The photo (x 62.7–81.3, y 4.2–27.8 mm in the spec) lands 5 mm lower: y 9.2–32.8 mm,
+    // rows 109–387; its light blue ground is not the white paper anywhere.
+    let px = |mm: f64| (mm / 25.4 * 300.0) as usize;
+    let blank_rows: Vec<usize> = (px(9.2) + 2..px(32.8) - 1)
+        .filter(|&row| {
+            (px(62.7) + 4..px(81.3) - 4).all(|col| {
+                let at = (row * picture.width + col) * 3;
+                picture.rgb[at..at + 3] == [255, 255, 255]
+            })
+        })
+        .collect();
+    assert!(
+        blank_rows.is_empty(),
+        "blank rows in the photo: {blank_rows:?}"
+    );
+}

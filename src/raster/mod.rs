@@ -834,8 +834,10 @@ impl Op<'_> {
                 clip,
                 base,
             } => {
-                if !Op::may_touch(clip.top(), clip.bottom(), top, band.height()) {
-                    return;
+                // Culled by where it is drawn: through the calibration.
+                match self.reach() {
+                    Some((first, last)) if Op::may_touch(first, last, top, band.height()) => {}
+                    _ => return,
                 }
                 let paint = Paint {
                     shader: tiny_skia::Pattern::new(
