@@ -102,6 +102,23 @@ fn pipeline(c: &mut Criterion) {
             })
         },
     );
+    // The front door, warm: what a service or `batch --png` pays per licence. The PNG is
+    // painted, filtered and deflated band by band over the press underlay (made by the
+    // second raster), and a band none of the licence's own items reaches is the
+    // underlay's, deflated once.
+    group.bench_function("PNG of one licence, warm template (front door)", |b| {
+        b.iter(|| licence.png(&raster::RasterOptions::default()).unwrap())
+    });
+    group.bench_function(
+        "PDF and PNG of one licence, warm template (front door)",
+        |b| {
+            b.iter(|| {
+                let pdf = licence.pdf(&pdf::PdfOptions::default()).unwrap();
+                let png = licence.png(&raster::RasterOptions::default()).unwrap();
+                (pdf, png)
+            })
+        },
+    );
     // The same page without its guilloche (border band and background pattern): what the
     // security artwork costs.
     let mut plain = laid_out.page.clone();
