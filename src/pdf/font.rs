@@ -142,19 +142,22 @@ pub fn write_font(
     chunk.cmap(cmap_ref, &cmap).filter(Filter::FlateDecode);
 
     let mut stream = chunk.stream(file_ref, &program);
-    stream.filter(Filter::FlateDecode);
     if face.metrics()?.is_cff {
         stream.pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
+    } else {
+        stream.filter(Filter::FlateDecode);
     }
     stream.finish();
     Ok(())
 }
 
 /// The subset of `face` holding the glyphs `remapper` has seen (`glyphs`, in its order),
-/// compressed as it is
-/// embedded. A CFF subset is embedded as its bare CFF table (FontFile3/CIDFontType0C),
-/// written directly when the face allows it; a TrueType subset as the whole font
-/// (FontFile2).
+/// as it is embedded. A CFF subset is embedded as its bare CFF table
+/// (FontFile3/CIDFontType0C), written directly when the face allows it, and unfiltered:
+/// Type 2 charstrings hardly deflate (the Liuzhou content face's subset, 21,825 bytes,
+/// deflated to 21,264; a label face's grew), and deflating them was a fifth of a
+/// licence's instructions. A TrueType subset is embedded as the whole font (FontFile2),
+/// deflated.
 fn embedded_program(
     face: &Face,
     remapper: &GlyphRemapper,
@@ -163,7 +166,7 @@ fn embedded_program(
 ) -> Result<Vec<u8>> {
     if face.metrics()?.is_cff {
         if let Some(cff) = face.cff_subset(glyphs) {
-            return Ok(deflate(compressors, &cff, Effort::Fast));
+            return Ok(cff);
         }
     }
     let subset = face.subset(remapper)?;
@@ -179,7 +182,7 @@ fn embedded_program(
         .ok_or_else(|| Error::Render {
             message: format!("the subset of {name} has no CFF table"),
         })?;
-    Ok(deflate(compressors, cff, Effort::Fast))
+    Ok(cff.to_vec())
 }
 
 /// The six-letter subset tag: derived from the face and its glyph set, so the same
