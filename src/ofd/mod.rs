@@ -195,16 +195,7 @@ pub(crate) fn package(
     options: &OfdOptions,
     cache: &OfdCache,
 ) -> Result<Package> {
-    let mut content = ContentWriter {
-        page,
-        ids: Ids {
-            next: CMYK_SPACE + 1,
-        },
-        fonts: BTreeMap::new(),
-        images: Vec::new(),
-        cache,
-        colour: options.colour,
-    };
+    let mut content = ContentWriter::new(page, cache, options.colour);
     let (fixed, fixed_hash) = crate::display::fixed_run(&page.items);
     let template = content.template_page(fixed, fixed_hash)?;
     let body = content.content(
@@ -436,18 +427,18 @@ struct ContentWriter<'a> {
     colour: OfdColour,
 }
 
-impl ContentWriter<'_> {
-    /// A writer of the same page that has written nothing.
-    fn fresh(&self) -> Self {
+impl<'a> ContentWriter<'a> {
+    /// A writer of `page` that has written nothing.
+    fn new(page: &'a Page, cache: &'a OfdCache, colour: OfdColour) -> Self {
         ContentWriter {
-            page: self.page,
+            page,
             ids: Ids {
                 next: CMYK_SPACE + 1,
             },
             fonts: BTreeMap::new(),
             images: Vec::new(),
-            cache: self.cache,
-            colour: self.colour,
+            cache,
+            colour,
         }
     }
 
@@ -460,7 +451,7 @@ impl ContentWriter<'_> {
         }
         let key = (self.colour == OfdColour::Cmyk, fixed, hash);
         let template = self.cache.templates.get_or_try_make(&key, || {
-            let mut first = self.fresh();
+            let mut first = ContentWriter::new(self.page, self.cache, self.colour);
             let id = first.ids.take();
             let xml = first.content(&self.page.items[..fixed], "Background", None)?;
             let packed = pack(TEMPLATE_PAGE, &xml)?;
