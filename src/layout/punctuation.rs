@@ -124,6 +124,9 @@ pub(crate) struct Typeset {
     pub compress: bool,
     /// Whether lines but a paragraph's last are justified.
     pub justify: bool,
+    /// Each character's class, worked out once: the line breaker asks of the edges of
+    /// every candidate line.
+    classes: Vec<Class>,
     /// How many of the characters before each index are marks with a blank still there
     /// (what [`Typeset::shrinkable`] counts): the line breaker asks of every candidate
     /// line, so the count is read off in constant time.
@@ -139,11 +142,12 @@ impl Typeset {
         justify: bool,
     ) -> Self {
         let adjust = adjust(&chars, mode);
+        let classes: Vec<Class> = chars.iter().map(|&(c, a)| class(c, a)).collect();
         let mut shrinkable_before = Vec::with_capacity(chars.len() + 1);
         let mut count = 0;
         shrinkable_before.push(count);
-        for (&(c, advance), a) in chars.iter().zip(&adjust) {
-            let gives = match class(c, advance) {
+        for (&class, a) in classes.iter().zip(&adjust) {
+            let gives = match class {
                 Class::Closing => a.right == 0.0,
                 Class::Opening => a.left == 0.0,
                 _ => false,
@@ -157,6 +161,7 @@ impl Typeset {
             unit_starts: units.iter().map(|u| u.start).collect(),
             compress: mode == Punctuation::Compressed,
             justify,
+            classes,
             shrinkable_before,
         }
     }
@@ -209,20 +214,17 @@ impl Typeset {
         if !self.compress || range.is_empty() {
             return (0.0, 0.0);
         }
-        let first = self.chars[range.start];
-        let last = self.chars[range.end - 1];
-        let start =
-            if class(first.0, first.1) == Class::Opening && self.adjust[range.start].left == 0.0 {
-                BLANK
-            } else {
-                0.0
-            };
-        let end =
-            if class(last.0, last.1) == Class::Closing && self.adjust[range.end - 1].right == 0.0 {
-                BLANK
-            } else {
-                0.0
-            };
+        let (first, last) = (range.start, range.end - 1);
+        let start = if self.classes[first] == Class::Opening && self.adjust[first].left == 0.0 {
+            BLANK
+        } else {
+            0.0
+        };
+        let end = if self.classes[last] == Class::Closing && self.adjust[last].right == 0.0 {
+            BLANK
+        } else {
+            0.0
+        };
         (start, end)
     }
 
@@ -264,7 +266,7 @@ impl Typeset {
         let mut pen = -start_trim * em;
         let mid = |i: usize| i > range.start && i + 1 < range.end;
         for i in range.clone() {
-            let (c, advance) = self.chars[i];
+            let (advance, class) = (self.chars[i].1, self.classes[i]);
             let a = self.adjust[i];
             if i > range.start {
                 pen -= a.left * em;
@@ -272,7 +274,7 @@ impl Typeset {
                     pen += stretch_per_gap;
                 }
                 // A tight line: an opening mark mid-line gives from its left blank.
-                if mid(i) && class(c, advance) == Class::Opening && a.left == 0.0 {
+                if mid(i) && class == Class::Opening && a.left == 0.0 {
                     pen -= shrink_per_mark;
                 }
             }
@@ -281,7 +283,7 @@ impl Typeset {
             if i + 1 < range.end {
                 pen += tracking.to_mm().get() - a.right * em;
                 // ... and a closing mark mid-line from its right blank.
-                if mid(i) && class(c, advance) == Class::Closing && a.right == 0.0 {
+                if mid(i) && class == Class::Closing && a.right == 0.0 {
                     pen -= shrink_per_mark;
                 }
             }
