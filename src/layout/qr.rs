@@ -134,8 +134,9 @@ fn encode(data: &str, version: i16, ec: QrEc, masks: &MaskOverlays) -> QrResult<
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&codewords, &ec_codewords);
     let width = version.width() as usize;
-    let data_dark = unmasked_data(&canvas, version);
     let overlays = masks.get(version, ec);
+    let data_dark = unmasked_data(canvas, &overlays.function);
+    let overlays = &overlays.masks;
     // Rows and columns of the data as bits once, for symbols a `u128` line holds: each
     // mask is then a XOR of words. Wider symbols are scored module by module.
     let data = (width <= BITWISE_MAX_WIDTH).then(|| BitLines::of(&data_dark, width));
@@ -191,13 +192,14 @@ fn masked_modules(canvas: &Canvas, mask: MaskPattern) -> Vec<bool> {
         .collect()
 }
 
-/// The dark data modules of `canvas` before masking, row by row (function patterns are
-/// light here).
-fn unmasked_data(canvas: &Canvas, version: Version) -> Vec<bool> {
-    let width = version.width();
-    (0..width)
-        .flat_map(|y| (0..width).map(move |x| (x, y)))
-        .map(|(x, y)| canvas.get(x, y) == Module::Unmasked(Color::Dark))
+/// The dark data modules of `canvas` before masking, row by row (function patterns,
+/// where `function` is true, are light here).
+fn unmasked_data(canvas: Canvas, function: &[bool]) -> Vec<bool> {
+    canvas
+        .into_colors()
+        .into_iter()
+        .zip(function)
+        .map(|(colour, &function)| !function && colour == Color::Dark)
         .collect()
 }
 
@@ -209,7 +211,15 @@ fn unmasked_data(canvas: &Canvas, version: Version) -> Vec<bool> {
 /// Made once per version and level (at most 160) and kept by the owner of a
 /// [`MaskOverlays`] (a prepared template).
 #[derive(Debug)]
-pub(crate) struct MaskOverlays(Memo<(i16, u8), [Overlay; 8]>);
+pub(crate) struct MaskOverlays(Memo<(i16, u8), Overlays>);
+
+/// The eight overlays of a version and level, and which of its modules are function
+/// patterns (the rest hold data).
+#[derive(Debug)]
+struct Overlays {
+    masks: [Overlay; 8],
+    function: Vec<bool>,
+}
 
 /// One mask's overlay: its modules, and (for symbols a `u128` line holds) its rows and
 /// columns as bits.
@@ -226,16 +236,21 @@ impl Default for MaskOverlays {
 }
 
 impl MaskOverlays {
-    fn get(&self, version: Version, ec: QrEc) -> Arc<[Overlay; 8]> {
+    fn get(&self, version: Version, ec: QrEc) -> Arc<Overlays> {
         self.0.get_or_make(&(version.width(), ec as u8), || {
             let mut blank = Canvas::new(version, ec);
             blank.draw_all_functional_patterns();
             let width = version.width() as usize;
-            Arc::new(MASKS.map(|mask| {
+            let function = (0..width as i16)
+                .flat_map(|y| (0..width as i16).map(move |x| (x, y)))
+                .map(|(x, y)| blank.get(x, y) != Module::Empty)
+                .collect();
+            let masks = MASKS.map(|mask| {
                 let modules = masked_modules(&blank, mask);
                 let lines = (width <= BITWISE_MAX_WIDTH).then(|| BitLines::of(&modules, width));
                 Overlay { modules, lines }
-            }))
+            });
+            Arc::new(Overlays { masks, function })
         })
     }
 }
@@ -524,10 +539,11 @@ mod tests {
             let mut canvas = Canvas::new(v, ec);
             canvas.draw_all_functional_patterns();
             canvas.draw_data(&codewords, &ec_codewords);
-            let data_dark = unmasked_data(&canvas, v);
+            let overlays = MaskOverlays::default().get(v, ec);
+            let data_dark = unmasked_data(canvas.clone(), &overlays.function);
             let width = v.width() as usize;
             let data_lines = BitLines::of(&data_dark, width);
-            for (overlay, mask) in MaskOverlays::default().get(v, ec).iter().zip(MASKS) {
+            for (overlay, mask) in overlays.masks.iter().zip(MASKS) {
                 let symbol = masked_modules(&canvas, mask);
                 assert!(
                     masked(&overlay.modules, &data_dark) == symbol,
