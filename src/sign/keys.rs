@@ -332,9 +332,6 @@ impl Signer {
             .to_vec()
     }
 
-    /// Signs `message` (hashing it: SM3 with the signer ID's Z for SM2, SHA-256 otherwise).
-    /// ECDSA and SM2 signatures come DER-encoded (`SEQUENCE { r, s }`); SM2 and ECDSA
-    /// nonces are deterministic (RFC 6979), so the same message gives the same signature.
     /// [`Signer::sign`], once for each message: a second call with the same message gives
     /// the first signature. For what is made once and used many times (a seal's maker
     /// signature over its information): a token signs it once, not once a licence, and
@@ -344,6 +341,9 @@ impl Signer {
             .get_or_try_make(message, || self.sign(message).map(Arc::from))
     }
 
+    /// Signs `message` (hashing it: SM3 with the signer ID's Z for SM2, SHA-256 otherwise).
+    /// ECDSA and SM2 signatures come DER-encoded (`SEQUENCE { r, s }`); SM2 and ECDSA
+    /// nonces are deterministic (RFC 6979), so the same message gives the same signature.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         let failed = |e: signature::Error| Error::Render {
             message: format!("signing failed: {e}"),
