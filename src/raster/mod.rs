@@ -801,16 +801,17 @@ impl Op<'_> {
             Op::Fill { path, .. } => Some((path.bounds().top(), path.bounds().bottom())),
             Op::Lines { .. } => None,
             Op::Image { clip, base, .. } => {
-                // Drawn through the calibration; culled by its box without it: both.
+                // Its box where the calibration moves it, as it is drawn.
                 let mut corners = [
                     tiny_skia::Point::from_xy(clip.left(), clip.top()),
+                    tiny_skia::Point::from_xy(clip.right(), clip.top()),
+                    tiny_skia::Point::from_xy(clip.left(), clip.bottom()),
                     tiny_skia::Point::from_xy(clip.right(), clip.bottom()),
                 ];
                 base.map_points(&mut corners);
-                let ys = [clip.top(), clip.bottom(), corners[0].y, corners[1].y];
-                let first = ys.iter().copied().fold(f32::INFINITY, f32::min);
-                let last = ys.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                (first.is_finite() && last.is_finite()).then_some((first - 1.0, last + 1.0))
+                let first = corners.iter().map(|p| p.y).fold(f32::INFINITY, f32::min);
+                let last = corners.iter().map(|p| p.y).fold(f32::NEG_INFINITY, f32::max);
+                (first.is_finite() && last.is_finite()).then_some((first, last))
             }
         }
     }

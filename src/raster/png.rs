@@ -7,6 +7,8 @@
 //! fixed by the image, not by the number of cores, so the bytes are the same on every
 //! machine.
 
+use std::sync::Arc;
+
 use png::{BitDepth, ColorType, Encoder, PixelDimensions, Unit};
 use rayon::prelude::*;
 
@@ -22,7 +24,7 @@ pub(crate) const BAND_ROWS: u32 = 64;
 /// the same pixels as an earlier one's (a band of the press underlay that none of a
 /// licence's own items reaches), its piece is made once and copied after. A band's piece
 /// depends only on its rows and whether it ends the image.
-pub(crate) type KeptBand = std::sync::OnceLock<Piece>;
+pub(crate) type KeptBand = std::sync::OnceLock<Arc<Piece>>;
 
 /// zlib level: 1, the fast path (static codes, no lazy matching). On the Liuzhou proof at
 /// 300 dpi it is twice as fast as level 2 for 25 % more bytes.
@@ -104,7 +106,7 @@ pub fn encode_groups(
     let group = group.max(1).div_ceil(BAND_ROWS) * BAND_ROWS;
     let groups = height.div_ceil(group).max(1);
     let kept_band = |start: u32| kept.get((start / BAND_ROWS) as usize).copied().flatten();
-    let pieces: Vec<Piece> = (0..groups)
+    let pieces: Vec<Arc<Piece>> = (0..groups)
         .into_par_iter()
         .map_init(
             || (Vec::new(), Vec::new()),
@@ -114,7 +116,7 @@ pub fn encode_groups(
                 let bands = || rows.clone().step_by(BAND_ROWS as usize);
                 if let Some(known) = bands()
                     .map(|start| kept_band(start).and_then(|k| k.get().cloned()))
-                    .collect::<Option<Vec<Piece>>>()
+                    .collect::<Option<Vec<Arc<Piece>>>>()
                     .filter(|known| !known.is_empty())
                 {
                     return known;
@@ -129,8 +131,15 @@ pub fn encode_groups(
                     let band = &packed[(start - first) as usize * row_bytes..]
                         [..(end - start) as usize * row_bytes];
                     let last = end == height;
-                    let deflate =
-                        || deflate_band(band, row_bytes, color.samples(), last, compressors);
+                    let deflate = || {
+                        Arc::new(deflate_band(
+                            band,
+                            row_bytes,
+                            color.samples(),
+                            last,
+                            compressors,
+                        ))
+                    };
                     pieces.push(match kept_band(start) {
                         Some(kept) => kept.get_or_init(deflate).clone(),
                         None => deflate(),
@@ -138,13 +147,13 @@ pub fn encode_groups(
                 }
                 if pieces.is_empty() {
                     // No rows at all: the stream still ends.
-                    pieces.push(deflate_band(
+                    pieces.push(Arc::new(deflate_band(
                         &[],
                         row_bytes,
                         color.samples(),
                         true,
                         compressors,
-                    ));
+                    )));
                 }
                 pieces
             },
@@ -174,7 +183,7 @@ pub fn encode_groups(
 }
 
 /// One band's rows, filtered and deflated.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Piece {
     deflated: Vec<u8>,
     /// Adler-32 of the filtered bytes.

@@ -87,19 +87,18 @@ const SIGNATURES_XML: &str = "Doc_0/Signs/Signatures.xml";
 
 /// SM3, base64, as `CheckValue` holds it.
 pub(crate) fn sm3_base64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Sm3::digest(bytes))
+    check_value(&Sm3::digest(bytes).into())
+}
+
+/// An SM3 digest in base64, as `CheckValue` holds it.
+fn check_value(digest: &[u8; 32]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(digest)
 }
 
 /// Seals an OFD package's files with the signer's SM2 key, and zips them.
 pub(crate) fn seal(package: Package, signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
     signer.require(&[KeyKind::Sm2], "the OFD's electronic seal (GB/T 38540)")?;
     let mut entries = package.entries;
-    if entries
-        .iter()
-        .any(|entry| entry.name.starts_with("Doc_0/Signs/"))
-    {
-        return Err(failed("the package is signed already"));
-    }
     // OFD.xml points its document body at the signature list.
     let entry = entries
         .iter_mut()
@@ -168,7 +167,7 @@ fn signature_xml(entries: &[Entry], options: &SealOptions) -> Vec<u8> {
         x.push_str(&format!(
             "<ofd:Reference FileRef=\"/{}\"><ofd:CheckValue>{}</ofd:CheckValue></ofd:Reference>",
             escape(&entry.name),
-            base64::engine::general_purpose::STANDARD.encode(digest)
+            check_value(&digest)
         ));
     }
     x.push_str("</ofd:References>");
