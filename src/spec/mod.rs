@@ -10,7 +10,7 @@ mod validate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub(crate) use elements::*;
 pub use model::*;
@@ -39,8 +39,9 @@ pub struct LoadedSpec {
     pub(crate) pictures: BTreeMap<String, Arc<Bitmap>>,
     /// Element index by id.
     index: BTreeMap<String, usize>,
-    /// Each element's line in the file (that of its `id`), in element order.
-    lines: Vec<Option<u32>>,
+    /// Each element's line in the file (that of its `id`): found the first time a message
+    /// asks, since rendering never does and finding them parses the text once more.
+    lines: Arc<ElementLines>,
     /// Each element's inks, resolved to indices, in element order.
     inks: Vec<ElementInks>,
     /// SHA-256 of the spec's text and of every artwork file it loaded: what a batch
@@ -105,9 +106,7 @@ impl LoadedSpec {
             .collect::<Result<Vec<_>>>()?;
         // `Rect(id: …)` instead of `Rect((id: …))`, and `fill: "beige"` instead of
         // `fill: Some("beige")`: specs are written by hand.
-        let options = ron::Options::default()
-            .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
-            .with_recursion_limit(64);
+        let options = ron_options();
         let spec: Spec = options.from_str(source).map_err(|e| Error::SpecSyntax {
             at: SpecLocation {
                 file: path.clone(),
@@ -121,7 +120,11 @@ impl LoadedSpec {
         for (i, element) in spec.elements.iter().enumerate() {
             index.entry(element.id().to_owned()).or_insert(i);
         }
-        let lines = element_lines(source, &options, spec.elements.len());
+        let lines = Arc::new(ElementLines {
+            source: source.into(),
+            count: spec.elements.len(),
+            found: OnceLock::new(),
+        });
         let mut loaded = LoadedSpec {
             spec,
             path,
@@ -195,7 +198,9 @@ impl LoadedSpec {
 
     /// The location of an element in the spec file (the line of its `id`).
     pub fn locate(&self, id: &str) -> SpecLocation {
-        let line = self.index_of(id).and_then(|i| self.lines[i]);
+        let line = self
+            .index_of(id)
+            .and_then(|i| self.lines.get().get(i).copied().flatten());
         location(&self.path, line)
     }
 
@@ -245,6 +250,30 @@ pub(crate) const MIN_LINE_WIDTH: Mm = Mm(0.08);
 /// Each element's line: the parser gives each element's own source text, and the line
 /// is that of its `id:` within it (the line people look for), else its first line. A
 /// second, shallow parse of the same text; `None` for all when it cannot be made.
+/// How spec text is parsed: `Rect(id: …)` instead of `Rect((id: …))`, and `fill: "beige"`
+/// instead of `fill: Some("beige")`, since specs are written by hand.
+fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(64)
+}
+
+/// A spec's text, kept to find its elements' lines in when a message first needs them.
+#[derive(Debug)]
+struct ElementLines {
+    source: Box<str>,
+    /// How many elements the spec has.
+    count: usize,
+    found: OnceLock<Vec<Option<u32>>>,
+}
+
+impl ElementLines {
+    fn get(&self) -> &[Option<u32>] {
+        self.found
+            .get_or_init(|| element_lines(&self.source, &ron_options(), self.count))
+    }
+}
+
 fn element_lines(source: &str, options: &ron::Options, count: usize) -> Vec<Option<u32>> {
     /// The spec's elements as their source text; every other key is skipped.
     #[derive(serde::Deserialize)]
@@ -256,7 +285,8 @@ fn element_lines(source: &str, options: &ron::Options, count: usize) -> Vec<Opti
     let Ok(sources) = options.from_str::<Sources>(source) else {
         return vec![None; count];
     };
-    let line_at = |offset: usize| source[..offset].matches('\n').count() as u32 + 1;
+    // Elements come in the file's order: lines are counted on from the last one.
+    let (mut counted, mut line) = (0, 1);
     sources
         .elements
         .iter()
@@ -274,7 +304,13 @@ fn element_lines(source: &str, options: &ron::Options, count: usize) -> Vec<Opti
                         .is_some_and(|c| c.is_alphanumeric() || c == '_')
                 })
                 .map_or(0, |(i, _)| i);
-            Some(line_at(start + body_at + id))
+            let at = start + body_at + id;
+            line = match source.get(counted..at) {
+                Some(since) => line + since.matches('\n').count() as u32,
+                None => source[..at].matches('\n').count() as u32 + 1,
+            };
+            counted = at;
+            Some(line)
         })
         .collect()
 }
