@@ -4,6 +4,7 @@
 //! glyph ids in a face of the [`FontBook`](crate::fonts::FontBook), inks resolved to CMYK
 //! or spot definitions. Back ends read nothing else: not the spec, not the record.
 
+mod qr_outline;
 mod winding;
 
 use std::sync::Arc;

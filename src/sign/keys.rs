@@ -58,6 +58,9 @@ pub struct Signer {
     certificate_der: Vec<u8>,
     /// Signatures made by [`Signer::sign_once`], by the message signed.
     signed_once: Memo<Vec<u8>, [u8]>,
+    /// SM3 over an SM2 key's Z and a prefix many messages share, by the prefix
+    /// ([`Signer::sign_with_prefix`]).
+    sm3_prefixes: Memo<Vec<u8>, sm3::Sm3>,
 }
 
 /// Messages [`Signer::sign_once`] remembers: a seal or two.
@@ -151,6 +154,7 @@ impl Signer {
             certificate_der,
             certificate,
             signed_once: Memo::new(SIGNED_ONCE),
+            sm3_prefixes: Memo::new(SIGNED_ONCE),
         };
         if signer.public_key()? != signer.certificate_public_key() {
             return Err(key_error(
@@ -216,6 +220,7 @@ impl Signer {
             certificate_der,
             certificate,
             signed_once: Memo::new(SIGNED_ONCE),
+            sm3_prefixes: Memo::new(SIGNED_ONCE),
         };
         // The token's key and the certificate belong together when the certificate
         // verifies what the token signs.
@@ -341,6 +346,28 @@ impl Signer {
             .get_or_try_make(message, || self.sign(message).map(Arc::from))
     }
 
+    /// [`Signer::sign`] for messages whose first `prefix` bytes many messages share (an
+    /// OFD seal's `TBS_Sign` begins with the whole seal, its picture included: 40 KB of
+    /// 41). For an SM2 key in memory, SM3 over Z and the prefix is taken once and
+    /// remembered; the signature is the one [`Signer::sign`] makes. Other keys sign the
+    /// message as it is.
+    pub(crate) fn sign_with_prefix(&self, message: &[u8], prefix: usize) -> Result<Vec<u8>> {
+        use sm3::Digest as _;
+        let Key::Sm2(k) = &self.key else {
+            return self.sign(message);
+        };
+        let (prefix, rest) = message.split_at(prefix.min(message.len()));
+        let state = self.sm3_prefixes.get_or_make(prefix, || {
+            Arc::new(sm3::Sm3::new_with_prefix(sm2_z(k)).chain_update(prefix))
+        });
+        let e = (*state).clone().chain_update(rest).finalize();
+        let sig: sm2::dsa::Signature = signature::hazmat::PrehashSigner::sign_prehash(&**k, &e)
+            .map_err(|e| Error::Render {
+                message: format!("signing failed: {e}"),
+            })?;
+        Ok(der_signature(&sig.r_bytes(), &sig.s_bytes()))
+    }
+
     /// Signs `message` (hashing it: SM3 with the signer ID's Z for SM2, SHA-256 otherwise).
     /// ECDSA and SM2 signatures come DER-encoded (`SEQUENCE { r, s }`); SM2 and ECDSA
     /// nonces are deterministic (RFC 6979), so the same message gives the same signature.
@@ -365,6 +392,36 @@ impl Signer {
             Key::Token(k) => k.sign(message)?,
         })
     }
+}
+
+/// Z of an SM2 key (GB/T 32918.2-2016 §5.5): SM3 over the signer ID's length in bits and
+/// the ID, the curve's a and b, the base point and the public key, each coordinate 32
+/// bytes. The `sm2` crate works it out too but keeps it to itself; what is signed with it
+/// is checked against that crate's own signature (tests).
+fn sm2_z(key: &sm2::dsa::SigningKey) -> [u8; 32] {
+    use sm2::elliptic_curve::sec1::ToEncodedPoint as _;
+    use sm3::Digest as _;
+    /// The curve of GB/T 32918.5-2016: a, b, and the base point's x and y.
+    const CURVE: [&str; 4] = [
+        "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC",
+        "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93",
+        "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7",
+        "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0",
+    ];
+    let id = key.distid().as_bytes();
+    let mut z = sm3::Sm3::new();
+    z.update(((id.len() * 8) as u16).to_be_bytes());
+    z.update(id);
+    for hex in CURVE {
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+            .collect();
+        z.update(bytes);
+    }
+    let point = key.verifying_key().as_affine().to_encoded_point(false);
+    z.update(&point.as_bytes()[1..]);
+    z.finalize().into()
 }
 
 /// A certificate from PEM text, and its DER.
@@ -412,4 +469,28 @@ pub(crate) fn scalars(signature: &[u8]) -> Option<([u8; 32], [u8; 32])> {
         Some(out)
     };
     Some((pad(sig.r.as_bytes())?, pad(sig.s.as_bytes())?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use signature::hazmat::PrehashSigner as _;
+    use sm3::Digest as _;
+
+    /// Z as worked out here is the one the `sm2` crate signs with: SM3 over it and the
+    /// message, signed as a prehash, is the crate's own (deterministic) signature.
+    #[test]
+    fn sm2_z_is_the_one_the_sm2_crate_signs_with() {
+        let secret = sm2::SecretKey::from_slice(&[0x5a; 32]).unwrap();
+        for id in [DEFAULT_SM2_ID, "ALICE123@YAHOO.COM"] {
+            let key = sm2::dsa::SigningKey::new(id, &secret).unwrap();
+            let message = b"TBS_Sign: the seal, the time, the digest";
+            let theirs: sm2::dsa::Signature = key.try_sign(message).unwrap();
+            let e = sm3::Sm3::new_with_prefix(sm2_z(&key))
+                .chain_update(message)
+                .finalize();
+            let ours: sm2::dsa::Signature = key.sign_prehash(&e).unwrap();
+            assert_eq!(ours, theirs, "signer ID {id}");
+        }
+    }
 }

@@ -46,6 +46,7 @@ use sm3::{Digest, Sm3};
 
 use super::keys::{KeyKind, Signer};
 use super::time::{self, SigningTime};
+use crate::deflate::Compressors;
 use crate::error::{Error, Result};
 use crate::ofd::{Entry, Package};
 
@@ -96,7 +97,12 @@ fn check_value(digest: &[u8; 32]) -> String {
 }
 
 /// Seals an OFD package's files with the signer's SM2 key, and zips them.
-pub(crate) fn seal(package: Package, signer: &Signer, options: &SealOptions) -> Result<Vec<u8>> {
+pub(crate) fn seal(
+    package: Package,
+    compressors: &Compressors,
+    signer: &Signer,
+    options: &SealOptions,
+) -> Result<Vec<u8>> {
     signer.require(&[KeyKind::Sm2], "the OFD's electronic seal (GB/T 38540)")?;
     let mut entries = package.entries;
     // OFD.xml points its document body at the signature list.
@@ -122,10 +128,11 @@ pub(crate) fn seal(package: Package, signer: &Signer, options: &SealOptions) -> 
     );
     entries.push(Entry::new(SIGNATURES_XML, list.into_bytes()));
     entries.push(Entry::new(SIGNATURE_XML, signature_xml));
-    entries.push(Entry::new(SIGNED_VALUE, signed_value));
+    // DER around the stamp's PNG: deflate finds nothing to take out.
+    entries.push(Entry::compressed(SIGNED_VALUE, signed_value));
     // The files made once for the spec (the template page) are copied as they are
     // compressed: sealing recompresses nothing of them.
-    Package { entries }.zip()
+    Package { entries }.zip(compressors)
 }
 
 /// `Signature.xml`: what is protected (every file but the signature's own), how, when,
@@ -485,7 +492,18 @@ fn ses_signature(signature_xml: &[u8], signer: &Signer, options: &SealOptions) -
         property_info: ia5(&format!("/{SIGNATURE_XML}"))?,
     };
     let tbs_der = tbs.to_der().map_err(failed)?;
-    let signature = signer.sign(&tbs_der)?;
+    // Everything before the time is the same for every licence the seal seals.
+    let tail = [
+        tbs.time_info.encoded_len(),
+        tbs.data_hash.encoded_len(),
+        tbs.property_info.encoded_len(),
+    ]
+    .into_iter()
+    .try_fold(0usize, |sum, len| {
+        Ok::<_, der::Error>(sum + usize::try_from(len?)?)
+    })
+    .map_err(failed)?;
+    let signature = signer.sign_with_prefix(&tbs_der, tbs_der.len().saturating_sub(tail))?;
     let time_stamp = match &options.tsa {
         Some(tsa) => Some(bits(&tsa.stamp(&signature)?)?),
         None => None,

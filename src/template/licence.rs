@@ -101,7 +101,8 @@ impl Licence<'_> {
     /// metadata as `CustomData` when the spec declares it. Without a title in `options`,
     /// the spec's name is the title; without metadata, the licence's own.
     pub fn ofd(&self, options: &OfdOptions) -> Result<Vec<u8>> {
-        self.ofd_package(options)?.zip()
+        self.ofd_package(options)?
+            .zip(self.template.ofd.compressors())
     }
 
     /// [`Licence::ofd`]'s files before they are zipped.
@@ -235,6 +236,7 @@ impl Licence<'_> {
         let ofd = self.ofd_package(options)?;
         seal::seal(
             ofd,
+            self.template.ofd.compressors(),
             signer,
             &seal::SealOptions {
                 name,
