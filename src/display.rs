@@ -5,6 +5,7 @@
 //! or spot definitions. Back ends read nothing else: not the spec, not the record.
 
 mod qr_outline;
+pub use qr_outline::QrOutlines;
 mod winding;
 
 use std::sync::Arc;

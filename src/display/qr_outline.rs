@@ -20,69 +20,92 @@ const SOUTH: u8 = 2;
 const WEST: u8 = 4;
 const NORTH: u8 = 8;
 
-/// The direction a right turn from `d` takes (y down).
+/// The direction a right turn from `d` takes (y down): the next bit, round.
 fn right_of(d: u8) -> u8 {
-    match d {
-        EAST => SOUTH,
-        SOUTH => WEST,
-        WEST => NORTH,
-        _ => EAST,
+    (d << 1 | d >> 3) & 0xf
+}
+
+/// A symbol's outlines, their corners in one list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrOutlines {
+    corners: Vec<(u32, u32)>,
+    /// Where each outline's corners end in `corners`.
+    ends: Vec<usize>,
+}
+
+impl QrOutlines {
+    /// Each outline's corners, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[(u32, u32)]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, &end)| &self.corners[start..end])
     }
 }
 
 impl QrSymbol {
     /// The dark modules' outlines: each a closed polygon of its corners, in module units
     /// from the symbol's top-left corner (x right, y down), first corner not repeated.
-    pub fn outlines(&self) -> Vec<Vec<(u32, u32)>> {
+    pub fn outlines(&self) -> QrOutlines {
         let width = self.width;
         let side = width + 1;
-        let dark = |x: usize, y: usize| x < width && y < width && self.is_dark(y, x);
+        // The modules with a light border, so that every neighbour is in the grid.
+        let stride = width + 2;
+        let mut padded = vec![false; stride * stride];
+        for (y, row) in self.dark.chunks_exact(width.max(1)).take(width).enumerate() {
+            padded[(y + 1) * stride + 1..][..width].copy_from_slice(row);
+        }
         // The sides leaving each vertex (at most two: at a corner two dark modules share).
         let mut leaving = vec![0u8; side * side];
         for y in 0..width {
             for x in 0..width {
-                if !dark(x, y) {
+                let at = (y + 1) * stride + x + 1;
+                if !padded[at] {
                     continue;
                 }
-                if y == 0 || !dark(x, y - 1) {
-                    leaving[y * side + x] |= EAST;
-                }
-                if !dark(x + 1, y) {
-                    leaving[y * side + x + 1] |= SOUTH;
-                }
-                if !dark(x, y + 1) {
-                    leaving[(y + 1) * side + x + 1] |= WEST;
-                }
-                if x == 0 || !dark(x - 1, y) {
-                    leaving[(y + 1) * side + x] |= NORTH;
-                }
+                let v = y * side + x;
+                leaving[v] |= EAST * u8::from(!padded[at - stride]);
+                leaving[v + 1] |= SOUTH * u8::from(!padded[at + 1]);
+                leaving[v + side + 1] |= WEST * u8::from(!padded[at + stride]);
+                leaving[v + side] |= NORTH * u8::from(!padded[at - 1]);
             }
         }
-        let mut outlines = Vec::new();
+        // About three corners for every four modules.
+        let mut corners = Vec::with_capacity(width * width);
+        let mut ends = Vec::new();
         for start in 0..leaving.len() {
             while leaving[start] != 0 {
                 // Any side leaving the start begins an outline (the lowest bit).
                 let sides_at_start = leaving[start];
                 let first = sides_at_start & sides_at_start.wrapping_neg();
-                let mut corners = Vec::new();
+                let begin = corners.len();
                 let (mut at, mut heading) = (start, first);
+                let (mut x, mut y) = ((start % side) as u32, (start / side) as u32);
                 loop {
                     leaving[at] &= !heading;
                     let next = match heading {
-                        EAST => at + 1,
-                        SOUTH => at + side,
-                        WEST => at - 1,
-                        _ => at - side,
+                        EAST => {
+                            x += 1;
+                            at + 1
+                        }
+                        SOUTH => {
+                            y += 1;
+                            at + side
+                        }
+                        WEST => {
+                            x -= 1;
+                            at - 1
+                        }
+                        _ => {
+                            y -= 1;
+                            at - side
+                        }
                     };
                     // One side leaves a vertex: take it; two: turn right. At the start, by
                     // the sides it had: a side taken since is where the outline closes.
                     let sides = if next == start { sides_at_start } else { leaving[next] };
-                    let turn = match sides.count_ones() {
-                        1 => sides,
-                        _ => right_of(heading),
-                    };
+                    let one_side = sides & sides.wrapping_sub(1) == 0;
+                    let turn = if one_side { sides } else { right_of(heading) };
                     if turn != heading {
-                        corners.push(next);
+                        corners.push((x, y));
                     }
                     // Every step takes a side still there: the walk ends.
                     if next == start && turn == first || leaving[next] & turn == 0 {
@@ -92,16 +115,11 @@ impl QrSymbol {
                     heading = turn;
                 }
                 // The start, where the outline closed, first.
-                corners.rotate_right(1);
-                outlines.push(
-                    corners
-                        .into_iter()
-                        .map(|v| ((v % side) as u32, (v / side) as u32))
-                        .collect(),
-                );
+                corners[begin..].rotate_right(1);
+                ends.push(corners.len());
             }
         }
-        outlines
+        QrOutlines { corners, ends }
     }
 }
 
@@ -121,9 +139,9 @@ mod tests {
 
     /// The winding number of each module's centre: a ray to the right, counting the
     /// vertical sides it crosses (down +1, up −1).
-    fn windings(outlines: &[Vec<(u32, u32)>], width: usize) -> Vec<i32> {
+    fn windings(outlines: &QrOutlines, width: usize) -> Vec<i32> {
         let mut winding = vec![0; width * width];
-        for outline in outlines {
+        for outline in outlines.iter() {
             for (i, &(x0, y0)) in outline.iter().enumerate() {
                 let (x1, y1) = outline[(i + 1) % outline.len()];
                 assert!(x0 == x1 || y0 == y1, "sides run along the grid");
@@ -161,7 +179,7 @@ mod tests {
                 assert_eq!(w != 0, d, "non-zero, width {width}, module {i}");
                 assert_eq!(w % 2 != 0, d, "even-odd, width {width}, module {i}");
             }
-            let corners: usize = outlines.iter().map(Vec::len).sum();
+            let corners: usize = outlines.iter().map(<[_]>::len).sum();
             let runs = symbol.dark_runs().count();
             assert!(
                 width < 21 || corners < 4 * runs * 9 / 10,
@@ -175,7 +193,7 @@ mod tests {
         // Two modules meeting at one corner: two squares.
         let diagonal = symbol(2, vec![true, false, false, true]);
         assert_eq!(
-            diagonal.outlines(),
+            diagonal.outlines().iter().collect::<Vec<_>>(),
             vec![
                 vec![(0, 0), (1, 0), (1, 1), (0, 1)],
                 vec![(1, 1), (2, 1), (2, 2), (1, 2)]
@@ -184,12 +202,12 @@ mod tests {
         // A ring: the outer outline clockwise, the hole anticlockwise (y down).
         let ring = symbol(3, vec![true, true, true, true, false, true, true, true, true]);
         assert_eq!(
-            ring.outlines(),
+            ring.outlines().iter().collect::<Vec<_>>(),
             vec![
                 vec![(0, 0), (3, 0), (3, 3), (0, 3)],
                 vec![(1, 1), (1, 2), (2, 2), (2, 1)]
             ]
         );
-        assert!(symbol(4, vec![false; 16]).outlines().is_empty());
+        assert_eq!(symbol(4, vec![false; 16]).outlines().iter().count(), 0);
     }
 }

@@ -656,7 +656,7 @@ impl<'a> ContentWriter<'a> {
         // OFD's time).
         let mut data = String::new();
         let mut digits = itoa::Buffer::new();
-        for outline in symbol.outlines() {
+        for outline in symbol.outlines().iter() {
             for (i, &(x, y)) in outline.iter().enumerate() {
                 data.push_str(if i == 0 { "M " } else { "L " });
                 data.push_str(digits.format(x));
