@@ -5,7 +5,6 @@
 //! or spot definitions. Back ends read nothing else: not the spec, not the record.
 
 mod qr_outline;
-pub use qr_outline::QrOutlines;
 mod winding;
 
 use std::sync::Arc;

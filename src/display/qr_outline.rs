@@ -4,7 +4,7 @@
 //! Rectangles stacked row on row leave a hairline seam between rows in a viewer that
 //! anti-aliases each one on its own, and say every shared edge twice; an outline has no
 //! inner edges and about a quarter fewer corners than the rectangles (11.4 K against
-//! 15.4 K for a version-26 symbol).
+//! 14.9 K for the Liuzhou sample's version-26 symbol).
 //!
 //! Each module contributes the sides it shares with a light module (or the symbol's
 //! edge), directed so that the dark module is on the right when walking (y down): outer
@@ -27,7 +27,7 @@ fn right_of(d: u8) -> u8 {
 
 /// A symbol's outlines, their corners in one list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QrOutlines {
+pub(crate) struct QrOutlines {
     corners: Vec<(u32, u32)>,
     /// Where each outline's corners end in `corners`.
     ends: Vec<usize>,
@@ -35,7 +35,7 @@ pub struct QrOutlines {
 
 impl QrOutlines {
     /// Each outline's corners, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &[(u32, u32)]> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[(u32, u32)]> + '_ {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts.zip(&self.ends).map(|(start, &end)| &self.corners[start..end])
     }
@@ -44,7 +44,7 @@ impl QrOutlines {
 impl QrSymbol {
     /// The dark modules' outlines: each a closed polygon of its corners, in module units
     /// from the symbol's top-left corner (x right, y down), first corner not repeated.
-    pub fn outlines(&self) -> QrOutlines {
+    pub(crate) fn outlines(&self) -> QrOutlines {
         let width = self.width;
         let side = width + 1;
         // The modules with a light border, so that every neighbour is in the grid.

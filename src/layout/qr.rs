@@ -130,12 +130,9 @@ fn encode(data: &str, version: i16, ec: QrEc, masks: &MaskOverlays) -> QrResult<
     let version = Version::Normal(version);
     let raw = bits(data, version, ec)?.into_bytes();
     let (codewords, ec_codewords) = qrcode::ec::construct_codewords(&raw, version, ec)?;
-    let mut canvas = Canvas::new(version, ec);
-    canvas.draw_all_functional_patterns();
-    canvas.draw_data(&codewords, &ec_codewords);
     let width = version.width() as usize;
     let overlays = masks.get(version, ec);
-    let data_dark = unmasked_data(canvas, &overlays.function);
+    let data_dark = placed(&codewords, &ec_codewords, &overlays.order, width);
     let overlays = &overlays.masks;
     // Rows and columns of the data as bits once, for symbols a `u128` line holds: each
     // mask is then a XOR of words. Wider symbols are scored module by module.
@@ -192,8 +189,52 @@ fn masked_modules(canvas: &Canvas, mask: MaskPattern) -> Vec<bool> {
         .collect()
 }
 
+/// The dark modules of the codewords (data, then error correction) placed unmasked where
+/// `order` says, each byte from its most significant bit; modules beyond the codewords
+/// (the remainder bits) and function patterns are light. Placing them in a `qrcode`
+/// canvas module by module was a seventh of a licence's instructions.
+fn placed(data: &[u8], ec: &[u8], order: &[u32], width: usize) -> Vec<bool> {
+    let mut dark = vec![false; width * width];
+    let bits = data
+        .iter()
+        .chain(ec)
+        .flat_map(|byte| (0..8).rev().map(move |bit| byte >> bit & 1 == 1));
+    for (&module, bit) in order.iter().zip(bits) {
+        dark[module as usize] = bit;
+    }
+    dark
+}
+
+/// Where data goes, module by module (ISO/IEC 18004 §7.7.3): columns in pairs from the
+/// right, upward then downward in turn, the right module of a pair before the left;
+/// the vertical timing pattern's column is stepped over, and function patterns are
+/// skipped.
+fn data_order(width: usize, function: &[bool]) -> Vec<u32> {
+    let mut order = Vec::with_capacity(width * width);
+    let mut upward = true;
+    let mut right = width as i64 - 1;
+    while right > 0 {
+        if right == 6 {
+            right -= 1;
+        }
+        for step in 0..width {
+            let y = if upward { width - 1 - step } else { step };
+            for x in [right, right - 1] {
+                let module = y * width + x as usize;
+                if !function[module] {
+                    order.push(module as u32);
+                }
+            }
+        }
+        upward = !upward;
+        right -= 2;
+    }
+    order
+}
+
 /// The dark data modules of `canvas` before masking, row by row (function patterns,
 /// where `function` is true, are light here).
+#[cfg(test)]
 fn unmasked_data(canvas: Canvas, function: &[bool]) -> Vec<bool> {
     canvas
         .into_colors()
@@ -218,7 +259,8 @@ pub(crate) struct MaskOverlays(Memo<(i16, u8), Overlays>);
 #[derive(Debug)]
 struct Overlays {
     masks: [Overlay; 8],
-    function: Vec<bool>,
+    /// The data modules in placement order ([`data_order`]).
+    order: Vec<u32>,
 }
 
 /// One mask's overlay: its modules, and (for symbols a `u128` line holds) its rows and
@@ -238,21 +280,32 @@ impl Default for MaskOverlays {
 impl MaskOverlays {
     fn get(&self, version: Version, ec: QrEc) -> Arc<Overlays> {
         self.0.get_or_make(&(version.width(), ec as u8), || {
-            let mut blank = Canvas::new(version, ec);
-            blank.draw_all_functional_patterns();
+            let blank = blank(version, ec);
             let width = version.width() as usize;
-            let function = (0..width as i16)
-                .flat_map(|y| (0..width as i16).map(move |x| (x, y)))
-                .map(|(x, y)| blank.get(x, y) != Module::Empty)
-                .collect();
+            let order = data_order(width, &function_patterns(&blank, width));
             let masks = MASKS.map(|mask| {
                 let modules = masked_modules(&blank, mask);
                 let lines = (width <= BITWISE_MAX_WIDTH).then(|| BitLines::of(&modules, width));
                 Overlay { modules, lines }
             });
-            Arc::new(Overlays { masks, function })
+            Arc::new(Overlays { masks, order })
         })
     }
+}
+
+/// A symbol of `version` and `ec` with its function patterns and nothing else.
+fn blank(version: Version, ec: QrEc) -> Canvas {
+    let mut blank = Canvas::new(version, ec);
+    blank.draw_all_functional_patterns();
+    blank
+}
+
+/// Which modules of `blank` are function patterns, row by row.
+fn function_patterns(blank: &Canvas, width: usize) -> Vec<bool> {
+    (0..width as i16)
+        .flat_map(|y| (0..width as i16).map(move |x| (x, y)))
+        .map(|(x, y)| blank.get(x, y) != Module::Empty)
+        .collect()
 }
 
 /// A symbol's modules under the mask of `overlay`, given its unmasked `data`.
@@ -555,6 +608,31 @@ mod tests {
         }
     }
 
+    /// Every version and level: the codewords land where `qrcode`'s canvas puts them.
+    #[test]
+    fn data_is_placed_where_qrcode_places_it_in_every_version() {
+        let masks = MaskOverlays::default();
+        for version in 1..=40 {
+            for ec in [QrEc::L, QrEc::M, QrEc::Q, QrEc::H] {
+                let v = Version::Normal(version);
+                let data = format!("v{version}");
+                let bits = bits(&data, v, ec).expect("a short text fits");
+                let (codewords, ec_codewords) =
+                    qrcode::ec::construct_codewords(&bits.into_bytes(), v, ec).unwrap();
+                let mut canvas = Canvas::new(v, ec);
+                canvas.draw_all_functional_patterns();
+                canvas.draw_data(&codewords, &ec_codewords);
+                let overlays = masks.get(v, ec);
+                let width = v.width() as usize;
+                assert!(
+                    placed(&codewords, &ec_codewords, &overlays.order, width)
+                        == unmasked_data(canvas, &function_patterns(&blank(v, ec), width)),
+                    "version {version}, {ec:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn overlay_xor_data_is_the_symbol_qrcode_masks() {
         for (version, ec) in [
@@ -576,8 +654,13 @@ mod tests {
             canvas.draw_all_functional_patterns();
             canvas.draw_data(&codewords, &ec_codewords);
             let overlays = MaskOverlays::default().get(v, ec);
-            let data_dark = unmasked_data(canvas.clone(), &overlays.function);
             let width = v.width() as usize;
+            let function = function_patterns(&blank(v, ec), width);
+            let data_dark = unmasked_data(canvas.clone(), &function);
+            assert!(
+                placed(&codewords, &ec_codewords, &overlays.order, width) == data_dark,
+                "version {version}, {ec:?}: placed as qrcode places"
+            );
             let data_lines = BitLines::of(&data_dark, width);
             for (overlay, mask) in overlays.masks.iter().zip(MASKS) {
                 let symbol = masked_modules(&canvas, mask);
