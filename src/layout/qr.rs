@@ -110,7 +110,7 @@ pub(crate) fn symbol(
 /// version.
 fn smallest_version(data: &str, ec: QrEc) -> Option<i16> {
     let versions: [i16; 40] = std::array::from_fn(|i| i as i16 + 1);
-    let holds = |v: i16| bits(data, Version::Normal(v), ec).is_ok();
+    let holds = |v: i16| holds(data, v, ec);
     versions
         .get(versions.partition_point(|&v| !holds(v)))
         .copied()
@@ -502,6 +502,21 @@ fn line_penalty(line: &[bool]) -> u32 {
 
 /// The data bits of `data` in `version`, or an error when it does not fit. Cheap: no
 /// error correction or masking, so versions can be tried one after another.
+/// Whether [`bits`] can encode `data` in `version` at `ec`, by the segment's length
+/// instead of building it (the bisection asked six times a licence): the UTF-8 ECI
+/// (mode and designator 26, 12 bits) when the text is not ASCII, the byte mode's
+/// indicator (4) and character count (8 bits up to version 9, 16 above), 8 bits a byte,
+/// against the version's data capacity.
+fn holds(data: &str, version: i16, ec: QrEc) -> bool {
+    let eci = if data.is_ascii() { 0 } else { 12 };
+    let count = if version <= 9 { 8 } else { 16 };
+    let needed = eci + 4 + count + 8 * data.len();
+    data.len() < 1 << count
+        && Bits::new(Version::Normal(version))
+            .max_len(ec)
+            .is_ok_and(|capacity| needed <= capacity)
+}
+
 fn bits(data: &str, version: Version, ec: QrEc) -> QrResult<Bits> {
     let mut bits = Bits::new(version);
     if !data.is_ascii() {
@@ -677,6 +692,27 @@ mod tests {
                     let expected = BitLines::of(&symbol, width);
                     assert_eq!(xor(&lines.rows, &data_lines.rows), expected.rows);
                     assert_eq!(xor(&lines.columns, &data_lines.columns), expected.columns);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_payload_holds_exactly_where_its_bits_can_be_built() {
+        for ec in [QrEc::L, QrEc::M, QrEc::Q, QrEc::H] {
+            for version in 1..=40 {
+                let v = Version::Normal(version);
+                let capacity = Bits::new(v).max_len(ec).unwrap() / 8;
+                // Around the capacity, ASCII and UTF-8 (with its ECI header).
+                for length in capacity.saturating_sub(4)..=capacity + 1 {
+                    for data in ["a".repeat(length), "许".repeat(length / 3)] {
+                        assert_eq!(
+                            holds(&data, version, ec),
+                            bits(&data, v, ec).is_ok(),
+                            "version {version}, {ec:?}, {} bytes",
+                            data.len()
+                        );
+                    }
                 }
             }
         }
