@@ -90,32 +90,27 @@ pub(crate) fn write<'a>(files: impl IntoIterator<Item = (&'a str, &'a Packed)>) 
         let compressed = u32::try_from(packed.data.len()).map_err(|_| too_large())?;
         // Bit 11: the name is UTF-8 (ours are ASCII, where it changes nothing).
         let flags: u16 = if name.is_ascii() { 0 } else { 1 << 11 };
-        // Local file header (§4.3.7).
+        // What both headers say of the file, from the version needed to extract to the
+        // name's length (§4.3.7, §4.3.12).
+        let describe = |out: &mut Vec<u8>| {
+            for v in [VERSION_NEEDED, flags, packed.method, DOS_TIME, DOS_DATE] {
+                put16(out, v);
+            }
+            for v in [packed.crc, compressed, packed.size] {
+                put32(out, v);
+            }
+            put16(out, name_len);
+        };
+        // Local file header, then the name and the data.
         put32(&mut out, 0x0403_4b50);
-        put16(&mut out, VERSION_NEEDED);
-        put16(&mut out, flags);
-        put16(&mut out, packed.method);
-        put16(&mut out, DOS_TIME);
-        put16(&mut out, DOS_DATE);
-        put32(&mut out, packed.crc);
-        put32(&mut out, compressed);
-        put32(&mut out, packed.size);
-        put16(&mut out, name_len);
+        describe(&mut out);
         put16(&mut out, 0);
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(&packed.data);
-        // Central directory header (§4.3.12).
+        // Central directory header.
         put32(&mut directory, 0x0201_4b50);
         put16(&mut directory, VERSION_MADE_BY);
-        put16(&mut directory, VERSION_NEEDED);
-        put16(&mut directory, flags);
-        put16(&mut directory, packed.method);
-        put16(&mut directory, DOS_TIME);
-        put16(&mut directory, DOS_DATE);
-        put32(&mut directory, packed.crc);
-        put32(&mut directory, compressed);
-        put32(&mut directory, packed.size);
-        put16(&mut directory, name_len);
+        describe(&mut directory);
         for _ in 0..3 {
             // Extra field, comment, disk number.
             put16(&mut directory, 0);
