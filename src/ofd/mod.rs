@@ -324,9 +324,10 @@ impl Package {
             .map(|entry| match &entry.shared {
                 Some(shared) => Ok(Cow::Borrowed(&shared.packed)),
                 None => {
-                    let method = match entry.compressed {
-                        true => Method::Stored,
-                        false => Method::Deflated(1),
+                    let method = if entry.compressed {
+                        Method::Stored
+                    } else {
+                        Method::Deflated(1)
                     };
                     Packed::new(&entry.bytes, method, compressors).map(Cow::Owned)
                 }
