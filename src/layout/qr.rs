@@ -373,6 +373,9 @@ impl BitLines {
                     bits |= u128::from(gather(eight)) << (8 * k);
                 }
                 let rest = eights.remainder();
+                if rest.is_empty() {
+                    return bits;
+                }
                 let last = std::array::from_fn(|i| rest.get(i).copied().unwrap_or(false));
                 bits | u128::from(gather(last)) << (width - rest.len())
             })

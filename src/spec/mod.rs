@@ -104,8 +104,6 @@ impl LoadedSpec {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        // `Rect(id: …)` instead of `Rect((id: …))`, and `fill: "beige"` instead of
-        // `fill: Some("beige")`: specs are written by hand.
         let options = ron_options();
         let spec: Spec = options.from_str(source).map_err(|e| Error::SpecSyntax {
             at: SpecLocation {
@@ -247,9 +245,6 @@ pub struct LoadOptions {
 /// Finest line a guilloche may use: below it, offset and toner printing break the line.
 pub(crate) const MIN_LINE_WIDTH: Mm = Mm(0.08);
 
-/// Each element's line: the parser gives each element's own source text, and the line
-/// is that of its `id:` within it (the line people look for), else its first line. A
-/// second, shallow parse of the same text; `None` for all when it cannot be made.
 /// How spec text is parsed: `Rect(id: …)` instead of `Rect((id: …))`, and `fill: "beige"`
 /// instead of `fill: Some("beige")`, since specs are written by hand.
 fn ron_options() -> ron::Options {
@@ -274,6 +269,9 @@ impl ElementLines {
     }
 }
 
+/// Each element's line: the parser gives each element's own source text, and the line
+/// is that of its `id:` within it (the line people look for), else its first line. A
+/// second, shallow parse of the same text; `None` for all when it cannot be made.
 fn element_lines(source: &str, options: &ron::Options, count: usize) -> Vec<Option<u32>> {
     /// The spec's elements as their source text; every other key is skipped.
     #[derive(serde::Deserialize)]
