@@ -26,7 +26,7 @@ fn right_of(d: u8) -> u8 {
 }
 
 /// A symbol's outlines, their corners in one list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct QrOutlines {
     corners: Vec<(u32, u32)>,
     /// Where each outline's corners end in `corners`.

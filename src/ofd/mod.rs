@@ -633,7 +633,7 @@ impl<'a> ContentWriter<'a> {
 
     /// The QR symbol as the outlines of its dark modules ([`QrSymbol::outlines`]): no
     /// seams between rows in a viewer that anti-aliases, and a quarter fewer corners than
-    /// one rectangle a run (the page's file 140 → 106 KB, which a seal hashes). In a grid of
+    /// one rectangle a run (the page's file 140 → 107 KB, which a seal hashes). In a grid of
     /// one unit a module that the object's CTM scales: integers.
     fn qr(&mut self, w: &mut Xml, symbol: &QrSymbol, colour: &Paint) {
         let module = symbol.module.get();

@@ -65,6 +65,8 @@ pub struct Signer {
 
 /// Messages [`Signer::sign_once`] remembers: a seal or two.
 const SIGNED_ONCE: usize = 4;
+/// Prefixes [`Signer::sign_with_prefix`] remembers SM3 over: a seal or two.
+const SM3_PREFIXES: usize = 4;
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -154,7 +156,7 @@ impl Signer {
             certificate_der,
             certificate,
             signed_once: Memo::new(SIGNED_ONCE),
-            sm3_prefixes: Memo::new(SIGNED_ONCE),
+            sm3_prefixes: Memo::new(SM3_PREFIXES),
         };
         if signer.public_key()? != signer.certificate_public_key() {
             return Err(key_error(
@@ -220,7 +222,7 @@ impl Signer {
             certificate_der,
             certificate,
             signed_once: Memo::new(SIGNED_ONCE),
-            sm3_prefixes: Memo::new(SIGNED_ONCE),
+            sm3_prefixes: Memo::new(SM3_PREFIXES),
         };
         // The token's key and the certificate belong together when the certificate
         // verifies what the token signs.
