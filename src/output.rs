@@ -38,14 +38,14 @@ pub(crate) struct FileSet {
 /// be written fails alone: its temporaries are removed, its mark is not placed (files of
 /// it already renamed are whole, and the missing mark has the next run render them again).
 pub(crate) fn write_sets(sets: &[&FileSet]) -> Vec<Result<()>> {
-    let pid = std::process::id();
+    let (host, pid) = (host(), std::process::id());
     let mut results: Vec<Result<()>> = sets.iter().map(|_| Ok(())).collect();
     let mut temporaries: Vec<Vec<(PathBuf, Option<std::fs::File>)>> = sets
         .iter()
         .map(|set| {
             set.files
                 .iter()
-                .map(|(path, _)| (temporary_for(path, pid), None))
+                .map(|(path, _)| (temporary_in(path, &host, pid), None))
                 .collect()
         })
         .collect();
@@ -181,6 +181,12 @@ fn folder_of(path: &Path) -> PathBuf {
 /// The temporary that process `pid` of this machine writes `path` through (a test can
 /// leave one as a killed run would).
 pub fn temporary_for(path: &Path, pid: u32) -> std::path::PathBuf {
+    temporary_in(path, &host(), pid)
+}
+
+/// [`temporary_for`] with the host's name read already (once for a batch's group, not
+/// once a file).
+fn temporary_in(path: &Path, host: &str, pid: u32) -> PathBuf {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -189,7 +195,7 @@ pub fn temporary_for(path: &Path, pid: u32) -> std::path::PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    dir.join(temporary_name(&name, &host(), pid))
+    dir.join(temporary_name(&name, host, pid))
 }
 
 /// The hidden temporary a process writes `name` through: `.NAME.certpress-HOST-PID.tmp`.
