@@ -76,7 +76,7 @@ pub(crate) mod deflate;
 stage_module!(display);
 pub mod electronic;
 pub mod error;
-pub(crate) mod fnv;
+pub(crate) mod stable_hash;
 stage_module!(fonts);
 pub mod identifier;
 pub(crate) mod landing;
@@ -127,7 +127,7 @@ mod pipeline_order {
         "error",
         "units",
         "memo",
-        "fnv",
+        "stable_hash",
         "deflate",
         "colour",
         "assets",

@@ -40,7 +40,7 @@ use crate::display::{
 };
 use crate::electronic::Metadata;
 use crate::error::{Error, Result};
-use crate::fnv::Fnv;
+use crate::stable_hash::StableHasher;
 use crate::fonts::{FaceId, FontBook};
 use crate::memo::Memo;
 use crate::units::{Point, Rect};
@@ -151,7 +151,7 @@ pub(crate) struct OfdCache {
 struct TemplatePage {
     id: u32,
     entry: Entry,
-    /// FNV of the page's XML: it stands for the page in the document ID.
+    /// The stable hash of the page's XML: it stands for the page in the document ID.
     hash: u64,
     ids: Ids,
     fonts: BTreeMap<FaceId, FontUse>,
@@ -294,7 +294,7 @@ pub(crate) fn package(
     entries.extend(files);
     // The document ID: a hash of everything else, so the same input gives the same ID
     // (the template page, the same for every licence of a spec, by its own hash).
-    let mut hash = Fnv::default();
+    let mut hash = StableHasher::default();
     for entry in &entries {
         hash.write(entry.name.as_bytes());
         match &template {
@@ -451,7 +451,7 @@ impl<'a> ContentWriter<'a> {
             let id = first.ids.take();
             let xml = first.content(&self.page.items[..fixed], "Background", None)?;
             let packed = Packed::new(&xml, Method::Deflated(6), &self.cache.compressors)?;
-            let mut hash = Fnv::default();
+            let mut hash = StableHasher::default();
             hash.write(&xml);
             Ok::<_, Error>(Arc::new(TemplatePage {
                 id,
@@ -674,7 +674,7 @@ impl<'a> ContentWriter<'a> {
     /// Guilloche lines: the copies' centre-lines cut to their region (see [`clip`]),
     /// stroked, as one path object; cut once per spec.
     fn lines(&mut self, w: &mut Xml, lines: &Lines, colour: &Paint) {
-        let mut hash = Fnv::default();
+        let mut hash = StableHasher::default();
         for c in &lines.copies {
             for v in [c.a, c.b, c.c, c.d, c.e, c.f] {
                 hash.write(&v.to_bits().to_le_bytes());

@@ -6,7 +6,7 @@ use pdf_writer::{Filter, Pdf, Ref, TextStr};
 
 use super::standard::{self, Stamp};
 use super::{deflate, Effort, PdfCache, PdfOptions, PdfStandard};
-use crate::fnv::fnv as hash;
+use crate::stable_hash::stable_hash as hash;
 
 /// The producer and creator named in every file.
 const PRODUCER: &str = concat!("certpress ", env!("CARGO_PKG_VERSION"));

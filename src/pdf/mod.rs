@@ -47,7 +47,7 @@ use crate::deflate::Compressors;
 use crate::display::{Page, Tile};
 use crate::electronic::Metadata;
 use crate::error::Result;
-use crate::fnv::fnv as hash;
+use crate::stable_hash::stable_hash as hash;
 use crate::fonts::FontBook;
 use crate::memo::Memo;
 use crate::production::Calibration;
