@@ -109,20 +109,31 @@ pub fn draw(
             let cells = &coverage.cells[(y - coverage.top) as usize * coverage.width..]
                 [(l - coverage.left) as usize..(r - coverage.left) as usize];
             let row = &mut pixels[((y - band_top) * width + l) as usize * 4..][..cells.len() * 4];
-            for (pixel, &c) in row.chunks_exact_mut(4).zip(cells) {
-                if c == 0 {
+            // Most of a row is clear of every line: eight cells at a time are passed over
+            // when all are zero.
+            for (pixels, cells) in row.chunks_mut(32).zip(cells.chunks(8)) {
+                if cells.iter().all(|&c| c == 0) {
                     continue;
                 }
-                let c = u32::from(c);
-                let blend = |under: u8, over: u8| {
-                    ((u32::from(over) * c + u32::from(under) * (255 - c) + 127) / 255) as u8
-                };
-                pixel[0] = blend(pixel[0], rgb[0]);
-                pixel[1] = blend(pixel[1], rgb[1]);
-                pixel[2] = blend(pixel[2], rgb[2]);
-                pixel[3] = blend(pixel[3], 255);
+                blend_cells(pixels, cells, rgb);
             }
         }
+    }
+}
+
+/// Blends `rgb` over `pixels` (RGBA) by the coverage `cells`, one cell a pixel.
+fn blend_cells(pixels: &mut [u8], cells: &[u8], rgb: [u8; 3]) {
+    for (pixel, &c) in pixels.chunks_exact_mut(4).zip(cells) {
+        if c == 0 {
+            continue;
+        }
+        let c = u32::from(c);
+        let blend =
+            |under: u8, over: u8| ((u32::from(over) * c + u32::from(under) * (255 - c) + 127) / 255) as u8;
+        pixel[0] = blend(pixel[0], rgb[0]);
+        pixel[1] = blend(pixel[1], rgb[1]);
+        pixel[2] = blend(pixel[2], rgb[2]);
+        pixel[3] = blend(pixel[3], 255);
     }
 }
 
