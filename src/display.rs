@@ -369,8 +369,9 @@ impl QrSymbol {
         let mut bits = vec![0u64; words * self.width];
         for (row, modules) in self.dark.chunks_exact(self.width.max(1)).enumerate() {
             let packed = &mut bits[row * words..][..words];
-            for (col, &dark) in modules.iter().enumerate() {
-                packed[col / 64] |= u64::from(dark) << (col % 64);
+            for (k, eight) in modules.chunks(8).enumerate() {
+                let eight = std::array::from_fn(|i| eight.get(i).copied().unwrap_or(false));
+                packed[k / 8] |= u64::from(gather_eight(eight)) << (8 * (k % 8));
             }
         }
         DarkRuns {
@@ -407,6 +408,13 @@ impl Iterator for DarkRuns {
             self.col = 0;
         }
     }
+}
+
+/// Eight modules (first lowest) as the bits of a byte: their bytes (0 or 1) read as one
+/// word and gathered by one multiplication (each byte's bit lands in the top byte, in
+/// order, without carries). Bit by bit, packing a symbol was a twentieth of a licence.
+pub(crate) fn gather_eight(eight: [bool; 8]) -> u8 {
+    (u64::from_le_bytes(eight.map(u8::from)).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
 /// The first column at or after `from` whose bit is `set`, if any in `words`.

@@ -356,13 +356,8 @@ struct BitLines {
 
 impl BitLines {
     fn of(dark: &[bool], width: usize) -> Self {
-        // This runs for every licence; bit by bit into `u128`s it was a twentieth of a
-        // licence's instructions. Rows: eight modules' bytes (0 or 1) as one word, gathered
-        // into eight bits by one multiplication (each byte's bit lands in the top byte, in
-        // order, without carries).
-        fn gather(eight: [bool; 8]) -> u64 {
-            u64::from_le_bytes(eight.map(u8::from)).wrapping_mul(0x0102_0408_1020_4080) >> 56
-        }
+        // This runs for every licence: rows eight modules at a time.
+        let gather = |eight| u64::from(crate::display::gather_eight(eight));
         let rows: Vec<u128> = dark
             .chunks_exact(width)
             .map(|row| {
