@@ -3,7 +3,7 @@
 //! One prepared [`Template`] is shared by the workers; each record is issued and rendered
 //! on its own, and its files handed to one writer thread that writes them atomically, in
 //! groups (temporaries written, synced, renamed, folders synced), so that
-//! rendering never waits for the disk. A bad record is
+//! rendering waits for the disk only when a bounded amount of files is waiting for it. A bad record is
 //! reported with its line and field and does not stop the others; the refused records
 //! are listed in the output folder's `errors.jsonl`. Licences already written are skipped
 //! unless `force` is set, so a re-run after a fix renders only what is missing.
@@ -24,7 +24,7 @@ use crate::record::RawValue;
 use crate::template::Template;
 use crate::{pdf, raster};
 pub use read::{read_records, BatchRecord, CSV_LIST_SEPARATOR};
-use writer::{write_all, Pending, Rendered};
+use writer::{write_all, Budget, Pending, Rendered};
 
 /// What to write for each record.
 #[derive(Debug, Clone)]
@@ -337,8 +337,8 @@ type RenderOne = dyn Fn(&Template, &BatchRecord, &str, &BatchOptions, &[u8]) -> 
 impl Render<'_> {
     /// Renders the records at `mine` on `options.jobs` threads, each taking the next
     /// record when done with one, and writes their files on one more thread, in groups
-    /// ([`write_sets`]): rendering never waits for the disk. Their outcomes in the order
-    /// of `mine`.
+    /// ([`write_sets`]): rendering waits for the disk only when 128 MB of files are
+    /// waiting for it (`Budget`). Their outcomes in the order of `mine`.
     fn all(
         &self,
         records: &[BatchRecord],
@@ -356,12 +356,13 @@ impl Render<'_> {
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         };
         let jobs = self.options.jobs.clamp(1, 256);
-        // Rendered licences waiting for the writer: enough to keep it busy while the
-        // workers go on, few enough to bound the memory they hold.
-        let (to_writer, for_writer) = std::sync::mpsc::sync_channel::<(usize, Pending)>(4 * jobs);
+        // Rendered licences waiting for the writer, bounded by their bytes (`Budget`).
+        let (to_writer, for_writer) = std::sync::mpsc::channel::<(usize, Pending)>();
+        let budget = Budget::default();
         std::thread::scope(|scope| {
             let settle = &settle;
-            scope.spawn(move || write_all(&for_writer, settle));
+            let budget = &budget;
+            scope.spawn(move || write_all(&for_writer, budget, settle));
             let next = &next;
             for _ in 0..jobs.min(total.max(1)) {
                 let to_writer = to_writer.clone();
@@ -383,6 +384,7 @@ impl Render<'_> {
                     match rendered {
                         Rendered::Done(outcome) => settle(i, outcome),
                         Rendered::Files(pending) => {
+                            budget.take(pending.bytes());
                             if let Err(std::sync::mpsc::SendError((i, pending))) =
                                 to_writer.send((i, pending))
                             {
