@@ -362,12 +362,13 @@ impl QrSymbol {
     /// The runs of dark modules, row by row: `(row, first column, column after the last)`.
     /// What the vector back ends draw as one rectangle each. Each row is packed into bits
     /// first and its runs found by counting zeros: a module-by-module walk mispredicted a
-    /// branch at every run's ends (a tenth of a licence's PDF).
+    /// branch at every run's ends (the PDF's QR was 9 % of a batch's time, by perf).
     pub fn dark_runs(&self) -> DarkRuns {
         // One spare bit at least, always light: every run ends inside its row's words.
         let words = self.width / 64 + 1;
         let mut bits = vec![0u64; words * self.width];
-        for (row, modules) in self.dark.chunks_exact(self.width.max(1)).enumerate() {
+        let rows = self.dark.chunks_exact(self.width.max(1)).take(self.width);
+        for (row, modules) in rows.enumerate() {
             let packed = &mut bits[row * words..][..words];
             for (k, eight) in modules.chunks(8).enumerate() {
                 let eight = std::array::from_fn(|i| eight.get(i).copied().unwrap_or(false));
