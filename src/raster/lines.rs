@@ -109,14 +109,17 @@ pub fn draw(
             let cells = &coverage.cells[(y - coverage.top) as usize * coverage.width..]
                 [(l - coverage.left) as usize..(r - coverage.left) as usize];
             let row = &mut pixels[((y - band_top) * width + l) as usize * 4..][..cells.len() * 4];
-            // Most of a row is clear of every line: eight cells at a time are passed over
-            // when all are zero.
-            for (pixels, cells) in row.chunks_mut(32).zip(cells.chunks(8)) {
-                if cells.iter().all(|&c| c == 0) {
-                    continue;
+            // Most of a row is clear of every line: eight cells at a time, read as one
+            // word, are passed over when all are zero.
+            let mut eights = cells.chunks_exact(8);
+            let mut pixels = row.chunks_exact_mut(32);
+            for (pixels, cells) in pixels.by_ref().zip(eights.by_ref()) {
+                let word: [u8; 8] = cells.try_into().unwrap_or_default();
+                if u64::from_ne_bytes(word) != 0 {
+                    blend_cells(pixels, cells, rgb);
                 }
-                blend_cells(pixels, cells, rgb);
             }
+            blend_cells(pixels.into_remainder(), eights.remainder(), rgb);
         }
     }
 }
