@@ -2,8 +2,8 @@
 //!
 //! One prepared [`Template`] is shared by the workers; each record is issued and rendered
 //! on its own, and its files handed to one writer thread that writes them atomically, in
-//! groups (temporaries written, synced, renamed, folders synced), so that
-//! rendering waits for the disk only when a bounded amount of files is waiting for it. A bad record is
+//! groups (temporaries written, synced, renamed, folders synced), so that rendering waits
+//! for the disk only when a bounded amount of files is waiting for it. A bad record is
 //! reported with its line and field and does not stop the others; the refused records
 //! are listed in the output folder's `errors.jsonl`. Licences already written are skipped
 //! unless `force` is set, so a re-run after a fix renders only what is missing.
