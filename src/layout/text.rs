@@ -148,7 +148,8 @@ impl ShapedText {
         visible: bool,
     ) -> Vec<GlyphRun> {
         let mut runs: Vec<GlyphRun> = Vec::new();
-        for (c, &pen) in self.chars[range].iter().zip(pens) {
+        let chars = &self.chars[range];
+        for (i, (c, &pen)) in chars.iter().zip(pens).enumerate() {
             if c.ch == '\n' {
                 continue;
             }
@@ -160,13 +161,19 @@ impl ShapedText {
             };
             match runs.last_mut() {
                 Some(run) if run.face == c.face => run.glyphs.push(glyph),
-                _ => runs.push(GlyphRun {
-                    face: c.face,
-                    size,
-                    baseline,
-                    glyphs: vec![glyph],
-                    visible,
-                }),
+                _ => {
+                    // A line is mostly one run: room for the rest of it, not a vector
+                    // grown glyph by glyph.
+                    let mut glyphs = Vec::with_capacity(chars.len().min(pens.len()) - i);
+                    glyphs.push(glyph);
+                    runs.push(GlyphRun {
+                        face: c.face,
+                        size,
+                        baseline,
+                        glyphs,
+                        visible,
+                    });
+                }
             }
         }
         runs

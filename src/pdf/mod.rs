@@ -211,7 +211,7 @@ pub(crate) fn write(
             (alloc(), stream)
         });
 
-    let mut chunk = Chunk::with_capacity(PDF_BYTES / 2);
+    let mut chunk = Chunk::with_capacity(PDF_BYTES);
     let used = resources::write_used(&mut chunk, &mut alloc, page, fonts, &painted, cache)?;
     let signature = options
         .signature
@@ -295,8 +295,9 @@ fn cmyk_unit(c: &crate::spec::Cmyk) -> [f32; 4] {
     [c.c, c.m, c.y, c.k].map(|v| (v / 100.0) as f32)
 }
 
-/// Room a PDF is begun with: the Liuzhou licence's is 72 KB.
-const PDF_BYTES: usize = 96 << 10;
+/// Room a PDF and its chunk of objects are begun with: the Liuzhou licence's PDF is
+/// 72 KB, a PDF/A-3b carrying its OFD twice that (it grows as it must).
+const PDF_BYTES: usize = 128 << 10;
 
 /// How hard to compress a stream.
 enum Effort {
