@@ -186,11 +186,14 @@ impl Typeset {
         let em = size.to_mm().get();
         let (start_trim, end_trim) = self.edge_trims(&range);
         let mut width = 0.0;
-        for i in range.clone() {
-            let a = self.adjust[i];
-            let right = if i + 1 == range.end { 0.0 } else { a.right };
-            let left = if i == range.start { 0.0 } else { a.left };
-            width += (self.chars[i].1 - left - right) * em;
+        // The line breaker asks this of every candidate line: the slices are cut once,
+        // not indexed (and bounds-checked) twice a character.
+        let (adjust, chars) = (&self.adjust[range.clone()], &self.chars[range.clone()]);
+        let last = range.len().saturating_sub(1);
+        for (i, (a, c)) in adjust.iter().zip(chars).enumerate() {
+            let right = if i == last { 0.0 } else { a.right };
+            let left = if i == 0 { 0.0 } else { a.left };
+            width += (c.1 - left - right) * em;
         }
         let gaps = range.len().saturating_sub(1) as f64;
         Mm(width - (start_trim + end_trim) * em) + tracking.to_mm() * gaps
