@@ -188,7 +188,8 @@ impl Typeset {
         let mut width = 0.0;
         // The line breaker asks this of every candidate line: the slices are cut once,
         // not indexed (and bounds-checked) twice a character.
-        let (adjust, chars) = (&self.adjust[range.clone()], &self.chars[range.clone()]);
+        let cut = range.start..range.end.max(range.start);
+        let (adjust, chars) = (&self.adjust[cut.clone()], &self.chars[cut]);
         let last = range.len().saturating_sub(1);
         for (i, (a, c)) in adjust.iter().zip(chars).enumerate() {
             let right = if i == last { 0.0 } else { a.right };
